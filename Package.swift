@@ -1,0 +1,89 @@
+// swift-tools-version:6.0
+// ser: speech-emotion-recognition experiments declared in YAML, trained on the CPU.
+//
+// Module graph (data flows down the list; a module imports only modules above it):
+//
+//   C libraries      CSndFile  CSoxr  CFFTW  CBLAS  CPNG        (system-library targets)
+//   thin wrappers    SndFile   Soxr   FFTW   BLAS   PNG         (the only importers of the C modules)
+//   Audio            decode, resample, trim, synthetic corpus
+//   Datasets         RAVDESS names, label schemes, folder/CSV layouts, scans
+//   Features         STFT, mel, dB, MFCC, cache
+//   Plots            SVG charts, colour maps, PNG rasters
+//   NeuralNet        Tensor, layers, ResNet, optimizers, schedules, safetensors
+//   Training         batches, splits, augmentation, learner, LR finder, metrics
+//   RunStore         GRDB schema, migrations, queries
+//   Experiments      YAML specs, validation, sweeps, runner
+//   Reports          HTML reports
+//   SERCommands      one file per `ser` subcommand
+//   ser              the executable (main.swift only)
+import PackageDescription
+
+/// Numeric modules are compiled with optimisation even in debug builds, so the test suite
+/// (which runs in debug) exercises the same code paths at a usable speed.
+let numeric: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+func system(_ name: String, pkgConfig: String, apt: [String]) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt(apt)])
+}
+
+let package = Package(
+    name: "ser",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ser", targets: ["ser"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries through pkg-config; `tools/setup` installs the -dev packages.
+        system("CSndFile", pkgConfig: "sndfile", apt: ["libsndfile1-dev"]),
+        system("CSoxr", pkgConfig: "soxr", apt: ["libsoxr-dev"]),
+        system("CFFTW", pkgConfig: "fftw3f", apt: ["libfftw3-dev"]),
+        system("CBLAS", pkgConfig: "openblas", apt: ["libopenblas-dev"]),
+        system("CPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
+
+        // Thin Swift wrappers: no sf_/soxr_/fftwf_/cblas_/png_ symbol is used outside these.
+        .target(name: "SndFile", dependencies: ["CSndFile"]),
+        .target(name: "Soxr", dependencies: ["CSoxr"]),
+        .target(name: "FFTW", dependencies: ["CFFTW"]),
+        .target(name: "BLAS", dependencies: ["CBLAS"]),
+        .target(name: "PNG", dependencies: ["CPNG"]),
+
+        // The pipeline, by role.
+        .target(name: "Audio", dependencies: ["SndFile", "Soxr"], swiftSettings: numeric),
+        .target(name: "Datasets", dependencies: ["Audio"]),
+        .target(name: "Features", dependencies: ["Audio", "FFTW", "BLAS"], swiftSettings: numeric),
+        .target(name: "Plots", dependencies: ["PNG"]),
+        .target(name: "NeuralNet", dependencies: ["BLAS"], swiftSettings: numeric),
+        .target(
+            name: "Training", dependencies: ["Datasets", "Features", "NeuralNet"],
+            swiftSettings: numeric),
+        .target(name: "RunStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Experiments",
+            dependencies: ["Training", "RunStore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Reports", dependencies: ["Plots", "RunStore"]),
+        .target(
+            name: "SERCommands",
+            dependencies: [
+                "BLAS", "Audio", "Datasets", "Features", "Plots", "NeuralNet", "Training",
+                "RunStore", "Experiments", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "ser", dependencies: ["SERCommands", "BLAS"]),
+
+        // Tests. TestSupport holds helpers shared by the test targets (gradient checker, temp dirs, signals).
+        .target(name: "TestSupport", dependencies: ["BLAS"], path: "Tests/TestSupport"),
+        .testTarget(name: "BLASTests", dependencies: ["BLAS", "TestSupport"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "SndFile", "Soxr", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Audio", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Audio", "TestSupport"]),
+        .testTarget(name: "PlotsTests", dependencies: ["Plots", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
+        .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Audio module: see Package.swift for its role.

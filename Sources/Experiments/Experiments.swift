@@ -1,0 +1,1 @@
+// Experiments module: see Package.swift for its role.

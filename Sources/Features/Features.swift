@@ -1,0 +1,1 @@
+// Features module: see Package.swift for its role.

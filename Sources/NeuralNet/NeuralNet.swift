@@ -1,0 +1,1 @@
+// NeuralNet module: see Package.swift for its role.

@@ -1,0 +1,1 @@
+// Plots module: see Package.swift for its role.

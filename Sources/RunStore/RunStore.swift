@@ -1,0 +1,1 @@
+// RunStore module: see Package.swift for its role.

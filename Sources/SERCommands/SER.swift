@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `ser` root command. The executable's `main.swift` calls ``SER/main()``.
+public struct SER: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "ser",
+        abstract: "Run speech-emotion-recognition experiments declared in YAML.",
+        version: version,
+        subcommands: [
+            Doctor.self,
+        ]
+    )
+
+    public init() {}
+}

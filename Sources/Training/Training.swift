@@ -1,0 +1,1 @@
+// Training module: see Package.swift for its role.
