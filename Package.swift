@@ -5,6 +5,7 @@
 //
 //   C libraries      CSndFile  CSoxr  CFFTW  CBLAS  CPNG        (system-library targets)
 //   thin wrappers    SndFile   Soxr   FFTW   BLAS   PNG         (the only importers of the C modules)
+//   SeededRandom     the reproducible random-number generator every module takes
 //   Audio            decode, resample, trim, synthetic corpus
 //   Datasets         RAVDESS names, label schemes, folder/CSV layouts, scans
 //   Features         STFT, mel, dB, MFCC, cache
@@ -52,12 +53,15 @@ let package = Package(
         .target(name: "BLAS", dependencies: ["CBLAS"]),
         .target(name: "PNG", dependencies: ["CPNG"]),
 
+        // Seeded random numbers shared by every module that makes a random choice.
+        .target(name: "SeededRandom"),
+
         // The pipeline, by role.
-        .target(name: "Audio", dependencies: ["SndFile", "Soxr"], swiftSettings: numeric),
-        .target(name: "Datasets", dependencies: ["Audio"]),
+        .target(name: "Audio", dependencies: ["SndFile", "Soxr", "SeededRandom"], swiftSettings: numeric),
+        .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
         .target(name: "Features", dependencies: ["Audio", "FFTW", "BLAS"], swiftSettings: numeric),
         .target(name: "Plots", dependencies: ["PNG"]),
-        .target(name: "NeuralNet", dependencies: ["BLAS"], swiftSettings: numeric),
+        .target(name: "NeuralNet", dependencies: ["BLAS", "SeededRandom"], swiftSettings: numeric),
         .target(
             name: "Training", dependencies: ["Datasets", "Features", "NeuralNet"],
             swiftSettings: numeric),
@@ -77,12 +81,17 @@ let package = Package(
 
         // Tests. TestSupport holds helpers shared by the test targets (gradient checker, temp dirs, signals).
         .target(name: "TestSupport", dependencies: ["BLAS"], path: "Tests/TestSupport"),
+        .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "SndFile", "Soxr", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Audio", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Audio", "TestSupport"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
         .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
