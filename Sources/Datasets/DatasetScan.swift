@@ -11,6 +11,13 @@ public struct DatasetScan: Sendable {
         public var max: Double
         public var total: Double
 
+        public init(min: Double, median: Double, max: Double, total: Double) {
+            self.min = min
+            self.median = median
+            self.max = max
+            self.total = total
+        }
+
         /// Statistics of `durations` (nil when empty). The median of an even count is the mean of the middle two.
         /// O(n log n).
         public init?(_ durations: [Double]) {

@@ -42,7 +42,7 @@ struct DataCommand: ParsableCommand {
     /// The scheme from --labels and --classes; nil when both are omitted (the layout's default).
     func parsedScheme() throws -> LabelScheme? {
         let subset = try classes.map { list -> [String] in
-            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let names = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
                 throw DatasetError.invalidSubset("--classes '\(list)' must list class names separated by commas")
             }
@@ -53,6 +53,11 @@ struct DataCommand: ParsableCommand {
     }
 
     func run() throws {
+        print(try output())
+    }
+
+    /// What `run()` prints: tables, or JSON with --json.
+    func output() throws -> String {
         let listing = try DatasetListing.make(path, layout: try parsedLayout())
         var scheme = try parsedScheme()
         if labels == nil, let subset = scheme?.subset {
@@ -61,7 +66,7 @@ struct DataCommand: ParsableCommand {
         let dataset = try Dataset(listing: listing, labels: scheme)
         let scan = try DatasetScan.run(dataset, stopOnError: failFast)
         let report = DataReport(dataset: dataset, scan: scan)
-        print(json ? try report.jsonString() : report.text)
+        return json ? try report.jsonString() : report.text
     }
 }
 
