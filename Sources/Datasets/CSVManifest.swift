@@ -65,12 +65,14 @@ enum CSV {
                 recordLine = line
             } else if quoted {
                 if b != UInt8(ascii: " ") && b != UInt8(ascii: "\t") {
-                    throw SyntaxError(line: line, message: "unexpected text after a closing quote; expected ',' or a line end")
+                    throw SyntaxError(
+                        line: line, message: "unexpected text after a closing quote; expected ',' or a line end")
                 }
             } else if b == quote {
                 guard field.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) else {
                     throw SyntaxError(
-                        line: line, message: "a quote inside an unquoted field; quote the whole field and double inner quotes")
+                        line: line,
+                        message: "a quote inside an unquoted field; quote the whole field and double inner quotes")
                 }
                 field.removeAll()
                 quoted = true
@@ -132,7 +134,8 @@ enum CSVManifest {
             let relative = record.fields[pathColumn]
             let label = record.fields[labelColumn]
             guard !relative.isEmpty else {
-                throw DatasetError.manifest(path: manifest, line: record.line, message: "empty path; expected an audio file path")
+                throw DatasetError.manifest(
+                    path: manifest, line: record.line, message: "empty path; expected an audio file path")
             }
             guard !label.isEmpty else {
                 throw DatasetError.manifest(path: manifest, line: record.line, message: "empty label for '\(relative)'")
@@ -141,14 +144,17 @@ enum CSVManifest {
             let path = relative.hasPrefix("/") ? relative : AudioFiles.absolute(folder + "/" + relative)
             if let first = firstLine[path] {
                 problems.append(
-                    DatasetProblem(path: relative, reason: "line \(record.line) lists the file again (first on line \(first)); ignored"))
+                    DatasetProblem(
+                        path: relative,
+                        reason: "line \(record.line) lists the file again (first on line \(first)); ignored"))
                 continue
             }
             firstLine[path] = record.line
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
                 problems.append(
-                    DatasetProblem(path: relative, reason: "listed on line \(record.line) of \(manifest) but no such file"))
+                    DatasetProblem(
+                        path: relative, reason: "listed on line \(record.line) of \(manifest) but no such file"))
                 continue
             }
             files.append(DatasetFile(path: path, relativePath: relative, speaker: speaker, givenLabel: label))

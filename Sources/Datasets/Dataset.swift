@@ -26,7 +26,8 @@ public struct Dataset: Sendable {
     }
 
     /// Lists the corpus at `path` (see ``DatasetListing/make(_:layout:)``) and labels it.
-    public static func load(_ path: String, layout: DatasetLayout? = nil, labels: LabelScheme? = nil) throws -> Dataset {
+    public static func load(_ path: String, layout: DatasetLayout? = nil, labels: LabelScheme? = nil) throws -> Dataset
+    {
         try Dataset(listing: try DatasetListing.make(path, layout: layout), labels: labels)
     }
 

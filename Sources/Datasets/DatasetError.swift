@@ -46,11 +46,14 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         case .noAudioFiles(let path):
             return "\(path): no audio files (.wav, .flac, .ogg) found in this folder or below it"
         case .unknownLayout(let name):
-            return "unknown layout '\(name)'; expected one of: \(DatasetLayout.allCases.map(\.rawValue).joined(separator: ", "))"
+            return
+                "unknown layout '\(name)'; expected one of: \(DatasetLayout.allCases.map(\.rawValue).joined(separator: ", "))"
         case .unknownLabels(let name):
-            return "unknown label scheme '\(name)'; expected one of: \(LabelKind.allCases.map(\.rawValue).joined(separator: ", "))"
+            return
+                "unknown label scheme '\(name)'; expected one of: \(LabelKind.allCases.map(\.rawValue).joined(separator: ", "))"
         case .noRavdessNames(let path, let count, let example):
-            return "\(path): none of the \(count) audio files has a RAVDESS name (MM-VV-EE-II-SS-RR-AA.ext); e.g. \(example)"
+            return
+                "\(path): none of the \(count) audio files has a RAVDESS name (MM-VV-EE-II-SS-RR-AA.ext); e.g. \(example)"
         case .noClassFolders(let path):
             return "\(path): no audio files inside class folders; the folders layout expects \(path)/<label>/…/*.wav"
         case .manifest(let path, let line, let message):

@@ -62,7 +62,8 @@ public struct DatasetListing: Sendable {
         var parsed = [(String, Result<RavdessName, RavdessNameError>)]()
         parsed.reserveCapacity(audio.count)
         for relative in audio {
-            parsed.append((relative, Result { try RavdessName(parsing: relative) }.mapError { $0 as! RavdessNameError }))
+            parsed.append(
+                (relative, Result { try RavdessName(parsing: relative) }.mapError { $0 as! RavdessNameError }))
         }
         let parsedCount = parsed.filter { (try? $0.1.get()) != nil }.count
         var listing = DatasetListing(
@@ -82,7 +83,9 @@ public struct DatasetListing: Sendable {
                 switch result {
                 case .success(let name):
                     listing.files.append(
-                        DatasetFile(path: source + "/" + relative, relativePath: relative, speaker: name.speaker, ravdess: name))
+                        DatasetFile(
+                            path: source + "/" + relative, relativePath: relative, speaker: name.speaker, ravdess: name)
+                    )
                 case .failure(let error):
                     listing.problems.append(DatasetProblem(path: relative, reason: error.description))
                 }
@@ -96,11 +99,13 @@ public struct DatasetListing: Sendable {
                 let components = relative.split(separator: "/")
                 guard components.count >= 2 else {
                     listing.problems.append(
-                        DatasetProblem(path: relative, reason: "not inside a class folder (expected <label>/…/\(relative))"))
+                        DatasetProblem(
+                            path: relative, reason: "not inside a class folder (expected <label>/…/\(relative))"))
                     continue
                 }
                 listing.files.append(
-                    DatasetFile(path: source + "/" + relative, relativePath: relative, givenLabel: String(components[0])))
+                    DatasetFile(
+                        path: source + "/" + relative, relativePath: relative, givenLabel: String(components[0])))
             }
             guard !listing.files.isEmpty else { throw DatasetError.noClassFolders(path: path) }
         case .csv:
@@ -114,7 +119,9 @@ public struct DatasetListing: Sendable {
         guard !files.isEmpty else {
             throw DatasetError.manifest(
                 path: manifest, line: 0,
-                message: problems.isEmpty ? "no rows after the header; expected one row per audio file" : "none of the listed files exists (\(problems.count) listed)")
+                message: problems.isEmpty
+                    ? "no rows after the header; expected one row per audio file"
+                    : "none of the listed files exists (\(problems.count) listed)")
         }
         return DatasetListing(
             source: manifest, root: (manifest as NSString).deletingLastPathComponent, layout: .csv,

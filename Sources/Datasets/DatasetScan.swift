@@ -109,6 +109,16 @@ public struct DatasetScan: Sendable {
                 }
             }
         }
+        // libsndfile reports open failures through one process-wide error slot, so a message read while
+        // another thread failed may belong to that other file: re-open failed files one at a time.
+        for i in results.indices {
+            guard case .failure? = results[i] else { continue }
+            do {
+                results[i] = .success(try SoundFile.info(paths[i]))
+            } catch {
+                results[i] = .failure(error as? SndFileError ?? SndFileError(path: paths[i], message: "\(error)"))
+            }
+        }
         return results
     }
 }

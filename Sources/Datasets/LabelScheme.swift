@@ -101,7 +101,9 @@ public struct LabelScheme: Sendable, Hashable, Codable, CustomStringConvertible 
         if kind.needsRavdessNames && layout != .ravdess {
             throw DatasetError.schemeNeedsLayout(
                 scheme: kind.rawValue, layout: layout,
-                expected: "it reads RAVDESS file names; use the '\(LabelKind.given.rawValue)' labels (the \(layout == .csv ? "CSV label column" : "class folder names"))")
+                expected:
+                    "it reads RAVDESS file names; use the '\(LabelKind.given.rawValue)' labels (the \(layout == .csv ? "CSV label column" : "class folder names"))"
+            )
         }
         if kind == .given && layout == .ravdess {
             throw DatasetError.schemeNeedsLayout(

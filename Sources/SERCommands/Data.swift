@@ -42,7 +42,9 @@ struct DataCommand: ParsableCommand {
     /// The scheme from --labels and --classes; nil when both are omitted (the layout's default).
     func parsedScheme() throws -> LabelScheme? {
         let subset = try classes.map { list -> [String] in
-            let names = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let names = list.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
                 throw DatasetError.invalidSubset("--classes '\(list)' must list class names separated by commas")
             }
@@ -132,7 +134,9 @@ struct DataReport: Codable, Equatable {
     /// Human-readable tables.
     var text: String {
         var lines = [String]()
-        func row(_ key: String, _ value: String) { lines.append(key.padding(toLength: 13, withPad: " ", startingAt: 0) + value) }
+        func row(_ key: String, _ value: String) {
+            lines.append(key.padding(toLength: 13, withPad: " ", startingAt: 0) + value)
+        }
         row("Dataset", source)
         row("Layout", layout + (detection.map { " (detected: \($0))" } ?? " (given)"))
         row("Labels", "\(labels): \(classNames.count) classes")

@@ -8,9 +8,12 @@ final class LabelSchemeTests: XCTestCase {
         for actor in 1...4 {
             for emotion in Emotion.allCases {
                 for intensity in Intensity.allCases where !(emotion == .neutral && intensity == .strong) {
-                    let name = RavdessName(emotion: emotion, intensity: intensity, statement: 1, repetition: 1, actor: actor)
+                    let name = RavdessName(
+                        emotion: emotion, intensity: intensity, statement: 1, repetition: 1, actor: actor)
                     files.append(
-                        DatasetFile(path: "/r/\(name.stem).wav", relativePath: "\(name.stem).wav", speaker: name.speaker, ravdess: name))
+                        DatasetFile(
+                            path: "/r/\(name.stem).wav", relativePath: "\(name.stem).wav", speaker: name.speaker,
+                            ravdess: name))
                 }
             }
         }
@@ -64,11 +67,15 @@ final class LabelSchemeTests: XCTestCase {
     }
 
     func testBadSubsetsAreRejected() {
-        XCTAssertThrowsError(try LabelScheme(.emotion, subset: ["happy", "joy"]).apply(to: Self.ravdessFiles, layout: .ravdess)) {
+        XCTAssertThrowsError(
+            try LabelScheme(.emotion, subset: ["happy", "joy"]).apply(to: Self.ravdessFiles, layout: .ravdess)
+        ) {
             XCTAssertTrue("\($0)".contains("'joy'"), "\($0)")
             XCTAssertTrue("\($0)".contains("surprised"), "should list the valid classes: \($0)")
         }
-        XCTAssertThrowsError(try LabelScheme(.emotion, subset: ["sad", "sad"]).apply(to: Self.ravdessFiles, layout: .ravdess)) {
+        XCTAssertThrowsError(
+            try LabelScheme(.emotion, subset: ["sad", "sad"]).apply(to: Self.ravdessFiles, layout: .ravdess)
+        ) {
             XCTAssertTrue("\($0)".contains("twice"), "\($0)")
         }
         XCTAssertThrowsError(try LabelScheme(.emotion, subset: []).apply(to: Self.ravdessFiles, layout: .ravdess))
@@ -105,7 +112,9 @@ final class LabelSchemeTests: XCTestCase {
         XCTAssertEqual(try LabelKind(parsing: "gender_emotion"), .genderEmotion)
         XCTAssertEqual(try LabelKind(parsing: "Gender-Emotion"), .genderEmotion)
         XCTAssertEqual(try LabelKind(parsing: "EMOTION"), .emotion)
-        XCTAssertThrowsError(try LabelKind(parsing: "mood")) { XCTAssertEqual($0 as? DatasetError, .unknownLabels("mood")) }
+        XCTAssertThrowsError(try LabelKind(parsing: "mood")) {
+            XCTAssertEqual($0 as? DatasetError, .unknownLabels("mood"))
+        }
         XCTAssertEqual(try DatasetLayout(parsing: "CSV"), .csv)
         XCTAssertThrowsError(try DatasetLayout(parsing: "tree")) {
             XCTAssertEqual("\($0)", "unknown layout 'tree'; expected one of: ravdess, folders, csv")

@@ -19,8 +19,10 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(listing.detection, "3 of 4 audio file names are RAVDESS names")
         XCTAssertEqual(
             listing.files.map(\.relativePath),
-            ["Actor_01/03-01-05-02-01-01-01.wav", "Actor_02/03-01-02-01-02-02-02.WAV",
-             "Actor_02/nested/03-01-03-01-01-01-02.flac"])
+            [
+                "Actor_01/03-01-05-02-01-01-01.wav", "Actor_02/03-01-02-01-02-02-02.WAV",
+                "Actor_02/nested/03-01-03-01-01-01-02.flac",
+            ])
         XCTAssertEqual(listing.files.map(\.speaker), ["01", "02", "02"])
         XCTAssertEqual(listing.files[0].ravdess?.emotion, .angry)
         XCTAssertEqual(listing.files[0].path, dir.url.path + "/Actor_01/03-01-05-02-01-01-01.wav")
@@ -77,7 +79,9 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(dataset.listing.detection, "the path is a .csv file")
         XCTAssertEqual(dataset.classNames, ["angry", "calm"])
         XCTAssertEqual(dataset.items.map(\.file.relativePath), ["clips/a, b.wav", "clips/c.wav", "clips/d \"q\".wav"])
-        XCTAssertEqual(dataset.items.map(\.path), [dir.path("clips/a, b.wav"), dir.path("clips/c.wav"), dir.path("clips/d \"q\".wav")])
+        XCTAssertEqual(
+            dataset.items.map(\.path),
+            [dir.path("clips/a, b.wav"), dir.path("clips/c.wav"), dir.path("clips/d \"q\".wav")])
         XCTAssertEqual(dataset.items.map(\.speaker), ["spk1", nil, "spk2"])
         XCTAssertEqual(dataset.items.map(\.classIndex), [0, 1, 0])
         XCTAssertEqual(dataset.problems.count, 2)

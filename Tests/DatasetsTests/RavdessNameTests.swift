@@ -32,7 +32,8 @@ final class RavdessNameTests: XCTestCase {
             XCTAssertEqual(Emotion(name: name.emotion.name), name.emotion)
         }
         XCTAssertEqual(
-            Emotion.allCases.map(\.name), ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"])
+            Emotion.allCases.map(\.name),
+            ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"])
     }
 
     func testEachOutOfRangeFieldIsNamed() {

@@ -125,6 +125,8 @@ final class DataCommandTests: XCTestCase {
     }
 
     override func setUpWithError() throws {
-        if name.contains("SharedRavdess") { try XCTSkipIf(SharedData.ravdess == nil, "../shared/data/ravdess is absent") }
+        if name.contains("SharedRavdess") {
+            try XCTSkipIf(SharedData.ravdess == nil, "../shared/data/ravdess is absent")
+        }
     }
 }
