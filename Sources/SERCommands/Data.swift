@@ -183,10 +183,16 @@ struct DataReport: Codable, Equatable {
         for (title, list) in [("Unreadable files", unreadable), ("Not usable", problems)] where !list.isEmpty {
             lines.append("")
             lines.append("\(title) (\(list.count)):")
-            lines += list.map { "  \($0.path): \($0.reason)" }
+            lines += list.prefix(Self.listedProblems).map { "  \($0.path): \($0.reason)" }
+            if list.count > Self.listedProblems {
+                lines.append("  … and \(list.count - Self.listedProblems) more (--json lists them all)")
+            }
         }
         return lines.joined(separator: "\n")
     }
+
+    /// How many unreadable or unusable files the tables list before summarising the rest.
+    static let listedProblems = 20
 
     /// "48000 Hz: 1200, 44100 Hz: 3", keys in numeric order.
     static func counts(_ counts: [String: Int], unit: String = "", names: [String: String] = [:]) -> String {

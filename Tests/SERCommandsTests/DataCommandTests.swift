@@ -85,6 +85,16 @@ final class DataCommandTests: XCTestCase {
         XCTAssertTrue(text.contains("angry          2"), text)
     }
 
+    func testLongProblemListsAreCutInTablesButNotInJSON() throws {
+        let dir = TemporaryDirectory()
+        try SoundFile.write([0, 0], sampleRate: 8000, to: dir.path("03-01-01-01-01-01-01.wav"))
+        for i in 0..<25 { try "x".write(toFile: dir.path("clip\(i).wav"), atomically: true, encoding: .utf8) }
+        let text = try DataCommand.parse([dir.url.path, "--layout", "ravdess"]).output()
+        XCTAssertTrue(text.contains("Not usable (25):"), text)
+        XCTAssertTrue(text.contains("  … and 5 more (--json lists them all)"), text)
+        XCTAssertEqual(try report([dir.url.path, "--layout", "ravdess"]).problems.count, 25)
+    }
+
     func testFailFastNamesTheUnreadableFile() throws {
         let dir = try makeCorpus()
         XCTAssertThrowsError(try DataCommand.parse([dir.url.path, "--fail-fast"]).output()) {
