@@ -8,7 +8,8 @@ import Foundation
 /// lengths). A frame is *non-silent* when `10·log10(max(1e-10, rms²)) − 10·log10(max(1e-10, maxRMS²)) > −topDB`,
 /// where `rms` is the frame's root-mean-square and `maxRMS` the largest over all frames. The kept range
 /// starts at `first · hopLength` and ends at `min(n, (last + 1) · hopLength)` for the first and last
-/// non-silent frames; an all-zero (or empty) signal keeps `0..<0`.
+/// non-silent frames. As in librosa, an all-zero signal is kept whole (every frame is 0 dB relative to
+/// the floor `1e-10`); only an empty signal keeps `0..<0`.
 ///
 /// - Parameters:
 ///   - x: mono samples.

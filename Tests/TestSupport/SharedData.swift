@@ -12,9 +12,15 @@ public enum SharedData {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }()
 
-    /// `../shared/data/ravdess` when present (integration tests skip otherwise).
+    /// `shared/data/ravdess` in the nearest ancestor of the repository that holds it (`../shared/...` for a
+    /// checkout, `../../shared/...` for a worktree under `wt/`), or nil (integration tests skip then).
     public static var ravdess: URL? {
-        let url = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data/ravdess")
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        var url = repositoryRoot
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            let candidate = url.appendingPathComponent("shared/data/ravdess")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+        }
+        return nil
     }
 }
