@@ -7,7 +7,8 @@
 /// - Returns: `frames` samples. One channel returns the input unchanged. Complexity O(frames · channels).
 public func downmix(interleaved: [Float], channels: Int) -> [Float] {
     precondition(channels >= 1, "channels must be at least 1, got \(channels)")
-    precondition(interleaved.count % channels == 0, "\(interleaved.count) samples do not form whole \(channels)-channel frames")
+    precondition(
+        interleaved.count % channels == 0, "\(interleaved.count) samples do not form whole \(channels)-channel frames")
     if channels == 1 { return interleaved }
     let frames = interleaved.count / channels
     let scale = Float(channels)

@@ -58,6 +58,8 @@ public enum SoundFileFormat: Sendable, CaseIterable {
 /// interleaved by frame (`[f0c0, f0c1, f1c0, …]`).
 public enum SoundFile {
     /// Reads the header of the file at `path`.
+    /// - Throws: ``SndFileError`` with libsndfile's message when the file cannot be opened, or when it is
+    ///   truncated (see ``SoundFile/truncationDiagnosis(log:)``).
     public static func info(_ path: String) throws -> SoundFileInfo {
         let handle = try Handle(path: path, mode: Int32(SFM_READ))
         return handle.fileInfo
@@ -65,8 +67,8 @@ public enum SoundFile {
 
     /// Reads `frameCount` frames (all remaining when nil) starting at frame `offset`.
     ///
-    /// Files whose header does not state a length (libsndfile reports `SF_COUNT_MAX`) are read in
-    /// chunks until the end. Complexity O(frames · channels).
+    /// Files whose length libsndfile cannot determine (it reports `SF_COUNT_MAX`, e.g. an Ogg file cut
+    /// short) are rejected like other truncated files. Complexity O(frames · channels).
     /// - Returns: interleaved samples and the file's header.
     /// - Throws: ``SndFileError`` when the file cannot be opened, is truncated (see
     ///   ``SoundFile/truncationDiagnosis(log:)``), cannot be seeked or cannot be read completely.
@@ -130,14 +132,13 @@ public enum SoundFile {
             }
             self.file = file
             self.rawInfo = info
+            // Throwing from here still runs deinit (the object is fully initialised), which closes the file.
             if mode == Int32(SFM_READ) {
                 if info.frames < 0 || info.frames == sf_count_t.max {
-                    sf_close(file)
                     throw SndFileError(
                         path: path, message: "libsndfile cannot determine the length; the file is probably truncated")
                 }
                 if let problem = SoundFile.truncationDiagnosis(log: logInfo) {
-                    sf_close(file)
                     throw SndFileError(path: path, message: problem)
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+
 extension SoundFile {
     /// Recognises a truncated file from libsndfile's header log (`SFC_GET_LOG_INFO`).
     ///

@@ -17,7 +17,9 @@ final class AudioLoaderTests: XCTestCase {
             .flac16: 2.0 / 32768, .flac24: 2.0 / 8_388_608,
         ]
         for format in SoundFileFormat.allCases {
-            let path = dir.path("tone-\(format).\(format == .oggVorbis ? "ogg" : format == .flac16 || format == .flac24 ? "flac" : "wav")")
+            let path = dir.path(
+                "tone-\(format).\(format == .oggVorbis ? "ogg" : format == .flac16 || format == .flac24 ? "flac" : "wav")"
+            )
             try SoundFile.write(x, sampleRate: 16000, to: path, format: format)
             let loaded = try AudioLoader.load(path, sampleRate: nil)
             XCTAssertEqual(loaded.sampleRate, 16000, "\(format)")
@@ -26,7 +28,7 @@ final class AudioLoaderTests: XCTestCase {
                 XCTAssertLessThanOrEqual(maxAbsDifference(loaded.samples, x), tolerance, "\(format)")
             } else {
                 // PCM: libsndfile writes x·32767 (rounded) and reads n/32768, so the error stays below two steps.
-        // Vorbis is lossy: the tone keeps its frequency and (within 3%) its amplitude.
+                // Vorbis is lossy: the tone keeps its frequency and (within 3%) its amplitude.
                 let middle = loaded.samples[1000..<7000]
                 XCTAssertEqual(amplitude(of: middle, frequency: 440, rate: 16000), 0.6, accuracy: 0.018, "\(format)")
                 XCTAssertEqual(peakFrequency(of: middle, rate: 16000, in: 430...450, step: 0.5), 440, accuracy: 1.5)
@@ -93,7 +95,8 @@ final class AudioLoaderTests: XCTestCase {
 
     func testDefaultRateIs22050AndLengthIsLibrosas() throws {
         let dir = TemporaryDirectory()
-        try SoundFile.write(sine(frequency: 200, rate: 48000, count: 48003), sampleRate: 48000, to: dir.path("a.flac"), format: .flac24)
+        try SoundFile.write(
+            sine(frequency: 200, rate: 48000, count: 48003), sampleRate: 48000, to: dir.path("a.flac"), format: .flac24)
         let loaded = try AudioLoader.load(dir.path("a.flac"))
         XCTAssertEqual(loaded.sampleRate, 22050)
         XCTAssertEqual(loaded.samples.count, Int((48003.0 * 22050 / 48000).rounded(.up)))
@@ -129,8 +132,13 @@ final class AudioLoaderTests: XCTestCase {
         mentions expected: [String], file: StaticString = #filePath, line: UInt = #line,
         _ check: (AudioError.Problem) -> Bool
     ) {
-        XCTAssertThrowsError(try AudioLoader.load(path, sampleRate: sampleRate, offset: offset, duration: duration), file: file, line: line) { error in
-            guard let error = error as? AudioError else { return XCTFail("not an AudioError: \(error)", file: file, line: line) }
+        XCTAssertThrowsError(
+            try AudioLoader.load(path, sampleRate: sampleRate, offset: offset, duration: duration), file: file,
+            line: line
+        ) { error in
+            guard let error = error as? AudioError else {
+                return XCTFail("not an AudioError: \(error)", file: file, line: line)
+            }
             XCTAssertEqual(error.path, path, file: file, line: line)
             XCTAssertTrue(check(error.problem), "unexpected problem \(error.problem)", file: file, line: line)
             let text = error.description
@@ -156,7 +164,9 @@ final class AudioLoaderTests: XCTestCase {
     func testEmptyFile() throws {
         let dir = TemporaryDirectory()
         FileManager.default.createFile(atPath: dir.path("empty.wav"), contents: Data())
-        assertLoadFails(dir.path("empty.wav"), mentions: ["libsndfile", "WAV"]) { self.isUndecodable($0, containing: "") }
+        assertLoadFails(dir.path("empty.wav"), mentions: ["libsndfile", "WAV"]) {
+            self.isUndecodable($0, containing: "")
+        }
     }
 
     func testJunkBytesAndTextFiles() throws {
@@ -177,7 +187,9 @@ final class AudioLoaderTests: XCTestCase {
         try SoundFile.write(sine(frequency: 440, rate: 16000, count: 16000), sampleRate: 16000, to: dir.path("ok.wav"))
         let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path("ok.wav")))
         FileManager.default.createFile(atPath: dir.path("cut.wav"), contents: bytes.prefix(bytes.count / 2))
-        assertLoadFails(dir.path("cut.wav"), mentions: ["truncated", "should be"]) { self.isUndecodable($0, containing: "truncated") }
+        assertLoadFails(dir.path("cut.wav"), mentions: ["truncated", "should be"]) {
+            self.isUndecodable($0, containing: "truncated")
+        }
         // Cut inside the header: libsndfile's own message.
         FileManager.default.createFile(atPath: dir.path("head.wav"), contents: bytes.prefix(30))
         assertLoadFails(dir.path("head.wav"), mentions: ["libsndfile"]) { self.isUndecodable($0, containing: "") }
@@ -194,7 +206,9 @@ final class AudioLoaderTests: XCTestCase {
         // FLAC: libsndfile opens the file (the header states the length) but decoding stops early.
         let flac = try Data(contentsOf: URL(fileURLWithPath: dir.path("ok.flac")))
         FileManager.default.createFile(atPath: dir.path("cut.flac"), contents: flac.prefix(flac.count / 2))
-        assertLoadFails(dir.path("cut.flac"), mentions: ["truncated"]) { self.isUndecodable($0, containing: "truncated") }
+        assertLoadFails(dir.path("cut.flac"), mentions: ["truncated"]) {
+            self.isUndecodable($0, containing: "truncated")
+        }
         // Ogg: without its last page libsndfile cannot tell the length (or finds the stream malformed).
         let ogg = try Data(contentsOf: URL(fileURLWithPath: dir.path("ok.ogg")))
         for fraction in [0.5, 0.9] {
@@ -240,7 +254,8 @@ final class AudioLoaderTests: XCTestCase {
 
     func testFileWithoutFrames() throws {
         let dir = TemporaryDirectory()
-        FileManager.default.createFile(atPath: dir.path("0.wav"), contents: wavBytes(channels: 1, sampleRate: 16000, dataBytes: 0))
+        FileManager.default.createFile(
+            atPath: dir.path("0.wav"), contents: wavBytes(channels: 1, sampleRate: 16000, dataBytes: 0))
         assertLoadFails(dir.path("0.wav"), mentions: ["no audio frames"]) { $0 == .noFrames }
     }
 
@@ -259,7 +274,9 @@ final class AudioLoaderTests: XCTestCase {
             }
         }
         for rate in [0, 999, 800_000] {
-            assertLoadFails(path, sampleRate: rate, mentions: ["\(rate) Hz", "expected"]) { $0 == .invalidTargetRate(rate) }
+            assertLoadFails(path, sampleRate: rate, mentions: ["\(rate) Hz", "expected"]) {
+                $0 == .invalidTargetRate(rate)
+            }
         }
         // Just inside the end is fine: one frame.
         XCTAssertEqual(try AudioLoader.load(path, sampleRate: nil, offset: 0.99995).samples.count, 1)

@@ -9,11 +9,13 @@ final class RavdessIntegrationTests: XCTestCase {
     func testLoadsTheFirstStereoRavdessFlacAt22050() throws {
         try XCTSkipIf(SharedData.ravdess == nil, "RAVDESS data absent")
         let root = SharedData.ravdess!
-        let actors = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasPrefix("Actor_") }.sorted()
+        let actors = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasPrefix("Actor_") }
+            .sorted()
         var stereo: (path: String, info: SoundFileInfo)? = nil
         search: for actor in actors {
             let folder = root.appendingPathComponent(actor)
-            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where name.hasSuffix(".flac") {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+            where name.hasSuffix(".flac") {
                 let path = folder.appendingPathComponent(name).path
                 let info = try SoundFile.info(path)
                 if info.channels == 2 {
@@ -35,7 +37,9 @@ final class RavdessIntegrationTests: XCTestCase {
     func testMatchesLibrosaOnARavdessRecording() throws {
         try XCTSkipIf(SharedData.ravdess == nil, "RAVDESS data absent")
         let root = SharedData.ravdess!
-        struct Reference: Decodable { var file: String; var frames: Int; var length: Int; var sliceStart: Int; var sliceEnd: Int }
+        struct Reference: Decodable {
+            var file: String; var frames: Int; var length: Int; var sliceStart: Int; var sliceEnd: Int
+        }
         let reference = try JSONDecoder().decode(Reference.self, from: Fixtures.json("ravdess.json"))
         let path = root.appendingPathComponent(reference.file).path
         try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "\(path) absent")

@@ -29,7 +29,9 @@ final class SilenceTrimTests: XCTestCase {
                 }
             }
             for i in 0..<c.length {
-                x[i] += tone.amplitude * envelope[i] * sin(2 * Double.pi * tone.frequency * Double(i) / Double(c.sampleRate))
+                x[i] +=
+                    tone.amplitude * envelope[i]
+                    * sin(2 * Double.pi * tone.frequency * Double(i) / Double(c.sampleRate))
             }
         }
         return x.map { Float($0) }

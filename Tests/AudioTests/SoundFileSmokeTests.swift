@@ -8,7 +8,8 @@ final class SoundFileSmokeTests: XCTestCase {
         let samples: [Float] = (0..<200).map { sin(Float($0) * 0.1) * 0.5 }
         try SoundFile.write(samples, channels: 2, sampleRate: 8000, to: dir.path("a.wav"), format: .wavFloat)
         let (back, info) = try SoundFile.read(dir.path("a.wav"))
-        XCTAssertEqual(info, SoundFileInfo(frames: 100, sampleRate: 8000, channels: 2, container: "WAV", encoding: "FLOAT"))
+        XCTAssertEqual(
+            info, SoundFileInfo(frames: 100, sampleRate: 8000, channels: 2, container: "WAV", encoding: "FLOAT"))
         XCTAssertEqual(back, samples)
         let (part, _) = try SoundFile.read(dir.path("a.wav"), offset: 10, frameCount: 5)
         XCTAssertEqual(part, Array(samples[20..<30]))
@@ -35,7 +36,8 @@ final class SoundFileTruncationTests: XCTestCase {
         XCTAssertNil(SoundFile.truncationDiagnosis(log: "data : 2000 (should be 2100)\n"))
         XCTAssertNil(SoundFile.truncationDiagnosis(log: "data : 4294967295 (should be 956)\n"))
         XCTAssertNil(SoundFile.truncationDiagnosis(log: "data : 0 (should be 956)\n"))
-        XCTAssertNotNil(SoundFile.truncationDiagnosis(log: "Ogg : File ended unexpectedly without an End-Of-Stream flag set.\n"))
+        XCTAssertNotNil(
+            SoundFile.truncationDiagnosis(log: "Ogg : File ended unexpectedly without an End-Of-Stream flag set.\n"))
     }
 
     func testInfoAndReadRejectATruncatedWav() throws {
@@ -44,7 +46,9 @@ final class SoundFileTruncationTests: XCTestCase {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path("ok.wav")))
         FileManager.default.createFile(atPath: dir.path("cut.wav"), contents: bytes.prefix(1000))
         XCTAssertEqual(try SoundFile.info(dir.path("ok.wav")).frames, 1000)
-        for operation in [{ _ = try SoundFile.info(dir.path("cut.wav")) }, { _ = try SoundFile.read(dir.path("cut.wav")) }] {
+        for operation in [
+            { _ = try SoundFile.info(dir.path("cut.wav")) }, { _ = try SoundFile.read(dir.path("cut.wav")) },
+        ] {
             XCTAssertThrowsError(try operation()) { error in
                 let e = error as! SndFileError
                 XCTAssertEqual(e.path, dir.path("cut.wav"))
