@@ -13,7 +13,7 @@ extension SoundFile {
         for rawLine in log.split(whereSeparator: \.isNewline) {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.contains("File ended unexpectedly") {
-                return "the file is truncated (libsndfile: \(line))"
+                return "the file is truncated (libsndfile log: \(line))"
             }
             guard line.hasPrefix("data") || line.hasPrefix("SSND"), let marker = line.range(of: "(should be ")
             else { continue }
@@ -23,7 +23,7 @@ extension SoundFile {
             guard let declaredText, let declared = Int(declaredText), let actual = Int(actualText) else { continue }
             if declared > actual, declared > 0, declared < 0x7FFF_FFFF {
                 return
-                    "the file is truncated: its header declares \(declared) bytes of audio but only \(actual) are present (libsndfile: \(line))"
+                    "the file is truncated: its header declares \(declared) bytes of audio but only \(actual) are present (libsndfile log: \(line))"
             }
         }
         return nil
