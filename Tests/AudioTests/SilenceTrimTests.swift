@@ -67,6 +67,9 @@ final class SilenceTrimTests: XCTestCase {
         XCTAssertEqual(range, 21504..<45568)
         XCTAssertEqual(kept, Array(x[21504..<45568]))
         XCTAssertEqual(trimSilence(x, topDB: 1).range, 23040..<43520)
+        let buffer = AudioBuffer(samples: x, sampleRate: 22050).trimmingSilence()
+        XCTAssertEqual(buffer.range, 21504..<45568)
+        XCTAssertEqual(buffer.buffer, AudioBuffer(samples: kept, sampleRate: 22050))
     }
 
     func testAllZeroSignalIsKeptWholeLikeLibrosaAndEmptyStaysEmpty() {

@@ -38,6 +38,9 @@ final class SoundFileTruncationTests: XCTestCase {
         XCTAssertNil(SoundFile.truncationDiagnosis(log: "data : 0 (should be 956)\n"))
         XCTAssertNotNil(
             SoundFile.truncationDiagnosis(log: "Ogg : File ended unexpectedly without an End-Of-Stream flag set.\n"))
+        // AIFF, as libsndfile logs a cut file.
+        XCTAssertNotNil(
+            SoundFile.truncationDiagnosis(log: "FORM : 32046 (should be 15992)\n SSND : 32008 (should be 15954)\n"))
     }
 
     func testInfoAndReadRejectATruncatedWav() throws {
