@@ -83,7 +83,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["BLAS"], path: "Tests/TestSupport"),
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS", "TestSupport"]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio", "SndFile", "Soxr", "TestSupport"]),
+        .testTarget(
+            name: "AudioTests", dependencies: ["Audio", "SndFile", "Soxr", "TestSupport"],
+            exclude: ["Fixtures"]),  // read by path (#filePath), not bundled
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Audio", "TestSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Audio", "TestSupport"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "TestSupport"]),
