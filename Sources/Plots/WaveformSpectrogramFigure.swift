@@ -51,7 +51,7 @@ public struct WaveformSpectrogramFigure {
         let left = 70
         let right = width - 120
         let plotWidth = right - left
-        let waveTop = 40
+        let waveTop = 52
         let waveHeight = (height - 140) * 30 / 100
         let specTop = waveTop + waveHeight + 50
         let specHeight = height - 70 - specTop

@@ -10,6 +10,8 @@ public struct SER: ParsableCommand {
         version: version,
         subcommands: [
             Doctor.self,
+            FeaturesCommand.self,
+            Bench.self,
         ]
     )
 

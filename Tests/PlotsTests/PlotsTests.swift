@@ -72,7 +72,7 @@ final class CanvasTests: XCTestCase {
         let c = figure.render(width: 600, height: 400)
         XCTAssertEqual(c.width, 600)
         // The spectrogram panel's top rows are the brightest colour, its bottom rows the darkest.
-        let specTop = 40 + (400 - 140) * 30 / 100 + 50
+        let specTop = 52 + (400 - 140) * 30 / 100 + 50
         let specBottom = 400 - 70 - 1
         XCTAssertEqual(c[300, specTop + 1], ColourMap.magma.colour(1))
         XCTAssertEqual(c[300, specBottom - 1], ColourMap.magma.colour(0))
