@@ -87,7 +87,8 @@ let package = Package(
             name: "AudioTests", dependencies: ["Audio", "SndFile", "Soxr", "TestSupport"],
             exclude: ["Fixtures"]),  // read by path (#filePath), not bundled
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Audio", "TestSupport"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Audio", "TestSupport"]),
+        .testTarget(
+            name: "FeaturesTests", dependencies: ["Features", "Audio", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
