@@ -65,7 +65,10 @@ let package = Package(
         .target(
             name: "Training", dependencies: ["Datasets", "Features", "NeuralNet"],
             swiftSettings: numeric),
-        .target(name: "RunStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // RunStore is optimised too: it hashes weight files (SHA-256) of tens of megabytes.
+        .target(
+            name: "RunStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: numeric),
         .target(
             name: "Experiments",
             dependencies: ["Training", "RunStore", .product(name: "Yams", package: "Yams")]),
