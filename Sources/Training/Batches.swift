@@ -65,7 +65,9 @@ public struct BatchLoader: Sendable {
         let order = indices.shuffled(using: &rng)
         let size = configuration.batchSize
         var batches = stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min($0 + size, order.count)]) }
-        if configuration.dropLast, batches.count > 1, let last = batches.last, last.count < size { batches.removeLast() }
+        if configuration.dropLast, batches.count > 1, let last = batches.last, last.count < size {
+            batches.removeLast()
+        }
         return batches
     }
 
@@ -141,10 +143,13 @@ public struct BatchLoader: Sendable {
         input.withUnsafeMutableBufferPointer { dst in
             for (n, index) in indices.enumerated() {
                 example(index, crop: crop, augment: augment, into: &scratch, using: &rng)
-                scratch.withUnsafeBufferPointer { (dst.baseAddress! + n * size).update(from: $0.baseAddress!, count: size) }
+                scratch.withUnsafeBufferPointer {
+                    (dst.baseAddress! + n * size).update(from: $0.baseAddress!, count: size)
+                }
             }
         }
-        return Batch(input: input, labels: indices.map { data.items[$0].classIndex }, softTargets: nil, indices: indices)
+        return Batch(
+            input: input, labels: indices.map { data.items[$0].classIndex }, softTargets: nil, indices: indices)
     }
 
     /// fastai's `MixUp`: a random pairing π of the batch, λᵢ ~ Beta(α, α) folded to ≥ 0.5,

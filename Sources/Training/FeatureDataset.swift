@@ -43,7 +43,8 @@ public struct FeatureDataset: Sendable {
         _ dataset: Dataset, cache: FeatureCache, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         progress: ProgressReporter? = nil
     ) throws -> FeatureDataset {
-        try load(items: dataset.items, classNames: dataset.classNames, cache: cache, threads: threads, progress: progress)
+        try load(
+            items: dataset.items, classNames: dataset.classNames, cache: cache, threads: threads, progress: progress)
     }
 
     /// ``load(_:cache:threads:progress:)`` for an explicit item list.
@@ -93,5 +94,9 @@ final class ResultSlots: @unchecked Sendable {
     private var slots: [Result<FeatureMatrix, Error>?]
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ r: Result<FeatureMatrix, Error>) { lock.withLock { slots[i] = r } }
-    func take() -> [Result<FeatureMatrix, Error>?] { lock.withLock { defer { slots = [] }; return slots } }
+    func take() -> [Result<FeatureMatrix, Error>?] {
+        lock.withLock {
+            defer { slots = [] }; return slots
+        }
+    }
 }
