@@ -21,6 +21,12 @@ public struct BatchConfiguration: Codable, Equatable, Sendable {
     /// never sees a batch of one. Ignored when there are fewer items than one batch.
     public var dropLast: Bool
 
+    /// Frames of an example for feature parameters: their `duration` in frames, or the dataset's
+    /// longest item when no duration is set.
+    public static func frames(for parameters: FeatureParameters, data: FeatureDataset) -> Int {
+        parameters.fixedFrameCount ?? data.maxFrames
+    }
+
     public init(
         batchSize: Int = 64, evaluationBatchSize: Int? = nil, frames: Int, normalization: Normalization = .utterance,
         augmentation: Augmentation = .none, trainingCrop: CropMode = .random, evaluationCrop: CropMode = .center,
@@ -112,7 +118,9 @@ public struct BatchLoader: Sendable {
                 for r in 0..<rows {
                     let row = src.baseAddress! + r * m.frames
                     let dst = out.baseAddress! + r * frames
-                    if m.frames >= frames {
+                    if m.frames == 0 {
+                        dst.update(repeating: 0, count: frames)
+                    } else if m.frames >= frames {
                         dst.update(from: row + start, count: frames)
                     } else {
                         var floor = row[0]

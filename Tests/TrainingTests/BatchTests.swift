@@ -132,4 +132,19 @@ final class BatchTests: XCTestCase {
         let expected = data.features[0].fitted(toFrames: 32, mode: .center).values.map { ($0 - s.mean[0]) / s.std[0] }
         for (a, b) in zip(x, expected) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
+
+    func testEmptyMatricesBecomeZeroExamplesAndFramesFollowTheDuration() {
+        let items = Array(data.items.prefix(2))
+        let tiny = FeatureDataset(
+            items: items, classNames: data.classNames,
+            features: [FeatureMatrix(rows: 16, frames: 0), data.features[1]])
+        let batch = BatchLoader(data: tiny, configuration: BatchConfiguration(batchSize: 2, frames: 8)).evaluationBatch(
+            [0, 1])
+        XCTAssertTrue(batch.input.scalars[0..<(16 * 8)].allSatisfy { $0 == 0 })
+        var parameters = FeatureParameters()
+        XCTAssertEqual(BatchConfiguration.frames(for: parameters, data: tiny), data.features[1].frames)
+        parameters.duration = 3
+        XCTAssertEqual(BatchConfiguration.frames(for: parameters, data: tiny), 662)  // 1 + ⌊66150 / 100⌋ + centre padding
+        XCTAssertEqual(Normalization(Standardisation.perBand), .perBand)
+    }
 }
