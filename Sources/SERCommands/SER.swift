@@ -11,6 +11,8 @@ public struct SER: ParsableCommand {
         subcommands: [
             Doctor.self,
             DataCommand.self,
+            Devices.self,
+            Listen.self,
         ]
     )
 
