@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "PortAudio", "SndFile", "TestSupport"]),
-        .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "TestSupport"]),
+        .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "Live", "SndFile", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

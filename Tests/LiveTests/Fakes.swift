@@ -81,3 +81,15 @@ func pipeFeeding(_ bytes: [UInt8], chunk: Int = 1000) -> Pipe {
     }
     return pipe
 }
+
+import XCTest
+
+/// Asserts two sample arrays are identical, reporting only the length or the first differing index.
+func assertSameSamples(_ actual: [Float], _ expected: [Float], _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    guard actual.count == expected.count else {
+        return XCTFail("\(actual.count) samples, expected \(expected.count). \(message)", file: file, line: line)
+    }
+    if let i = actual.indices.first(where: { actual[$0] != expected[$0] }) {
+        XCTFail("sample \(i): \(actual[i]) vs expected \(expected[i]). \(message)", file: file, line: line)
+    }
+}

@@ -37,7 +37,7 @@ final class PortAudioCaptureTests: XCTestCase {
                 try stream.read(into: UnsafeMutableBufferPointer(rebasing: all[range]))
             }
         }
-        XCTAssertEqual(captured, Array(signal[0..<5000]))
+        assertSameSamples(captured, Array(signal[0..<5000]))
         stream.close()
         XCTAssertFalse(stream.isActive)
         XCTAssertThrowsError(try captured.withUnsafeMutableBufferPointer { try stream.read(into: $0) }) { error in
@@ -66,7 +66,7 @@ final class PortAudioCaptureTests: XCTestCase {
         stream.close()
         lock.lock()
         defer { lock.unlock() }
-        XCTAssertEqual(Array(received.prefix(4096)), signal)
+        assertSameSamples(Array(received.prefix(4096)), signal)
     }
 
     func testMissingDevicesAreClearErrors() throws {
@@ -110,7 +110,21 @@ final class PortAudioCaptureTests: XCTestCase {
         XCTAssertTrue(summary.interrupted)
         XCTAssertEqual(results.map(\.endSample), [8000, 12000, 16000])
         for (k, window) in classifier.windows.enumerated() {
-            XCTAssertEqual(window, Array(signal[(k * 4000)..<(k * 4000 + 8000)]), "window \(k)")
+            assertSameSamples(window, Array(signal[(k * 4000)..<(k * 4000 + 8000)]), "window \(k)")
+        }
+    }
+
+    /// A device that fails mid-stream gives a clear error naming the device, not a crash.
+    func testAFailingDeviceSurfacesPortAudiosError() throws {
+        try ALSATestDevice.install(capturing: testSignal(16000))
+        let source = try DeviceSource(.name(ALSATestDevice.failingName), sampleRate: 16000)
+        let driver = try LiveDriver(
+            source: source, classifier: FakeClassifier(sampleRate: 16000),
+            configuration: LiveConfiguration(windowSeconds: 0.5, hopSeconds: 0.25))
+        XCTAssertThrowsError(try driver.run { _ in }) { error in
+            guard case .device(let failure)? = error as? LiveError else { return XCTFail("\(error)") }
+            XCTAssertTrue(failure.context.contains("'serbroken'"), failure.context)
+            XCTAssertTrue(failure.message.contains("Unanticipated host error"), failure.message)
         }
     }
 }

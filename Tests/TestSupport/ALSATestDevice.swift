@@ -3,7 +3,7 @@ import Foundation
 /// A capture device for PortAudio tests on machines without a sound card.
 ///
 /// Writes an ALSA configuration that includes the system's `alsa.conf` and defines
-/// `pcm.sertest`: an ALSA `file` plugin over the `null` device whose capture data is read from
+/// `pcm.sertest` (and ``failingName``): an ALSA `file` plugin over the `null` device whose capture data is read from
 /// ``inputFile`` (`format "raw"`: the bytes are handed out as they are, in the sample format PortAudio
 /// negotiates with `null`, i.e. float32 little-endian for a paFloat32 stream). `ALSA_CONFIG_PATH` points
 /// to it for the whole test process, so PortAudio's ALSA host API lists `sertest` as an input device;
@@ -12,6 +12,11 @@ import Foundation
 public enum ALSATestDevice {
     /// The name PortAudio lists.
     public static let name = "sertest"
+
+    /// A second device that fails once capture starts, like a microphone that was unplugged: the file
+    /// plugin also writes what it captures to its `file`, here `/dev/full`, so reads fail with EIO after the
+    /// first period (PortAudio: "Unanticipated host error").
+    public static let failingName = "serbroken"
 
     /// Directory holding the configuration and the capture data (one per test process).
     public static let directory: URL = {
@@ -38,6 +43,13 @@ public enum ALSATestDevice {
                 type file
                 slave.pcm "null"
                 file "/dev/null"
+                infile "\(inputFile.path)"
+                format "raw"
+            }
+            pcm.\(failingName) {
+                type file
+                slave.pcm "null"
+                file "/dev/full"
                 infile "\(inputFile.path)"
                 format "raw"
             }
