@@ -23,7 +23,9 @@ extension AudioSource {
     /// Reads into `array[range]` (see ``read(into:)``).
     public func read(into array: inout [Float], range: Range<Int>? = nil) throws -> Int {
         let range = range ?? array.indices
-        return try array.withUnsafeMutableBufferPointer { try read(into: UnsafeMutableBufferPointer(rebasing: $0[range])) }
+        return try array.withUnsafeMutableBufferPointer {
+            try read(into: UnsafeMutableBufferPointer(rebasing: $0[range]))
+        }
     }
 
     /// Reads to the end of the stream (tests and small files). O(samples).

@@ -23,7 +23,8 @@ public struct EnergyGate: Equatable, Sendable {
         }
         let number = t.hasSuffix("dbfs") ? String(t.dropLast(4)) : t.hasSuffix("db") ? String(t.dropLast(2)) : t
         guard let value = Float(number), value.isFinite, value <= 0 else {
-            throw LiveError.invalidConfiguration("--gate must be a level in dBFS ≤ 0 such as -50, or 'off'; got '\(text)'")
+            throw LiveError.invalidConfiguration(
+                "--gate must be a level in dBFS ≤ 0 such as -50, or 'off'; got '\(text)'")
         }
         self.init(thresholdDBFS: value)
     }

@@ -31,7 +31,9 @@ public final class FileReplaySource: AudioSource {
     }
 
     /// Replays `samples` (mono, at `sampleRate` Hz).
-    public init(samples: [Float], sampleRate: Int, name: String = "samples", speed: Double = 1, clock: LiveClock = SystemClock())
+    public init(
+        samples: [Float], sampleRate: Int, name: String = "samples", speed: Double = 1, clock: LiveClock = SystemClock()
+    )
         throws
     {
         guard speed.isFinite, speed >= 0 else {

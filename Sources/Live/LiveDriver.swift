@@ -98,7 +98,8 @@ public final class LiveDriver {
             throw LiveError.invalidConfiguration("readChunk must be positive, got \(configuration.readChunk)")
         }
         self.schedule = try WindowSchedule(
-            windowSeconds: configuration.windowSeconds, hopSeconds: configuration.hopSeconds, sampleRate: source.sampleRate)
+            windowSeconds: configuration.windowSeconds, hopSeconds: configuration.hopSeconds,
+            sampleRate: source.sampleRate)
         self.source = source
         self.classifier = classifier
         self.configuration = configuration
@@ -142,7 +143,8 @@ public final class LiveDriver {
             var result = WindowResult(
                 index: next, startSample: schedule.start(next), endSample: schedule.end(next),
                 start: Double(schedule.start(next)) / rate, end: Double(schedule.end(next)) / rate, levelDBFS: level,
-                isSilent: configuration.gate.isSilent(levelDBFS: level), probabilities: nil, label: nil, probability: nil,
+                isSilent: configuration.gate.isSilent(levelDBFS: level), probabilities: nil, label: nil,
+                probability: nil,
                 smoothedLabel: smoothed?.label, smoothedProbability: smoothed?.probability, latency: 0)
             if result.isSilent {
                 silent += 1

@@ -44,7 +44,9 @@ public struct PCMDecoder {
     /// trailing partial frame for the next call. Returns the number of samples appended.
     /// - Throws: ``LiveError/malformedStream(source:reason:)`` for NaN/inf in f32le data (`source` names the stream).
     @discardableResult
-    public mutating func decode(_ bytes: UnsafeRawBufferPointer, appendingTo output: inout [Float], source: String = "stream")
+    public mutating func decode(
+        _ bytes: UnsafeRawBufferPointer, appendingTo output: inout [Float], source: String = "stream"
+    )
         throws -> Int
     {
         let total = pending.count + bytes.count
@@ -60,7 +62,8 @@ public struct PCMDecoder {
         if interleaved.count < sampleCount { interleaved = [Float](repeating: 0, count: sampleCount) }
         var bad: Int? = nil
         if pending.isEmpty {
-            bad = Self.convert(UnsafeRawBufferPointer(rebasing: bytes[0..<fromChunk]), format: format, into: &interleaved)
+            bad = Self.convert(
+                UnsafeRawBufferPointer(rebasing: bytes[0..<fromChunk]), format: format, into: &interleaved)
         } else {
             var joined = pending
             joined.append(contentsOf: bytes[0..<fromChunk])
@@ -70,14 +73,18 @@ public struct PCMDecoder {
             let frame = framesDecoded + bad / channels
             throw LiveError.malformedStream(
                 source: source,
-                reason: "sample \(bad % channels) of frame \(frame) is not a finite number; is the stream really \(format)?")
+                reason:
+                    "sample \(bad % channels) of frame \(frame) is not a finite number; is the stream really \(format)?"
+            )
         }
         pending = Array(bytes[fromChunk...])
         let start = output.count
         output.append(contentsOf: repeatElement(0, count: frames))
         output.withUnsafeMutableBufferPointer { out in
             interleaved.withUnsafeBufferPointer { src in
-                downmixToMono(UnsafeBufferPointer(rebasing: src[0..<sampleCount]), channels: channels, into: out.baseAddress! + start)
+                downmixToMono(
+                    UnsafeBufferPointer(rebasing: src[0..<sampleCount]), channels: channels,
+                    into: out.baseAddress! + start)
             }
         }
         framesDecoded += frames
@@ -92,7 +99,8 @@ public struct PCMDecoder {
                 source: source,
                 reason:
                     "it ended with \(pending.count) stray byte\(pending.count == 1 ? "" : "s") after \(framesDecoded) frames; "
-                    + "\(format) with \(channels) channel\(channels == 1 ? "" : "s") needs \(frameBytes) bytes per frame")
+                    + "\(format) with \(channels) channel\(channels == 1 ? "" : "s") needs \(frameBytes) bytes per frame"
+            )
         }
     }
 

@@ -66,7 +66,8 @@ public struct WindowSchedule: Equatable, Sendable {
 
     public init(length: Int, hop: Int) throws {
         guard length > 0, hop > 0 else {
-            throw LiveError.invalidConfiguration("window and hop must hold at least one sample (window \(length), hop \(hop))")
+            throw LiveError.invalidConfiguration(
+                "window and hop must hold at least one sample (window \(length), hop \(hop))")
         }
         self.length = length
         self.hop = hop
@@ -75,10 +76,12 @@ public struct WindowSchedule: Equatable, Sendable {
     /// Window and hop in seconds at `sampleRate`, rounded to whole samples.
     public init(windowSeconds: Double, hopSeconds: Double, sampleRate: Int) throws {
         guard windowSeconds.isFinite, windowSeconds > 0, hopSeconds.isFinite, hopSeconds > 0 else {
-            throw LiveError.invalidConfiguration("--window and --hop must be positive (got \(windowSeconds) s and \(hopSeconds) s)")
+            throw LiveError.invalidConfiguration(
+                "--window and --hop must be positive (got \(windowSeconds) s and \(hopSeconds) s)")
         }
         try self.init(
-            length: Int((windowSeconds * Double(sampleRate)).rounded()), hop: Int((hopSeconds * Double(sampleRate)).rounded()))
+            length: Int((windowSeconds * Double(sampleRate)).rounded()),
+            hop: Int((hopSeconds * Double(sampleRate)).rounded()))
     }
 
     /// First sample of window `k`.

@@ -33,7 +33,8 @@ public final class AudioInputStream {
         let what = "opening input device \(device.index) ('\(device.name)') at \(sampleRate) Hz"
         guard sampleRate > 0, framesPerBuffer > 0 else {
             throw PortAudioError(
-                context: what, code: 0, message: "sample rate and buffer size must be positive (buffer \(framesPerBuffer))")
+                context: what, code: 0,
+                message: "sample rate and buffer size must be positive (buffer \(framesPerBuffer))")
         }
         guard let info = Pa_GetDeviceInfo(PaDeviceIndex(device.index)) else {
             throw PortAudioError(context: what, code: paInvalidDevice.rawValue, message: "the device no longer exists")
@@ -74,7 +75,9 @@ public final class AudioInputStream {
     /// - Throws: ``PortAudioError`` when the device fails (e.g. it was unplugged) or the stream is closed.
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws {
         guard let stream else {
-            throw PortAudioError(context: "reading from '\(device.name)'", code: paBadStreamPtr.rawValue, message: "the stream is closed")
+            throw PortAudioError(
+                context: "reading from '\(device.name)'", code: paBadStreamPtr.rawValue, message: "the stream is closed"
+            )
         }
         precondition(box == nil, "read(into:) is for blocking streams; this stream has a callback")
         guard buffer.count > 0 else { return }

@@ -18,7 +18,9 @@ public struct PortAudioError: Error, CustomStringConvertible, Equatable {
 
     init(_ context: String, _ code: PaError) {
         var message = String(cString: Pa_GetErrorText(code))
-        if code == paUnanticipatedHostError.rawValue, let info = Pa_GetLastHostErrorInfo(), let text = info.pointee.errorText {
+        if code == paUnanticipatedHostError.rawValue, let info = Pa_GetLastHostErrorInfo(),
+            let text = info.pointee.errorText
+        {
             let host = String(cString: text)
             if !host.isEmpty { message += " (host: \(host))" }
         }
@@ -43,7 +45,9 @@ public struct AudioDevice: Sendable, Equatable, Codable {
     /// Whether this is PortAudio's default input device.
     public var isDefault: Bool
 
-    public init(index: Int, name: String, hostAPI: String, maxInputChannels: Int, defaultSampleRate: Double, isDefault: Bool) {
+    public init(
+        index: Int, name: String, hostAPI: String, maxInputChannels: Int, defaultSampleRate: Double, isDefault: Bool
+    ) {
         self.index = index
         self.name = name
         self.hostAPI = hostAPI
@@ -130,7 +134,8 @@ public enum PortAudio {
         ///   when a name substring matches several devices.
         public func device(_ selector: DeviceSelector) throws -> AudioDevice {
             let devices = try inputDevices()
-            let available = devices.isEmpty
+            let available =
+                devices.isEmpty
                 ? "no input devices found"
                 : "inputs: " + devices.map { "\($0.index) '\($0.name)'" }.joined(separator: ", ")
             func fail(_ why: String) -> PortAudioError {

@@ -43,7 +43,8 @@ struct Devices: ParsableCommand {
         for d in devices {
             lines.append(
                 row([
-                    String(d.index), d.name, d.hostAPI, String(d.maxInputChannels), String(format: "%.0f", d.defaultSampleRate),
+                    String(d.index), d.name, d.hostAPI, String(d.maxInputChannels),
+                    String(format: "%.0f", d.defaultSampleRate),
                     d.isDefault ? "  (default)" : "",
                 ]))
         }

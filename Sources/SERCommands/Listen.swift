@@ -7,7 +7,9 @@ import PortAudio
 /// `ser listen`: classify live audio window by window.
 struct Listen: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Classify the emotion in live audio (an input device, raw PCM on standard input, or a replayed file) window by window.")
+        abstract:
+            "Classify the emotion in live audio (an input device, raw PCM on standard input, or a replayed file) window by window."
+    )
 
     @Argument(help: "The exported model file.")
     var model: String
@@ -41,7 +43,9 @@ struct Listen: ParsableCommand {
 
     @Option(
         parsing: .unconditional,
-        help: "Energy gate: windows below this RMS level in dBFS are reported as silence and not classified ('off' disables).")
+        help:
+            "Energy gate: windows below this RMS level in dBFS are reported as silence and not classified ('off' disables)."
+    )
     var gate = "-50"
 
     @Option(help: "Smoothing across hops: ema:ALPHA, majority:K or none.")
@@ -73,17 +77,21 @@ struct Listen: ParsableCommand {
         if let rate, !(1000...768_000).contains(rate) {
             throw ValidationError("--rate must be between 1000 and 768000 Hz, got \(rate).")
         }
-        if !(1...64).contains(channels) { throw ValidationError("--channels must be between 1 and 64, got \(channels).") }
+        if !(1...64).contains(channels) {
+            throw ValidationError("--channels must be between 1 and 64, got \(channels).")
+        }
         if !speed.isFinite || speed < 0 { throw ValidationError("--speed must be 0 or positive, got \(speed).") }
     }
 
     /// The parsed window/hop/gate/smoothing options.
     func settings() throws -> LiveConfiguration {
         guard let windowSeconds = parseSeconds(window) else {
-            throw LiveError.invalidConfiguration("--window must be a positive duration such as 3s or 2500ms, got '\(window)'")
+            throw LiveError.invalidConfiguration(
+                "--window must be a positive duration such as 3s or 2500ms, got '\(window)'")
         }
         guard let hopSeconds = parseSeconds(hop) else {
-            throw LiveError.invalidConfiguration("--hop must be a positive duration such as 0.5s or 250ms, got '\(hop)'")
+            throw LiveError.invalidConfiguration(
+                "--hop must be a positive duration such as 0.5s or 250ms, got '\(hop)'")
         }
         guard windowSeconds <= 60 else {
             throw LiveError.invalidConfiguration("--window must be at most 60 s, got \(window)")
@@ -139,12 +147,14 @@ struct Listen: ParsableCommand {
     func openSource(modelRate: Int) throws -> AudioSource {
         if stdin {
             return try PCMStreamSource(
-                fileDescriptor: STDIN_FILENO, format: try PCMFormat(parsing: format), sampleRate: rate!, channels: channels)
+                fileDescriptor: STDIN_FILENO, format: try PCMFormat(parsing: format), sampleRate: rate!,
+                channels: channels)
         }
         if let file {
             return try FileReplaySource(path: file, speed: speed)
         }
-        return try DeviceSource(device.map(DeviceSelector.init(parsing:)) ?? .defaultInput, sampleRate: rate ?? modelRate)
+        return try DeviceSource(
+            device.map(DeviceSelector.init(parsing:)) ?? .defaultInput, sampleRate: rate ?? modelRate)
     }
 }
 

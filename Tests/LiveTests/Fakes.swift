@@ -1,5 +1,6 @@
 import Foundation
 import Live
+import XCTest
 
 /// A classifier whose answer is a known function of the window: class 0 gets weight from the mean,
 /// class 1 from the first sample, class 2 from the last; softmax. Records every window it sees.
@@ -82,10 +83,10 @@ func pipeFeeding(_ bytes: [UInt8], chunk: Int = 1000) -> Pipe {
     return pipe
 }
 
-import XCTest
-
 /// Asserts two sample arrays are identical, reporting only the length or the first differing index.
-func assertSameSamples(_ actual: [Float], _ expected: [Float], _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+func assertSameSamples(
+    _ actual: [Float], _ expected: [Float], _ message: String = "", file: StaticString = #filePath, line: UInt = #line
+) {
     guard actual.count == expected.count else {
         return XCTFail("\(actual.count) samples, expected \(expected.count). \(message)", file: file, line: line)
     }

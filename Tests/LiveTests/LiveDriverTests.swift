@@ -13,12 +13,15 @@ final class LiveDriverTests: XCTestCase {
         windowSeconds: 0.25, hopSeconds: 0.1, gate: EnergyGate(thresholdDBFS: -50), smoothing: .ema(alpha: 0.5),
         readChunk: 700)
 
-    func run(_ source: AudioSource, _ classifier: WindowClassifier, resampler: WindowResampler? = nil,
-             configuration: LiveConfiguration? = nil, onWindow: (LiveDriver, WindowResult) -> Void = { _, _ in })
+    func run(
+        _ source: AudioSource, _ classifier: WindowClassifier, resampler: WindowResampler? = nil,
+        configuration: LiveConfiguration? = nil, onWindow: (LiveDriver, WindowResult) -> Void = { _, _ in }
+    )
         throws -> (results: [WindowResult], summary: LiveSummary)
     {
         let driver = try LiveDriver(
-            source: source, classifier: classifier, configuration: configuration ?? self.configuration, resampler: resampler)
+            source: source, classifier: classifier, configuration: configuration ?? self.configuration,
+            resampler: resampler)
         var results: [WindowResult] = []
         let summary = try driver.run {
             results.append($0)
@@ -78,10 +81,12 @@ final class LiveDriverTests: XCTestCase {
         let dir = TemporaryDirectory()
         for r in results {
             let path = dir.path("window-\(r.index).wav")
-            try SoundFile.write(Array(signal[r.startSample..<r.endSample]), sampleRate: 16000, to: path, format: .wavFloat)
+            try SoundFile.write(
+                Array(signal[r.startSample..<r.endSample]), sampleRate: 16000, to: path, format: .wavFloat)
             let (fromFile, info) = try SoundFile.read(path)
             XCTAssertEqual(info.sampleRate, 16000)
-            XCTAssertEqual(r.probabilities, try FakeClassifier(sampleRate: 16000).classify(fromFile), "window \(r.index)")
+            XCTAssertEqual(
+                r.probabilities, try FakeClassifier(sampleRate: 16000).classify(fromFile), "window \(r.index)")
         }
     }
 
@@ -109,7 +114,8 @@ final class LiveDriverTests: XCTestCase {
         let ungated = LiveConfiguration(
             windowSeconds: 0.25, hopSeconds: 0.1, gate: EnergyGate(thresholdDBFS: nil), smoothing: .none)
         let again = try run(
-            try FileReplaySource(samples: loud + quiet + loud, sampleRate: 16000, speed: 0), FakeClassifier(sampleRate: 16000),
+            try FileReplaySource(samples: loud + quiet + loud, sampleRate: 16000, speed: 0),
+            FakeClassifier(sampleRate: 16000),
             configuration: ungated)
         XCTAssertEqual(again.summary.silentWindows, 0)
     }

@@ -34,7 +34,8 @@ final class PCMDecoderTests: XCTestCase {
             XCTAssertEqual(whole, format == .s16le ? s16Quantised(signal) : signal)
             for a in 0...bytes.count {
                 for b in a...bytes.count where b - a <= 7 {
-                    XCTAssertEqual(try decodeAll(bytes, format: format, splits: [a, b]), whole, "\(format) split at \(a), \(b)")
+                    XCTAssertEqual(
+                        try decodeAll(bytes, format: format, splits: [a, b]), whole, "\(format) split at \(a), \(b)")
                 }
             }
         }

@@ -1,6 +1,6 @@
+import Foundation
 import SndFile
 import TestSupport
-import Foundation
 import XCTest
 
 @testable import Live
@@ -98,7 +98,8 @@ final class FileReplaySourceTests: XCTestCase {
         let left = testSignal(3000, rate: 8000)
         let right = left.map { $0 / 4 }
         try SoundFile.write(
-            zip(left, right).flatMap { [$0, $1] }, channels: 2, sampleRate: 8000, to: dir.path("a.wav"), format: .wavFloat)
+            zip(left, right).flatMap { [$0, $1] }, channels: 2, sampleRate: 8000, to: dir.path("a.wav"),
+            format: .wavFloat)
         let source = try FileReplaySource(path: dir.path("a.wav"), speed: 0)
         XCTAssertEqual(source.sampleRate, 8000)
         assertAllClose(try source.readAll(), zip(left, right).map { ($0 + $1) / 2 }, absolute: 1e-7)

@@ -101,7 +101,8 @@ final class PortAudioCaptureTests: XCTestCase {
         let classifier = FakeClassifier(sampleRate: 16000)
         let driver = try LiveDriver(
             source: source, classifier: classifier,
-            configuration: LiveConfiguration(windowSeconds: 0.5, hopSeconds: 0.25, gate: EnergyGate(thresholdDBFS: nil)))
+            configuration: LiveConfiguration(windowSeconds: 0.5, hopSeconds: 0.25, gate: EnergyGate(thresholdDBFS: nil))
+        )
         var results: [WindowResult] = []
         let summary = try driver.run { result in
             results.append(result)

@@ -56,12 +56,14 @@ final class ListenCommandTests: XCTestCase {
     func testWithoutAModelLoaderTheCommandSaysSoAtLoadingTime() throws {
         let dir = TemporaryDirectory()
         let model = dir.path("model.safetensors")
-        FileManager.default.createFile(atPath: model, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: model, contents: Data()))
         let command = try Listen.parse([model, "--stdin", "--rate", "16000"])
         XCTAssertThrowsError(try command.run(output: MemorySink())) { error in
             XCTAssertTrue("\(error)".contains("model loading is not available yet"), "\(error)")
         }
-        XCTAssertThrowsError(try Listen.parse([dir.path("none"), "--stdin", "--rate", "16000"]).run(output: MemorySink())) {
+        XCTAssertThrowsError(
+            try Listen.parse([dir.path("none"), "--stdin", "--rate", "16000"]).run(output: MemorySink())
+        ) {
             XCTAssertEqual("\($0)", "\(dir.path("none")): no such model file")
         }
     }
@@ -83,7 +85,8 @@ final class ListenCommandTests: XCTestCase {
         ] {
             XCTAssertThrowsError(try Listen.parse(arguments), "\(arguments)")
         }
-        XCTAssertNoThrow(try Listen.parse(["m", "--gate", "-45", "--window", "2500ms", "--hop", "0.25s", "--device", "USB"]))
+        XCTAssertNoThrow(
+            try Listen.parse(["m", "--gate", "-45", "--window", "2500ms", "--hop", "0.25s", "--device", "USB"]))
     }
 
     func testReplaysAFileAndPrintsOneJSONObjectPerWindow() throws {
@@ -92,8 +95,10 @@ final class ListenCommandTests: XCTestCase {
         let samples = wave(16000)
         try SoundFile.write(samples, sampleRate: 16000, to: dir.path("a.wav"), format: .wavFloat)
         let sink = MemorySink()
-        try Listen.parse(["m", "--file", dir.path("a.wav"), "--speed", "0", "--window", "0.5s", "--hop", "0.25s", "--json"])
-            .run(output: sink)
+        try Listen.parse([
+            "m", "--file", dir.path("a.wav"), "--speed", "0", "--window", "0.5s", "--hop", "0.25s", "--json",
+        ])
+        .run(output: sink)
         // Windows end at 8000, 12000, 16000; then the summary.
         XCTAssertEqual(sink.lines.count, 4, sink.lines.joined(separator: "\n"))
         for (k, line) in sink.lines.prefix(3).enumerated() {
@@ -115,7 +120,9 @@ final class ListenCommandTests: XCTestCase {
         useFakeModel()
         let samples = wave(12000)
         var encoded = Data()
-        for s in samples { withUnsafeBytes(of: Int16((s * 32767).rounded()).littleEndian) { encoded.append(contentsOf: $0) } }
+        for s in samples {
+            withUnsafeBytes(of: Int16((s * 32767).rounded()).littleEndian) { encoded.append(contentsOf: $0) }
+        }
         let bytes = encoded
         let pipe = Pipe()
         let saved = dup(STDIN_FILENO)
@@ -133,14 +140,17 @@ final class ListenCommandTests: XCTestCase {
             .run(output: sink)
         XCTAssertEqual(sink.lines.count, 3, sink.lines.joined(separator: "\n"))  // windows end at 8000 and 12000, then the summary
         XCTAssertTrue(sink.lines[0].hasPrefix("   0.50s  "), sink.lines[0])
-        XCTAssertTrue(sink.lines[2].hasPrefix("end of stream after 0.75 s of stdin (s16le, 16000 Hz, 1 channel)"), sink.lines[2])
+        XCTAssertTrue(
+            sink.lines[2].hasPrefix("end of stream after 0.75 s of stdin (s16le, 16000 Hz, 1 channel)"), sink.lines[2])
     }
 
     func testRatesOtherThanTheModelsNeedTheResampler() throws {
         useFakeModel()
         let dir = TemporaryDirectory()
         try SoundFile.write(wave(8000), sampleRate: 8000, to: dir.path("a.wav"), format: .wavFloat)
-        XCTAssertThrowsError(try Listen.parse(["m", "--file", dir.path("a.wav"), "--speed", "0"]).run(output: MemorySink())) {
+        XCTAssertThrowsError(
+            try Listen.parse(["m", "--file", dir.path("a.wav"), "--speed", "0"]).run(output: MemorySink())
+        ) {
             XCTAssertTrue("\($0)".contains("the audio is at 8000 Hz but the model expects 16000 Hz"), "\($0)")
         }
     }
@@ -173,7 +183,8 @@ final class ListenCommandTests: XCTestCase {
         try XCTSkipUnless(ALSATestDevice.isAvailable)
         useFakeModel()
         try ALSATestDevice.install()
-        XCTAssertThrowsError(try Listen.parse(["m", "--device", ALSATestDevice.failingName]).run(output: MemorySink())) {
+        XCTAssertThrowsError(try Listen.parse(["m", "--device", ALSATestDevice.failingName]).run(output: MemorySink()))
+        {
             XCTAssertTrue("\($0)".contains("'serbroken'"), "\($0)")
             XCTAssertTrue("\($0)".contains("PortAudio: Unanticipated host error"), "\($0)")
         }

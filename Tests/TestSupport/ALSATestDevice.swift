@@ -20,7 +20,8 @@ public enum ALSATestDevice {
 
     /// Directory holding the configuration and the capture data (one per test process).
     public static let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ser-alsa-\(getpid())", isDirectory: true)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ser-alsa-\(getpid())", isDirectory: true)
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }()
