@@ -11,6 +11,8 @@ public struct SER: ParsableCommand {
         subcommands: [
             Doctor.self,
             DataCommand.self,
+            FeaturesCommand.self,
+            Bench.self,
             Devices.self,
             Listen.self,
         ]

@@ -1,1 +1,0 @@
-// Features module: see Package.swift for its role.

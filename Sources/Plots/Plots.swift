@@ -1,1 +1,0 @@
-// Plots module: see Package.swift for its role.
