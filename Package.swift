@@ -62,7 +62,7 @@ let package = Package(
         // The pipeline, by role.
         .target(name: "Audio", dependencies: ["SndFile", "Soxr", "SeededRandom"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
-        .target(name: "Live", dependencies: ["Audio", "SndFile", "PortAudio"], swiftSettings: numeric),
+        .target(name: "Live", dependencies: ["Audio", "SndFile", "Soxr", "PortAudio"], swiftSettings: numeric),
         .target(name: "Features", dependencies: ["Audio", "FFTW", "BLAS"], swiftSettings: numeric),
         .target(name: "Plots", dependencies: ["PNG"]),
         .target(name: "NeuralNet", dependencies: ["BLAS", "SeededRandom"], swiftSettings: numeric),
@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "PortAudio", "SndFile", "TestSupport"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "Audio", "PortAudio", "SndFile", "TestSupport"]),
         .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "Live", "SndFile", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,7 +1,7 @@
 import Foundation
-import SndFile
+import Audio
 
-/// An audio file decoded up front (libsndfile), averaged to mono, and handed out as if it were being
+/// An audio file decoded up front (libsndfile through ``AudioLoader``), averaged to mono, and handed out as if it were being
 /// captured: with `speed` 1 each chunk of 10 ms is returned when its last sample would have arrived from
 /// a microphone; `speed` 2 replays twice as fast; `speed` 0 returns samples as fast as they are read.
 ///
@@ -17,17 +17,12 @@ public final class FileReplaySource: AudioSource {
     private let clock: LiveClock
     private let stopFlag = StopFlag()
 
-    /// - Throws: ``LiveError/invalidConfiguration(_:)`` for a negative speed; `SndFileError` when the file cannot be decoded.
+    /// Decodes `path` with ``AudioLoader`` at its native rate (channels averaged, as `ser predict` loads files).
+    /// - Throws: ``LiveError/invalidConfiguration(_:)`` for a negative speed; `AudioError` naming the file
+    ///   when it cannot be decoded.
     public convenience init(path: String, speed: Double = 1, clock: LiveClock = SystemClock()) throws {
-        let (interleaved, info) = try SoundFile.read(path)
-        guard info.channels > 0, info.sampleRate > 0 else {
-            throw LiveError.invalidConfiguration("\(path): no channels or no sample rate in the header")
-        }
-        var mono = [Float](repeating: 0, count: interleaved.count / info.channels)
-        interleaved.withUnsafeBufferPointer { src in
-            mono.withUnsafeMutableBufferPointer { downmixToMono(src, channels: info.channels, into: $0.baseAddress!) }
-        }
-        try self.init(samples: mono, sampleRate: info.sampleRate, name: path, speed: speed, clock: clock)
+        let audio = try AudioLoader.load(path, sampleRate: nil)
+        try self.init(samples: audio.samples, sampleRate: audio.sampleRate, name: path, speed: speed, clock: clock)
     }
 
     /// Replays `samples` (mono, at `sampleRate` Hz).

@@ -25,7 +25,7 @@ public enum LiveError: Error, CustomStringConvertible, Equatable {
         case .device(let error): return error.description
         case .resamplingUnavailable(let from, let to):
             return
-                "the audio is at \(from) Hz but the model expects \(to) Hz, and resampling is not available in this build; "
+                "the audio is at \(from) Hz but the model expects \(to) Hz and no resampler was given; "
                 + "supply audio at \(to) Hz (e.g. arecord -r \(to), or --rate \(to) for a device)"
         case .invalidConfiguration(let message): return message
         case .classifierFailed(let message): return "classifier: \(message)"

@@ -182,7 +182,6 @@ enum ClassifierFactory {
         throw ListenError.modelLoadingUnavailable(path)
     }
 
-    /// Converts windows to the model's rate when the source's differs; nil until `Soxr.resample` is merged
-    /// (then sources at other rates fail with a clear message asking for the model's rate).
-    static var resampler: () -> WindowResampler? = { nil }
+    /// Converts windows to the model's rate when the source's differs, exactly as the file loader does.
+    static var resampler: () -> WindowResampler? = { LoaderMatchingResampler() }
 }

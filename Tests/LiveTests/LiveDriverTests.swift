@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import SndFile
 import TestSupport
@@ -87,6 +88,25 @@ final class LiveDriverTests: XCTestCase {
             XCTAssertEqual(info.sampleRate, 16000)
             XCTAssertEqual(
                 r.probabilities, try FakeClassifier(sampleRate: 16000).classify(fromFile), "window \(r.index)")
+        }
+    }
+
+    /// The same with resampling: a 22.05 kHz stream for a 16 kHz model. Each live window must equal what
+    /// the file loader gives for that window's source samples written to a file.
+    func testResampledLiveWindowsEqualTheFileLoadersOutput() throws {
+        let signal = testSignal(22050, rate: 22050)
+        let source = try FileReplaySource(samples: signal, sampleRate: 22050, speed: 0)
+        let classifier = FakeClassifier(sampleRate: 16000)
+        let (results, _) = try run(source, classifier, resampler: LoaderMatchingResampler())
+        XCTAssertEqual(results.count, 8)
+        let dir = TemporaryDirectory()
+        for r in results {
+            let path = dir.path("window-\(r.index).wav")
+            try SoundFile.write(Array(signal[r.startSample..<r.endSample]), sampleRate: 22050, to: path, format: .wavFloat)
+            let loaded = try AudioLoader.load(path, sampleRate: 16000)
+            XCTAssertEqual(loaded.samples.count, 4001, "ceil(5513 · 16000 / 22050): 0.25 s is 5512.5 samples, rounded to 5513")
+            assertSameSamples(classifier.windows[r.index], loaded.samples, "window \(r.index)")
+            XCTAssertEqual(r.probabilities, try FakeClassifier(sampleRate: 16000).classify(loaded.samples))
         }
     }
 

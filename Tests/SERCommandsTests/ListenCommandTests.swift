@@ -39,13 +39,18 @@ private final class LockedSink: LineSink {
 
 final class ListenCommandTests: XCTestCase {
     private var savedLoad: ((String) throws -> WindowClassifier)!
+    private var savedResampler: (() -> WindowResampler?)!
 
     override func setUp() {
         savedLoad = ClassifierFactory.load
+        savedResampler = ClassifierFactory.resampler
         signal(SIGPIPE, SIG_IGN)
     }
 
-    override func tearDown() { ClassifierFactory.load = savedLoad }
+    override func tearDown() {
+        ClassifierFactory.load = savedLoad
+        ClassifierFactory.resampler = savedResampler
+    }
 
     private func useFakeModel() { ClassifierFactory.load = { _ in MeanClassifier() } }
 
@@ -144,10 +149,16 @@ final class ListenCommandTests: XCTestCase {
             sink.lines[2].hasPrefix("end of stream after 0.75 s of stdin (s16le, 16000 Hz, 1 channel)"), sink.lines[2])
     }
 
-    func testRatesOtherThanTheModelsNeedTheResampler() throws {
+    func testRatesOtherThanTheModelsAreResampled() throws {
         useFakeModel()
         let dir = TemporaryDirectory()
         try SoundFile.write(wave(8000), sampleRate: 8000, to: dir.path("a.wav"), format: .wavFloat)
+        let sink = MemorySink()
+        try Listen.parse(["m", "--file", dir.path("a.wav"), "--speed", "0", "--window", "0.5s", "--hop", "0.25s"])
+            .run(output: sink)
+        XCTAssertEqual(sink.lines.count, 3 + 1, sink.lines.joined(separator: "\n"))
+        // Without a resampler the mismatch is reported clearly.
+        ClassifierFactory.resampler = { nil }
         XCTAssertThrowsError(
             try Listen.parse(["m", "--file", dir.path("a.wav"), "--speed", "0"]).run(output: MemorySink())
         ) {
