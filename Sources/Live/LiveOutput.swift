@@ -33,7 +33,7 @@ public final class MemorySink: LineSink {
 /// probability, latency):
 ///
 ///     3.00s  happy      0.82  smoothed happy      0.74   12.4 ms
-///     3.50s  silence   -63.1 dBFS                        smoothed happy
+///     3.50s  silence   -63.1 dBFS  smoothed happy
 ///
 /// JSON (keys sorted; `label`, `probability` and `probabilities` are null for silence; `smoothed*` are
 /// null until a window has been classified):
@@ -62,7 +62,7 @@ public struct LiveFormatter {
         let smoothed = r.smoothedLabel.map { "smoothed \(pad(classNames[$0]))" } ?? "smoothed \(pad("-"))"
         if r.isSilent {
             let level = String(format: "%6.1f dBFS", r.levelDBFS)
-            return "\(time)  \(pad("silence")) \(level)  \(smoothed)"
+            return trimmingTrailingSpaces("\(time)  \(pad("silence")) \(level)  \(smoothed)")
         }
         let probability = String(format: "%.2f", r.probability ?? 0)
         let smoothedProbability = r.smoothedProbability.map { String(format: "%.2f", $0) } ?? "    "
@@ -114,6 +114,12 @@ public struct LiveFormatter {
                 s.latency.median * 1000, s.latency.p95 * 1000, s.latency.max * 1000)
         }
         return text
+    }
+
+    private func trimmingTrailingSpaces(_ s: String) -> String {
+        var s = Substring(s)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 
     private func rounded(_ x: Double, _ digits: Int) -> Double {

@@ -221,7 +221,7 @@ final class LiveFormatterTests: XCTestCase {
         var silent = result
         silent.isSilent = true
         silent.levelDBFS = -63.14
-        XCTAssertEqual(f.line(silent), "   3.50s  silence   -63.1 dBFS  smoothed angry   ")
+        XCTAssertEqual(f.line(silent), "   3.50s  silence   -63.1 dBFS  smoothed angry")
     }
 
     func testJSONLineRoundTrips() throws {
