@@ -222,3 +222,23 @@ final class DevicesCommandTests: XCTestCase {
         XCTAssertTrue(Devices.table([]).hasPrefix("No audio input devices found"))
     }
 }
+
+final class BenchListenTests: XCTestCase {
+    func testResNetWindowClassifierGivesOneProbabilityPerClass() throws {
+        let classifier = try ResNetWindowClassifier(depth: .resNet10, classCount: 5)
+        XCTAssertEqual(classifier.sampleRate, 22050)
+        let window = BenchListen.syntheticSpeechLike(seconds: 0.2, rate: 22050)
+        let p = try classifier.classify(window)
+        XCTAssertEqual(p.count, 5)
+        XCTAssertEqual(p.reduce(0, +), 1, accuracy: 1e-5)
+        XCTAssertTrue(p.allSatisfy { $0 > 0 && $0.isFinite })
+        XCTAssertEqual(classifier.inputShape, [1, 1, 128, 45], "0.2 s at hop 100 with centring: 4410 / 100 + 1 frames")
+        XCTAssertEqual(try classifier.classify(window), p, "inference is deterministic")
+    }
+
+    func testBenchListenValidatesItsOptions() {
+        XCTAssertThrowsError(try BenchListen.parse(["--depth", "19"]))
+        XCTAssertThrowsError(try BenchListen.parse(["--window", "0"]))
+        XCTAssertNoThrow(try BenchListen.parse(["--depth", "10", "--seconds", "1"]))
+    }
+}
