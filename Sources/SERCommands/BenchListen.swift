@@ -70,6 +70,7 @@ struct BenchListen: ParsableCommand {
             windowSeconds: parseSeconds(window)!, hopSeconds: parseSeconds(hop)!, gate: EnergyGate(thresholdDBFS: nil))
         // One warm-up window so FFT plans and buffers are made before timing.
         _ = try classifier.classify([Float](repeating: 0, count: Int(configuration.windowSeconds * 22050)))
+        classifier.resetTimers()
         let driver = try LiveDriver(
             source: source, classifier: classifier, configuration: configuration, resampler: LoaderMatchingResampler())
         let summary = try driver.run { _ in }
@@ -79,6 +80,8 @@ struct BenchListen: ParsableCommand {
                 "depth": depth, "windows": s.count, "meanMs": s.mean * 1000, "medianMs": s.median * 1000,
                 "p95Ms": s.p95 * 1000, "maxMs": s.max * 1000, "inputShape": classifier.inputShape,
                 "source": source.name, "sourceRate": source.sampleRate,
+                "featuresMeanMs": classifier.featureSeconds / Double(max(1, classifier.calls)) * 1000,
+                "modelMeanMs": classifier.modelSeconds / Double(max(1, classifier.calls)) * 1000,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
@@ -92,6 +95,11 @@ struct BenchListen: ParsableCommand {
                 format: "latency  mean %.1f ms  median %.1f ms  p95 %.1f ms  max %.1f ms", s.mean * 1000,
                 s.median * 1000,
                 s.p95 * 1000, s.max * 1000))
+        let n = Double(max(1, classifier.calls))
+        print(
+            String(
+                format: "of which log-mel %.1f ms, ResNet %.1f ms (means)", classifier.featureSeconds / n * 1000,
+                classifier.modelSeconds / n * 1000))
     }
 
     /// Tones with a syllable-like on/off envelope plus a little noise, in [-1, 1]. Deterministic.
@@ -117,6 +125,10 @@ final class ResNetWindowClassifier: WindowClassifier {
     private let extractor: LogMelExtractor
     private var model: ResNet
     private(set) var inputShape: [Int] = []
+    /// Seconds spent in feature extraction and in the network, summed over calls.
+    private(set) var featureSeconds = 0.0
+    private(set) var modelSeconds = 0.0
+    private(set) var calls = 0
 
     init(depth: ResNet.Depth, classCount: Int, parameters: FeatureParameters = .notebook, seed: UInt64 = 0) throws {
         extractor = try LogMelExtractor(parameters)
@@ -126,10 +138,22 @@ final class ResNetWindowClassifier: WindowClassifier {
         model = ResNet(classCount: classCount, depth: depth, using: &rng)
     }
 
+    func resetTimers() {
+        featureSeconds = 0
+        modelSeconds = 0
+        calls = 0
+    }
+
     func classify(_ samples: [Float]) throws -> [Float] {
+        let clock = SystemClock()
+        let t0 = clock.now()
         let features = extractor.finish(extractor.features(of: samples))
+        let t1 = clock.now()
         inputShape = [1, 1, features.rows, features.frames]
         let logits = model.forward(Tensor(shape: inputShape, scalars: features.values), training: false).scalars
+        featureSeconds += t1 - t0
+        modelSeconds += clock.now() - t1
+        calls += 1
         let top = logits.max() ?? 0
         let e = logits.map { exp($0 - top) }
         let total = e.reduce(0, +)
