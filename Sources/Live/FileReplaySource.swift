@@ -1,5 +1,5 @@
-import Foundation
 import Audio
+import Foundation
 
 /// An audio file decoded up front (libsndfile through ``AudioLoader``), averaged to mono, and handed out as if it were being
 /// captured: with `speed` 1 each chunk of 10 ms is returned when its last sample would have arrived from

@@ -39,9 +39,17 @@ public struct RingBuffer {
 
     /// Copies the most recent `n` samples (n ≤ ``count``), oldest first, into `out[0..<n]`.
     public func copyLatest(_ n: Int, into out: UnsafeMutableBufferPointer<Float>) {
-        precondition(n <= count && n <= out.count, "asked for \(n) samples; \(count) held, room for \(out.count)")
+        copy(n, fromBack: n, into: out)
+    }
+
+    /// Copies `n` samples starting `back` samples before the end (n ≤ back ≤ ``count``) into `out[0..<n]`:
+    /// `back == n` gives the latest `n`; larger `back` reaches older samples.
+    public func copy(_ n: Int, fromBack back: Int, into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(
+            n <= back && back <= count && n <= out.count,
+            "asked for \(n) samples \(back) back; \(count) held, room for \(out.count)")
         guard n > 0 else { return }
-        let start = (head - n + capacity) % capacity
+        let start = (head - back + capacity) % capacity
         storage.withUnsafeBufferPointer { store in
             let first = min(n, capacity - start)
             out.baseAddress!.update(from: store.baseAddress! + start, count: first)

@@ -102,9 +102,11 @@ final class LiveDriverTests: XCTestCase {
         let dir = TemporaryDirectory()
         for r in results {
             let path = dir.path("window-\(r.index).wav")
-            try SoundFile.write(Array(signal[r.startSample..<r.endSample]), sampleRate: 22050, to: path, format: .wavFloat)
+            try SoundFile.write(
+                Array(signal[r.startSample..<r.endSample]), sampleRate: 22050, to: path, format: .wavFloat)
             let loaded = try AudioLoader.load(path, sampleRate: 16000)
-            XCTAssertEqual(loaded.samples.count, 4001, "ceil(5513 · 16000 / 22050): 0.25 s is 5512.5 samples, rounded to 5513")
+            XCTAssertEqual(
+                loaded.samples.count, 4001, "ceil(5513 · 16000 / 22050): 0.25 s is 5512.5 samples, rounded to 5513")
             assertSameSamples(classifier.windows[r.index], loaded.samples, "window \(r.index)")
             XCTAssertEqual(r.probabilities, try FakeClassifier(sampleRate: 16000).classify(loaded.samples))
         }

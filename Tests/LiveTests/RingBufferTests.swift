@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import Live
@@ -13,6 +14,9 @@ final class RingBufferTests: XCTestCase {
         XCTAssertEqual(ring.totalAppended, 7)
         XCTAssertEqual(ring.latest(5), [3, 4, 5, 6, 7])
         XCTAssertEqual(ring.latest(2), [6, 7])
+        var two = [Float](repeating: 0, count: 2)
+        two.withUnsafeMutableBufferPointer { ring.copy(2, fromBack: 4, into: $0) }
+        XCTAssertEqual(two, [4, 5], "two samples starting four back from the newest")
         ring.append([8])
         XCTAssertEqual(ring.latest(5), [4, 5, 6, 7, 8])
     }
@@ -79,5 +83,81 @@ final class WindowScheduleTests: XCTestCase {
         XCTAssertNil(parseSeconds("-1s"))
         XCTAssertNil(parseSeconds("three"))
         XCTAssertNil(parseSeconds("3 min"))
+    }
+}
+
+final class SampleFIFOTests: XCTestCase {
+    func push(_ fifo: SampleFIFO, _ values: [Float]) { values.withUnsafeBufferPointer { fifo.push($0) } }
+    func pop(_ fifo: SampleFIFO, _ n: Int, timeout: Double = 0) -> [Float] {
+        var out = [Float](repeating: 0, count: n)
+        let got = out.withUnsafeMutableBufferPointer { fifo.pop(into: $0, timeout: timeout) }
+        return Array(out[0..<got])
+    }
+
+    func testFirstInFirstOutAcrossWrapAround() {
+        let fifo = SampleFIFO(capacity: 5)
+        push(fifo, [1, 2, 3])
+        XCTAssertEqual(pop(fifo, 2), [1, 2])
+        push(fifo, [4, 5, 6, 7])
+        XCTAssertEqual(pop(fifo, 10), [3, 4, 5, 6, 7])
+        XCTAssertEqual(pop(fifo, 10, timeout: 0.01), [], "empty: times out")
+        XCTAssertEqual(fifo.droppedSamples, 0)
+    }
+
+    func testOverflowPolicies() {
+        let oldest = SampleFIFO(capacity: 4, policy: .dropOldest)
+        push(oldest, [1, 2, 3])
+        push(oldest, [4, 5, 6])
+        XCTAssertEqual(oldest.droppedSamples, 2)
+        XCTAssertEqual(pop(oldest, 10), [3, 4, 5, 6])
+        push(oldest, (10..<20).map(Float.init))
+        XCTAssertEqual(oldest.droppedSamples, 8)
+        XCTAssertEqual(pop(oldest, 10), [16, 17, 18, 19])
+
+        let newest = SampleFIFO(capacity: 4, policy: .dropNewest)
+        push(newest, [1, 2, 3])
+        push(newest, [4, 5, 6])
+        XCTAssertEqual(newest.droppedSamples, 2)
+        XCTAssertEqual(pop(newest, 10), [1, 2, 3, 4])
+    }
+
+    func testAConsumerThreadReceivesEverySampleInOrder() {
+        let fifo = SampleFIFO(capacity: 1000)
+        let total = 200_000
+        Thread.detachNewThread {
+            var next: Float = 0
+            var chunk = [Float](repeating: 0, count: 256)
+            var sent = 0
+            while sent < total {
+                let n = min(256, total - sent)
+                for i in 0..<n {
+                    chunk[i] = next
+                    next += 1
+                }
+                // Wait for room so nothing is dropped: the test checks ordering, not overflow.
+                while fifo.droppedSamples == 0 && self.queuedRoomTooSmall(fifo, n) { usleep(50) }
+                chunk.withUnsafeBufferPointer { fifo.push(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+                sent += n
+            }
+            fifo.close()
+        }
+        var received: [Float] = []
+        while true {
+            let got = pop(fifo, 300, timeout: 5)
+            if got.isEmpty { break }
+            received += got
+        }
+        XCTAssertEqual(fifo.droppedSamples, 0)
+        XCTAssertEqual(received.count, total)
+        XCTAssertTrue(received.enumerated().allSatisfy { Float($0.offset) == $0.element })
+    }
+
+    /// Whether pushing `n` more samples would overflow (approximate: used only to pace the producer).
+    func queuedRoomTooSmall(_ fifo: SampleFIFO, _ n: Int) -> Bool { fifo.queuedCount + n > fifo.capacity }
+
+    func testCloseWakesAWaitingConsumer() {
+        let fifo = SampleFIFO(capacity: 10)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { fifo.close() }
+        XCTAssertEqual(pop(fifo, 5, timeout: 30), [])
     }
 }
