@@ -13,6 +13,10 @@ public protocol AudioSource: AnyObject {
     /// into `buffer` and returns how many. Returns 0 at the end of the stream, or soon after ``stop()``.
     /// - Throws: ``LiveError`` for a malformed stream, a read error or a failed device.
     func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int
+    /// Samples that have already arrived but that ``read(into:)`` has not returned yet (0 when unknown).
+    /// The driver uses it to date a window's last sample: with a backlog of `b` samples after the read that
+    /// completed a window, that sample arrived about `b / sampleRate` seconds before the read returned.
+    var bufferedSamples: Int { get }
     /// Ends the stream: a blocked or later ``read(into:)`` returns 0 within about 100 ms. Thread-safe.
     func stop()
     /// Releases the device or descriptor. Called once by the reader when it is done.
@@ -20,6 +24,8 @@ public protocol AudioSource: AnyObject {
 }
 
 extension AudioSource {
+    public var bufferedSamples: Int { 0 }
+
     /// Reads into `array[range]` (see ``read(into:)``).
     public func read(into array: inout [Float], range: Range<Int>? = nil) throws -> Int {
         let range = range ?? array.indices

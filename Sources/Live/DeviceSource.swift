@@ -90,6 +90,9 @@ public final class DeviceSource: AudioSource {
         return 0
     }
 
+    /// Samples captured into the FIFO and not read yet (0 in blocking mode).
+    public var bufferedSamples: Int { fifo?.queuedCount ?? 0 }
+
     public func stop() { stopFlag.set() }
 
     public func close() {

@@ -45,8 +45,9 @@ public struct WindowResult: Equatable, Sendable {
     /// Smoothed label across hops and its smoothed probability (nil until a window has been classified).
     public var smoothedLabel: Int?
     public var smoothedProbability: Float?
-    /// Seconds from the arrival of the window's last sample to the moment the result was handed out
-    /// (resampling, classification and smoothing).
+    /// Seconds from the arrival of the window's last sample to the moment the result was handed out:
+    /// resampling, classification and smoothing, plus any time the sample waited in the source's buffer
+    /// (``AudioSource/bufferedSamples``) because earlier windows were still being classified.
     public var latency: Double
 }
 
@@ -133,7 +134,8 @@ public final class LiveDriver {
             let want = min(chunk.count, schedule.end(next) - total)
             let n = try source.read(into: &chunk, range: 0..<want)
             if n == 0 { break }
-            let arrival = clock.now()
+            // When the window's last sample arrived: now, less the time it waited behind later samples.
+            let arrival = clock.now() - Double(source.bufferedSamples) / rate
             chunk.withUnsafeBufferPointer { ring.append(UnsafeBufferPointer(rebasing: $0[0..<n])) }
             total += n
             guard total == schedule.end(next) else { continue }

@@ -83,6 +83,10 @@ public final class PCMStreamSource: AudioSource {
         }
     }
 
+    /// Samples decoded from bytes already read from the descriptor and not returned yet (bytes still in the
+    /// pipe are not counted).
+    public var bufferedSamples: Int { decoded.count - decodedStart }
+
     public func stop() { stopFlag.set() }
 
     public func close() {

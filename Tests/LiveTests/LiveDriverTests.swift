@@ -200,6 +200,28 @@ final class LiveDriverTests: XCTestCase {
         }
     }
 
+    /// A source that reports a backlog: latency counts the time the window's last sample waited.
+    func testLatencyIncludesTheSourcesBacklog() throws {
+        final class Backlogged: AudioSource {
+            let inner: FileReplaySource
+            init(_ inner: FileReplaySource) { self.inner = inner }
+            var sampleRate: Int { inner.sampleRate }
+            var name: String { "backlogged" }
+            var bufferedSamples: Int { 1600 }  // 0.1 s at 16 kHz
+            func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int { try inner.read(into: buffer) }
+            func stop() { inner.stop() }
+            func close() {}
+        }
+        let source = Backlogged(try FileReplaySource(samples: testSignal(8000), sampleRate: 16000, speed: 0))
+        let driver = try LiveDriver(
+            source: source, classifier: FakeClassifier(sampleRate: 16000), configuration: configuration,
+            clock: FakeClock())
+        var latencies: [Double] = []
+        _ = try driver.run { latencies.append($0.latency) }
+        XCTAssertEqual(latencies.count, 3)
+        for latency in latencies { XCTAssertEqual(latency, 0.1, accuracy: 1e-12) }
+    }
+
     func testLatencyStatistics() {
         let stats = LatencyStats([0.004, 0.001, 0.003, 0.002, 0.010])
         XCTAssertEqual(stats.count, 5)
