@@ -243,20 +243,24 @@ public enum DidYouMean {
         return candidates.first { $0.hasPrefix(word) && word.count >= 3 }
     }
 
-    /// Levenshtein distance: O(|a|·|b|) time, O(|b|) memory.
+    /// Edit distance counting insertions, deletions, substitutions and swaps of neighbours as one edit
+    /// (optimal string alignment): O(|a|·|b|) time and memory.
     public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a)
         let b = Array(b)
-        if a.isEmpty { return b.count }
-        var previous = Array(0...b.count)
-        var current = previous
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
         for i in 1...a.count {
-            current[0] = i
-            for j in 1..<(b.count + 1) {
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = Swift.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = Swift.min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
-            swap(&previous, &current)
         }
-        return previous[b.count]
+        return d[a.count][b.count]
     }
 }
