@@ -10,6 +10,11 @@ public struct SER: ParsableCommand {
         version: version,
         subcommands: [
             Doctor.self,
+            Validate.self,
+            Runs.self,
+            Show.self,
+            Query.self,
+            Remove.self,
         ]
     )
 
