@@ -4,9 +4,12 @@ public enum SpecReference {
     /// One row per key: dotted key, default, what it accepts, meaning.
     public static func markdownTable() -> String {
         var rows = ["| key | default | accepts | meaning |", "| --- | --- | --- | --- |"]
-        rows.append("| `extends` | – | a path | a spec to inherit from, relative to this file; maps merge deeply, this file wins |")
+        rows.append(
+            "| `extends` | – | a path | a spec to inherit from, relative to this file; maps merge deeply, this file wins |"
+        )
         append(SpecSchema.root, prefix: "", into: &rows)
-        rows.append("| `sweep` | – | dotted key: [values] | one run per combination of the lists, last key varying fastest |")
+        rows.append(
+            "| `sweep` | – | dotted key: [values] | one run per combination of the lists, last key varying fastest |")
         return rows.joined(separator: "\n")
     }
 
@@ -49,7 +52,8 @@ public enum SpecReference {
     private static func accepts(_ shape: Shape) -> String {
         switch shape {
         case .int(let range):
-            return range.upperBound == Int.max ? "integer ≥ \(range.lowerBound)" : "integer \(range.lowerBound)…\(range.upperBound)"
+            return range.upperBound == Int.max
+                ? "integer ≥ \(range.lowerBound)" : "integer \(range.lowerBound)…\(range.upperBound)"
         case .number(let min, let minExclusive, let max, let maxExclusive):
             var parts: [String] = []
             if let min { parts.append("\(minExclusive ? ">" : "≥") \(SpecYAML.format(min))") }

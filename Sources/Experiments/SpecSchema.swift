@@ -108,7 +108,9 @@ enum SpecSchema {
 
     static let audio: [Field] = [
         Field("sample_rate", .int(4_000...192_000), .int(22_050), "resample to this rate (Hz)"),
-        Field("duration", .number(min: 0, minExclusive: true, max: 60), .double(3.5), "clip length in seconds: shorter clips are padded, longer ones cropped"),
+        Field(
+            "duration", .number(min: 0, minExclusive: true, max: 60), .double(3.5),
+            "clip length in seconds: shorter clips are padded, longer ones cropped"),
         Field(
             "trim_db", .nullable(.number(min: 0, minExclusive: true, max: 120)), .null,
             "trim leading/trailing silence quieter than this many dB below the peak"),

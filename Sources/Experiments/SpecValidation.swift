@@ -111,7 +111,9 @@ struct SpecValidator {
                 return node
             }
             if items.count < minCount {
-                fail("expected at least \(minCount) item\(minCount == 1 ? "" : "s") in \(display(path)), got \(items.count)", at: here)
+                fail(
+                    "expected at least \(minCount) item\(minCount == 1 ? "" : "s") in \(display(path)), got \(items.count)",
+                    at: here)
             }
             let resolved = items.enumerated().map { index, element in
                 resolve(element, shape: item, path: "\(path)[\(index)]", parent: here)
@@ -151,7 +153,8 @@ struct SpecValidator {
             var kind = defaultKind
             if case .string(let word) = kindNode.value, kinds.contains(word) { kind = word }
             let allowed = ["kind"] + (variants[kind] ?? [])
-            for entry in entries where !allowed.contains(entry.key) && fields.contains(where: { $0.name == entry.key }) {
+            for entry in entries where !allowed.contains(entry.key) && fields.contains(where: { $0.name == entry.key })
+            {
                 let owners = kinds.filter { variants[$0]?.contains(entry.key) == true }
                 fail(
                     "\(join(path, entry.key)) applies to \(path) kind \(owners.joined(separator: " or ")), not \(kind)",
@@ -221,7 +224,8 @@ struct SpecValidator {
         if location.line > 0, location.file.hasPrefix("/") {
             base = (location.file as NSString).deletingLastPathComponent
         } else if location.line > 0 {
-            base = URL(fileURLWithPath: location.file, relativeTo: URL(fileURLWithPath: workingDirectory))
+            base =
+                URL(fileURLWithPath: location.file, relativeTo: URL(fileURLWithPath: workingDirectory))
                 .deletingLastPathComponent().path
         } else {
             base = workingDirectory

@@ -224,7 +224,8 @@ extension SpecNode {
                 }
                 if keyScalar.string == "<<" {
                     throw SpecErrors([
-                        SpecError("YAML merge keys ('<<') are not supported; use 'extends: other.yaml'", at: keyLocation)
+                        SpecError(
+                            "YAML merge keys ('<<') are not supported; use 'extends: other.yaml'", at: keyLocation)
                     ])
                 }
                 let converted = try convert(value, file: file, depth: depth + 1, budget: &budget, limits: limits)
@@ -252,8 +253,9 @@ extension SpecNode {
         }
         // Hand-written number recognition (regular expressions cost ~10 µs a call on Linux; an alias bomb
         // makes 100 000 calls before it is refused).
-        guard let first = text.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
-            || first == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+        guard let first = text.utf8.first,
+            first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
+                || first == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
         else { return .string(text) }
         let cleaned = text.contains("_") ? text.replacingOccurrences(of: "_", with: "") : text
         let body = cleaned.utf8.drop { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") }
@@ -325,7 +327,9 @@ extension SpecNode {
         case .null: entries = []
         default:
             throw SpecErrors([
-                SpecError("cannot set '\(key)' inside a value that is not a section (\(self.value.kindDescription))", at: keyLocation)
+                SpecError(
+                    "cannot set '\(key)' inside a value that is not a section (\(self.value.kindDescription))",
+                    at: keyLocation)
             ])
         }
         if let index = entries.firstIndex(where: { $0.key == key }) {

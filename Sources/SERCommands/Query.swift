@@ -40,8 +40,10 @@ struct Query: ParsableCommand {
             return StoreFormat.table(result.columns, rows, right: numeric)
                 + "\n(\(result.rows.count) row\(result.rows.count == 1 ? "" : "s"))"
         case .csv:
-            return ([result.columns] + result.rows.map { $0.map(\.text) }).map { $0.map(Self.csvField).joined(separator: ",") }
-                .joined(separator: "\n")
+            return ([result.columns] + result.rows.map { $0.map(\.text) }).map {
+                $0.map(Self.csvField).joined(separator: ",")
+            }
+            .joined(separator: "\n")
         case .json:
             return Self.json(result)
         }

@@ -19,7 +19,8 @@ struct Runs: ParsableCommand {
     var status: [String] = []
 
     @Option(
-        help: ArgumentHelp("Only runs created since an age (30m, 12h, 7d, 2w) or a date (2026-11-01).", valueName: "age|date"))
+        help: ArgumentHelp(
+            "Only runs created since an age (30m, 12h, 7d, 2w) or a date (2026-11-01).", valueName: "age|date"))
     var since: String?
 
     @Option(help: ArgumentHelp("Show at most this many runs.", valueName: "n"))
@@ -32,7 +33,8 @@ struct Runs: ParsableCommand {
 
     func validate() throws {
         for value in status where !Self.statuses.contains(value) {
-            throw ValidationError("unknown status '\(value)'; expected one of \(Self.statuses.joined(separator: ", ")).")
+            throw ValidationError(
+                "unknown status '\(value)'; expected one of \(Self.statuses.joined(separator: ", ")).")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit).") }
         if let since { _ = try StoreFormat.since(since) }
@@ -51,7 +53,8 @@ struct Runs: ParsableCommand {
         let rows = runs.map { run -> [String] in
             let end = run.endedAt ?? (run.status == .running ? run.heartbeatAt : nil)
             return [
-                String(run.id), run.experiment, run.sweep.isEmpty ? "-" : run.sweep, run.displayStatus, String(run.epochs),
+                String(run.id), run.experiment, run.sweep.isEmpty ? "-" : run.sweep, run.displayStatus,
+                String(run.epochs),
                 StoreFormat.number(run.bestAccuracy), StoreFormat.number(run.finalAccuracy),
                 StoreFormat.time(run.startedAt ?? run.createdAt),
                 StoreFormat.duration(run.startedAt.flatMap { start in end.map { $0.timeIntervalSince(start) } }),

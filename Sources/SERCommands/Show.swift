@@ -31,7 +31,11 @@ struct Show: ParsableCommand {
         lines.append("Run \(run.id ?? 0)  \(run.name)")
         var facts: [(String, String)] = [
             ("experiment", "\(detail.experiment.name)"),
-            ("status", detail.displayStatus + (detail.displayStatus == "stale" ? " (recorded as running; its process is gone)" : "")),
+            (
+                "status",
+                detail.displayStatus
+                    + (detail.displayStatus == "stale" ? " (recorded as running; its process is gone)" : "")
+            ),
         ]
         if let error = run.error { facts.append(("error", error)) }
         if !run.sweep.isEmpty { facts.append(("sweep", run.sweep)) }
@@ -42,7 +46,13 @@ struct Show: ParsableCommand {
             ("created", StoreFormat.time(run.createdAt)),
             ("started", StoreFormat.time(run.startedAt)),
             ("ended", StoreFormat.time(run.endedAt)),
-            ("took", StoreFormat.duration(run.startedAt.flatMap { start in (run.endedAt ?? run.heartbeatAt).map { $0.timeIntervalSince(start) } })),
+            (
+                "took",
+                StoreFormat.duration(
+                    run.startedAt.flatMap { start in
+                        (run.endedAt ?? run.heartbeatAt).map { $0.timeIntervalSince(start) }
+                    })
+            ),
         ]
         let width = facts.map(\.0.count).max() ?? 0
         lines += facts.map { "  " + $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
@@ -78,7 +88,9 @@ struct Show: ParsableCommand {
                     + (evaluation.loss.map { ", loss \(StoreFormat.number($0))" } ?? ""))
             lines.append("Confusion matrix (rows: true class, columns: predicted):")
             let header = [""] + evaluation.labels
-            let rows = zip(evaluation.labels, evaluation.confusion).map { label, counts in [label] + counts.map(String.init) }
+            let rows = zip(evaluation.labels, evaluation.confusion).map { label, counts in
+                [label] + counts.map(String.init)
+            }
             lines.append(StoreFormat.table(header, rows, right: Set(1...max(1, evaluation.labels.count))))
             let metrics = detail.classMetrics.filter { $0.split == evaluation.split }
             if !metrics.isEmpty {
@@ -86,7 +98,10 @@ struct Show: ParsableCommand {
                     StoreFormat.table(
                         ["CLASS", "PRECISION", "RECALL", "F1", "SUPPORT"],
                         metrics.map {
-                            [$0.label, StoreFormat.number($0.precision), StoreFormat.number($0.recall), StoreFormat.number($0.f1), String($0.support)]
+                            [
+                                $0.label, StoreFormat.number($0.precision), StoreFormat.number($0.recall),
+                                StoreFormat.number($0.f1), String($0.support),
+                            ]
                         }, right: [1, 2, 3, 4]))
             }
         }
@@ -96,7 +111,10 @@ struct Show: ParsableCommand {
                 StoreFormat.table(
                     ["ARTIFACT", "EPOCH", "BYTES", "SHA256", "PATH"],
                     detail.artifacts.map {
-                        [$0.kind, $0.epoch.map(String.init) ?? "-", String($0.bytes), String($0.sha256.prefix(12)), $0.path]
+                        [
+                            $0.kind, $0.epoch.map(String.init) ?? "-", String($0.bytes), String($0.sha256.prefix(12)),
+                            $0.path,
+                        ]
                     }, right: [1, 2]))
         }
         if includeSpec {

@@ -10,7 +10,9 @@ struct Validate: ParsableCommand {
     @Argument(help: "Spec files (YAML).")
     var specs: [String]
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a key, e.g. --set model.depth=18.", valueName: "key=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Override a key, e.g. --set model.depth=18.", valueName: "key=value"))
     var overrides: [String] = []
 
     @Flag(help: "Print only OK or the errors, not the resolved specs.")

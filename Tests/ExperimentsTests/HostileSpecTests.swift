@@ -32,7 +32,9 @@ final class HostileSpecTests: XCTestCase {
     }
 
     func testDeepNestingIsRefused() {
-        let shallowEnough = refusal("data: {synthetic: true}\nx: " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "\n")
+        let shallowEnough = refusal(
+            "data: {synthetic: true}\nx: " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
+                + "\n")
         XCTAssertTrue(shallowEnough.contains("nests deeper than 32 levels"), shallowEnough)
         let veryDeep = refusal("x: " + String(repeating: "[", count: 100_000) + "\n")
         XCTAssertTrue(veryDeep.contains("nests too deeply") || veryDeep.contains("nests deeper"), veryDeep)
@@ -52,7 +54,8 @@ final class HostileSpecTests: XCTestCase {
         XCTAssertTrue(message.contains("the spec has more than 10000 values"), message)
         // Comments do not count.
         let fixture = SpecFixture()
-        fixture.write("commented.yaml", "data: {synthetic: true}\n" + String(repeating: "# a, b, c: d - e\n", count: 5_000))
+        fixture.write(
+            "commented.yaml", "data: {synthetic: true}\n" + String(repeating: "# a, b, c: d - e\n", count: 5_000))
         XCTAssertNoThrow(try fixture.load("commented.yaml"))
     }
 
@@ -72,8 +75,12 @@ final class HostileSpecTests: XCTestCase {
     }
 
     func testAGiganticSweepIsRefusedBeforeExpanding() {
-        let axes = ["model.depth", "model.width", "train.epochs", "train.batch_size", "features.n_mels", "features.hop_length", "seed"]
-        let sweep = axes.map { "  \($0): [\((1...10).map { "\($0 * 16)" }.joined(separator: ", "))]" }.joined(separator: "\n")
+        let axes = [
+            "model.depth", "model.width", "train.epochs", "train.batch_size", "features.n_mels", "features.hop_length",
+            "seed",
+        ]
+        let sweep = axes.map { "  \($0): [\((1...10).map { "\($0 * 16)" }.joined(separator: ", "))]" }.joined(
+            separator: "\n")
         let message = refusal("data: {synthetic: true}\nsweep:\n" + sweep + "\n")
         XCTAssertTrue(message.contains("expands to 10000000 runs, more than the 1000 allowed"), message)
     }

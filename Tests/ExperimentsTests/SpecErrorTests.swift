@@ -7,7 +7,9 @@ import XCTest
 /// Every kind of spec error names file, line and column and says what was expected.
 final class SpecErrorTests: XCTestCase {
     /// Loads `text` as `spec.yaml` and returns its errors as "line:column: message".
-    func errors(_ text: String, overrides: [String] = [], file: StaticString = #filePath, line: UInt = #line) -> [String] {
+    func errors(_ text: String, overrides: [String] = [], file: StaticString = #filePath, line: UInt = #line)
+        -> [String]
+    {
         let fixture = SpecFixture()
         let path = fixture.write("spec.yaml", text)
         return fixture.errors("spec.yaml", overrides: overrides, file: file, line: line).map { error in
@@ -99,9 +101,11 @@ final class SpecErrorTests: XCTestCase {
             errors("data: {synthetic: true}\nsplit: {kind: kfold_speakers, k: 4, fold: 5}\n"),
             ["2:43: expected split.fold from 1 to k (4), got 5"])
         let fixture = SpecFixture()
-        fixture.write("s.yaml", "data: {synthetic: true}\nsplit: {kind: speakers, valid: [1, 2]}\ntest: {actors: [3, 4]}\n")
+        fixture.write(
+            "s.yaml", "data: {synthetic: true}\nsplit: {kind: speakers, valid: [1, 2]}\ntest: {actors: [3, 4]}\n")
         let spec = try fixture.load("s.yaml").runs[0].spec
-        XCTAssertEqual(spec.split, SplitSpec(kind: "speakers", validPct: 0.2, valid: [1, 2], k: nil, fold: nil, seed: nil))
+        XCTAssertEqual(
+            spec.split, SplitSpec(kind: "speakers", validPct: 0.2, valid: [1, 2], k: nil, fold: nil, seed: nil))
         XCTAssertEqual(spec.test, TestSpec(actors: [3, 4], path: nil, manifest: nil))
         XCTAssertEqual(
             errors("data: {synthetic: true}\nsplit: {kind: speakers, valid: [1, 2]}\ntest: {actors: [2, 30]}\n"),
@@ -131,10 +135,13 @@ final class SpecErrorTests: XCTestCase {
     func testMissingOrConflictingDataIsReported() {
         XCTAssertEqual(
             errors("name: x\ndata: {labels: emotion}\n"),
-            ["2:7: missing data.path: set data.path, data.synthetic (the built-in corpus), or the SER_DATA environment variable"])
+            [
+                "2:7: missing data.path: set data.path, data.synthetic (the built-in corpus), or the SER_DATA environment variable"
+            ])
         let missing = errors("data: {path: corpus}\n")
         XCTAssertEqual(missing.count, 1)
-        XCTAssertTrue(missing[0].hasPrefix("1:14: data.path /") && missing[0].hasSuffix("/corpus does not exist"), "\(missing)")
+        XCTAssertTrue(
+            missing[0].hasPrefix("1:14: data.path /") && missing[0].hasSuffix("/corpus does not exist"), "\(missing)")
         XCTAssertEqual(
             errors("data: {path: /, synthetic: true}\n"),
             ["1:28: data.path and data.synthetic exclude each other; keep one"])

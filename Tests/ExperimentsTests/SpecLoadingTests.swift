@@ -63,7 +63,9 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertTrue(a.yaml.contains("start_lr: 1.0e-07\n"), a.yaml)
         XCTAssertTrue(a.yaml.contains("fmin: 0.0\n"), a.yaml)
         // Keys are sorted at every level.
-        let top = a.yaml.split(separator: "\n").filter { !$0.hasPrefix(" ") }.map { String($0.split(separator: ":")[0]) }
+        let top = a.yaml.split(separator: "\n").filter { !$0.hasPrefix(" ") }.map {
+            String($0.split(separator: ":")[0])
+        }
         XCTAssertEqual(top, top.sorted())
         // The canonical text is itself a valid spec that resolves to the same thing.
         fixture.write("c.yaml", a.yaml)
@@ -127,7 +129,8 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertEqual(errors.count, 1)
         let message = errors.first?.description ?? ""
         XCTAssertTrue(message.contains("extends cycle"), message)
-        XCTAssertTrue(message.contains("a.yaml → ") && message.contains("b.yaml → ") && message.contains("c.yaml → "), message)
+        XCTAssertTrue(
+            message.contains("a.yaml → ") && message.contains("b.yaml → ") && message.contains("c.yaml → "), message)
         XCTAssertEqual(errors.first?.location?.line, 1)
         XCTAssertTrue(errors.first?.location?.file.hasSuffix("c.yaml") ?? false, message)
 
@@ -135,7 +138,8 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertTrue(fixture.errors("self.yaml").first?.message.contains("extends cycle") ?? false)
         fixture.write("missing.yaml", "data: {synthetic: true}\nextends: nowhere.yaml\n")
         let missing = fixture.errors("missing.yaml").first
-        XCTAssertTrue(missing?.message.contains("nowhere.yaml: no such file") ?? false, "\(String(describing: missing))")
+        XCTAssertTrue(
+            missing?.message.contains("nowhere.yaml: no such file") ?? false, "\(String(describing: missing))")
         XCTAssertEqual(missing?.location?.line, 2)
         XCTAssertEqual(missing?.location?.column, 10)
     }
@@ -152,8 +156,9 @@ final class SpecLoadingTests: XCTestCase {
                 """)
         let plan = try fixture.load("s.yaml")
         XCTAssertEqual(plan.runs.count, 6)
-        XCTAssertEqual(plan.runs.map { "\($0.spec.model.depth)/\($0.spec.features.nMels)" },
-                       ["18/64", "18/96", "18/128", "34/64", "34/96", "34/128"])
+        XCTAssertEqual(
+            plan.runs.map { "\($0.spec.model.depth)/\($0.spec.features.nMels)" },
+            ["18/64", "18/96", "18/128", "34/64", "34/96", "34/128"])
         XCTAssertEqual(plan.runs[1].sweepLabel, "model.depth=18, features.n_mels=96")
         XCTAssertEqual(plan.runs[1].runName, "quick [model.depth=18, features.n_mels=96]")
         XCTAssertEqual(Set(plan.runs.map(\.hash)).count, 6)
@@ -161,9 +166,11 @@ final class SpecLoadingTests: XCTestCase {
 
         // --set pins a swept key; --set sweep.KEY=[…] replaces or adds an axis.
         XCTAssertEqual(try fixture.load("s.yaml", overrides: ["model.depth=10"]).runs.count, 3)
-        let replaced = try fixture.load("s.yaml", overrides: ["sweep.train.epochs=[1, 2]", "sweep.features.n_mels=[32]"])
-        XCTAssertEqual(replaced.runs.map { "\($0.spec.model.depth)/\($0.spec.train.epochs)/\($0.spec.features.nMels)" },
-                       ["18/1/32", "18/2/32", "34/1/32", "34/2/32"])
+        let replaced = try fixture.load(
+            "s.yaml", overrides: ["sweep.train.epochs=[1, 2]", "sweep.features.n_mels=[32]"])
+        XCTAssertEqual(
+            replaced.runs.map { "\($0.spec.model.depth)/\($0.spec.train.epochs)/\($0.spec.features.nMels)" },
+            ["18/1/32", "18/2/32", "34/1/32", "34/2/32"])
     }
 
     func testEveryCombinationOfASweepIsValidated() {
@@ -180,7 +187,9 @@ final class SpecLoadingTests: XCTestCase {
         let errors = fixture.errors("s.yaml")
         let messages = errors.map(\.description)
         XCTAssertEqual(errors.count, 1, "\(messages)")
-        XCTAssertTrue(messages[0].hasSuffix("s.yaml:7:17: expected a non-empty list of values for sweep key train.epochs, got 5"), messages[0])
+        XCTAssertTrue(
+            messages[0].hasSuffix("s.yaml:7:17: expected a non-empty list of values for sweep key train.epochs, got 5"),
+            messages[0])
 
         fixture.write(
             "t.yaml",
@@ -192,8 +201,12 @@ final class SpecLoadingTests: XCTestCase {
                 """)
         let second = fixture.errors("t.yaml").map(\.description)
         XCTAssertEqual(second.count, 2, "\(second)")
-        XCTAssertTrue(second.contains { $0.hasSuffix("t.yaml:5:21: expected one of 10, 18, 34, 50 for model.depth, got 19") }, "\(second)")
-        XCTAssertTrue(second.contains { $0.hasSuffix("t.yaml:6:3: unknown key 'dpth' in model; did you mean 'depth'?") }, "\(second)")
+        XCTAssertTrue(
+            second.contains { $0.hasSuffix("t.yaml:5:21: expected one of 10, 18, 34, 50 for model.depth, got 19") },
+            "\(second)")
+        XCTAssertTrue(
+            second.contains { $0.hasSuffix("t.yaml:6:3: unknown key 'dpth' in model; did you mean 'depth'?") },
+            "\(second)")
     }
 
     func testSetOverridesParseTheirValueAsYAML() throws {

@@ -28,7 +28,10 @@ final class SpecReferenceTests: XCTestCase {
 
     func testEveryKeyOfTheNotebookExampleIsDocumented() {
         let table = SpecReference.markdownTable()
-        for key in ["`features.n_fft`", "`features.db.top_db`", "`lr_finder.stop_div`", "`train.optimizer.wd`", "`split.valid_pct`", "`data.synthetic.actors`", "`train.augment.spec_augment.freq_masks`"] {
+        for key in [
+            "`features.n_fft`", "`features.db.top_db`", "`lr_finder.stop_div`", "`train.optimizer.wd`",
+            "`split.valid_pct`", "`data.synthetic.actors`", "`train.augment.spec_augment.freq_masks`",
+        ] {
             XCTAssertTrue(table.contains(key), key)
         }
     }

@@ -26,19 +26,26 @@ final class StoreCommandsTests: XCTestCase {
         try store.markRunning(one)
         for (epoch, accuracy) in [(1, 0.4), (2, 0.65), (3, 0.6)] {
             try store.recordEpoch(
-                EpochMetric(runId: one, epoch: epoch, trainLoss: 1.5, validLoss: 1.2, accuracy: accuracy, lr: 1e-3, seconds: 12))
+                EpochMetric(
+                    runId: one, epoch: epoch, trainLoss: 1.5, validLoss: 1.2, accuracy: accuracy, lr: 1e-3, seconds: 12)
+            )
         }
         try store.recordLRFinder(
             runID: one, points: [LRFinderPoint(runId: one, iteration: 0, lr: 1e-7, loss: 2)],
             suggestions: [LRSuggestion(runId: one, method: "steep", lr: 3e-4, chosen: true)])
         try store.recordEvaluation(
             EvaluationRecord(
-                runId: one, split: "valid", accuracy: 0.6, balancedAccuracy: 0.58, f1Macro: 0.57, labels: ["angry", "calm"],
+                runId: one, split: "valid", accuracy: 0.6, balancedAccuracy: 0.58, f1Macro: 0.57,
+                labels: ["angry", "calm"],
                 confusion: [[7, 3], [5, 5]]),
-            classMetrics: [ClassMetric(runId: one, split: "valid", label: "angry", precision: 0.58, recall: 0.7, f1: 0.64, support: 10)],
+            classMetrics: [
+                ClassMetric(
+                    runId: one, split: "valid", label: "angry", precision: 0.58, recall: 0.7, f1: 0.64, support: 10)
+            ],
             predictions: [])
         let weights = directory.path("runs/1/weights.safetensors")
-        try FileManager.default.createDirectory(atPath: (weights as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (weights as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data("weights".utf8).write(to: URL(fileURLWithPath: weights))
         try store.addArtifact(runID: one, kind: "weights", path: weights)
         try store.finish(one)
@@ -46,7 +53,8 @@ final class StoreCommandsTests: XCTestCase {
             experimentID: beta, name: "beta", specYAML: "seed: 2\n", specHash: "h2", seed: 2, toolVersion: "0.1.0")
         try store.markRunning(two)
         try store.fail(two, reason: "boom")
-        try store.createRun(experimentID: beta, name: "beta", specYAML: "seed: 3\n", specHash: "h3", seed: 3, toolVersion: "0.1.0")
+        try store.createRun(
+            experimentID: beta, name: "beta", specYAML: "seed: 3\n", specHash: "h3", seed: 3, toolVersion: "0.1.0")
         return store
     }
 
@@ -62,7 +70,8 @@ final class StoreCommandsTests: XCTestCase {
         XCTAssertEqual(lines.count, 4, all)
         XCTAssertTrue(lines[0].hasPrefix("ID  EXPERIMENT"), all)
         XCTAssertTrue(lines[1].hasPrefix(" 3  beta"), all)
-        XCTAssertTrue(lines[3].contains("model.depth=18") && lines[3].contains("finished") && lines[3].contains("0.6500"), all)
+        XCTAssertTrue(
+            lines[3].contains("model.depth=18") && lines[3].contains("finished") && lines[3].contains("0.6500"), all)
         let failed = try parse(Runs.self, ["runs", "--store", path, "--status", "failed"]).output()
         XCTAssertEqual(failed.split(separator: "\n").count, 2, failed)
         let alpha = try parse(Runs.self, ["runs", "--store", path, "--experiment", "alpha", "--json"]).output()
@@ -70,8 +79,12 @@ final class StoreCommandsTests: XCTestCase {
         XCTAssertEqual(decoded?.count, 1)
         XCTAssertEqual(decoded?.first?["displayStatus"] as? String, "finished")
         XCTAssertEqual(decoded?.first?["epochs"] as? Int, 3)
-        XCTAssertEqual(try parse(Runs.self, ["runs", "--store", path, "--since", "1h", "--limit", "2"]).output().split(separator: "\n").count, 3)
-        XCTAssertEqual(try parse(Runs.self, ["runs", "--store", path, "--since", "2999-01-01"]).output(), "No runs match.")
+        XCTAssertEqual(
+            try parse(Runs.self, ["runs", "--store", path, "--since", "1h", "--limit", "2"]).output().split(
+                separator: "\n"
+            ).count, 3)
+        XCTAssertEqual(
+            try parse(Runs.self, ["runs", "--store", path, "--since", "2999-01-01"]).output(), "No runs match.")
         XCTAssertThrowsError(try SER.parseAsRoot(["runs", "--status", "done"]))
         XCTAssertThrowsError(try SER.parseAsRoot(["runs", "--since", "yesterday"]))
         XCTAssertEqual(
@@ -145,7 +158,8 @@ final class StoreCommandsTests: XCTestCase {
     func testValidateReportsResolvedRunsAndLocatedErrors() throws {
         let good = directory.path("good.yaml")
         let bad = directory.path("bad.yaml")
-        try "name: demo\ndata: {synthetic: true}\nsweep:\n  model.depth: [18, 34]\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "name: demo\ndata: {synthetic: true}\nsweep:\n  model.depth: [18, 34]\n".write(
+            toFile: good, atomically: true, encoding: .utf8)
         try "data: {synthetic: true}\nfeatures: {n_mel: 64}\n".write(toFile: bad, atomically: true, encoding: .utf8)
         let command = try parse(Validate.self, ["validate", good, bad, "--set", "train.epochs=2"])
         let reports = command.reports()
@@ -153,7 +167,8 @@ final class StoreCommandsTests: XCTestCase {
         XCTAssertEqual(reports[0].runs.map(\.name), ["demo [model.depth=18]", "demo [model.depth=34]"])
         XCTAssertTrue(reports[0].runs[0].yaml.contains("  epochs: 2\n"))
         let text = Validate.text(reports, quiet: false)
-        XCTAssertTrue(text.output.hasPrefix("OK \(good): 2 runs\n# run 1/2: demo [model.depth=18]\n# spec sha256 "), text.output)
+        XCTAssertTrue(
+            text.output.hasPrefix("OK \(good): 2 runs\n# run 1/2: demo [model.depth=18]\n# spec sha256 "), text.output)
         XCTAssertEqual(
             text.errors, "\(bad): 1 error\n  \(bad):2:12: unknown key 'n_mel' in features; did you mean 'n_mels'?")
         XCTAssertEqual(Validate.text(reports, quiet: true).output, "OK \(good): 2 runs")
