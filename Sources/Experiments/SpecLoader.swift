@@ -278,7 +278,26 @@ public struct SpecLoader {
             do {
                 var run = try resolve(tree)
                 run.sweep = assignments
-                runs.append(run)
+                if run.spec.split.kind == "kfold_speakers", run.spec.split.fold == nil, let k = run.spec.split.k {
+                    // Every fold is a run of its own, as if `split.fold` were swept over 1…k.
+                    let location = tree["split"]?.location ?? tree.location
+                    for fold in 1...k {
+                        var foldTree = tree
+                        try foldTree.set(["split", "fold"], to: SpecNode(.int(fold), at: location), keyLocation: location)
+                        var foldRun = try resolve(foldTree)
+                        foldRun.sweep = assignments + [SweepAssignment(key: "split.fold", value: String(fold))]
+                        runs.append(foldRun)
+                    }
+                } else {
+                    runs.append(run)
+                }
+                if runs.count > limits.maxSweepRuns {
+                    throw SpecErrors([
+                        SpecError(
+                            "the sweep and folds expand to more than the \(limits.maxSweepRuns) runs allowed",
+                            at: axes.first?.keyLocation ?? tree.location)
+                    ])
+                }
             } catch let runErrors as SpecErrors {
                 errors += runErrors.errors
             }

@@ -208,7 +208,7 @@ enum SpecSchema {
             Field("valid_pct", fraction, .double(0.2), "fraction held out (random; speakers without `valid`)"),
             Field("valid", .nullable(.list(actor, minCount: 1)), .null, "validation actors (speakers)"),
             Field("k", .int(2...24), .int(5), "folds (kfold_speakers)"),
-            Field("fold", .nullable(.int(1...24)), .null, "the fold to run, 1…k (null: every fold)"),
+            Field("fold", .nullable(.int(1...24)), .null, "the fold to run, 1…k (null: every fold, one run each)"),
             Field("seed", .nullable(.int(0...Int.max)), .null, "split seed (null: the spec's seed)"),
         ],
         variants: [
