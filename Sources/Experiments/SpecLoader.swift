@@ -283,7 +283,8 @@ public struct SpecLoader {
                     let location = tree["split"]?.location ?? tree.location
                     for fold in 1...k {
                         var foldTree = tree
-                        try foldTree.set(["split", "fold"], to: SpecNode(.int(fold), at: location), keyLocation: location)
+                        try foldTree.set(
+                            ["split", "fold"], to: SpecNode(.int(fold), at: location), keyLocation: location)
                         var foldRun = try resolve(foldTree)
                         foldRun.sweep = assignments + [SweepAssignment(key: "split.fold", value: String(fold))]
                         runs.append(foldRun)

@@ -13,6 +13,7 @@ public struct SER: ParsableCommand {
             Validate.self,
             Runs.self,
             Show.self,
+            Compare.self,
             Query.self,
             Remove.self,
         ]

@@ -267,7 +267,8 @@ final class SpecLoadingTests: XCTestCase {
         let plan = try fixture.load("k.yaml")
         XCTAssertEqual(plan.runs.count, 6)
         XCTAssertEqual(
-            plan.runs.map { "\($0.spec.model.depth)/\($0.spec.split.fold!)" }, ["10/1", "10/2", "10/3", "18/1", "18/2", "18/3"])
+            plan.runs.map { "\($0.spec.model.depth)/\($0.spec.split.fold!)" },
+            ["10/1", "10/2", "10/3", "18/1", "18/2", "18/3"])
         XCTAssertEqual(plan.runs[1].sweepLabel, "model.depth=10, split.fold=2")
         XCTAssertEqual(try fixture.load("k.yaml", overrides: ["split.fold=2"]).runs.map(\.spec.split.fold), [2, 2])
     }

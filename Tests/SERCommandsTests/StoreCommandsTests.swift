@@ -189,4 +189,37 @@ final class StoreCommandsTests: XCTestCase {
         XCTAssertEqual(StoreFormat.duration(3725), "1h02m")
         XCTAssertEqual(StoreFormat.duration(65), "1m05s")
     }
+
+    func testCompareShowsTheKeysThatDifferAndRanksByTheMetric() throws {
+        let store = try RunStore(path: path)
+        let experiment = try store.findOrCreateExperiment(name: "sweep").id!
+        let base = "data:\n  path: /d\nmodel:\n  depth: DEPTH\n  width: 64\nname: sweep\ntrain:\n  epochs: 3\n"
+        var ids: [Int64] = []
+        for (depth, accuracies) in [(18, [0.5, 0.7, 0.6]), (34, [0.6, 0.8, 0.75]), (50, [0.3])] {
+            let yaml = base.replacingOccurrences(of: "DEPTH", with: String(depth))
+            let id = try store.createRun(
+                experimentID: experiment, name: "sweep [model.depth=\(depth)]", specYAML: yaml, specHash: "", seed: 1,
+                toolVersion: "t")
+            for (index, accuracy) in accuracies.enumerated() {
+                try store.recordEpoch(
+                    EpochMetric(runId: id, epoch: index + 1, validLoss: 1 - accuracy, accuracy: accuracy))
+            }
+            ids.append(id)
+        }
+        let text = try parse(Compare.self, ["compare", "--store", path, "--experiment", "sweep"]).output()
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 4, text)
+        XCTAssertTrue(
+            lines[0].hasPrefix("RUN  EXPERIMENT  model.depth  BEST accuracy  EPOCH   FINAL  EPOCHS  STATUS"), text)
+        XCTAssertTrue(lines[1].hasPrefix("  2  sweep       34"), text)
+        XCTAssertTrue(lines[1].contains("0.8000      2  0.7500       3  queued"), text)
+        XCTAssertTrue(lines[3].hasPrefix("  3  sweep       50"), text)
+        let loss = try parse(Compare.self, ["compare", "1", "3", "--store", path, "--metric", "valid_loss", "--json"])
+            .output()
+        let decoded = try JSONSerialization.jsonObject(with: Data(loss.utf8)) as? [[String: Any]]
+        XCTAssertEqual(decoded?.map { $0["run"] as? Int }, [1, 3])
+        XCTAssertEqual((decoded?.first?["parameters"] as? [String: String])?["model.depth"], "18")
+        XCTAssertThrowsError(try SER.parseAsRoot(["compare", "--metric", "acc"]))
+        XCTAssertThrowsError(try parse(Compare.self, ["compare", "1", "99", "--store", path]).output())
+    }
 }
