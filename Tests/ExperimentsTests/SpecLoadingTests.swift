@@ -1,4 +1,5 @@
 import Foundation
+import RunStore
 import TestSupport
 import XCTest
 
@@ -271,5 +272,28 @@ final class SpecLoadingTests: XCTestCase {
             ["10/1", "10/2", "10/3", "18/1", "18/2", "18/3"])
         XCTAssertEqual(plan.runs[1].sweepLabel, "model.depth=10, split.fold=2")
         XCTAssertEqual(try fixture.load("k.yaml", overrides: ["split.fold=2"]).runs.map(\.spec.split.fold), [2, 2])
+    }
+}
+
+final class PlanRecordingTests: XCTestCase {
+    func testAPlanIsQueuedAsOneExperimentAndItsRunsResolveAgain() throws {
+        let fixture = SpecFixture()
+        fixture.write("p.yaml", minimalSpec + "split: {kind: kfold_speakers, k: 2}\nsweep:\n  model.depth: [10, 18]\n")
+        let plan = try fixture.load("p.yaml")
+        let store = try RunStore.inMemory()
+        let ids = try plan.enqueue(in: store, toolVersion: "9.9")
+        XCTAssertEqual(ids.count, 4)
+        XCTAssertEqual(try store.experiments().map(\.name), ["quick"])
+        let runs = try store.runs()
+        XCTAssertEqual(Set(runs.map(\.status)), [.queued])
+        XCTAssertEqual(runs.last?.sweep, "model.depth=10, split.fold=1")
+        for (id, expected) in zip(ids, plan.runs) {
+            let recorded = try XCTUnwrap(store.run(id))
+            XCTAssertEqual(recorded.specHash, expected.hash)
+            XCTAssertEqual(recorded.toolVersion, "9.9")
+            let again = try fixture.loader.load(resolvedYAML: recorded.specYaml, runName: "run \(id)")
+            XCTAssertEqual(again.spec, expected.spec)
+            XCTAssertEqual(again.hash, recorded.specHash)
+        }
     }
 }

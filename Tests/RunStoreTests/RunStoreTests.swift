@@ -231,3 +231,31 @@ final class RunStoreTests: XCTestCase {
         XCTAssertEqual(RunStore.resolvePath(option: nil, environment: [:]), "runs/ser.sqlite")
     }
 }
+
+final class HeartbeatAndDamageTests: XCTestCase {
+    func testTheHeartbeatTimerStampsTheRunUntilStopped() throws {
+        let store = try RunStore.inMemory()
+        let experiment = try store.findOrCreateExperiment(name: "h").id!
+        let id = try store.createRun(
+            experimentID: experiment, name: "h", specYAML: "", specHash: "", seed: 1, toolVersion: "t")
+        try store.markRunning(id)
+        let first = try XCTUnwrap(store.run(id)?.heartbeatAt)
+        let heartbeat = store.startHeartbeat(id, every: 0.05)
+        let deadline = Date().addingTimeInterval(10)
+        while try store.run(id)?.heartbeatAt == first, Date() < deadline { usleep(20_000) }
+        heartbeat.stop()
+        heartbeat.stop()
+        XCTAssertGreaterThan(try XCTUnwrap(store.run(id)?.heartbeatAt), first)
+    }
+
+    func testAFileThatIsNotAStoreIsRefusedAndLeftAlone() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("notes.sqlite")
+        let garbage = Data(String(repeating: "not a database\n", count: 500).utf8)
+        try garbage.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try RunStore(path: path)) { error in
+            XCTAssertTrue("\(error)".contains("not a database"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), garbage)
+    }
+}
