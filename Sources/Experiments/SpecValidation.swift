@@ -195,6 +195,15 @@ struct SpecValidator {
     private mutating func checkUnknownKeys(_ entries: [SpecEntry], valid: [String], path: String) {
         for entry in entries where !valid.contains(entry.key) {
             var message = "unknown key '\(entry.key)' in \(path.isEmpty ? "the spec" : path)"
+            if entry.key.contains(".") {
+                let parts = entry.key.split(separator: ".")
+                message +=
+                    "; dotted keys belong under sweep: or --set; here write it nested ("
+                    + parts.dropLast().map { "\($0): {" }.joined() + "\(parts.last ?? ""): …"
+                    + String(repeating: "}", count: parts.count - 1) + ")"
+                fail(message, at: entry.keyLocation)
+                continue
+            }
             if let suggestion = DidYouMean.suggest(entry.key, among: valid) {
                 message += "; did you mean '\(suggestion)'?"
             } else {

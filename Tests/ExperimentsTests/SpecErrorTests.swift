@@ -38,6 +38,14 @@ final class SpecErrorTests: XCTestCase {
         XCTAssertEqual(far, ["2:9: unknown key 'colour' in model; valid keys: arch, depth, width, stem, dropout, init"])
     }
 
+    func testDottedKeysOutsideASweepGetAHint() {
+        XCTAssertEqual(
+            errors("data: {synthetic: true}\nmodel.depth: 18\n"),
+            [
+                "2:1: unknown key 'model.depth' in the spec; dotted keys belong under sweep: or --set; here write it nested (model: {depth: …})"
+            ])
+    }
+
     func testWrongTypesNameTheKeyAndTheValue() {
         XCTAssertEqual(
             errors(

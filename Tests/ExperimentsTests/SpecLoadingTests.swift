@@ -39,6 +39,10 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertNil(spec.train.augment.specAugment)
         XCTAssertEqual(spec.split, SplitSpec(kind: "random", validPct: 0.2, valid: nil, k: nil, fold: nil, seed: 42))
         XCTAssertNil(spec.test)
+        XCTAssertEqual(spec.splitSeed, 42)
+        XCTAssertEqual(spec.fmaxHz, 11025)
+        XCTAssertEqual(spec.windowLength, 1024)
+        XCTAssertEqual(spec.clipSamples, 77175)
     }
 
     func testDefaultsFillAMinimalSpecAndTheCanonicalYAMLIsStable() throws {
