@@ -14,6 +14,7 @@ public struct SER: ParsableCommand {
             Runs.self,
             Show.self,
             Compare.self,
+            Export.self,
             Query.self,
             Remove.self,
         ]

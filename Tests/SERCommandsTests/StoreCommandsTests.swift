@@ -222,4 +222,27 @@ final class StoreCommandsTests: XCTestCase {
         XCTAssertThrowsError(try SER.parseAsRoot(["compare", "--metric", "acc"]))
         XCTAssertThrowsError(try parse(Compare.self, ["compare", "1", "99", "--store", path]).output())
     }
+
+    func testExportCopiesTheWeightsOfARunOrTheBestOne() throws {
+        let store = try populate()
+        let out = directory.path("export/model.safetensors")
+        let result = try parse(Export.self, ["export", "1", "-o", out, "--store", path]).export()
+        XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "weights")
+        XCTAssertEqual(result.sha256, SHA256.hex(of: "weights"))
+        let best = try parse(Export.self, ["export", "--best", "--experiment", "alpha", "-o", out, "--store", path])
+            .export()
+        XCTAssertEqual(best.run, 1)
+        XCTAssertEqual(best.value, 0.65)
+        XCTAssertThrowsError(try parse(Export.self, ["export", "2", "-o", out, "--store", path]).export()) { error in
+            XCTAssertTrue("\(error)".contains("no weights"), "\(error)")
+        }
+        // A weights file changed after training is refused.
+        let weights = try XCTUnwrap(store.detail(of: 1).artifacts.first?.path)
+        try Data("tampered".utf8).write(to: URL(fileURLWithPath: weights))
+        XCTAssertThrowsError(try parse(Export.self, ["export", "1", "-o", out, "--store", path]).export()) { error in
+            XCTAssertTrue("\(error)".contains("the file changed since training"), "\(error)")
+        }
+        XCTAssertThrowsError(try SER.parseAsRoot(["export", "-o", out]))
+        XCTAssertThrowsError(try SER.parseAsRoot(["export", "1", "--best", "-o", out]))
+    }
 }
