@@ -125,6 +125,23 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertEqual(plan.runs.map(\.spec.model.depth), [10, 18])
     }
 
+    func testRelativePathsAreTakenFromTheFileThatWroteThem() throws {
+        let fixture = SpecFixture()
+        for folder in ["shared/corpus", "mine/weights", "elsewhere"] {
+            try FileManager.default.createDirectory(
+                atPath: fixture.directory.path(folder), withIntermediateDirectories: true)
+        }
+        fixture.write("shared/base.yaml", "data: {path: corpus}\n")
+        fixture.write("mine/spec.yaml", "extends: ../shared/base.yaml\nmodel: {init: weights}\n")
+        let spec = try fixture.load("mine/spec.yaml").runs[0].spec
+        let root = fixture.directory.url.standardizedFileURL.path
+        XCTAssertEqual(spec.data.path, root + "/shared/corpus")
+        XCTAssertEqual(spec.model.initWeights, root + "/mine/weights")
+        // --set values are relative to the working directory (the fixture's folder here).
+        let set = try fixture.load("mine/spec.yaml", overrides: ["data.path=elsewhere"]).runs[0].spec
+        XCTAssertEqual(set.data.path, root + "/elsewhere")
+    }
+
     func testExtendsCyclesAreNamedWithTheirChain() {
         let fixture = SpecFixture()
         fixture.write("a.yaml", "extends: b.yaml\ndata: {synthetic: true}\n")
