@@ -66,6 +66,12 @@ public struct PlotArea: Equatable, Sendable {
     public var top: Double
     public var right: Double
     public var bottom: Double
+    public init(left: Double, top: Double, right: Double, bottom: Double) {
+        self.left = left
+        self.top = top
+        self.right = right
+        self.bottom = bottom
+    }
     public var width: Double { right - left }
     public var height: Double { bottom - top }
 }
@@ -246,8 +252,8 @@ public enum ChartDraw {
     }
 
     /// SVG path data for a polyline through `points`, clipped to `area`: segments leaving the area are cut
-    /// at its edge, points outside are skipped, and non-finite points break the line. Returns "" when
-    /// nothing is visible.
+    /// at its edge, points outside are skipped, and non-finite points break the line (a lone point between
+    /// gaps draws nothing; markers show it). Returns "" when nothing is visible.
     public static func clippedPath(_ points: [(x: Double, y: Double)], area: PlotArea) -> String {
         var d = ""
         var penAt: (Double, Double)? = nil
@@ -271,8 +277,6 @@ public enum ChartDraw {
                     }
                 }
                 if !inside(current, area) { penAt = nil }
-            } else if inside(current, area) {
-                move(current)
             }
             previous = current
         }

@@ -48,7 +48,7 @@ public func lrFinderChart(
         size: size, xAxis: xAxis, xDomain: xAxis.resolvedDomain(for: learningRates), yAxis: yAxis, yDomain: yDomain,
         legend: legend)
     var doc = SVGDocument(
-        width: size.width, height: size.height, title: title,
+        width: size.width, height: layout.height, title: title,
         summary: "Loss against learning rate (log scale); suggestions: "
             + suggestions.map(\.label).joined(separator: ", "))
     ChartDraw.title(&doc, title)

@@ -2,7 +2,8 @@ import Foundation
 
 /// Tick generation for axes: "nice" 1-2-5 steps on linear axes, decades on log axes.
 public enum ChartTicks {
-    /// The nice step (1, 2 or 5 × 10^k) closest above `span / targetCount`.
+    /// The 1-2-5 step (1, 2 or 5 × 10^k) nearest to `span / targetCount` on a log scale (the thresholds
+    /// √2, √10, √50 that d3 uses), so the tick count lands close to the target.
     public static func niceStep(span: Double, targetCount: Int) -> Double {
         precondition(targetCount > 0)
         guard span > 0, span.isFinite else { return 1 }
@@ -10,14 +11,14 @@ public enum ChartTicks {
         let magnitude = pow(10, floor(Foundation.log10(raw)))
         let residual = raw / magnitude
         let factor: Double
-        if residual <= 1.0000001 {
-            factor = 1
-        } else if residual <= 2.0000001 {
-            factor = 2
-        } else if residual <= 5.0000001 {
-            factor = 5
-        } else {
+        if residual >= 50.0.squareRoot() {
             factor = 10
+        } else if residual >= 10.0.squareRoot() {
+            factor = 5
+        } else if residual >= 2.0.squareRoot() {
+            factor = 2
+        } else {
+            factor = 1
         }
         return factor * magnitude
     }

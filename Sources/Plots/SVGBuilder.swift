@@ -77,8 +77,9 @@ public func svgNumber(_ value: Double) -> String {
 /// A minimal SVG writer: elements are appended in document order and `render()` wraps them in the root
 /// `<svg>` with a fixed viewBox. Text and attribute values are always escaped.
 ///
-/// The root carries `width`/`height` equal to the viewBox and the class `chart`; pages make it responsive
-/// with CSS (`svg.chart { max-width: 100%; height: auto }`), and a standalone file still opens at its size.
+/// The root carries `width`/`height` equal to the viewBox, `max-width` of that size and the class `chart`;
+/// pages make it responsive with CSS (`svg.chart { width: 100%; height: auto }`: it shrinks on narrow
+/// screens but never grows past its design size), and a standalone file still opens at its size.
 public struct SVGDocument {
     public let width: Double
     public let height: Double
@@ -127,7 +128,7 @@ public struct SVGDocument {
         let root: SVGAttributes = [
             "xmlns": "http://www.w3.org/2000/svg", "class": "chart",
             "viewBox": "0 0 \(svgNumber(width)) \(svgNumber(height))",
-            "width": width, "height": height, "role": "img",
+            "width": width, "height": height, "style": "max-width:\(svgNumber(width))px", "role": "img",
             "font-family": ChartTheme.fontFamily, "font-size": ChartTheme.fontSize,
         ]
         var out = "<svg\(root.rendered)>\n<title>\(xmlEscape(title))</title>\n"

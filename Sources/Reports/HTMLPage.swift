@@ -42,7 +42,7 @@ public struct HTMLPage {
 
     /// Preformatted text (the spec), optionally folded in a `<details>` element.
     public mutating func preformatted(_ text: String, summary: String? = nil) {
-        if let summary { body += "<details open="open"><summary>\(xmlEscape(summary))</summary>\n" }
+        if let summary { body += "<details open=\"open\"><summary>\(xmlEscape(summary))</summary>\n" }
         body += "<pre>\(xmlEscape(text))</pre>\n"
         if summary != nil { body += "</details>\n" }
     }
@@ -110,9 +110,11 @@ public struct HTMLPage {
           padding: 4px 22px 18px; margin: 22px 0; }
         section.run > h2, section.comparison > h2 { border-top: none; margin-top: 14px; }
         .row { display: flex; flex-wrap: wrap; gap: 14px 22px; align-items: flex-start; }
-        figure { margin: 6px 0; flex: 0 1 auto; max-width: 100%; }
+        figure { margin: 6px 0; max-width: 100%; }
+        .row > figure { flex: 1 1 520px; max-width: 640px; }
+        .row > table { flex: 0 1 auto; align-self: center; }
         figcaption { color: #555; font-size: 13px; margin-top: 2px; max-width: 640px; }
-        svg.chart { display: block; max-width: 100%; height: auto; border: 1px solid #ecece6; border-radius: 4px; }
+        svg.chart { display: block; width: 100%; max-width: 100%; height: auto; border: 1px solid #ecece6; border-radius: 4px; }
         table { border-collapse: collapse; margin: 6px 0 12px; font-size: 14px; }
         caption { text-align: left; color: #555; font-size: 13px; padding-bottom: 4px; }
         th, td { padding: 4px 10px; border-bottom: 1px solid #e6e6e0; text-align: left; vertical-align: top; }
