@@ -1,5 +1,6 @@
 import Foundation
 import Plots
+import TestSupport
 import XCTest
 
 #if canImport(FoundationXML)

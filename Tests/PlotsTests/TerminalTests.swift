@@ -1,4 +1,5 @@
 import Plots
+import TestSupport
 import XCTest
 
 final class TerminalTests: XCTestCase {

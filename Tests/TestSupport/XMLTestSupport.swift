@@ -5,8 +5,8 @@ import XCTest
     import FoundationXML
 #endif
 
-/// Parses SVG/XHTML text with Foundation's XML parser (libxml2 on Linux); fails the test if malformed.
-func parseXML(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> XMLDocument {
+/// Parses SVG/XHTML text (charts, report pages) with Foundation's XML parser (libxml2 on Linux); fails the test if malformed.
+public func parseXML(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> XMLDocument {
     do {
         return try XMLDocument(xmlString: text, options: [])
     } catch {
@@ -17,7 +17,7 @@ func parseXML(_ text: String, file: StaticString = #filePath, line: UInt = #line
 
 /// Elements named `name` anywhere below the root (namespace-agnostic), optionally having `className`
 /// among the words of their `class` attribute.
-func elements(_ doc: XMLDocument, _ name: String, class className: String? = nil) -> [XMLElement] {
+public func elements(_ doc: XMLDocument, _ name: String, class className: String? = nil) -> [XMLElement] {
     var found: [XMLElement] = []
     func walk(_ node: XMLNode) {
         if let e = node as? XMLElement, (e.localName ?? e.name) == name { found.append(e) }
@@ -32,7 +32,7 @@ func elements(_ doc: XMLDocument, _ name: String, class className: String? = nil
 }
 
 /// The text content of `text` elements with class `className` (e.g. "tick-label" plus "x").
-func texts(_ doc: XMLDocument, class className: String, and second: String? = nil) -> [String] {
+public func texts(_ doc: XMLDocument, class className: String, and second: String? = nil) -> [String] {
     elements(doc, "text", class: className).filter { e in
         guard let second else { return true }
         return (attribute(e, "class") ?? "").split(separator: " ").contains(Substring(second))
@@ -41,8 +41,8 @@ func texts(_ doc: XMLDocument, class className: String, and second: String? = ni
 
 /// An attribute's value (looked up by local name: corelibs' `attribute(forName:)` misses attributes of
 /// elements in the default SVG namespace).
-func attribute(_ e: XMLElement, _ name: String) -> String? {
+public func attribute(_ e: XMLElement, _ name: String) -> String? {
     (e.attributes ?? []).first { ($0.localName ?? $0.name) == name }?.stringValue
 }
 
-func number(_ e: XMLElement, _ name: String) -> Double { Double(attribute(e, name) ?? "") ?? .nan }
+public func number(_ e: XMLElement, _ name: String) -> Double { Double(attribute(e, name) ?? "") ?? .nan }
