@@ -33,7 +33,8 @@ public func lrFinderChart(
         let start = finite.prefix(max(1, finite.count / 20)).max() ?? hi
         var top = min(hi, start + 0.35 * max(start - lo, 1e-9))
         top = max(top, suggestions.map(\.loss).filter(\.isFinite).max() ?? top)
-        yDomain = ChartTicks.niceDomain(lo, max(top, lo + 1e-9), targetCount: 5)
+        // A little room under the minimum so the valley does not sit on the axis.
+        yDomain = ChartTicks.niceDomain(lo - 0.04 * (top - lo), max(top, lo + 1e-9), targetCount: 5)
     }
     let yAxis = AxisSpec("Loss", domain: yDomain)
     let curveStyle = SeriesStyle(color: ChartPalette.blue)
