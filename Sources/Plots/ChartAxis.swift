@@ -95,8 +95,10 @@ public enum ChartDraw {
     public static func title(_ doc: inout SVGDocument, _ text: String, x: Double = 12, y: Double = 22) {
         doc.add(
             "text",
-            ["class": "chart-title", "x": x, "y": y, "font-size": ChartTheme.titleFontSize, "font-weight": "600",
-             "fill": ChartTheme.textColor], text: text)
+            [
+                "class": "chart-title", "x": x, "y": y, "font-size": ChartTheme.titleFontSize, "font-weight": "600",
+                "fill": ChartTheme.textColor,
+            ], text: text)
     }
 
     /// Gridlines, axis lines, ticks, tick labels and axis titles for an x/y chart.
@@ -108,11 +110,13 @@ public enum ChartDraw {
         doc.open("g", ["class": "grid", "stroke-width": 1])
         for t in x.minorTicks() {
             let px = x.map(t)
-            doc.add("line", ["x1": px, "y1": area.top, "x2": px, "y2": area.bottom, "stroke": ChartTheme.minorGridColor])
+            doc.add(
+                "line", ["x1": px, "y1": area.top, "x2": px, "y2": area.bottom, "stroke": ChartTheme.minorGridColor])
         }
         for t in y.minorTicks() {
             let py = y.map(t)
-            doc.add("line", ["x1": area.left, "y1": py, "x2": area.right, "y2": py, "stroke": ChartTheme.minorGridColor])
+            doc.add(
+                "line", ["x1": area.left, "y1": py, "x2": area.right, "y2": py, "stroke": ChartTheme.minorGridColor])
         }
         for t in xTicks {
             let px = x.map(t)
@@ -138,14 +142,18 @@ public enum ChartDraw {
         for t in xTicks {
             doc.add(
                 "text",
-                ["class": "tick-label x", "x": x.map(t), "y": area.bottom + 19, "text-anchor": "middle",
-                 "fill": ChartTheme.textColor], text: x.label(t, ticks: xTicks))
+                [
+                    "class": "tick-label x", "x": x.map(t), "y": area.bottom + 19, "text-anchor": "middle",
+                    "fill": ChartTheme.textColor,
+                ], text: x.label(t, ticks: xTicks))
         }
         for t in yTicks {
             doc.add(
                 "text",
-                ["class": "tick-label y", "x": area.left - 8, "y": y.map(t) + 4, "text-anchor": "end",
-                 "fill": ChartTheme.textColor], text: y.label(t, ticks: yTicks))
+                [
+                    "class": "tick-label y", "x": area.left - 8, "y": y.map(t) + 4, "text-anchor": "end",
+                    "fill": ChartTheme.textColor,
+                ], text: y.label(t, ticks: yTicks))
         }
         xTitle(&doc, xAxis.title, area: area, y: area.bottom + 40)
         let yLabelWidth = yTicks.map { estimatedTextWidth(y.label($0, ticks: yTicks)) }.max() ?? 0
@@ -155,17 +163,21 @@ public enum ChartDraw {
     public static func xTitle(_ doc: inout SVGDocument, _ text: String, area: PlotArea, y: Double) {
         doc.add(
             "text",
-            ["class": "axis-title x", "x": (area.left + area.right) / 2, "y": y, "text-anchor": "middle",
-             "fill": ChartTheme.textColor, "font-weight": "500"], text: text)
+            [
+                "class": "axis-title x", "x": (area.left + area.right) / 2, "y": y, "text-anchor": "middle",
+                "fill": ChartTheme.textColor, "font-weight": "500",
+            ], text: text)
     }
 
     public static func yTitle(_ doc: inout SVGDocument, _ text: String, area: PlotArea, x: Double) {
         let cy = (area.top + area.bottom) / 2
         doc.add(
             "text",
-            ["class": "axis-title y", "x": x, "y": cy, "text-anchor": "middle",
-             "transform": "rotate(-90 \(svgNumber(x)) \(svgNumber(cy)))", "fill": ChartTheme.textColor,
-             "font-weight": "500"], text: text)
+            [
+                "class": "axis-title y", "x": x, "y": cy, "text-anchor": "middle",
+                "transform": "rotate(-90 \(svgNumber(x)) \(svgNumber(cy)))", "fill": ChartTheme.textColor,
+                "font-weight": "500",
+            ], text: text)
     }
 
     /// Width a legend of these entries needs (sample + gap + longest label).
@@ -288,7 +300,9 @@ public enum ChartDraw {
     }
 
     /// Liang–Barsky clipping of the segment p→q to the area.
-    static func clipSegment(_ p: (Double, Double), _ q: (Double, Double), _ a: PlotArea) -> ((Double, Double), (Double, Double))? {
+    static func clipSegment(_ p: (Double, Double), _ q: (Double, Double), _ a: PlotArea) -> (
+        (Double, Double), (Double, Double)
+    )? {
         let dx = q.0 - p.0
         let dy = q.1 - p.1
         var t0 = 0.0

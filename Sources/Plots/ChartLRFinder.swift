@@ -63,8 +63,10 @@ public func lrFinderChart(
         guard px >= layout.area.left - 0.5, px <= layout.area.right + 0.5 else { continue }
         doc.add(
             "line",
-            ["x1": px, "y1": layout.area.top, "x2": px, "y2": layout.area.bottom, "stroke": style.color,
-             "stroke-width": 1, "stroke-dasharray": "3 3", "opacity": 0.7])
+            [
+                "x1": px, "y1": layout.area.top, "x2": px, "y2": layout.area.bottom, "stroke": style.color,
+                "stroke-width": 1, "stroke-dasharray": "3 3", "opacity": 0.7,
+            ])
         let py = min(max(layout.y.map(s.loss), layout.area.top), layout.area.bottom)
         ChartDraw.marker(
             &doc, style.marker!, x: px, y: py, size: 6, color: style.color,

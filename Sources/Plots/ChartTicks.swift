@@ -50,8 +50,9 @@ public enum ChartTicks {
             hi += pad
         }
         let step = niceStep(span: hi - lo, targetCount: targetCount)
-        return cleaned((lo / step + 1e-9).rounded(.down) * step, step: step)
-            ... cleaned((hi / step - 1e-9).rounded(.up) * step, step: step)
+        return cleaned(
+            (lo / step + 1e-9).rounded(.down) * step, step: step)...cleaned(
+                (hi / step - 1e-9).rounded(.up) * step, step: step)
     }
 
     /// Decade ticks (10^k) within `lower...upper` (both > 0), as exponents k.

@@ -52,7 +52,9 @@ public func xmlEscape(_ text: String) -> String {
         case "'": out += "&#39;"
         default:
             // Control characters other than tab/newline are not allowed in XML 1.0 at all.
-            if ch.value < 0x20 && ch != "\t" && ch != "\n" && ch != "\r" { out += "\u{FFFD}" } else {
+            if ch.value < 0x20 && ch != "\t" && ch != "\n" && ch != "\r" {
+                out += "\u{FFFD}"
+            } else {
                 out.unicodeScalars.append(ch)
             }
         }

@@ -57,7 +57,8 @@ public struct HTMLPage {
         }
         body += "<table\(classAttr(className))>\n"
         if let caption { body += "<caption>\(xmlEscape(caption))</caption>\n" }
-        body += "<thead><tr>" + headers.enumerated().map { "<th\(align($0.offset))>\(xmlEscape($0.element))</th>" }.joined()
+        body +=
+            "<thead><tr>" + headers.enumerated().map { "<th\(align($0.offset))>\(xmlEscape($0.element))</th>" }.joined()
         body += "</tr></thead>\n<tbody>\n"
         for (r, row) in rows.enumerated() {
             body += "<tr>"

@@ -57,7 +57,8 @@ public struct ReportConfusion: Equatable, Sendable {
     public var counts: [[Int]]
 
     public init(classNames: [String], counts: [[Int]]) {
-        precondition(counts.count == classNames.count && counts.allSatisfy { $0.count == classNames.count },
+        precondition(
+            counts.count == classNames.count && counts.allSatisfy { $0.count == classNames.count },
             "confusion matrix must be \(classNames.count)×\(classNames.count)")
         self.classNames = classNames
         self.counts = counts

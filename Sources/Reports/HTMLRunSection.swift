@@ -65,8 +65,11 @@ enum HTMLRunSection {
             page.table(
                 headers: ["Class", "Precision", "Recall", "F1", "Support"],
                 rows: run.perClass.map {
-                    [$0.name, HTMLReport.percent($0.precision), HTMLReport.percent($0.recall), HTMLReport.percent($0.f1),
-                     String($0.support)]
+                    [
+                        $0.name, HTMLReport.percent($0.precision), HTMLReport.percent($0.recall),
+                        HTMLReport.percent($0.f1),
+                        String($0.support),
+                    ]
                 }, alignments: [.left, .right, .right, .right, .right])
             page.closeRow()
         }
@@ -84,8 +87,10 @@ enum HTMLRunSection {
             page.table(
                 headers: ["#", "File", "True", "Predicted", "Probability", "Loss"],
                 rows: run.topLosses.enumerated().map { i, t in
-                    [String(i + 1), t.file, t.actual, t.predicted, HTMLReport.percent(t.probability),
-                     t.loss.map { String(format: "%.3f", $0) } ?? "–"]
+                    [
+                        String(i + 1), t.file, t.actual, t.predicted, HTMLReport.percent(t.probability),
+                        t.loss.map { String(format: "%.3f", $0) } ?? "–",
+                    ]
                 }, alignments: [.right, .left, .left, .left, .right, .right])
             let pictures = run.topLosses.enumerated().filter { $0.element.spectrogram != nil }
             if !pictures.isEmpty {
@@ -96,7 +101,8 @@ enum HTMLRunSection {
                         svg: imageFigure(
                             title: "#\(i + 1) \(t.file)", png: s.png,
                             xAxis: AxisSpec("Time", unit: "s", domain: 0...s.durationSeconds),
-                            yAxis: AxisSpec("Frequency", unit: "Hz", scale: s.frequencyScale, domain: 0...s.maxFrequencyHz),
+                            yAxis: AxisSpec(
+                                "Frequency", unit: "Hz", scale: s.frequencyScale, domain: 0...s.maxFrequencyHz),
                             colorBar: s.colorBar, size: ChartSize(width: 560, height: 260)),
                         caption: "True \(t.actual), predicted \(t.predicted) (\(HTMLReport.percent(t.probability)))")
                 }
@@ -110,10 +116,12 @@ enum HTMLRunSection {
         let x = run.epochs.map { Double($0.epoch) }
         var series: [LineSeries] = []
         if run.epochs.contains(where: { $0.trainLoss != nil }) {
-            series.append(LineSeries(name: "Train loss", x: x, y: run.epochs.map { $0.trainLoss ?? .nan }, style: .series(0)))
+            series.append(
+                LineSeries(name: "Train loss", x: x, y: run.epochs.map { $0.trainLoss ?? .nan }, style: .series(0)))
         }
         if run.epochs.contains(where: { $0.validLoss != nil }) {
-            series.append(LineSeries(name: "Valid loss", x: x, y: run.epochs.map { $0.validLoss ?? .nan }, style: .series(1)))
+            series.append(
+                LineSeries(name: "Valid loss", x: x, y: run.epochs.map { $0.validLoss ?? .nan }, style: .series(1)))
         }
         return lineChart(
             title: "Loss", series: series, xAxis: AxisSpec("Epoch", integerTicks: true),
@@ -125,10 +133,12 @@ enum HTMLRunSection {
         var series: [LineSeries] = []
         if run.epochs.contains(where: { $0.accuracy != nil }) {
             series.append(
-                LineSeries(name: "Accuracy", x: x, y: run.epochs.map { ($0.accuracy ?? .nan) * 100 }, style: .series(2)))
+                LineSeries(name: "Accuracy", x: x, y: run.epochs.map { ($0.accuracy ?? .nan) * 100 }, style: .series(2))
+            )
         }
         if run.epochs.contains(where: { $0.uar != nil }) {
-            series.append(LineSeries(name: "UAR", x: x, y: run.epochs.map { ($0.uar ?? .nan) * 100 }, style: .series(3)))
+            series.append(
+                LineSeries(name: "UAR", x: x, y: run.epochs.map { ($0.uar ?? .nan) * 100 }, style: .series(3)))
         }
         return lineChart(
             title: "Validation accuracy and UAR", series: series, xAxis: AxisSpec("Epoch", integerTicks: true),

@@ -68,7 +68,8 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(elements(doc, "path", class: "series").count, 1)
         let x = texts(doc, class: "tick-label", and: "x")
         XCTAssertEqual(x, ["1e-7", "1e-6", "1e-5", "1e-4", "1e-3", "0.01", "0.1", "1", "10"])
-        let markers = elements(doc, "g", class: "suggestions").first?.children?.compactMap { $0 as? XMLElement }
+        let markers =
+            elements(doc, "g", class: "suggestions").first?.children?.compactMap { $0 as? XMLElement }
             .filter { (attribute($0, "class") ?? "").hasPrefix("marker") } ?? []
         XCTAssertEqual(markers.count, 4)
         XCTAssertEqual(Set(markers.compactMap { attribute($0, "class") }).count, 4, "distinct marker shapes")
@@ -112,7 +113,9 @@ final class ChartTests: XCTestCase {
         let counts = (0..<12).map { r in (0..<12).map { r == $0 ? 10 : 1 } }
         let doc = try parseXML(confusionHeatmap(title: "t", classNames: names, counts: counts))
         XCTAssertEqual(elements(doc, "rect", class: "cell").count, 144)
-        let columns = elements(doc, "text", class: "class-label").filter { attribute($0, "class") == "class-label column" }
+        let columns = elements(doc, "text", class: "class-label").filter {
+            attribute($0, "class") == "class-label column"
+        }
         XCTAssertTrue(columns.allSatisfy { (attribute($0, "transform") ?? "").hasPrefix("rotate(-45") })
     }
 
@@ -129,7 +132,8 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(texts(doc, class: "tick-label", and: "y"), ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
         // Heights are proportional to values: 0.8 is twice 0.4.
         XCTAssertEqual(number(bars[9], "height"), 2 * number(bars[1], "height"), accuracy: 0.05)
-        XCTAssertEqual(elements(doc, "g", class: "legend-entry").compactMap(\.stringValue), ["Precision", "Recall", "F1"])
+        XCTAssertEqual(
+            elements(doc, "g", class: "legend-entry").compactMap(\.stringValue), ["Precision", "Recall", "F1"])
     }
 
     func testImageFigureEmbedsThePNGAsADataURIWithAxes() throws {

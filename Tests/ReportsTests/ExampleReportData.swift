@@ -15,7 +15,8 @@ enum ExampleReportData {
             let train = 2.08 * exp(-2.6 * t * quality) + 0.18 + noise(0.03)
             let valid = 2.08 * exp(-2.0 * t * quality) + 0.55 + 0.25 * t * t + noise(0.05)
             let acc = min(0.95, 0.125 + 0.6 * quality * (1 - exp(-3.5 * t)) + noise(0.02))
-            return ReportEpoch(epoch: e, trainLoss: train, validLoss: valid, accuracy: acc, uar: acc - 0.02 + noise(0.01))
+            return ReportEpoch(
+                epoch: e, trainLoss: train, validLoss: valid, accuracy: acc, uar: acc - 0.02 + noise(0.01))
         }
         let lrs = (0..<100).map { 1e-7 * pow(1e8, Double($0) / 99) }
         let losses = lrs.map { r -> Double in
@@ -24,7 +25,8 @@ enum ExampleReportData {
             return x > -1.6 ? base + exp((x + 1.6) * 3.2) - 1 : base
         }
         let suggestion = { (method: String, lr: Double) -> ReportLRSuggestion in
-            let i = lrs.enumerated().min { abs(log10($0.element) - log10(lr)) < abs(log10($1.element) - log10(lr)) }!.offset
+            let i = lrs.enumerated().min { abs(log10($0.element) - log10(lr)) < abs(log10($1.element) - log10(lr)) }!
+                .offset
             return ReportLRSuggestion(method: method, learningRate: lrs[i], loss: losses[i])
         }
         var counts = [[Int]](repeating: [Int](repeating: 0, count: 8), count: 8)
@@ -50,9 +52,11 @@ enum ExampleReportData {
                 support: support)
         }
         var pairs: [ReportConfusedPair] = []
-        for r in 0..<8 { for c in 0..<8 where r != c && counts[r][c] > 0 {
-            pairs.append(ReportConfusedPair(actual: classes[r], predicted: classes[c], count: counts[r][c]))
-        } }
+        for r in 0..<8 {
+            for c in 0..<8 where r != c && counts[r][c] > 0 {
+                pairs.append(ReportConfusedPair(actual: classes[r], predicted: classes[c], count: counts[r][c]))
+            }
+        }
         pairs.sort { $0.count > $1.count }
         let top = (0..<4).map { i -> ReportTopLoss in
             let actual = classes[(i * 3) % 8]

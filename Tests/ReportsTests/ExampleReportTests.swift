@@ -13,7 +13,8 @@ final class ExampleReportTests: XCTestCase {
             ExampleReportData.run(name: "resnet18-lr4e-3 <wide & short>", lr: 4e-3, epochs: 20, quality: 0.8, seed: 2),
         ]
         let html = HTMLReport.render(
-            runs: runs, title: "ser report: learning-rate sweep", generated: "Generated from made-up data by the test suite")
+            runs: runs, title: "ser report: learning-rate sweep",
+            generated: "Generated from made-up data by the test suite")
         XCTAssertTrue(html.contains("resnet18-lr4e-3 &lt;wide &amp; short&gt;"))
         if let path = ProcessInfo.processInfo.environment["SER_REPORT_EXAMPLE"], !path.isEmpty {
             try html.write(toFile: path, atomically: true, encoding: .utf8)
@@ -29,7 +30,8 @@ final class ExampleReportTests: XCTestCase {
         out += Sparkline.labelled("UAR       ", run.epochs.map { $0.uar ?? .nan }) + "\n\n"
         let c = run.confusion!
         for style in [TerminalStyle.plain, .ansi256] {
-            out += TerminalConfusionGrid.render(classNames: c.classNames, counts: c.counts, style: style)
+            out +=
+                TerminalConfusionGrid.render(classNames: c.classNames, counts: c.counts, style: style)
                 .joined(separator: "\n") + "\n\n"
         }
         var table = TextTable(columns: [
@@ -37,8 +39,10 @@ final class ExampleReportTests: XCTestCase {
             .init("F1", alignment: .right), .init("Support", alignment: .right),
         ])
         for s in run.perClass {
-            table.append([s.name, String(format: "%.3f", s.precision), String(format: "%.3f", s.recall),
-                          String(format: "%.3f", s.f1), String(s.support)])
+            table.append([
+                s.name, String(format: "%.3f", s.precision), String(format: "%.3f", s.recall),
+                String(format: "%.3f", s.f1), String(s.support),
+            ])
         }
         return out + table.render()
     }

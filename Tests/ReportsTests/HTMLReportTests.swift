@@ -1,7 +1,8 @@
 import Foundation
-@testable import Reports
 import TestSupport
 import XCTest
+
+@testable import Reports
 
 #if canImport(FoundationXML)
     import FoundationXML
@@ -27,8 +28,11 @@ final class HTMLReportTests: XCTestCase {
         let h3 = elements(doc, "h3").compactMap(\.stringValue)
         XCTAssertEqual(
             h3,
-            ["Training curves", "Learning-rate finder", "Confusion matrix", "Per-class scores", "Most confused pairs",
-             "Top losses"])
+            [
+                "Training curves", "Learning-rate finder", "Confusion matrix", "Per-class scores",
+                "Most confused pairs",
+                "Top losses",
+            ])
         // The spec is shown verbatim.
         XCTAssertEqual(elements(doc, "pre").first?.stringValue, Self.run1.specYAML)
     }
@@ -55,16 +59,24 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertFalse(html.contains("fast <lr>"))
         let links = elements(doc, "a").compactMap { attribute($0, "href") }
         XCTAssertEqual(links, ["#comparison", "#run-baseline", "#run-fast-lr-more"])
-        XCTAssertEqual(Set(elements(doc, "section").compactMap { attribute($0, "id") }), ["comparison", "run-baseline", "run-fast-lr-more"])
+        XCTAssertEqual(
+            Set(elements(doc, "section").compactMap { attribute($0, "id") }),
+            ["comparison", "run-baseline", "run-fast-lr-more"])
     }
 
     func testBestMetricIsBold() throws {
         let a = RunReportData(
-            name: "a", metrics: [ReportMetric(name: "Accuracy", value: 0.7, isFraction: true),
-                                 ReportMetric(name: "Loss", value: 0.9, higherIsBetter: false)])
+            name: "a",
+            metrics: [
+                ReportMetric(name: "Accuracy", value: 0.7, isFraction: true),
+                ReportMetric(name: "Loss", value: 0.9, higherIsBetter: false),
+            ])
         let b = RunReportData(
-            name: "b", metrics: [ReportMetric(name: "Accuracy", value: 0.6, isFraction: true),
-                                 ReportMetric(name: "Loss", value: 0.8, higherIsBetter: false)])
+            name: "b",
+            metrics: [
+                ReportMetric(name: "Accuracy", value: 0.6, isFraction: true),
+                ReportMetric(name: "Loss", value: 0.8, higherIsBetter: false),
+            ])
         let doc = try parseXML(HTMLReport.render(runs: [a, b]))
         XCTAssertEqual(elements(doc, "strong").compactMap(\.stringValue), ["70.0 %", "0.8"])
     }
@@ -72,8 +84,10 @@ final class HTMLReportTests: XCTestCase {
     func testEmptySectionsAreLeftOut() throws {
         let run = RunReportData(
             name: "curves only",
-            epochs: [ReportEpoch(epoch: 1, trainLoss: 2, validLoss: 2.1, accuracy: nil, uar: nil),
-                     ReportEpoch(epoch: 2, trainLoss: 1.5, validLoss: 1.8, accuracy: nil, uar: nil)])
+            epochs: [
+                ReportEpoch(epoch: 1, trainLoss: 2, validLoss: 2.1, accuracy: nil, uar: nil),
+                ReportEpoch(epoch: 2, trainLoss: 1.5, validLoss: 1.8, accuracy: nil, uar: nil),
+            ])
         let doc = try parseXML(HTMLReport.render(runs: [run]))
         XCTAssertEqual(elements(doc, "svg").count, 1)
         XCTAssertEqual(elements(doc, "h3").compactMap(\.stringValue), ["Training curves"])
@@ -81,7 +95,8 @@ final class HTMLReportTests: XCTestCase {
     }
 
     func testSectionIDsAreUnique() {
-        XCTAssertEqual(HTMLReport.sectionIDs(["A b", "a-b", "", "ü"]), ["run-a-b", "run-a-b-2", "run-unnamed", "run-ü"])
+        XCTAssertEqual(
+            HTMLReport.sectionIDs(["A b", "a-b", "", "ü"]), ["run-a-b", "run-a-b-2", "run-unnamed", "run-ü"])
     }
 
     func testTinyPNGFixtureIsAValidPNGSignature() {
@@ -90,7 +105,9 @@ final class HTMLReportTests: XCTestCase {
     }
 
     /// No external resource: no http(s) src/href, no <link>, no <script src>, images only as data URIs.
-    private func assertSelfContained(_ html: String, _ doc: XMLDocument, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertSelfContained(
+        _ html: String, _ doc: XMLDocument, file: StaticString = #filePath, line: UInt = #line
+    ) {
         for e in elements(doc, "link") + elements(doc, "script") + elements(doc, "iframe") {
             XCTFail("external element \(e.name ?? "")", file: file, line: line)
         }

@@ -37,7 +37,9 @@ enum TinyPNG {
         return Data(png)
     }
 
-    private static func bytes(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+    private static func bytes(_ v: UInt32) -> [UInt8] {
+        [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)]
+    }
 
     private static let crcTable: [UInt32] = (0..<256).map { n in
         var c = UInt32(n)
