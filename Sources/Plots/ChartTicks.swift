@@ -64,8 +64,10 @@ public enum ChartTicks {
     }
 
     /// Log-axis ticks: the decades inside the range, with 2× and 5× added when fewer than three decades
-    /// fall inside. Returned as values, ascending.
+    /// fall inside, and linear 1-2-5 ticks when even that gives fewer than two. Returned ascending; empty
+    /// unless both bounds are positive and finite.
     public static func logTicks(_ lower: Double, _ upper: Double) -> [Double] {
+        guard lower > 0, upper > 0, lower.isFinite, upper.isFinite else { return [] }
         let ks = decades(lower, upper)
         var values = ks.map { pow10($0) }
         if ks.count < 3 {
@@ -79,6 +81,10 @@ public enum ChartTicks {
                 }
             }
             values.sort()
+        }
+        // Less than a factor of ~2.5 wide: fall back to 1-2-5 ticks inside the range.
+        if values.count < 2 {
+            values = linear(lower, upper, targetCount: 3).filter { $0 > 0 }
         }
         return values
     }
@@ -103,11 +109,13 @@ public enum ChartTicks {
         k >= 0 ? Double("1e\(k)")! : Double("1e-\(-k)")!
     }
 
-    /// Rounds away floating-point noise smaller than a millionth of the step.
+    /// The double nearest to the decimal value of `value` rounded to the step's decimal place (steps are
+    /// 1, 2 or 5 × 10^e, so ticks are whole multiples of 10^e): `0.30000000000000004` → `0.3`, and no "-0".
     static func cleaned(_ value: Double, step: Double) -> Double {
-        let digits = max(0, -Int(Foundation.log10(step).rounded(.down)) + 6)
-        let scale = pow(10, Double(min(digits, 15)))
-        let v = (value * scale).rounded() / scale
+        guard step > 0, step.isFinite, value.isFinite else { return value }
+        let e = Int(Foundation.log10(step).rounded(.down))
+        let multiple = (value / pow(10, Double(e))).rounded()
+        guard abs(multiple) < 1e15, let v = Double("\(Int(multiple))e\(e)") else { return value }
         return v == 0 ? 0 : v
     }
 

@@ -53,7 +53,9 @@ final class ChartTicksTests: XCTestCase {
             ["1e-7", "1e-6", "1e-5", "1e-4", "1e-3", "0.01", "0.1", "1", "10"])
         // Fewer than three decades: 2× and 5× join in.
         XCTAssertEqual(ChartTicks.logTicks(1e-3, 1e-2).map(ChartTicks.logLabel), ["1e-3", "2e-3", "5e-3", "0.01"])
-        XCTAssertEqual(ChartTicks.logTicks(2.5e-3, 8e-3).map(ChartTicks.logLabel), ["5e-3"])
+        XCTAssertEqual(ChartTicks.logTicks(2.5e-3, 8e-3).map(ChartTicks.logLabel), ["4e-3", "6e-3", "8e-3"])
+        XCTAssertEqual(ChartTicks.logTicks(0, 10), [])
+        XCTAssertEqual(ChartTicks.linear(0, 4e-20, targetCount: 4), [0, 1e-20, 2e-20, 3e-20, 4e-20])
         XCTAssertEqual(ChartTicks.logLabel(1000), "1000")
         XCTAssertEqual(ChartTicks.logLabel(1e4), "1e4")
         XCTAssertEqual(ChartTicks.pow10(-3), 0.001)
