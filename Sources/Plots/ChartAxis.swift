@@ -92,13 +92,15 @@ public struct LegendEntry: Equatable, Sendable {
 /// Drawing helpers shared by the charts. All of them append to an `SVGDocument`.
 public enum ChartDraw {
     /// The chart title, top-left, bold.
+    /// Long titles are shortened with "…" to fit the chart width (the full text stays the SVG's `<title>`).
     public static func title(_ doc: inout SVGDocument, _ text: String, x: Double = 12, y: Double = 22) {
         doc.add(
             "text",
             [
                 "class": "chart-title", "x": x, "y": y, "font-size": ChartTheme.titleFontSize, "font-weight": "600",
                 "fill": ChartTheme.textColor,
-            ], text: text)
+            ],
+            text: truncated(text, toWidth: doc.width - x - 8, fontSize: ChartTheme.titleFontSize * 1.05))
     }
 
     /// Gridlines, axis lines, ticks, tick labels and axis titles for an x/y chart.
@@ -209,7 +211,9 @@ public enum ChartDraw {
             case .marker:
                 self.marker(&doc, entry.style.marker ?? .circle, x: x + 13, y: cy, size: 6, color: entry.style.color)
             }
-            doc.add("text", ["x": x + 32, "y": cy + 4, "fill": ChartTheme.textColor], text: entry.label)
+            doc.add(
+                "text", ["x": x + 32, "y": cy + 4, "fill": ChartTheme.textColor],
+                text: truncated(entry.label, toWidth: doc.width - x - 38))
             doc.close()
         }
         doc.close()

@@ -146,3 +146,10 @@ public struct SVGDocument {
 public func estimatedTextWidth(_ text: String, fontSize: Double = ChartTheme.fontSize) -> Double {
     Double(text.count) * fontSize * 0.58
 }
+
+/// `text` shortened with a trailing "…" so its estimated width fits `width` (unchanged when it fits).
+public func truncated(_ text: String, toWidth width: Double, fontSize: Double = ChartTheme.fontSize) -> String {
+    guard estimatedTextWidth(text, fontSize: fontSize) > width else { return text }
+    let keep = max(1, Int(width / (fontSize * 0.58)) - 1)
+    return String(text.prefix(keep)) + "…"
+}

@@ -48,4 +48,18 @@ final class ChartEdgeCaseTests: XCTestCase {
         XCTAssertEqual(TerminalConfusionGrid.render(classNames: [], counts: [], style: .plain).count, 1)
         XCTAssertEqual(Sparkline.labelled("x", []), "x  (no values)")
     }
+
+    func testLongTitlesAndLegendLabelsAreShortenedToFit() throws {
+        let long = String(repeating: "very long run name ", count: 8)
+        let svg = lineChart(
+            title: long, series: [LineSeries(name: long, x: [1, 2], y: [1, 2], style: .run(0))], xAxis: AxisSpec("x"),
+            yAxis: AxisSpec("y"))
+        let doc = try parseXML(svg)
+        let shown = texts(doc, class: "chart-title")[0]
+        XCTAssertTrue(shown.hasSuffix("…"))
+        XCTAssertLessThan(estimatedTextWidth(shown, fontSize: 15), 640)
+        XCTAssertTrue(elements(doc, "g", class: "legend-entry")[0].stringValue!.hasSuffix("…"))
+        XCTAssertEqual(elements(doc, "title").first?.stringValue, long)  // full text kept for screen readers
+        XCTAssertEqual(truncated("short", toWidth: 100), "short")
+    }
 }
