@@ -70,8 +70,8 @@ public struct SynthParameters: Codable, Sendable, Equatable {
             openQuotient: clamp(p.openQuotient + 0.02 * rng.nextNormal(), 0.35, 0.8),
             breathiness: clamp(voice.breathiness + p.breathiness + 0.02 * rng.nextNormal(), 0, 0.5),
             formantScale: voice.formantScale,
-            leadingSilence: 0.15 + 0.2 * rng.nextUnitDouble(),
-            trailingSilence: 0.15 + 0.2 * rng.nextUnitDouble())
+            leadingSilence: 0.12 + 0.16 * rng.nextUnitDouble(),
+            trailingSilence: 0.12 + 0.16 * rng.nextUnitDouble())
     }
 }
 
@@ -84,7 +84,7 @@ public struct SynthesizedUtterance: Sendable {
     public var meanF0Hz: Double
     /// Seconds of speech (from the first to the last phone, excluding leading and trailing silence).
     public var speechSeconds: Double
-    /// Largest absolute sample value.
+    /// Largest absolute sample value (NaN if any sample is NaN).
     public var peak: Float
     /// Gain applied to keep the peak at or below ``SynthRenderer/peakLimit`` (1 when none was needed).
     public var limiterGain: Float

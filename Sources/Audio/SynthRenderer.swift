@@ -198,13 +198,13 @@ public enum SynthRenderer {
         }
 
         var peak: Float = 0
-        for v in out { peak = max(peak, abs(v)) }
+        for v in out where !(abs(v) <= peak) { peak = abs(v) }  // a NaN makes the peak NaN
         var limiterGain: Float = 1
         if peak > peakLimit {
             limiterGain = peakLimit / peak
             for i in out.indices { out[i] *= limiterGain }
             peak = 0
-            for v in out { peak = max(peak, abs(v)) }
+            for v in out where !(abs(v) <= peak) { peak = abs(v) }
         }
         return SynthesizedUtterance(
             parameters: p, sampleRate: sampleRate, samples: out,
