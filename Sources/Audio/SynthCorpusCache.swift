@@ -46,13 +46,19 @@ extension SyntheticCorpus {
     public static func ensureReporting(at dir: String, actors: Int = 24, seed: UInt64 = 1, sampleRate: Int = 16000)
         throws -> (path: String, outcome: EnsureOutcome)
     {
+        try validate(actors: actors, sampleRate: sampleRate, path: dir)
         let corpus = SyntheticCorpus(actors: actors, seed: seed, sampleRate: sampleRate)
         let fm = FileManager.default
         let target = URL(fileURLWithPath: dir, isDirectory: true).standardizedFileURL
         if corpus.isComplete(at: target.path) { return (dir, .reused) }
 
         var replacing = false
-        if fm.fileExists(atPath: target.path) {
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: target.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw SyntheticCorpusError(
+                    path: dir, message: "is a file; expected a directory for the synthetic corpus")
+            }
             let contents = (try? fm.contentsOfDirectory(atPath: target.path)) ?? []
             if !contents.isEmpty {
                 guard contents.contains(markerName) else {
@@ -90,6 +96,16 @@ extension SyntheticCorpus {
             throw SyntheticCorpusError(path: dir, message: "cannot move the generated corpus into place: \(reason)")
         }
         return (dir, replacing ? .replaced : .created)
+    }
+
+    /// Checks the corpus parameters, throwing an error that names `path` and the allowed range.
+    public static func validate(actors: Int, sampleRate: Int, path: String) throws {
+        guard (1...24).contains(actors) else {
+            throw SyntheticCorpusError(path: path, message: "actors must be 1…24 (RAVDESS numbering), got \(actors)")
+        }
+        guard (8000...48000).contains(sampleRate) else {
+            throw SyntheticCorpusError(path: path, message: "sample rate must be 8000…48000 Hz, got \(sampleRate)")
+        }
     }
 
     /// Whether `dir` holds this corpus completely: a matching marker and every WAV file present.

@@ -65,7 +65,7 @@ public enum SynthRenderer {
         let bandwidthTargets: SIMD4<Float> = [80, 100, 150, 250]
         let nasalBandwidths: SIMD4<Float> = [150, 200, 250, 300]
 
-        var resonators = [SynthResonator](repeating: SynthResonator(), count: 4)
+        var r1 = SynthResonator(), r2 = SynthResonator(), r3 = SynthResonator(), r4 = SynthResonator()
         var bandPass = SynthBandPass()
         var formants = phones[0].formants * formantScale
         var bandwidths = bandwidthTargets
@@ -84,6 +84,10 @@ public enum SynthRenderer {
         let shimmer = p.shimmer
         let gain = referenceGain * powf(10, Float(p.levelDB) / 20)
         let sourceGain = 0.25 * (openQuotient / 0.6).squareRoot()
+        // Pulse derivative scale for an instantaneous f0: by the period, so pulse strength does not grow with
+        // f0, and partly compensated for the extra energy short pulses put near F1 (≈ +7 dB per octave).
+        func scale(_ f0: Float) -> Float { (sr / f0) * powf(120 / f0, sourceExponent) * sourceGain }
+        var pulseScale: Float = 0
         let burstSamples = max(1, Int(0.012 * Double(sampleRate)))
 
         var out = [Float](repeating: 0, count: total)
@@ -146,9 +150,10 @@ public enum SynthRenderer {
                 voicing += (voicingTarget - voicing) * amplitudeSmoothing
                 aspiration += (aspirationTarget - aspiration) * amplitudeSmoothing
                 frication += (fricationTarget - frication) * noiseSmoothing
-                for k in 0..<4 {
-                    resonators[k].tune(frequency: formants[k], bandwidth: bandwidths[k], sampleRate: sr)
-                }
+                r1.tune(frequency: formants[0], bandwidth: bandwidths[0], sampleRate: sr)
+                r2.tune(frequency: formants[1], bandwidth: bandwidths[1], sampleRate: sr)
+                r3.tune(frequency: formants[2], bandwidth: bandwidths[2], sampleRate: sr)
+                r4.tune(frequency: formants[3], bandwidth: bandwidths[3], sampleRate: sr)
                 // Pitch contour (semitones around the target mean).
                 let t = Double(n) / Double(sampleRate)
                 let u = min(1, max(0, Double(n - speechStart) / Double(speechEnd - speechStart)))
@@ -162,6 +167,7 @@ public enum SynthRenderer {
                 semitones += p.tremor * sin(2 * Double.pi * p.tremorHz * t)
                 semitones = min(14, max(-12, semitones))
                 f0 = Float(min(650, max(55, p.f0Hz * pow(2, semitones / 12))))
+                pulseScale = scale(f0 * cycleF0Factor)
             }
 
             // Glottal source.
@@ -171,12 +177,10 @@ public enum SynthRenderer {
                 phase -= 1
                 cycleF0Factor = Float(1 / max(0.8, 1 + jitter * rng.nextNormal()))
                 cycleAmplitude = Float(max(0.3, 1 + shimmer * rng.nextNormal()))
+                pulseScale = scale(f0 * cycleF0Factor)
             }
             let flow = synthRosenbergFlow(phase: phase, openQuotient: openQuotient)
-            // Scaled by the period so pulse strength does not grow with f0, and partly compensated for the
-            // extra energy short pulses put near F1 (≈ +7 dB per octave of f0 otherwise).
-            let derivative =
-                (flow - previousFlow) * (sr / instantF0) * powf(120 / instantF0, sourceExponent) * sourceGain
+            let derivative = (flow - previousFlow) * pulseScale
             previousFlow = flow
             tiltState = (1 - tilt) * derivative + tilt * tiltState
 
@@ -187,7 +191,7 @@ public enum SynthRenderer {
 
             let breath = breathiness * voicing * (0.3 + 0.7 * flow)
             var x = tiltState * voicing * cycleAmplitude + noiseA * (0.35 * breath + 0.12 * aspiration)
-            for k in 0..<4 { x = resonators[k].process(x) }
+            x = r4.process(r3.process(r2.process(r1.process(x))))
             let hiss = bandPass.process(noiseB * frication) * 0.6
             out[n] = (x + hiss) * gain + noiseC * noiseFloor
 
@@ -201,7 +205,7 @@ public enum SynthRenderer {
         for v in out where !(abs(v) <= peak) { peak = abs(v) }  // a NaN makes the peak NaN
         var limiterGain: Float = 1
         if peak > peakLimit {
-            limiterGain = peakLimit / peak
+            limiterGain = peakLimit / peak * 0.9999  // margin for rounding
             for i in out.indices { out[i] *= limiterGain }
             peak = 0
             for v in out where !(abs(v) <= peak) { peak = abs(v) }

@@ -123,5 +123,14 @@ final class SynthCorpusTests: XCTestCase {
             XCTAssertTrue(message.contains(dir.url.path) && message.contains("not a synthetic corpus"), message)
         }
         XCTAssertEqual(try String(contentsOfFile: dir.path("notes.txt"), encoding: .utf8), "precious")
+        XCTAssertThrowsError(try SyntheticCorpus.ensure(at: dir.path("notes.txt"), actors: 1, seed: 1))
+        XCTAssertEqual(try String(contentsOfFile: dir.path("notes.txt"), encoding: .utf8), "precious")
+    }
+
+    func testEnsureRejectsImpossibleParametersWithAnError() {
+        XCTAssertThrowsError(try SyntheticCorpus.ensure(at: "/tmp/never", actors: 25)) { error in
+            XCTAssertTrue("\(error)".contains("actors must be 1…24"), "\(error)")
+        }
+        XCTAssertThrowsError(try SyntheticCorpus.ensure(at: "/tmp/never", actors: 2, sampleRate: 100))
     }
 }
