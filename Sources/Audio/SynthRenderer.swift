@@ -90,13 +90,17 @@ public enum SynthRenderer {
         var pulseScale: Float = 0
         let burstSamples = max(1, Int(0.012 * Double(sampleRate)))
 
-        var out = [Float](repeating: 0, count: total)
+        var out: [Float] = []
         var phoneIndex = -1
         var f0Sum = 0.0
         var voicedCount = 0
 
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: total)
+        defer { output.deallocate() }
+        var untilControl = 0
         for n in 0..<total {
-            if n % hop == 0 {
+            if untilControl == 0 {
+                untilControl = hop
                 // Which phone are we in?
                 while phoneIndex + 1 < phones.count && n >= starts[phoneIndex + 1] { phoneIndex += 1 }
                 let inSpeech = n >= speechStart && n < speechEnd && phoneIndex >= 0
@@ -193,7 +197,8 @@ public enum SynthRenderer {
             var x = tiltState * voicing * cycleAmplitude + noiseA * (0.35 * breath + 0.12 * aspiration)
             x = r4.process(r3.process(r2.process(r1.process(x))))
             let hiss = bandPass.process(noiseB * frication) * 0.6
-            out[n] = (x + hiss) * gain + noiseC * noiseFloor
+            output[n] = (x + hiss) * gain + noiseC * noiseFloor
+            untilControl -= 1
 
             if voicing >= 0.2 {
                 f0Sum += Double(instantF0)
@@ -201,6 +206,7 @@ public enum SynthRenderer {
             }
         }
 
+        out = Array(UnsafeBufferPointer(start: output, count: total))
         var peak: Float = 0
         for v in out where !(abs(v) <= peak) { peak = abs(v) }  // a NaN makes the peak NaN
         var limiterGain: Float = 1
