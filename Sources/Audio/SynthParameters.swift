@@ -49,7 +49,7 @@ public struct SynthParameters: Codable, Sendable, Equatable {
         let e = id.emotion.rawValue - 1
         let habit = id.emotion == .neutral ? 0.0 : 1.0
         // Repetition-level variation: a take never sounds exactly like the previous one.
-        let f0Semitones = p.f0Semitones + habit * voice.emotionF0Semitones[e] + 0.45 * rng.nextNormal()
+        let f0Semitones = p.f0Semitones + habit * voice.emotionF0Semitones[e] + 0.7 * rng.nextNormal()
         let logRate = p.logRate + habit * voice.emotionLogRate[e] + 0.035 * rng.nextNormal()
         let levelDB = p.levelDB + voice.levelDB + habit * voice.emotionLevelDB[e] + 0.8 * rng.nextNormal()
         let range = max(0.5, 1 + 0.1 * rng.nextNormal())
