@@ -20,8 +20,9 @@ public enum SynthRenderer {
     /// Linear gain that puts a neutral utterance of an average actor at about −31 dBFS RMS over its speech
     /// (RAVDESS speech is quieter still: neutral ≈ −43, strong anger ≈ −19 dBFS).
     static let referenceGain: Float = 0.018
-    /// Background noise amplitude (uniform), about −62 dBFS RMS, so silences are not digital zero.
-    static let noiseFloor: Float = 0.0014
+    /// Background noise amplitude (uniform), about −91 dBFS RMS (±1.6 LSB at 16 bits): silences are not digital
+    /// zero, yet as quiet as in RAVDESS, so silence trimming treats both alike.
+    static let noiseFloor: Float = 0.00005
     /// First-order high-frequency emphasis of the voiced source, `y = x + k·(x[n] − x[n−1])` (+12 dB at 2 kHz
     /// re 500 Hz at 16 kHz). Plays the part of Klatt's higher-pole correction: without it a five-formant
     /// cascade falls ~20 dB too fast above 1.5 kHz compared with the long-term spectrum of RAVDESS speech.
