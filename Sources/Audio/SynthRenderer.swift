@@ -29,6 +29,8 @@ public enum SynthRenderer {
     static let emphasis: Float = 4
     /// Level of frication and bursts relative to the voiced path.
     static let fricationGain: Float = 3.6
+    /// Every file lasts this long (seconds): pauses shrink or grow to fit when the speech is very slow or fast.
+    public static let durationRange = 1.5...3.0
     /// Exponent of the f0 compensation of the source level (measured: keeps speech RMS within ~1.5 dB for f0 100–250 Hz).
     static let sourceExponent: Float = 0.7
 
@@ -41,22 +43,38 @@ public enum SynthRenderer {
         let phones = SynthSentences.phones(statement: p.id.statement)
 
         // Timeline: vowels stretch with the rate fully, consonants only partly (as in real speech).
-        var starts: [Int] = []
         var lengths: [Int] = []
-        var cursor = Int((p.leadingSilence * Double(sampleRate)).rounded())
-        let speechStart = cursor
         for phone in phones {
             let stretch = phone.isVowel ? 1 / p.rate : (1 / p.rate).squareRoot()
             let stress = phone.stressed ? 1.15 : 1
             let seconds = Double(phone.milliseconds) / 1000 * stretch * stress * (1 + 0.07 * rng.nextNormal())
-            let length = max(Int(0.02 * Double(sampleRate)), Int((seconds * Double(sampleRate)).rounded()))
+            lengths.append(max(Int(0.02 * Double(sampleRate)), Int((seconds * Double(sampleRate)).rounded())))
+        }
+        let speechLength = lengths.reduce(0, +)
+        let speechSeconds = Double(speechLength) / Double(sampleRate)
+        // Pauses around the speech, adjusted so the file lasts 1.5–3 s (the documented range).
+        var lead = p.leadingSilence
+        var trail = p.trailingSilence
+        let longest = max(0.16, durationRange.upperBound - speechSeconds)
+        if lead + trail > longest {
+            let shrink = longest / (lead + trail)
+            lead *= shrink
+            trail *= shrink
+        }
+        trail += max(0, durationRange.lowerBound - (speechSeconds + lead + trail))
+        let speechStart = Int((lead * Double(sampleRate)).rounded())
+        var starts: [Int] = []
+        var cursor = speechStart
+        for length in lengths {
             starts.append(cursor)
-            lengths.append(length)
             cursor += length
         }
         let speechEnd = cursor
-        let total = speechEnd + Int((p.trailingSilence * Double(sampleRate)).rounded())
-        let speechSeconds = Double(speechEnd - speechStart) / Double(sampleRate)
+        let shortest = Int((durationRange.lowerBound * Double(sampleRate)).rounded(.up))
+        let longestFile = Int((durationRange.upperBound * Double(sampleRate)).rounded(.down))
+        let total = max(
+            shortest, speechEnd + sampleRate / 20,  // never cut the speech itself
+            min(longestFile, speechEnd + Int((trail * Double(sampleRate)).rounded())))
 
         // Accent centres: the middle of each stressed vowel, in seconds from the start of the file.
         var accents: [Double] = []

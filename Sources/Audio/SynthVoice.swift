@@ -46,8 +46,8 @@ public struct SynthVoice: Codable, Sendable, Equatable {
         var levelHabits: [Double] = []
         for _ in SynthEmotion.allCases {
             f0Habits.append(1.2 * rng.nextNormal())
-            rateHabits.append(0.06 * rng.nextNormal())
-            levelHabits.append(1.5 * rng.nextNormal())
+            rateHabits.append(0.08 * rng.nextNormal())
+            levelHabits.append(2.0 * rng.nextNormal())
         }
         return SynthVoice(
             actor: actor, isMale: male, f0Hz: f0, formantScale: formantScale, rate: rate, levelDB: level,
