@@ -22,6 +22,7 @@ public struct SER: ParsableCommand {
             Remove.self,
             Devices.self,
             Listen.self,
+            Synth.self,
         ]
     )
 
