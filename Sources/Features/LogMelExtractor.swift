@@ -32,8 +32,14 @@ public struct LogMelExtractor: Sendable {
     /// The mel spectrogram before dB: `nMels × frames` of power (or magnitude when `power` is 1),
     /// like `librosa.feature.melspectrogram`.
     public func melSpectrogram(of samples: [Float], fft: RealFFT? = nil) -> FeatureMatrix {
-        let spectrum = stft.spectrogram(samples, power: Float(parameters.power), fft: fft)
-        return filterbank.apply(spectrum.values, frames: spectrum.frames)
+        let frames = stft.frameCount(sampleCount: samples.count)
+        var out = FeatureMatrix(rows: parameters.nMels, frames: frames)
+        out.values.withUnsafeMutableBufferPointer { o in
+            stft.forEachFrame(samples, power: Float(parameters.power), fft: fft) { t, spectrum in
+                filterbank.project(spectrum, into: o, frame: t, frames: frames)
+            }
+        }
+        return out
     }
 
     /// The cacheable features of `samples` (mono, at `parameters.sampleRate`): the dB mel (or mel
