@@ -65,7 +65,10 @@ let package = Package(
         .target(
             name: "Training", dependencies: ["Datasets", "Features", "NeuralNet"],
             swiftSettings: numeric),
-        .target(name: "RunStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // RunStore is optimised too: it hashes weight files (SHA-256) of tens of megabytes.
+        .target(
+            name: "RunStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: numeric),
         .target(
             name: "Experiments",
             dependencies: ["Training", "RunStore", .product(name: "Yams", package: "Yams")]),
@@ -83,7 +86,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["BLAS"], path: "Tests/TestSupport"),
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS", "TestSupport"]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio", "SndFile", "Soxr", "TestSupport"]),
+        .testTarget(
+            name: "AudioTests", dependencies: ["Audio", "SndFile", "Soxr", "TestSupport"],
+            exclude: ["Fixtures"]),  // read by path (#filePath), not bundled
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Audio", "TestSupport"]),
         .testTarget(
             name: "FeaturesTests", dependencies: ["Features", "Audio", "TestSupport"], exclude: ["Fixtures"]),

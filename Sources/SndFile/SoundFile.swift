@@ -58,25 +58,31 @@ public enum SoundFileFormat: Sendable, CaseIterable {
 /// interleaved by frame (`[f0c0, f0c1, f1c0, …]`).
 public enum SoundFile {
     /// Reads the header of the file at `path`.
+    /// - Throws: ``SndFileError`` with libsndfile's message when the file cannot be opened, or when it is
+    ///   truncated (see ``SoundFile/truncationDiagnosis(log:)``).
     public static func info(_ path: String) throws -> SoundFileInfo {
         let handle = try Handle(path: path, mode: Int32(SFM_READ))
         return handle.fileInfo
     }
 
     /// Reads `frameCount` frames (all remaining when nil) starting at frame `offset`.
+    ///
+    /// Files whose length libsndfile cannot determine (it reports `SF_COUNT_MAX`, e.g. an Ogg file cut
+    /// short) are rejected like other truncated files. Complexity O(frames · channels).
     /// - Returns: interleaved samples and the file's header.
-    /// - Throws: ``SndFileError`` when the file cannot be opened, seeked or read completely.
+    /// - Throws: ``SndFileError`` when the file cannot be opened, is truncated (see
+    ///   ``SoundFile/truncationDiagnosis(log:)``), cannot be seeked or cannot be read completely.
     public static func read(_ path: String, offset: Int = 0, frameCount: Int? = nil) throws -> (
         samples: [Float], info: SoundFileInfo
     ) {
         let handle = try Handle(path: path, mode: Int32(SFM_READ))
         let info = handle.fileInfo
         let start = min(max(0, offset), info.frames)
-        let count = min(frameCount ?? info.frames, info.frames - start)
+        let count = min(max(0, frameCount ?? info.frames), info.frames - start)
         if start > 0, sf_seek(handle.file, sf_count_t(start), SEEK_SET) < 0 {
             throw SndFileError(path: path, message: "cannot seek to frame \(start): \(handle.errorMessage)")
         }
-        var samples = [Float](repeating: 0, count: max(0, count) * info.channels)
+        var samples = [Float](repeating: 0, count: count * info.channels)
         var read = 0
         if count > 0 {
             read = samples.withUnsafeMutableBufferPointer {
@@ -85,7 +91,8 @@ public enum SoundFile {
         }
         if read < count {
             let reason = handle.hasError ? handle.errorMessage : "file ends early"
-            throw SndFileError(path: path, message: "read \(read) of \(count) frames (\(reason)); the file may be truncated")
+            throw SndFileError(
+                path: path, message: "read \(read) of \(count) frames (\(reason)); the file may be truncated")
         }
         return (samples, info)
     }
@@ -125,11 +132,29 @@ public enum SoundFile {
             }
             self.file = file
             self.rawInfo = info
+            // Throwing from here still runs deinit (the object is fully initialised), which closes the file.
+            if mode == Int32(SFM_READ) {
+                if info.frames < 0 || info.frames == sf_count_t.max {
+                    throw SndFileError(
+                        path: path, message: "libsndfile cannot determine the length; the file is probably truncated")
+                }
+                if let problem = SoundFile.truncationDiagnosis(log: logInfo) {
+                    throw SndFileError(path: path, message: problem)
+                }
+            }
         }
 
         deinit { sf_close(file) }
 
         var hasError: Bool { sf_error(file) != 0 }
+
+        /// libsndfile's log of how it parsed the header (`SFC_GET_LOG_INFO`).
+        var logInfo: String {
+            var buffer = [CChar](repeating: 0, count: 16384)
+            let count = sf_command(file, Int32(SFC_GET_LOG_INFO), &buffer, Int32(buffer.count))
+            guard count > 0 else { return "" }
+            return String(decoding: buffer.prefix(Int(count)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         var errorMessage: String { String(cString: sf_strerror(file)) }
 
         var fileInfo: SoundFileInfo {

@@ -12,9 +12,15 @@ public enum SharedData {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }()
 
-    /// `../shared/data/ravdess` when present (integration tests skip otherwise).
+    /// `shared/data/ravdess` beside the repository (`../shared`) or beside one of its ancestors (so a
+    /// git worktree nested one level deeper finds it too); nil when absent (integration tests skip then).
     public static var ravdess: URL? {
-        let url = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data/ravdess")
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        var dir = repositoryRoot
+        while dir.path != "/" {
+            dir.deleteLastPathComponent()
+            let url = dir.appendingPathComponent("shared/data/ravdess")
+            if FileManager.default.fileExists(atPath: url.path) { return url }
+        }
+        return nil
     }
 }

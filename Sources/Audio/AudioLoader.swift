@@ -1,0 +1,98 @@
+import Foundation
+import SndFile
+import Soxr
+
+/// Loads audio files as mono `Float` signals at a chosen rate, reproducing `librosa.load` (librosa 0.11,
+/// `mono=True`, `res_type='soxr_hq'`).
+public enum AudioLoader {
+    /// Sample rates accepted for files and as resampling targets, in Hz.
+    public static let supportedSampleRates: ClosedRange<Int> = 1000...768_000
+
+    /// The default output rate (librosa's default `sr`).
+    public static let defaultSampleRate = 22050
+
+    /// Decodes, downmixes and resamples the file at `path`.
+    ///
+    /// Steps, as in `librosa.load`:
+    /// 1. decode with libsndfile (WAV PCM 16/24/32-bit and float, FLAC, OGG/Vorbis, …) to `Float` in [-1, 1];
+    /// 2. select frames at the file's native rate: the first is `Int(offset · nativeRate)` (truncated), the
+    ///    count `Int(duration · nativeRate)` (truncated; clipped at the end of the file);
+    /// 3. average the channels (``downmix(interleaved:channels:)``);
+    /// 4. when `sampleRate` differs from the native rate, resample with libsoxr's high-quality recipe
+    ///    (``Soxr/resample(_:from:to:quality:)``) and pad with zeros or cut to
+    ///    `ceil(n · sampleRate / nativeRate)` samples, as librosa's `fix=True` does.
+    ///
+    /// - Parameters:
+    ///   - path: the audio file.
+    ///   - sampleRate: output rate in Hz (``supportedSampleRates``); nil keeps the file's native rate.
+    ///   - offset: seconds to skip at the start (0 ≤ offset < file duration).
+    ///   - duration: seconds to read after the offset (nil: to the end).
+    /// - Returns: the mono signal and its rate. Complexity O(frames · channels).
+    /// - Throws: ``AudioError`` naming the file, with libsndfile's message when it reported the failure.
+    public static func load(
+        _ path: String, sampleRate: Int? = AudioLoader.defaultSampleRate, offset: Double = 0,
+        duration: Double? = nil
+    ) throws -> AudioBuffer {
+        func fail(_ problem: AudioError.Problem) -> AudioError { AudioError(path: path, problem: problem) }
+        if let sampleRate, !supportedSampleRates.contains(sampleRate) {
+            throw fail(.invalidTargetRate(sampleRate))
+        }
+        let info: SoundFileInfo
+        do {
+            info = try SoundFile.info(path)
+        } catch let error as SndFileError {
+            throw fail(.undecodable(libsndfile: error.message))
+        }
+        guard info.channels > 0 else { throw fail(.noChannels) }
+        guard supportedSampleRates.contains(info.sampleRate) else {
+            throw fail(.unsupportedSampleRate(info.sampleRate))
+        }
+        guard info.frames > 0 else { throw fail(.noFrames) }
+
+        let nativeRate = Double(info.sampleRate)
+        guard offset.isFinite, offset >= 0, Int(offset * nativeRate) < info.frames else {
+            throw fail(.invalidOffset(offset, fileDuration: info.duration))
+        }
+        let start = Int(offset * nativeRate)
+        var count = info.frames - start
+        if let duration {
+            guard duration.isFinite, duration > 0, Int(duration * nativeRate) >= 1 else {
+                throw fail(.invalidDuration(duration, sampleRate: info.sampleRate))
+            }
+            // Guard the conversion against absurdly long requests before clipping at the end of the file.
+            count = min(count, Int(min(duration * nativeRate, Double(Int.max / 2))))
+        }
+
+        let interleaved: [Float]
+        do {
+            interleaved = try SoundFile.read(path, offset: start, frameCount: count).samples
+        } catch let error as SndFileError {
+            throw fail(.undecodable(libsndfile: error.message))
+        }
+        let mono = downmix(interleaved: interleaved, channels: info.channels)
+        guard let target = sampleRate, target != info.sampleRate else {
+            return AudioBuffer(samples: mono, sampleRate: info.sampleRate)
+        }
+        var resampled: [Float]
+        do {
+            resampled = try Soxr.resample(mono, from: info.sampleRate, to: target, quality: .high)
+        } catch let error as SoxrError {
+            throw fail(.resampling(error.message))
+        }
+        let length = librosaResampledLength(mono.count, from: info.sampleRate, to: target)
+        if resampled.count > length {
+            resampled.removeLast(resampled.count - length)
+        } else if resampled.count < length {
+            resampled.append(contentsOf: repeatElement(0, count: length - resampled.count))
+        }
+        return AudioBuffer(samples: resampled, sampleRate: target)
+    }
+
+    /// The length `librosa.resample(..., fix=True)` gives `n` samples resampled from `inputRate` to
+    /// `outputRate`: `ceil(n · (outputRate / inputRate))`, computed in `Double` in that order, as numpy does.
+    public static func librosaResampledLength(_ n: Int, from inputRate: Int, to outputRate: Int) -> Int {
+        if inputRate == outputRate { return n }
+        let ratio = Double(outputRate) / Double(inputRate)
+        return Int((Double(n) * ratio).rounded(.up))
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Why a dataset cannot be opened or labelled. Each message names the path or value and says what was expected.
+public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The dataset path does not exist.
+    case missing(path: String)
+    /// The path is a file where a folder was expected (layouts ravdess and folders).
+    case notADirectory(path: String, layout: DatasetLayout)
+    /// With the layout detected, a path that is a file but not a `.csv` manifest.
+    case notADirectoryOrManifest(path: String)
+    /// The CSV layout was given a folder without exactly one `.csv` file directly inside it.
+    case manifestNotFound(path: String, candidates: [String])
+    /// The folder holds no .wav/.flac/.ogg files.
+    case noAudioFiles(path: String)
+    /// A layout name that is not ravdess, folders or csv.
+    case unknownLayout(String)
+    /// A label scheme name that is not one of ``LabelKind``.
+    case unknownLabels(String)
+    /// The RAVDESS layout found audio files but none with a RAVDESS name; `example` is one file's reason.
+    case noRavdessNames(path: String, audioFiles: Int, example: String)
+    /// The folders layout found audio files but none inside a class folder.
+    case noClassFolders(path: String)
+    /// A malformed CSV manifest: the file, its 1-based line, and what was expected.
+    case manifest(path: String, line: Int, message: String)
+    /// A label scheme that needs data the layout does not give (e.g. `emotion` on a folders layout).
+    case schemeNeedsLayout(scheme: String, layout: DatasetLayout, expected: String)
+    /// Class-subset names that the scheme does not have.
+    case unknownClasses([String], scheme: String, valid: [String])
+    /// A class subset that is empty or lists a class twice.
+    case invalidSubset(String)
+    /// No file has a class in the chosen subset.
+    case emptyAfterSubset(scheme: String, subset: [String])
+
+    public var description: String {
+        switch self {
+        case .missing(let path):
+            return "\(path): no such file or directory; expected a dataset folder or a CSV manifest"
+        case .notADirectory(let path, let layout):
+            return "\(path): not a directory; the \(layout.rawValue) layout expects a folder of audio files"
+        case .notADirectoryOrManifest(let path):
+            return "\(path): not a directory or a .csv manifest; expected a dataset folder or a CSV manifest"
+        case .manifestNotFound(let path, let candidates):
+            return candidates.isEmpty
+                ? "\(path): no .csv manifest in this folder; the csv layout expects a manifest file or a folder holding one"
+                : "\(path): several .csv files (\(candidates.joined(separator: ", "))); name the manifest file itself"
+        case .noAudioFiles(let path):
+            return "\(path): no audio files (.wav, .flac, .ogg) found in this folder or below it"
+        case .unknownLayout(let name):
+            return
+                "unknown layout '\(name)'; expected one of: \(DatasetLayout.allCases.map(\.rawValue).joined(separator: ", "))"
+        case .unknownLabels(let name):
+            return
+                "unknown label scheme '\(name)'; expected one of: \(LabelKind.allCases.map(\.rawValue).joined(separator: ", "))"
+        case .noRavdessNames(let path, let count, let example):
+            return
+                "\(path): none of the \(count) audio files has a RAVDESS name (MM-VV-EE-II-SS-RR-AA.ext); e.g. \(example)"
+        case .noClassFolders(let path):
+            return "\(path): no audio files inside class folders; the folders layout expects \(path)/<label>/…/*.wav"
+        case .manifest(let path, let line, let message):
+            return line > 0 ? "\(path):\(line): \(message)" : "\(path): \(message)"
+        case .schemeNeedsLayout(let scheme, let layout, let expected):
+            return "label scheme '\(scheme)' cannot be used with the \(layout.rawValue) layout; \(expected)"
+        case .unknownClasses(let names, let scheme, let valid):
+            return "unknown class\(names.count == 1 ? "" : "es") \(names.map { "'\($0)'" }.joined(separator: ", ")) "
+                + "for label scheme '\(scheme)'; expected some of: \(valid.joined(separator: ", "))"
+        case .invalidSubset(let message):
+            return "invalid class subset: \(message)"
+        case .emptyAfterSubset(let scheme, let subset):
+            return "no file has a class in the subset \(subset.joined(separator: ", ")) of label scheme '\(scheme)'"
+        }
+    }
+}
+
+extension DatasetError: LocalizedError {
+    public var errorDescription: String? { description }
+}

@@ -1,1 +1,0 @@
-// Experiments module: see Package.swift for its role.

@@ -1,0 +1,240 @@
+/// What a spec key accepts. The schema below is the single source of truth for validation, defaults,
+/// the canonical resolved spec and the key table in docs/store.md.
+indirect enum Shape {
+    /// An integer in `range`.
+    case int(ClosedRange<Int>)
+    /// An integer from a fixed set (e.g. ResNet depths).
+    case intChoice([Int])
+    /// A finite number above `min` (exclusive when `minExclusive`) and below `max` (likewise).
+    case number(min: Double?, minExclusive: Bool = false, max: Double?, maxExclusive: Bool = false)
+    case bool
+    case string
+    /// A file or folder path; a relative path is taken from the folder of the file that wrote it.
+    case path
+    /// One of a fixed set of words.
+    case choice([String])
+    /// A number (as `number`) or one of a fixed set of words.
+    case numberOrChoice(Shape, [String])
+    /// A list of items (at least `minCount`).
+    case list(Shape, minCount: Int)
+    /// A section with known keys.
+    case section([Field])
+    /// An optional section: `null`/`false` turn it off, `true` turns it on with its defaults, a map sets keys.
+    case toggle([Field])
+    /// `null` or a value of the wrapped shape.
+    case nullable(Shape)
+    /// A section whose `kind` selects which other keys it takes: `variants[kind]` names them.
+    case variants(kinds: [String], defaultKind: String, fields: [Field], variants: [String: [String]])
+
+    /// "a number", "an integer", … for "expected X for key, got Y".
+    var expectation: String {
+        switch self {
+        case .int(let range): return "an integer from \(range.lowerBound) to \(range.upperBound)"
+        case .intChoice(let values): return "one of \(values.map(String.init).joined(separator: ", "))"
+        case .number: return "a number"
+        case .bool: return "true or false"
+        case .string: return "text"
+        case .path: return "a path"
+        case .choice(let words): return "one of \(words.joined(separator: ", "))"
+        case .numberOrChoice(_, let words): return "a number or one of \(words.joined(separator: ", "))"
+        case .list(let item, _): return "a list of \(item.plural)"
+        case .section, .variants: return "a section (key: value pairs)"
+        case .toggle: return "true, false, null or a section"
+        case .nullable(let inner): return inner.expectation + " or null"
+        }
+    }
+
+    private var plural: String {
+        switch self {
+        case .int, .intChoice: return "integers"
+        case .number: return "numbers"
+        case .choice(let words): return "words from \(words.joined(separator: ", "))"
+        default: return "values"
+        }
+    }
+}
+
+/// One key of a section: its shape, default (nil: no default, so the key is required unless nullable)
+/// and a one-line description for the docs.
+struct Field {
+    var name: String
+    var shape: Shape
+    var defaultValue: SpecValue?
+    var doc: String
+
+    init(_ name: String, _ shape: Shape, _ defaultValue: SpecValue?, _ doc: String) {
+        self.name = name
+        self.shape = shape
+        self.defaultValue = defaultValue
+        self.doc = doc
+    }
+}
+
+/// The vocabularies specs use (librosa's and fastai's words).
+public enum SpecVocabulary {
+    public static let emotions = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
+    public static let labelSchemes = ["emotion", "gender_emotion", "intensity", "gender"]
+    public static let layouts = ["ravdess", "folders", "csv"]
+    public static let suggestions = ["minimum", "steep", "valley", "slide"]
+    public static let schedules = ["fit", "one_cycle", "flat_cos"]
+    public static let optimizers = ["adamw", "adam", "sgd"]
+    public static let splitKinds = ["random", "speakers", "kfold_speakers"]
+    public static let depths = [10, 18, 34, 50]
+    /// RAVDESS has 24 actors (only 1–20 may be present locally).
+    public static let actorRange = 1...24
+}
+
+enum SpecSchema {
+    static let actor = Shape.int(SpecVocabulary.actorRange)
+    static let positive = Shape.number(min: 0, minExclusive: true, max: nil)
+    static let fraction = Shape.number(min: 0, minExclusive: true, max: 1, maxExclusive: true)
+
+    static let data: [Field] = [
+        Field("path", .nullable(.path), .null, "RAVDESS folder (or folders/CSV root); default `$SER_DATA`"),
+        Field("layout", .choice(SpecVocabulary.layouts), .string("ravdess"), "how files are named and labelled"),
+        Field("labels", .choice(SpecVocabulary.labelSchemes), .string("emotion"), "what the model predicts"),
+        Field(
+            "emotions", .nullable(.list(.choice(SpecVocabulary.emotions), minCount: 2)), .null,
+            "keep only these emotions (null: all)"),
+        Field("intensity", .nullable(.choice(["normal", "strong"])), .null, "keep only this intensity"),
+        Field("actors", .nullable(.list(actor, minCount: 1)), .null, "keep only these actors (1–24)"),
+        Field(
+            "synthetic",
+            .toggle([
+                Field("actors", .int(2...24), .int(24), "synthetic actors (60 files each)"),
+                Field("seed", .int(0...Int.max), .int(1), "generator seed"),
+            ]), .null, "use the built-in synthetic corpus (made once and cached); no download needed"),
+    ]
+
+    static let audio: [Field] = [
+        Field("sample_rate", .int(4_000...192_000), .int(22_050), "resample to this rate (Hz)"),
+        Field("duration", .number(min: 0, minExclusive: true, max: 60), .double(3.5), "pad or crop to seconds"),
+        Field(
+            "trim_db", .nullable(.number(min: 0, minExclusive: true, max: 120)), .null,
+            "trim leading/trailing silence quieter than this many dB below the peak"),
+    ]
+
+    static let features: [Field] = [
+        Field("kind", .choice(["log_mel", "mfcc"]), .string("log_mel"), "log-mel spectrogram or MFCCs"),
+        Field("n_fft", .int(16...65_536), .int(1024), "FFT size (samples)"),
+        Field("hop_length", .int(1...65_536), .int(100), "samples between frames"),
+        Field("win_length", .nullable(.int(1...65_536)), .null, "window length (null: n_fft); ≤ n_fft"),
+        Field("window", .choice(["hann", "hamming"]), .string("hann"), "window function"),
+        Field("center", .bool, .bool(true), "pad so frames are centred (librosa's default)"),
+        Field("n_mels", .int(1...512), .int(128), "mel bands"),
+        Field("fmin", .number(min: 0, max: nil), .double(0), "lowest frequency (Hz)"),
+        Field("fmax", .nullable(positive), .null, "highest frequency (Hz; null: sample_rate/2)"),
+        Field("power", .number(min: 0, minExclusive: true, max: 4), .double(2), "1 magnitude, 2 power"),
+        Field(
+            "db",
+            .section([
+                Field("ref", .numberOrChoice(positive, ["max"]), .string("max"), "reference: max or a number"),
+                Field("top_db", .nullable(positive), .double(80), "floor this many dB below the peak"),
+                Field("amin", positive, .double(1e-10), "smallest amplitude"),
+            ]), nil, "power to dB (librosa.power_to_db)"),
+        Field("n_mfcc", .int(1...128), .int(40), "MFCCs kept when kind is mfcc (≤ n_mels)"),
+        Field(
+            "normalize", .choice(["none", "utterance", "dataset"]), .string("utterance"),
+            "zero mean, unit variance per utterance or over the training set"),
+    ]
+
+    static let model: [Field] = [
+        Field("arch", .choice(["resnet"]), .string("resnet"), "architecture"),
+        Field("depth", .intChoice(SpecVocabulary.depths), .int(34), "ResNet depth"),
+        Field("width", .int(8...256), .int(64), "channels of the first stage"),
+        Field("stem", .choice(["imagenet", "small"]), .string("imagenet"), "7×7/2 conv + max-pool, or 3×3/1"),
+        Field(
+            "dropout", .number(min: 0, max: 1, maxExclusive: true), .double(0.5), "dropout before the classifier"),
+        Field("init", .nullable(.path), .null, "start from these safetensors weights"),
+    ]
+
+    static let lrFinder: [Field] = [
+        Field("enabled", .bool, .bool(true), "run the finder before training"),
+        Field("start_lr", positive, .double(1e-7), "first learning rate"),
+        Field("end_lr", positive, .double(10), "last learning rate"),
+        Field("num_it", .int(2...10_000), .int(100), "mini-batches"),
+        Field("stop_div", .bool, .bool(true), "stop when the loss diverges"),
+        Field(
+            "suggest", .list(.choice(SpecVocabulary.suggestions), minCount: 1),
+            .list(SpecVocabulary.suggestions.map { SpecNode(.string($0), at: defaultLocation) }),
+            "suggestions to compute"),
+    ]
+
+    static let augment: [Field] = [
+        Field(
+            "spec_augment",
+            .toggle([
+                Field("freq_masks", .int(0...16), .int(2), "frequency masks"),
+                Field("freq_width", .int(1...512), .int(8), "widest frequency mask (bands)"),
+                Field("time_masks", .int(0...16), .int(2), "time masks"),
+                Field("time_width", .int(1...10_000), .int(20), "widest time mask (frames)"),
+            ]), .null, "SpecAugment masks"),
+        Field(
+            "time_shift", .nullable(.number(min: 0, minExclusive: true, max: 1)), .null,
+            "roll the audio by up to this fraction of its length"),
+        Field(
+            "noise", .toggle([Field("snr_db", .number(min: -20, max: 100), .double(20), "signal-to-noise ratio")]),
+            .null, "add white noise"),
+        Field("mixup", .toggle([Field("alpha", positive, .double(0.4), "Beta(α, α) mixing")]), .null, "mixup"),
+    ]
+
+    static let train: [Field] = [
+        Field("epochs", .int(1...10_000), .int(20), "epochs"),
+        Field("batch_size", .int(1...4_096), .int(64), "mini-batch size"),
+        Field("schedule", .choice(SpecVocabulary.schedules), .string("fit"), "learning-rate schedule"),
+        Field(
+            "lr", .numberOrChoice(positive, SpecVocabulary.suggestions), .string("steep"),
+            "a learning rate, or the finder suggestion to use"),
+        Field(
+            "optimizer",
+            .section([
+                Field("name", .choice(SpecVocabulary.optimizers), .string("adamw"), "optimizer"),
+                Field("wd", .number(min: 0, max: 1), .double(0.01), "weight decay"),
+                Field("momentum", .number(min: 0, max: 1, maxExclusive: true), .double(0.9), "SGD momentum / Adam β1"),
+                Field("beta2", .number(min: 0, max: 1, maxExclusive: true), .double(0.99), "Adam β2"),
+                Field("eps", positive, .double(1e-5), "Adam ε"),
+            ]), nil, "optimizer (fastai's defaults)"),
+        Field(
+            "label_smoothing", .number(min: 0, max: 1, maxExclusive: true), .double(0), "label smoothing ε"),
+        Field("augment", .section(augment), nil, "training-time augmentation (all off by default)"),
+    ]
+
+    static let split = Shape.variants(
+        kinds: SpecVocabulary.splitKinds, defaultKind: "random",
+        fields: [
+            Field("kind", .choice(SpecVocabulary.splitKinds), .string("random"), "how to pick validation files"),
+            Field("valid_pct", fraction, .double(0.2), "fraction held out (random; speakers without `valid`)"),
+            Field("valid", .nullable(.list(actor, minCount: 1)), .null, "validation actors (speakers)"),
+            Field("k", .int(2...24), .int(5), "folds (kfold_speakers)"),
+            Field("fold", .nullable(.int(1...24)), .null, "the fold to run, 1…k (null: every fold)"),
+            Field("seed", .nullable(.int(0...Int.max)), .null, "split seed (null: the spec's seed)"),
+        ],
+        variants: [
+            "random": ["valid_pct", "seed"],
+            "speakers": ["valid", "valid_pct", "seed"],
+            "kfold_speakers": ["k", "fold", "seed"],
+        ])
+
+    static let test: [Field] = [
+        Field("actors", .nullable(.list(actor, minCount: 1)), .null, "held-out actors"),
+        Field("path", .nullable(.path), .null, "a folder of the same layout as data"),
+        Field("manifest", .nullable(.path), .null, "a CSV of path,label"),
+    ]
+
+    static let defaultLocation = SourceLocation(file: "(default)", line: 0, column: 0)
+
+    /// The top level of a spec (`extends` and `sweep` are taken out by `SpecLoader` before validation).
+    static let root: [Field] = [
+        Field("name", .string, nil, "experiment name (default: the file name)"),
+        Field("description", .string, .string(""), "free text"),
+        Field("seed", .int(0...Int(Int32.max)), .int(42), "seed for every random choice"),
+        Field("data", .section(data), nil, "the corpus"),
+        Field("audio", .section(audio), nil, "decoding"),
+        Field("features", .section(features), nil, "spectrograms"),
+        Field("model", .section(model), nil, "the network"),
+        Field("lr_finder", .section(lrFinder), nil, "learning-rate finder (fastai's lr_find)"),
+        Field("train", .section(train), nil, "training"),
+        Field("split", split, nil, "validation split"),
+        Field("test", .nullable(.section(test)), .null, "a held-out test set: one of actors, path, manifest"),
+    ]
+}

@@ -1,0 +1,187 @@
+import BLAS
+import SeededRandom
+
+/// 2-D convolution over NCHW input with weight `[outputChannels, inputChannels, kH, kW]`
+/// (PyTorch layout and names: `weight`, `bias`).
+///
+/// Forward and backward are im2col + sgemm: samples are grouped so each product has at least ~1024
+/// columns (small late-stage feature maps batch several samples into one product); 1×1 stride-1
+/// convolutions of single samples use the input directly. Complexity O(N·O·C·kH·kW·outH·outW).
+/// The forward pass caches only the input; backward recomputes the column matrix.
+public struct Conv2d: Layer {
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernelSize: (height: Int, width: Int)
+    public let stride: (height: Int, width: Int)
+    public let padding: (height: Int, width: Int)
+    public var weight: Parameter
+    public var bias: Parameter?
+    /// When false, `backward` returns an empty tensor (for the first layer, whose input needs no gradient).
+    public var computesInputGradient = true
+
+    private var cachedInput: Tensor?
+
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+        padding: (Int, Int) = (0, 0), bias: Bool = true, initialization: WeightInitialization = .pytorchDefault,
+        using rng: inout some RandomNumberGenerator
+    ) {
+        precondition(inputChannels > 0 && outputChannels > 0 && kernelSize.0 > 0 && kernelSize.1 > 0)
+        precondition(stride.0 > 0 && stride.1 > 0 && padding.0 >= 0 && padding.1 >= 0)
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        let fanIn = inputChannels * kernelSize.0 * kernelSize.1
+        let fanOut = outputChannels * kernelSize.0 * kernelSize.1
+        weight = Parameter(
+            initialWeights(
+                shape: [outputChannels, inputChannels, kernelSize.0, kernelSize.1], fanIn: fanIn, fanOut: fanOut,
+                initialization, using: &rng),
+            decays: true)
+        self.bias = bias ? Parameter(uniformBias(count: outputChannels, fanIn: fanIn, using: &rng), decays: false) : nil
+    }
+
+    /// Square kernel, equal strides and padding in both directions.
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
+        initialization: WeightInitialization = .pytorchDefault, using rng: inout some RandomNumberGenerator
+    ) {
+        self.init(
+            inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: (kernelSize, kernelSize),
+            stride: (stride, stride), padding: (padding, padding), bias: bias, initialization: initialization,
+            using: &rng)
+    }
+
+    func geometry(_ x: Tensor) -> ConvGeometry {
+        precondition(x.shape.count == 4 && x.c == inputChannels, "Conv2d expects [N, \(inputChannels), H, W], got \(x.shape)")
+        return ConvGeometry(
+            channels: inputChannels, height: x.h, width: x.w, kernelH: kernelSize.height, kernelW: kernelSize.width,
+            strideH: stride.height, strideW: stride.width, padH: padding.height, padW: padding.width)
+    }
+
+    /// Output shape for an input shape `[N, C, H, W]`.
+    public func outputShape(for input: [Int]) -> [Int] {
+        let oh = (input[2] + 2 * padding.height - kernelSize.height) / stride.height + 1
+        let ow = (input[3] + 2 * padding.width - kernelSize.width) / stride.width + 1
+        return [input[0], outputChannels, oh, ow]
+    }
+
+    /// Samples per sgemm: enough for ~1024 columns, at most the batch.
+    static func groupSize(batch: Int, plane: Int) -> Int { max(1, min(batch, (1024 + plane - 1) / plane)) }
+
+    public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let g = geometry(input)
+        precondition(g.outH > 0 && g.outW > 0, "Conv2d kernel larger than padded input \(input.shape)")
+        let batch = input.n, plane = g.outH * g.outW, outC = outputChannels, patch = g.patch
+        var y = Tensor(uninitializedShape: [batch, outC, g.outH, g.outW])
+        let yp = y.mutablePointer
+        let group = Self.groupSize(batch: batch, plane: plane)
+        let pointwise = g.isPointwise && group == 1
+        var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
+        var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
+        let colp = col.mutablePointer, stp = staging.mutablePointer
+        let xp = input.pointer, wp = weight.value.pointer
+        let imageSize = g.channels * g.height * g.width
+        var n0 = 0
+        while n0 < batch {
+            let s = min(group, batch - n0)
+            let columns = s * plane
+            let b: UnsafePointer<Float>
+            if pointwise {
+                b = xp + n0 * imageSize
+            } else {
+                im2col(xp + n0 * imageSize, samples: s, g, colp)
+                b = UnsafePointer(colp)
+            }
+            if group == 1 {
+                gemm(.none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: yp + n0 * outC * plane, ldc: columns)
+            } else {
+                gemm(.none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: stp, ldc: columns)
+                // [O, s, P] → [s, O, P]
+                parallelFor(outC, costPerItem: columns) { o in
+                    for k in 0..<s { (yp + ((n0 + k) * outC + o) * plane).update(from: stp + o * columns + k * plane, count: plane) }
+                }
+            }
+            n0 += s
+        }
+        if let bias {
+            let bp = bias.value.pointer
+            for n in 0..<batch { for o in 0..<outC { let row = yp + (n * outC + o) * plane; let v = bp[o]; for i in 0..<plane { row[i] += v } } }
+        }
+        withExtendedLifetime((col, staging, input, weight)) {}
+        if training { cachedInput = input }
+        return y
+    }
+
+    public mutating func backward(_ gradOutput: consuming Tensor) -> Tensor {
+        guard let input = cachedInput else { preconditionFailure("Conv2d.backward without a training-mode forward") }
+        cachedInput = nil
+        let g = geometry(input)
+        let batch = input.n, plane = g.outH * g.outW, outC = outputChannels, patch = g.patch
+        precondition(gradOutput.shape == [batch, outC, g.outH, g.outW], "Conv2d.backward: gradient shape \(gradOutput.shape)")
+        let group = Self.groupSize(batch: batch, plane: plane)
+        let pointwise = g.isPointwise && group == 1
+        var dx = Tensor(uninitializedShape: computesInputGradient ? input.shape : [0])
+        let dxp = dx.mutablePointer
+        var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
+        var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
+        let colp = col.mutablePointer, stp = staging.mutablePointer
+        let xp = input.pointer, gp = gradOutput.pointer, wp = weight.value.pointer
+        let dwp = weight.gradient.mutablePointer
+        let imageSize = g.channels * g.height * g.width
+        var n0 = 0
+        while n0 < batch {
+            let s = min(group, batch - n0)
+            let columns = s * plane
+            let dy: UnsafePointer<Float>
+            if group == 1 {
+                dy = gp + n0 * outC * plane
+            } else {
+                parallelFor(outC, costPerItem: columns) { o in
+                    for k in 0..<s { (stp + o * columns + k * plane).update(from: gp + ((n0 + k) * outC + o) * plane, count: plane) }
+                }
+                dy = UnsafePointer(stp)
+            }
+            let b: UnsafePointer<Float>
+            if pointwise {
+                b = xp + n0 * imageSize
+            } else {
+                im2col(xp + n0 * imageSize, samples: s, g, colp)
+                b = UnsafePointer(colp)
+            }
+            // dW (+)= dY · colᵀ
+            gemm(.none, .transposed, m: outC, n: patch, k: columns, a: dy, lda: columns, b: b, ldb: columns, beta: n0 == 0 ? 0 : 1, c: dwp, ldc: patch)
+            if computesInputGradient {
+                if pointwise {
+                    gemm(.transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns, c: dxp + n0 * imageSize, ldc: columns)
+                } else {
+                    gemm(.transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns, c: colp, ldc: columns)
+                    col2im(colp, samples: s, g, dxp + n0 * imageSize)
+                }
+            }
+            n0 += s
+        }
+        if bias != nil {
+            let dbp = bias!.gradient.mutablePointer
+            for o in 0..<outC {
+                var sum: Double = 0
+                for n in 0..<batch {
+                    let row = gp + (n * outC + o) * plane
+                    var partial: Float = 0
+                    for i in 0..<plane { partial += row[i] }
+                    sum += Double(partial)
+                }
+                dbp[o] = Float(sum)
+            }
+        }
+        withExtendedLifetime((col, staging, input, gradOutput, weight)) {}
+        return dx
+    }
+
+    public mutating func visitParameters(prefix: String, _ body: (String, inout Parameter) -> Void) {
+        body(join(prefix, "weight"), &weight)
+        if bias != nil { body(join(prefix, "bias"), &bias!) }
+    }
+}

@@ -1,1 +1,0 @@
-// NeuralNet module: see Package.swift for its role.

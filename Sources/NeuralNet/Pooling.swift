@@ -1,0 +1,122 @@
+/// Max pooling over NCHW input (padding counts as −∞, like PyTorch). Backward routes each output
+/// gradient to the position of its maximum (the first one on ties). Complexity O(N·C·outH·outW·k²).
+public struct MaxPool2d: Layer {
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    private var cache: (inputShape: [Int], argmax: [Int32])?
+
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        precondition(kernelSize > 0 && padding >= 0 && padding * 2 <= kernelSize, "MaxPool2d: invalid kernel \(kernelSize) / padding \(padding)")
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+    }
+
+    public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
+        precondition(input.shape.count == 4, "MaxPool2d expects NCHW, got \(input.shape)")
+        let h = input.h, w = input.w
+        let oh = (h + 2 * padding - kernelSize) / stride + 1, ow = (w + 2 * padding - kernelSize) / stride + 1
+        var y = Tensor(uninitializedShape: [input.n, input.c, oh, ow])
+        var argmax = [Int32](repeating: 0, count: training ? y.count : 0)
+        let yp = y.mutablePointer, xp = input.pointer
+        let k = kernelSize, s = stride, p = padding
+        argmax.withUnsafeMutableBufferPointer { ap in
+            parallelFor(input.n * input.c, costPerItem: oh * ow * k * k) { nc in
+                let src = xp + nc * h * w, dst = yp + nc * oh * ow
+                for oy in 0..<oh {
+                    let y0 = max(0, oy * s - p), y1 = min(h, oy * s - p + k)
+                    for ox in 0..<ow {
+                        let x0 = max(0, ox * s - p), x1 = min(w, ox * s - p + k)
+                        var best = -Float.infinity, at = y0 * w + x0
+                        for iy in y0..<y1 {
+                            for ix in x0..<x1 where src[iy * w + ix] > best {
+                                best = src[iy * w + ix]
+                                at = iy * w + ix
+                            }
+                        }
+                        dst[oy * ow + ox] = best
+                        if !ap.isEmpty { ap[nc * oh * ow + oy * ow + ox] = Int32(at) }
+                    }
+                }
+            }
+        }
+        withExtendedLifetime(input) {}
+        if training { cache = (input.shape, argmax) }
+        return y
+    }
+
+    public mutating func backward(_ gradOutput: consuming Tensor) -> Tensor {
+        guard let cache else { preconditionFailure("MaxPool2d.backward without a training-mode forward") }
+        self.cache = nil
+        let shape = cache.inputShape
+        let plane = shape[2] * shape[3]
+        let outPlane = gradOutput.h * gradOutput.w
+        var dx = Tensor(uninitializedShape: shape)
+        let dxp = dx.mutablePointer, gp = gradOutput.pointer
+        cache.argmax.withUnsafeBufferPointer { ap in
+            parallelFor(shape[0] * shape[1], costPerItem: plane) { nc in
+                let dst = dxp + nc * plane
+                dst.update(repeating: 0, count: plane)
+                for i in 0..<outPlane { dst[Int(ap[nc * outPlane + i])] += gp[nc * outPlane + i] }
+            }
+        }
+        withExtendedLifetime(gradOutput) {}
+        return dx
+    }
+}
+
+/// Mean over H and W: `[N, C, H, W]` → `[N, C]` (adaptive average pooling to 1×1, then flatten).
+public struct GlobalAvgPool2d: Layer {
+    private var inputShape: [Int]?
+
+    public init() {}
+
+    public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
+        precondition(input.shape.count == 4, "GlobalAvgPool2d expects NCHW, got \(input.shape)")
+        let plane = input.h * input.w
+        var y = Tensor(uninitializedShape: [input.n, input.c])
+        let yp = y.mutablePointer, xp = input.pointer
+        for nc in 0..<(input.n * input.c) {
+            var s: Float = 0
+            let row = xp + nc * plane
+            for i in 0..<plane { s += row[i] }
+            yp[nc] = s / Float(plane)
+        }
+        withExtendedLifetime(input) {}
+        if training { inputShape = input.shape }
+        return y
+    }
+
+    public mutating func backward(_ gradOutput: consuming Tensor) -> Tensor {
+        guard let shape = inputShape else { preconditionFailure("GlobalAvgPool2d.backward without a training-mode forward") }
+        inputShape = nil
+        let plane = shape[2] * shape[3]
+        var dx = Tensor(uninitializedShape: shape)
+        let dxp = dx.mutablePointer, gp = gradOutput.pointer
+        for nc in 0..<(shape[0] * shape[1]) {
+            let v = gp[nc] / Float(plane)
+            (dxp + nc * plane).update(repeating: v, count: plane)
+        }
+        withExtendedLifetime(gradOutput) {}
+        return dx
+    }
+}
+
+/// `[N, …]` → `[N, product of the rest]` (shares storage).
+public struct Flatten: Layer {
+    private var inputShape: [Int]?
+
+    public init() {}
+
+    public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
+        if training { inputShape = input.shape }
+        return input.reshaped([input.shape[0], input.count / max(1, input.shape[0])])
+    }
+
+    public mutating func backward(_ gradOutput: consuming Tensor) -> Tensor {
+        guard let shape = inputShape else { preconditionFailure("Flatten.backward without a training-mode forward") }
+        inputShape = nil
+        return gradOutput.reshaped(shape)
+    }
+}

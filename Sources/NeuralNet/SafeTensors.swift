@@ -1,0 +1,120 @@
+import Foundation
+
+/// Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header
+/// `{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {…}}` padded with
+/// spaces to a multiple of 8 bytes, then the raw little-endian tensor bytes in header order.
+///
+/// Tensors are F32, except names ending in `num_batches_tracked`, which are stored as I64 like
+/// PyTorch's, so a saved model loads with `model.load_state_dict(safetensors.torch.load_file(path))`.
+/// Reading accepts F32, F64, F16, BF16, I64 and I32 and converts to Float32.
+public enum SafeTensors {
+    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL) throws {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        var names = Set<String>()
+        for (name, t) in tensors {
+            guard names.insert(name).inserted else { throw SafeTensorsError.duplicateName(name) }
+            let isInt = name.hasSuffix("num_batches_tracked")
+            let bytes = t.count * (isInt ? 8 : 4)
+            header[name] = ["dtype": isInt ? "I64" : "F32", "shape": t.shape, "data_offsets": [offset, offset + bytes]]
+            offset += bytes
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        while json.count % 8 != 0 { json.append(0x20) }
+        var data = Data(capacity: 8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(json)
+        for (name, t) in tensors {
+            if name.hasSuffix("num_batches_tracked") {
+                for v in t.scalars { withUnsafeBytes(of: Int64(v).littleEndian) { data.append(contentsOf: $0) } }
+            } else {
+                t.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * 4)) }
+            }
+        }
+        do { try data.write(to: url, options: .atomic) } catch { throw SafeTensorsError.io(path: url.path, reason: error.localizedDescription) }
+    }
+
+    /// Tensors in file order (by data offset) and the `__metadata__` strings.
+    public static func read(from url: URL) throws -> (tensors: [(name: String, tensor: Tensor)], metadata: [String: String]) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw SafeTensorsError.io(path: url.path, reason: error.localizedDescription) }
+        func bad(_ reason: String) -> SafeTensorsError { .invalidHeader(path: url.path, reason: reason) }
+        guard data.count >= 8 else { throw bad("file is \(data.count) bytes, shorter than the 8-byte header length") }
+        let headerLength = Int(data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        guard headerLength <= data.count - 8 else { throw bad("header length \(headerLength) exceeds the file size") }
+        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any] else {
+            throw bad("header is not a JSON object")
+        }
+        let base = 8 + headerLength
+        var metadata: [String: String] = [:]
+        var entries: [(name: String, tensor: Tensor, begin: Int)] = []
+        for (name, value) in header {
+            if name == "__metadata__" {
+                metadata = (value as? [String: String]) ?? [:]
+                continue
+            }
+            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
+                let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
+            else { throw bad("entry '\(name)' lacks dtype, shape or data_offsets") }
+            let count = shape.reduce(1, *)
+            let size: Int
+            switch dtype {
+            case "F32", "I32": size = 4
+            case "F64", "I64": size = 8
+            case "F16", "BF16": size = 2
+            default: throw bad("entry '\(name)' has dtype \(dtype); expected F32, F64, F16, BF16, I64 or I32")
+            }
+            guard offsets[0] >= 0, offsets[1] - offsets[0] == count * size, base + offsets[1] <= data.count else {
+                throw bad("entry '\(name)' has data_offsets \(offsets), inconsistent with shape \(shape) × \(size) bytes")
+            }
+            var t = Tensor(uninitializedShape: shape)
+            let p = t.mutablePointer
+            data.withUnsafeBytes { raw in
+                let src = raw.baseAddress! + base + offsets[0]
+                for i in 0..<count {
+                    switch dtype {
+                    case "F32": p[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    case "I32": p[i] = Float(Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+                    case "F64": p[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                    case "I64": p[i] = Float(Int64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+                    case "BF16": p[i] = Float(bitPattern: UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+                    default: p[i] = Float(Float16(bitPattern: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                    }
+                }
+            }
+            entries.append((name, t, offsets[0]))
+        }
+        entries.sort { $0.begin < $1.begin }
+        return (entries.map { ($0.name, $0.tensor) }, metadata)
+    }
+}
+
+/// A safetensors file that cannot be written or parsed.
+public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
+    case io(path: String, reason: String)
+    case invalidHeader(path: String, reason: String)
+    case duplicateName(String)
+
+    public var description: String {
+        switch self {
+        case .io(let path, let reason): return "\(path): \(reason)"
+        case .invalidHeader(let path, let reason): return "\(path): not a valid safetensors file: \(reason)"
+        case .duplicateName(let name): return "tensor name '\(name)' appears twice"
+        }
+    }
+}
+
+extension Layer {
+    /// Saves weights and running statistics (``stateDict``) as safetensors.
+    public func save(to url: URL, metadata: [String: String] = [:]) throws {
+        try SafeTensors.write(stateDict, metadata: metadata, to: url)
+    }
+
+    /// Loads weights and running statistics saved by ``save(to:metadata:)`` (or by PyTorch's
+    /// `safetensors.torch.save_file(model.state_dict(), path)` for the same architecture).
+    public mutating func load(from url: URL) throws {
+        let file = try SafeTensors.read(from: url)
+        try loadStateDict(Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
+    }
+}

@@ -1,0 +1,327 @@
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A metric runs can be compared and ranked by. `valid_loss` and `train_loss` are better when lower;
+/// the others when higher. Epoch metrics come from `epoch_metric`; `test_*` from the `test` evaluation.
+public enum StoreMetric: String, CaseIterable, Codable, Sendable {
+    case validLoss = "valid_loss"
+    case trainLoss = "train_loss"
+    case accuracy
+    case balancedAccuracy = "balanced_accuracy"
+    case f1Macro = "f1_macro"
+    case testAccuracy = "test_accuracy"
+    case testBalancedAccuracy = "test_balanced_accuracy"
+    case testF1Macro = "test_f1_macro"
+
+    public var higherIsBetter: Bool { self != .validLoss && self != .trainLoss }
+
+    /// The `epoch_metric` column for an epoch metric; nil for a test metric.
+    var epochColumn: String? {
+        switch self {
+        case .validLoss, .trainLoss, .accuracy, .balancedAccuracy, .f1Macro: return rawValue
+        default: return nil
+        }
+    }
+
+    /// The `evaluation` column (split `test`) for a test metric.
+    var testColumn: String? {
+        rawValue.hasPrefix("test_") ? String(rawValue.dropFirst(5)) : nil
+    }
+
+    /// Parses a metric name (`valid_loss`, `accuracy`, …); throws a did-you-mean style error otherwise.
+    public static func named(_ name: String) throws -> StoreMetric {
+        guard let metric = StoreMetric(rawValue: name) else { throw RunStoreError.unknownMetric(name) }
+        return metric
+    }
+}
+
+/// What `ser runs` lists: filters, all optional.
+public struct RunFilter: Sendable {
+    public var experiment: String?
+    /// Raw statuses, plus `stale` for running runs whose process is gone.
+    public var statuses: [String]
+    public var since: Date?
+    public var limit: Int?
+
+    public init(experiment: String? = nil, statuses: [String] = [], since: Date? = nil, limit: Int? = nil) {
+        self.experiment = experiment
+        self.statuses = statuses
+        self.since = since
+        self.limit = limit
+    }
+}
+
+/// One line of `ser runs`: the run, its experiment, progress, best and final validation accuracy,
+/// and the status to show (`stale` for a `running` run whose process is gone).
+public struct RunSummary: Codable, Equatable, Sendable {
+    public var id: Int64
+    public var experiment: String
+    public var name: String
+    public var sweep: String
+    public var status: RunStatus
+    public var displayStatus: String
+    public var epochs: Int
+    public var bestAccuracy: Double?
+    public var finalAccuracy: Double?
+    public var finalValidLoss: Double?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var endedAt: Date?
+    public var heartbeatAt: Date?
+    public var host: String
+    public var pid: Int64?
+    public var error: String?
+}
+
+/// When a `running` run counts as stale: its heartbeat is older than `heartbeatTimeout`, or it ran on this
+/// host and its process no longer exists.
+public struct Staleness: Sendable {
+    public var heartbeatTimeout: TimeInterval
+    public var host: String
+    /// Whether process `pid` exists on this host (injectable for tests).
+    public var isAlive: @Sendable (Int64) -> Bool
+
+    public init(
+        heartbeatTimeout: TimeInterval = 300, host: String = RunStore.hostName,
+        isAlive: @escaping @Sendable (Int64) -> Bool = Staleness.processExists
+    ) {
+        self.heartbeatTimeout = heartbeatTimeout
+        self.host = host
+        self.isAlive = isAlive
+    }
+
+    /// `kill(pid, 0)`: true unless the process does not exist (ESRCH).
+    public static let processExists: @Sendable (Int64) -> Bool = { pid in
+        guard pid > 0, pid <= Int64(Int32.max) else { return false }
+        return kill(pid_t(pid), 0) == 0 || errno != ESRCH
+    }
+
+    public func isStale(
+        status: RunStatus, heartbeat: Date?, host runHost: String, pid: Int64?, now: Date = Date()
+    ) -> Bool {
+        guard status == .running else { return false }
+        if let heartbeat, now.timeIntervalSince(heartbeat) > heartbeatTimeout { return true }
+        if heartbeat == nil { return true }
+        if runHost == host, let pid, !isAlive(pid) { return true }
+        return false
+    }
+}
+
+/// Everything `ser show` prints about a run.
+public struct RunDetail: Codable, Sendable {
+    public var run: Run
+    public var experiment: Experiment
+    public var displayStatus: String
+    public var epochs: [EpochMetric]
+    public var lrFinder: [LRFinderPoint]
+    public var suggestions: [LRSuggestion]
+    public var evaluations: [EvaluationRecord]
+    public var classMetrics: [ClassMetric]
+    public var artifacts: [Artifact]
+}
+
+/// One run's best and final value of a metric, and its resolved spec (for `ser compare` and `ser export`).
+public struct RunMetrics: Codable, Equatable, Sendable {
+    public var runID: Int64
+    public var experiment: String
+    public var name: String
+    public var status: RunStatus
+    public var specYaml: String
+    public var metric: StoreMetric
+    public var best: Double?
+    /// The epoch of the best value (nil for test metrics, which have one value).
+    public var bestEpoch: Int?
+    public var final: Double?
+    public var epochs: Int
+}
+
+extension RunStore {
+    static let summarySQL = """
+        SELECT run.id, experiment.name AS experiment, run.name, run.sweep, run.status, run.created_at,
+            run.started_at, run.ended_at, run.heartbeat_at, run.host, run.pid, run.error,
+            (SELECT COUNT(*) FROM epoch_metric e WHERE e.run_id = run.id) AS epochs,
+            (SELECT MAX(accuracy) FROM epoch_metric e WHERE e.run_id = run.id) AS best_accuracy,
+            (SELECT accuracy FROM epoch_metric e WHERE e.run_id = run.id ORDER BY epoch DESC LIMIT 1)
+                AS final_accuracy,
+            (SELECT valid_loss FROM epoch_metric e WHERE e.run_id = run.id ORDER BY epoch DESC LIMIT 1)
+                AS final_valid_loss
+        FROM run JOIN experiment ON experiment.id = run.experiment_id
+        """
+
+    static func summary(_ row: Row, staleness: Staleness, now: Date) -> RunSummary {
+        let status = RunStatus(rawValue: row["status"]) ?? .failed
+        let heartbeat: Date? = row["heartbeat_at"]
+        let host: String = row["host"]
+        let pid: Int64? = row["pid"]
+        let stale = staleness.isStale(status: status, heartbeat: heartbeat, host: host, pid: pid, now: now)
+        return RunSummary(
+            id: row["id"], experiment: row["experiment"], name: row["name"], sweep: row["sweep"], status: status,
+            displayStatus: stale ? "stale" : status.rawValue, epochs: row["epochs"],
+            bestAccuracy: row["best_accuracy"], finalAccuracy: row["final_accuracy"],
+            finalValidLoss: row["final_valid_loss"], createdAt: row["created_at"], startedAt: row["started_at"],
+            endedAt: row["ended_at"], heartbeatAt: heartbeat, host: host, pid: pid, error: row["error"])
+    }
+
+    /// The runs matching `filter`, newest first, with stale running runs shown as `stale` (the store is not
+    /// changed; see ``interruptStaleRuns(staleness:)``).
+    public func runs(_ filter: RunFilter = RunFilter(), staleness: Staleness = Staleness(), now: Date = Date())
+        throws -> [RunSummary]
+    {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let experiment = filter.experiment {
+            clauses.append("experiment.name = ?")
+            arguments += [experiment]
+        }
+        if let since = filter.since {
+            clauses.append("run.created_at >= ?")
+            arguments += [since]
+        }
+        let sql =
+            Self.summarySQL + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+            + " ORDER BY run.id DESC"
+        var summaries = try writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                Self.summary($0, staleness: staleness, now: now)
+            }
+        }
+        if !filter.statuses.isEmpty {
+            summaries = summaries.filter { filter.statuses.contains($0.displayStatus) }
+        }
+        if let limit = filter.limit { summaries = Array(summaries.prefix(limit)) }
+        return summaries
+    }
+
+    /// The run `id`, if it exists.
+    public func run(_ id: Int64) throws -> Run? {
+        try writer.read { try Run.fetchOne($0, key: id) }
+    }
+
+    /// The summary line of run `id`.
+    public func summary(of id: Int64, staleness: Staleness = Staleness(), now: Date = Date()) throws -> RunSummary {
+        guard
+            let row = try writer.read({
+                try Row.fetchOne($0, sql: Self.summarySQL + " WHERE run.id = ?", arguments: [id])
+            })
+        else { throw RunStoreError.noSuchRun(id) }
+        return Self.summary(row, staleness: staleness, now: now)
+    }
+
+    /// Everything recorded about run `id`.
+    public func detail(of id: Int64, staleness: Staleness = Staleness(), now: Date = Date()) throws -> RunDetail {
+        let summary = try summary(of: id, staleness: staleness, now: now)
+        return try writer.read { db in
+            guard let run = try Run.fetchOne(db, key: id),
+                let experiment = try Experiment.fetchOne(db, key: run.experimentId)
+            else { throw RunStoreError.noSuchRun(id) }
+            let byRun = Column("run_id") == id
+            return RunDetail(
+                run: run, experiment: experiment, displayStatus: summary.displayStatus,
+                epochs: try EpochMetric.filter(byRun).order(Column("epoch")).fetchAll(db),
+                lrFinder: try LRFinderPoint.filter(byRun).order(Column("iteration")).fetchAll(db),
+                suggestions: try LRSuggestion.filter(byRun).order(Column("method")).fetchAll(db),
+                evaluations: try EvaluationRecord.filter(byRun).order(Column("split").desc).fetchAll(db),
+                classMetrics: try ClassMetric.filter(byRun).order(Column("split").desc, Column("label"))
+                    .fetchAll(db),
+                artifacts: try Artifact.filter(byRun).order(Column("id")).fetchAll(db))
+        }
+    }
+
+    /// The epochs of run `id`, in order.
+    public func epochs(of id: Int64) throws -> [EpochMetric] {
+        try writer.read { try EpochMetric.filter(Column("run_id") == id).order(Column("epoch")).fetchAll($0) }
+    }
+
+    /// The predictions of run `id` on `split`, by path.
+    public func predictions(of id: Int64, split: String) throws -> [Prediction] {
+        try writer.read {
+            try Prediction.filter(Column("run_id") == id && Column("split") == split).order(Column("path"))
+                .fetchAll($0)
+        }
+    }
+
+    /// Best and final `metric` of the given runs, or of every run of `experiment`, or of every run;
+    /// sorted best first (runs without the metric last, by id).
+    public func compare(runIDs: [Int64] = [], experiment: String? = nil, metric: StoreMetric) throws
+        -> [RunMetrics]
+    {
+        let rows: [RunMetrics] = try writer.read { db in
+            var sql = """
+                SELECT run.id, experiment.name AS experiment, run.name, run.status, run.spec_yaml,
+                    (SELECT COUNT(*) FROM epoch_metric e WHERE e.run_id = run.id) AS epochs
+                FROM run JOIN experiment ON experiment.id = run.experiment_id
+                """
+            var arguments: StatementArguments = []
+            var clauses: [String] = []
+            if !runIDs.isEmpty {
+                clauses.append("run.id IN (\(runIDs.map { _ in "?" }.joined(separator: ",")))")
+                arguments += StatementArguments(runIDs)
+            }
+            if let experiment {
+                clauses.append("experiment.name = ?")
+                arguments += [experiment]
+            }
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += " ORDER BY run.id"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let id: Int64 = row["id"]
+                var result = RunMetrics(
+                    runID: id, experiment: row["experiment"], name: row["name"],
+                    status: RunStatus(rawValue: row["status"]) ?? .failed, specYaml: row["spec_yaml"],
+                    metric: metric, best: nil, bestEpoch: nil, final: nil, epochs: row["epochs"])
+                if let column = metric.epochColumn {
+                    let order = metric.higherIsBetter ? "DESC" : "ASC"
+                    if let best = try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT epoch, \(column) AS value FROM epoch_metric
+                            WHERE run_id = ? AND \(column) IS NOT NULL ORDER BY \(column) \(order), epoch LIMIT 1
+                            """, arguments: [id])
+                    {
+                        result.best = best["value"]
+                        result.bestEpoch = best["epoch"]
+                    }
+                    result.final = try Double.fetchOne(
+                        db,
+                        sql: "SELECT \(column) FROM epoch_metric WHERE run_id = ? ORDER BY epoch DESC LIMIT 1",
+                        arguments: [id])
+                } else if let column = metric.testColumn {
+                    let value = try Double.fetchOne(
+                        db, sql: "SELECT \(column) FROM evaluation WHERE run_id = ? AND split = 'test'",
+                        arguments: [id])
+                    result.best = value
+                    result.final = value
+                }
+                return result
+            }
+        }
+        return rows.sorted { a, b in
+            switch (a.best, b.best) {
+            case let (x?, y?) where x != y: return metric.higherIsBetter ? x > y : x < y
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return a.runID < b.runID
+            }
+        }
+    }
+
+    /// The run with the best `metric` (optionally within `experiment`), if any run has recorded it.
+    public func bestRun(metric: StoreMetric, experiment: String? = nil) throws -> RunMetrics? {
+        if let experiment, try self.experiment(named: experiment) == nil {
+            throw RunStoreError.noSuchExperiment(experiment)
+        }
+        return try compare(experiment: experiment, metric: metric).first { $0.best != nil }
+    }
+
+    /// Marks every stale running run `interrupted` (the process is gone); returns their ids.
+    @discardableResult
+    public func interruptStaleRuns(staleness: Staleness = Staleness(), now: Date = Date()) throws -> [Int64] {
+        let stale = try runs(RunFilter(statuses: ["stale"]), staleness: staleness, now: now).map(\.id)
+        for id in stale { try interrupt(id, reason: "stale: the process stopped without closing the run") }
+        return stale
+    }
+}

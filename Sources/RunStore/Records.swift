@@ -1,0 +1,265 @@
+import Foundation
+import GRDB
+
+/// Every record maps its camelCase properties to snake_case columns, so the schema reads naturally in SQL.
+public protocol StoreRecord: Codable, FetchableRecord, MutablePersistableRecord {}
+
+extension StoreRecord {
+    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+    public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+}
+
+/// A named group of runs (one spec file, possibly expanded by a sweep). Table `experiment`.
+public struct Experiment: StoreRecord, Equatable, Sendable {
+    public static let databaseTableName = "experiment"
+    public var id: Int64?
+    public var name: String
+    public var description: String
+    public var createdAt: Date
+
+    public init(id: Int64? = nil, name: String, description: String = "", createdAt: Date = Date()) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Where a run is in its life. Stored as text in `run.status`.
+public enum RunStatus: String, Codable, CaseIterable, Sendable, DatabaseValueConvertible {
+    case queued, running, finished, failed, interrupted
+}
+
+/// One training run: one resolved spec (one sweep combination). Table `run`.
+public struct Run: StoreRecord, Equatable, Sendable {
+    public static let databaseTableName = "run"
+    public var id: Int64?
+    public var experimentId: Int64
+    /// A readable name: the experiment name, plus the sweep assignment when there is one.
+    public var name: String
+    /// The sweep combination as `key=value` pairs joined by ", " ("" without a sweep).
+    public var sweep: String
+    /// The canonical resolved spec (every default filled, keys sorted) and its SHA-256 (hex).
+    public var specYaml: String
+    public var specHash: String
+    public var status: RunStatus
+    public var error: String?
+    public var seed: Int64
+    public var toolVersion: String
+    public var host: String
+    public var pid: Int64?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var endedAt: Date?
+    public var heartbeatAt: Date?
+
+    public init(
+        id: Int64? = nil, experimentId: Int64, name: String, sweep: String = "", specYaml: String,
+        specHash: String, status: RunStatus = .queued, error: String? = nil, seed: Int64,
+        toolVersion: String, host: String = RunStore.hostName, pid: Int64? = nil, createdAt: Date = Date(),
+        startedAt: Date? = nil, endedAt: Date? = nil, heartbeatAt: Date? = nil
+    ) {
+        self.id = id
+        self.experimentId = experimentId
+        self.name = name
+        self.sweep = sweep
+        self.specYaml = specYaml
+        self.specHash = specHash
+        self.status = status
+        self.error = error
+        self.seed = seed
+        self.toolVersion = toolVersion
+        self.host = host
+        self.pid = pid
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.heartbeatAt = heartbeatAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// The metrics of one finished epoch. Table `epoch_metric`, primary key (run_id, epoch); epochs count from 1.
+public struct EpochMetric: StoreRecord, Equatable, Sendable {
+    public static let databaseTableName = "epoch_metric"
+    public var runId: Int64
+    public var epoch: Int
+    public var trainLoss: Double?
+    public var validLoss: Double?
+    /// Validation accuracy, balanced accuracy (unweighted average recall) and macro F1, all in 0…1.
+    public var accuracy: Double?
+    public var balancedAccuracy: Double?
+    public var f1Macro: Double?
+    /// The learning rate at the end of the epoch.
+    public var lr: Double?
+    public var seconds: Double?
+    public var recordedAt: Date
+
+    public init(
+        runId: Int64, epoch: Int, trainLoss: Double? = nil, validLoss: Double? = nil, accuracy: Double? = nil,
+        balancedAccuracy: Double? = nil, f1Macro: Double? = nil, lr: Double? = nil, seconds: Double? = nil,
+        recordedAt: Date = Date()
+    ) {
+        self.runId = runId
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.validLoss = validLoss
+        self.accuracy = accuracy
+        self.balancedAccuracy = balancedAccuracy
+        self.f1Macro = f1Macro
+        self.lr = lr
+        self.seconds = seconds
+        self.recordedAt = recordedAt
+    }
+}
+
+/// One step of the learning-rate finder. Table `lr_finder_point`, primary key (run_id, iteration).
+public struct LRFinderPoint: StoreRecord, Equatable, Sendable {
+    public static let databaseTableName = "lr_finder_point"
+    public var runId: Int64
+    public var iteration: Int
+    public var lr: Double
+    /// The raw batch loss and the exponentially smoothed loss the suggestions use.
+    public var loss: Double
+    public var smoothedLoss: Double?
+
+    public init(runId: Int64, iteration: Int, lr: Double, loss: Double, smoothedLoss: Double? = nil) {
+        self.runId = runId
+        self.iteration = iteration
+        self.lr = lr
+        self.loss = loss
+        self.smoothedLoss = smoothedLoss
+    }
+}
+
+/// A learning rate suggested by the finder (`minimum`, `steep`, `valley`, `slide`). Table `lr_suggestion`.
+public struct LRSuggestion: StoreRecord, Equatable, Sendable {
+    public static let databaseTableName = "lr_suggestion"
+    public var runId: Int64
+    public var method: String
+    public var lr: Double
+    /// True for the suggestion the run trained with.
+    public var chosen: Bool
+
+    public init(runId: Int64, method: String, lr: Double, chosen: Bool = false) {
+        self.runId = runId
+        self.method = method
+        self.lr = lr
+        self.chosen = chosen
+    }
+}
+
+/// A model's evaluation on one split (`valid` or `test`): summary metrics and the confusion matrix.
+/// Table `evaluation`, primary key (run_id, split). `labels` and `confusion` are JSON text:
+/// `labels` is the class names in matrix order, `confusion[t][p]` counts files of true class t predicted p.
+public struct EvaluationRecord: StoreRecord, Equatable, Sendable {
+    public static let databaseTableName = "evaluation"
+    public var runId: Int64
+    public var split: String
+    public var loss: Double?
+    public var accuracy: Double
+    public var balancedAccuracy: Double
+    public var f1Macro: Double
+    public var labels: [String]
+    public var confusion: [[Int]]
+    public var recordedAt: Date
+
+    public init(
+        runId: Int64, split: String, loss: Double? = nil, accuracy: Double, balancedAccuracy: Double,
+        f1Macro: Double, labels: [String], confusion: [[Int]], recordedAt: Date = Date()
+    ) {
+        self.runId = runId
+        self.split = split
+        self.loss = loss
+        self.accuracy = accuracy
+        self.balancedAccuracy = balancedAccuracy
+        self.f1Macro = f1Macro
+        self.labels = labels
+        self.confusion = confusion
+        self.recordedAt = recordedAt
+    }
+}
+
+/// Precision, recall and F1 of one class on one split. Table `class_metric`, key (run_id, split, label).
+public struct ClassMetric: StoreRecord, Equatable, Sendable {
+    public static let databaseTableName = "class_metric"
+    public var runId: Int64
+    public var split: String
+    public var label: String
+    public var precision: Double
+    public var recall: Double
+    public var f1: Double
+    /// The number of files of this class in the split.
+    public var support: Int
+
+    public init(
+        runId: Int64, split: String, label: String, precision: Double, recall: Double, f1: Double, support: Int
+    ) {
+        self.runId = runId
+        self.split = split
+        self.label = label
+        self.precision = precision
+        self.recall = recall
+        self.f1 = f1
+        self.support = support
+    }
+}
+
+/// The model's answer for one audio file. Table `prediction`, key (run_id, split, path).
+/// `probabilities` is JSON text: one probability per class, in the evaluation's label order.
+public struct Prediction: StoreRecord, Equatable, Sendable {
+    public static let databaseTableName = "prediction"
+    public var runId: Int64
+    public var split: String
+    public var path: String
+    public var label: String
+    public var predicted: String
+    public var confidence: Double
+    public var probabilities: [Double]?
+
+    public init(
+        runId: Int64, split: String, path: String, label: String, predicted: String, confidence: Double,
+        probabilities: [Double]? = nil
+    ) {
+        self.runId = runId
+        self.split = split
+        self.path = path
+        self.label = label
+        self.predicted = predicted
+        self.confidence = confidence
+        self.probabilities = probabilities
+    }
+}
+
+/// A file a run produced. Table `artifact`. Kinds in use: `weights` (final safetensors), `checkpoint`
+/// (resumable state after `epoch`), `report`, `plot`.
+public struct Artifact: StoreRecord, Equatable, Sendable {
+    public static let databaseTableName = "artifact"
+    public var id: Int64?
+    public var runId: Int64
+    public var kind: String
+    public var path: String
+    public var sha256: String
+    public var bytes: Int64
+    public var epoch: Int?
+    public var createdAt: Date
+
+    public init(
+        id: Int64? = nil, runId: Int64, kind: String, path: String, sha256: String, bytes: Int64,
+        epoch: Int? = nil, createdAt: Date = Date()
+    ) {
+        self.id = id
+        self.runId = runId
+        self.kind = kind
+        self.path = path
+        self.sha256 = sha256
+        self.bytes = bytes
+        self.epoch = epoch
+        self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import TestSupport
+import XCTest
+
+@testable import RunStore
+
+/// Stores on disk: WAL mode, migrations from older schemas, read-only queries.
+final class FileStoreTests: XCTestCase {
+    func testFileStoreIsWALAndCreatesItsFolder() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("nested/runs/ser.sqlite")
+        let store = try RunStore(path: path)
+        XCTAssertEqual(try store.appliedMigrations(), Schema.migrationNames)
+        let mode = try store.query("PRAGMA journal_mode")
+        XCTAssertEqual(mode.rows, [[.text("wal")]])
+        // Reopening is harmless.
+        let again = try RunStore(path: path)
+        XCTAssertEqual(try again.appliedMigrations(), Schema.migrationNames)
+    }
+
+    func testAStoreFromTheFirstVersionIsMigratedWithItsRowsIntact() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("old.sqlite")
+        try RunStore.createOldStore(path: path, migrations: 1)
+        // Rows as the first version wrote them, with plain SQL.
+        let old = try DatabaseQueue(path: path)
+        try old.write { db in
+            try db.execute(sql: "INSERT INTO experiment (name, description, created_at) VALUES ('old', 'kept', '2026-01-01 10:00:00.000')")
+            try db.execute(
+                sql: """
+                    INSERT INTO run (experiment_id, name, spec_yaml, spec_hash, status, seed, tool_version, host, created_at)
+                    VALUES (1, 'old run', 'seed: 7', 'abc', 'finished', 7, '0.0.1', 'h', '2026-01-01 10:00:00.000')
+                    """)
+            try db.execute(sql: "INSERT INTO epoch_metric (run_id, epoch, accuracy, recorded_at) VALUES (1, 1, 0.42, '2026-01-01 10:01:00.000')")
+        }
+        XCTAssertFalse(try old.read { try $0.tableExists("evaluation") })
+        try old.close()
+
+        let store = try RunStore(path: path)
+        XCTAssertEqual(try store.appliedMigrations(), Schema.migrationNames)
+        let run = try XCTUnwrap(store.run(1))
+        XCTAssertEqual(run.name, "old run")
+        XCTAssertEqual(run.seed, 7)
+        XCTAssertEqual(run.status, .finished)
+        XCTAssertEqual(try store.epochs(of: 1).first?.accuracy, 0.42)
+        XCTAssertEqual(try store.experiments().first?.description, "kept")
+        // The new tables work on the migrated store.
+        try store.recordEvaluation(
+            EvaluationRecord(runId: 1, split: "test", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a", "b"], confusion: [[1, 1], [0, 2]]),
+            classMetrics: [], predictions: [])
+        try store.addArtifact(Artifact(runId: 1, kind: "weights", path: "w", sha256: "0", bytes: 0))
+        XCTAssertEqual(try store.detail(of: 1).evaluations.count, 1)
+    }
+
+    func testAStoreFromANewerVersionIsRefusedUntouched() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("new.sqlite")
+        _ = try RunStore(path: path)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99-future')") }
+        try queue.close()
+        XCTAssertThrowsError(try RunStore(path: path)) { error in
+            XCTAssertTrue("\(error)".contains("newer ser"), "\(error)")
+            XCTAssertTrue("\(error)".contains("v99-future"), "\(error)")
+        }
+    }
+
+    func testReadOnlyQueryRefusesWritesWithSQLitesMessage() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("ser.sqlite")
+        let store = try RunStore(path: path)
+        let experiment = try store.findOrCreateExperiment(name: "q")
+        try store.createRun(experimentID: experiment.id!, name: "r", specYAML: "", specHash: "", seed: 1, toolVersion: "t")
+        let result = try RunStore.query(path: path, sql: "SELECT id, name, seed, error FROM run")
+        XCTAssertEqual(result.columns, ["id", "name", "seed", "error"])
+        XCTAssertEqual(result.rows, [[.integer(1), .text("r"), .integer(1), .null]])
+        for sql in [
+            "DELETE FROM run", "INSERT INTO experiment (name, created_at) VALUES ('x', 'now')", "DROP TABLE run",
+            "CREATE TABLE t (x)",
+        ] {
+            XCTAssertThrowsError(try RunStore.query(path: path, sql: sql), sql) { error in
+                XCTAssertTrue("\(error)".contains("readonly database"), "\(sql): \(error)")
+            }
+        }
+        XCTAssertThrowsError(try RunStore.query(path: path, sql: "SELEC 1")) { error in
+            XCTAssertTrue("\(error)".contains("syntax error"), "\(error)")
+        }
+        XCTAssertEqual(try store.runs().count, 1)
+        XCTAssertThrowsError(try store.query("DELETE FROM run"))
+        XCTAssertEqual(try RunStore.query(path: path, sql: "SELECT 1 UNION SELECT 2", limit: 1).rows.count, 1)
+    }
+
+    func testSHA256MatchesKnownVectors() throws {
+        XCTAssertEqual(SHA256.hex(of: ""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(
+            SHA256.hex(of: "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        let million = Data(repeating: UInt8(ascii: "a"), count: 1_000_000)
+        XCTAssertEqual(SHA256.hex(of: million), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        // Incremental updates in odd pieces give the same digest.
+        let piece = million.prefix(10_007)
+        var hasher = SHA256()
+        hasher.update(piece[0..<7])
+        hasher.update(Data(piece[7..<5_003]))
+        hasher.update(piece[5_003...])
+        XCTAssertEqual(hasher.finalize().map { String(format: "%02x", $0) }.joined(), SHA256.hex(of: Data(piece)))
+    }
+}

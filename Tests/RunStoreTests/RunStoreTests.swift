@@ -1,0 +1,218 @@
+import Foundation
+import GRDB
+import TestSupport
+import XCTest
+
+@testable import RunStore
+
+final class RunStoreTests: XCTestCase {
+    func makeRun(_ store: RunStore, experiment: String = "exp", name: String = "r") throws -> Int64 {
+        let experimentID = try store.findOrCreateExperiment(name: experiment).id!
+        return try store.createRun(
+            experimentID: experimentID, name: name, specYAML: "seed: 1\n", specHash: SHA256.hex(of: "seed: 1\n"),
+            seed: 1, toolVersion: "test")
+    }
+
+    func testRunLifecycleRoundTrips() throws {
+        let store = try RunStore.inMemory()
+        let id = try makeRun(store)
+        XCTAssertEqual(try store.run(id)?.status, .queued)
+        try store.markRunning(id)
+        let running = try XCTUnwrap(store.run(id))
+        XCTAssertEqual(running.status, .running)
+        XCTAssertEqual(running.pid, Int64(getpid()))
+        XCTAssertNotNil(running.startedAt)
+        for epoch in 1...3 {
+            try store.recordEpoch(
+                EpochMetric(
+                    runId: id, epoch: epoch, trainLoss: 2.0 / Double(epoch), validLoss: 1.5 / Double(epoch),
+                    accuracy: 0.3 + 0.1 * Double(epoch), lr: 1e-3, seconds: 1.5))
+        }
+        // Re-recording an epoch replaces it.
+        try store.recordEpoch(EpochMetric(runId: id, epoch: 3, validLoss: 0.4, accuracy: 0.65))
+        try store.finish(id)
+        let finished = try XCTUnwrap(store.run(id))
+        XCTAssertEqual(finished.status, .finished)
+        XCTAssertNotNil(finished.endedAt)
+        let epochs = try store.epochs(of: id)
+        XCTAssertEqual(epochs.map(\.epoch), [1, 2, 3])
+        XCTAssertEqual(epochs[2].accuracy, 0.65)
+        XCTAssertEqual(epochs[0].trainLoss, 2.0)
+        let summary = try store.summary(of: id)
+        XCTAssertEqual(summary.epochs, 3)
+        XCTAssertEqual(summary.finalAccuracy, 0.65)
+        XCTAssertEqual(summary.bestAccuracy, 0.65)
+        XCTAssertEqual(summary.displayStatus, "finished")
+    }
+
+    func testFailAndInterruptKeepTheirReasonAndEpochs() throws {
+        let store = try RunStore.inMemory()
+        let a = try makeRun(store, name: "a")
+        let b = try makeRun(store, name: "b")
+        try store.markRunning(a)
+        try store.recordEpoch(EpochMetric(runId: a, epoch: 1, accuracy: 0.5))
+        try store.interrupt(a, reason: "Ctrl-C")
+        try store.markRunning(b)
+        try store.fail(b, reason: "out of memory")
+        XCTAssertEqual(try store.run(a)?.status, .interrupted)
+        XCTAssertEqual(try store.run(a)?.error, "Ctrl-C")
+        XCTAssertEqual(try store.epochs(of: a).count, 1)
+        XCTAssertEqual(try store.run(b)?.error, "out of memory")
+        XCTAssertThrowsError(try store.finish(999)) { error in
+            XCTAssertTrue("\(error)".contains("no run 999"), "\(error)")
+        }
+        // Resuming clears the end and error but keeps the first start time.
+        let started = try store.run(a)?.startedAt
+        try store.markRunning(a)
+        XCTAssertEqual(try store.run(a)?.status, .running)
+        XCTAssertNil(try store.run(a)?.error)
+        XCTAssertEqual(try store.run(a)?.startedAt, started)
+    }
+
+    func testFindOrCreateExperimentIsIdempotent() throws {
+        let store = try RunStore.inMemory()
+        let first = try store.findOrCreateExperiment(name: "x")
+        let second = try store.findOrCreateExperiment(name: "x", description: "later")
+        XCTAssertEqual(first.id, second.id)
+        XCTAssertEqual(second.description, "later")
+        XCTAssertEqual(try store.experiments().count, 1)
+    }
+
+    func testEvaluationLRFinderAndArtifactsRoundTrip() throws {
+        let store = try RunStore.inMemory()
+        let id = try makeRun(store)
+        let points = (0..<5).map { LRFinderPoint(runId: 0, iteration: $0, lr: 1e-7 * pow(10, Double($0)), loss: 2 - 0.1 * Double($0)) }
+        try store.recordLRFinder(
+            runID: id, points: points,
+            suggestions: [LRSuggestion(runId: 0, method: "steep", lr: 1e-4, chosen: true),
+                          LRSuggestion(runId: 0, method: "minimum", lr: 1e-3)])
+        let labels = ["angry", "happy", "sad"]
+        try store.recordEvaluation(
+            EvaluationRecord(
+                runId: id, split: "valid", loss: 0.9, accuracy: 0.7, balancedAccuracy: 0.68, f1Macro: 0.66,
+                labels: labels, confusion: [[5, 1, 0], [2, 3, 1], [0, 0, 4]]),
+            classMetrics: labels.map { ClassMetric(runId: id, split: "valid", label: $0, precision: 0.7, recall: 0.6, f1: 0.65, support: 6) },
+            predictions: [
+                Prediction(runId: id, split: "valid", path: "a.wav", label: "angry", predicted: "angry", confidence: 0.9, probabilities: [0.9, 0.05, 0.05]),
+                Prediction(runId: id, split: "valid", path: "b.wav", label: "sad", predicted: "happy", confidence: 0.5),
+            ])
+        let dir = TemporaryDirectory()
+        let file = dir.path("weights.safetensors")
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: file))
+        let artifact = try store.addArtifact(runID: id, kind: "weights", path: file)
+        XCTAssertEqual(artifact.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(artifact.bytes, 3)
+        try store.addArtifact(Artifact(runId: id, kind: "checkpoint", path: "c1", sha256: "x", bytes: 1, epoch: 1))
+        try store.addArtifact(Artifact(runId: id, kind: "checkpoint", path: "c2", sha256: "y", bytes: 1, epoch: 2))
+        XCTAssertEqual(try store.latestCheckpoint(of: id)?.path, "c2")
+
+        let detail = try store.detail(of: id)
+        XCTAssertEqual(detail.lrFinder.count, 5)
+        XCTAssertEqual(detail.lrFinder[4].lr, 1e-3, accuracy: 1e-12)
+        XCTAssertEqual(detail.suggestions.first { $0.chosen }?.method, "steep")
+        XCTAssertEqual(detail.evaluations.first?.confusion, [[5, 1, 0], [2, 3, 1], [0, 0, 4]])
+        XCTAssertEqual(detail.evaluations.first?.labels, labels)
+        XCTAssertEqual(detail.classMetrics.count, 3)
+        XCTAssertEqual(detail.artifacts.count, 3)
+        let predictions = try store.predictions(of: id, split: "valid")
+        XCTAssertEqual(predictions.map(\.path), ["a.wav", "b.wav"])
+        XCTAssertEqual(predictions[0].probabilities, [0.9, 0.05, 0.05])
+        XCTAssertNil(predictions[1].probabilities)
+
+        // Re-evaluating a split replaces its rows; deleting the run removes everything about it.
+        try store.recordEvaluation(
+            EvaluationRecord(runId: id, split: "valid", accuracy: 1, balancedAccuracy: 1, f1Macro: 1, labels: labels, confusion: [[6, 0, 0], [0, 6, 0], [0, 0, 4]]),
+            classMetrics: [], predictions: [])
+        XCTAssertEqual(try store.detail(of: id).evaluations.count, 1)
+        XCTAssertEqual(try store.predictions(of: id, split: "valid").count, 0)
+        let removed = try store.deleteRun(id)
+        XCTAssertEqual(removed.count, 3)
+        XCTAssertNil(try store.run(id))
+        let leftovers = try store.query(
+            "SELECT (SELECT COUNT(*) FROM artifact) + (SELECT COUNT(*) FROM lr_finder_point) + (SELECT COUNT(*) FROM evaluation)")
+        XCTAssertEqual(leftovers.rows, [[.integer(0)]])
+        XCTAssertThrowsError(try store.deleteRun(id))
+    }
+
+    func testListingFiltersByExperimentStatusAndRecency() throws {
+        let store = try RunStore.inMemory()
+        let a = try makeRun(store, experiment: "alpha", name: "a")
+        let b = try makeRun(store, experiment: "beta", name: "b")
+        let c = try makeRun(store, experiment: "beta", name: "c")
+        try store.markRunning(b)
+        try store.markRunning(c)
+        try store.finish(c)
+        XCTAssertEqual(try store.runs().map(\.id), [c, b, a])
+        XCTAssertEqual(try store.runs(RunFilter(experiment: "beta")).map(\.id), [c, b])
+        XCTAssertEqual(try store.runs(RunFilter(statuses: ["queued"])).map(\.id), [a])
+        XCTAssertEqual(try store.runs(RunFilter(statuses: ["running", "finished"])).map(\.id), [c, b])
+        XCTAssertEqual(try store.runs(RunFilter(since: Date().addingTimeInterval(3600))).count, 0)
+        XCTAssertEqual(try store.runs(RunFilter(since: Date().addingTimeInterval(-3600))).count, 3)
+        XCTAssertEqual(try store.runs(RunFilter(limit: 1)).map(\.id), [c])
+    }
+
+    func testStaleRunsAreShownStaleWithoutChangingTheStoreUnlessAsked() throws {
+        let store = try RunStore.inMemory()
+        let alive = try makeRun(store, name: "alive")
+        let dead = try makeRun(store, name: "dead")
+        let silent = try makeRun(store, name: "silent")
+        try store.markRunning(alive, pid: 100, host: "here")
+        try store.markRunning(dead, pid: 200, host: "here")
+        try store.markRunning(silent, pid: 300, host: "elsewhere")
+        let staleness = Staleness(heartbeatTimeout: 60, host: "here", isAlive: { $0 == 100 })
+        func statuses(now: Date) throws -> [Int64: String] {
+            Dictionary(uniqueKeysWithValues: try store.runs(staleness: staleness, now: now).map { ($0.id, $0.displayStatus) })
+        }
+        // Process 200 is gone; the run on another host is trusted while its heartbeat is fresh.
+        XCTAssertEqual(try statuses(now: Date()), [alive: "running", dead: "stale", silent: "running"])
+        // Ten minutes without a heartbeat: every running run is stale.
+        XCTAssertEqual(try statuses(now: Date().addingTimeInterval(600)), [alive: "stale", dead: "stale", silent: "stale"])
+        XCTAssertEqual(try store.runs(RunFilter(statuses: ["stale"]), staleness: staleness).map(\.id), [dead])
+        XCTAssertEqual(try store.run(dead)?.status, .running, "listing must not change the store")
+        XCTAssertEqual(try store.interruptStaleRuns(staleness: staleness), [dead])
+        XCTAssertEqual(try store.run(dead)?.status, .interrupted)
+        XCTAssertEqual(try store.run(alive)?.status, .running)
+        // The real check: this process exists, a huge pid does not.
+        XCTAssertTrue(Staleness.processExists(Int64(getpid())))
+        XCTAssertFalse(Staleness.processExists(Int64(Int32.max)))
+    }
+
+    func testCompareAndBestRankByMetricDirection() throws {
+        let store = try RunStore.inMemory()
+        let a = try makeRun(store, experiment: "e", name: "a")
+        let b = try makeRun(store, experiment: "e", name: "b")
+        let other = try makeRun(store, experiment: "f", name: "other")
+        let empty = try makeRun(store, experiment: "e", name: "empty")
+        for (epoch, acc, loss) in [(1, 0.5, 1.0), (2, 0.8, 0.7), (3, 0.7, 0.6)] {
+            try store.recordEpoch(EpochMetric(runId: a, epoch: epoch, validLoss: loss, accuracy: acc))
+        }
+        for (epoch, acc, loss) in [(1, 0.6, 0.9), (2, 0.75, 0.5)] {
+            try store.recordEpoch(EpochMetric(runId: b, epoch: epoch, validLoss: loss, accuracy: acc))
+        }
+        try store.recordEpoch(EpochMetric(runId: other, epoch: 1, validLoss: 0.1, accuracy: 0.99))
+        let byAccuracy = try store.compare(experiment: "e", metric: .accuracy)
+        XCTAssertEqual(byAccuracy.map(\.runID), [a, b, empty])
+        XCTAssertEqual(byAccuracy[0].best, 0.8)
+        XCTAssertEqual(byAccuracy[0].bestEpoch, 2)
+        XCTAssertEqual(byAccuracy[0].final, 0.7)
+        let byLoss = try store.compare(experiment: "e", metric: .validLoss)
+        XCTAssertEqual(byLoss.map(\.runID), [b, a, empty])
+        XCTAssertEqual(try store.compare(runIDs: [a, other], metric: .accuracy).map(\.runID), [other, a])
+        XCTAssertEqual(try store.bestRun(metric: .accuracy)?.runID, other)
+        XCTAssertEqual(try store.bestRun(metric: .validLoss, experiment: "e")?.runID, b)
+        XCTAssertThrowsError(try store.bestRun(metric: .accuracy, experiment: "nope"))
+        try store.recordEvaluation(
+            EvaluationRecord(runId: b, split: "test", accuracy: 0.9, balancedAccuracy: 0.9, f1Macro: 0.9, labels: ["a"], confusion: [[1]]),
+            classMetrics: [], predictions: [])
+        XCTAssertEqual(try store.bestRun(metric: .testAccuracy)?.runID, b)
+        XCTAssertThrowsError(try StoreMetric.named("acuracy")) { error in
+            XCTAssertTrue("\(error)".contains("balanced_accuracy"), "\(error)")
+        }
+    }
+
+    func testStorePathResolution() {
+        XCTAssertEqual(RunStore.resolvePath(option: "x.sqlite", environment: ["SER_STORE": "y"]), "x.sqlite")
+        XCTAssertEqual(RunStore.resolvePath(option: nil, environment: ["SER_STORE": "y"]), "y")
+        XCTAssertEqual(RunStore.resolvePath(option: nil, environment: [:]), "runs/ser.sqlite")
+    }
+}
