@@ -88,7 +88,9 @@ public struct MelFilterbank: Sendable {
         spectrogram.withUnsafeBufferPointer { s in
             out.values.withUnsafeMutableBufferPointer { o in
                 for t in 0..<frames {
-                    project(UnsafeBufferPointer(rebasing: s[(t * binCount)..<((t + 1) * binCount)]), into: o, frame: t, frames: frames)
+                    project(
+                        UnsafeBufferPointer(rebasing: s[(t * binCount)..<((t + 1) * binCount)]), into: o, frame: t,
+                        frames: frames)
                 }
             }
         }

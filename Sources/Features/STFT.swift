@@ -43,7 +43,8 @@ public struct STFT: Sendable {
     ///   - power: 1 (magnitude) or 2 (power).
     ///   - fft: a transform of size `nFFT` owned by the calling thread (made when nil).
     /// - Complexity: O(frames · nFFT · log nFFT); one FFT per frame, no allocation per frame.
-    public func spectrogram(_ samples: [Float], power: Float = 2, fft: RealFFT? = nil) -> (frames: Int, values: [Float]) {
+    public func spectrogram(_ samples: [Float], power: Float = 2, fft: RealFFT? = nil) -> (frames: Int, values: [Float])
+    {
         let frames = frameCount(sampleCount: samples.count)
         let bins = binCount
         var out = [Float](repeating: 0, count: frames * bins)

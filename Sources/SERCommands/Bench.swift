@@ -53,7 +53,9 @@ struct BenchFeatures: ParsableCommand {
         progress.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let done = paths.count - totals.failures.count
-        print("ser \(SER.version): \(done) files (\(String(format: "%.0f", totals.audioSeconds)) s of audio), \(totals.frames) frames in \(String(format: "%.2f", seconds)) s on \(threads) thread(s)")
+        print(
+            "ser \(SER.version): \(done) files (\(String(format: "%.0f", totals.audioSeconds)) s of audio), \(totals.frames) frames in \(String(format: "%.2f", seconds)) s on \(threads) thread(s)"
+        )
         print(String(format: "files/s     %.1f", Double(done) / seconds))
         print(String(format: "realtime    %.0f×", totals.audioSeconds / seconds))
         print(String(format: "peak RSS    %.0f MB", Self.peakRSSMegabytes()))
@@ -86,7 +88,11 @@ struct BenchFeatures: ParsableCommand {
         private(set) var audioSeconds = 0.0
         private(set) var frames = 0
         private(set) var failures: [String] = []
-        func add(seconds: Double, frames n: Int) { lock.withLock { audioSeconds += seconds; frames += n } }
+        func add(seconds: Double, frames n: Int) {
+            lock.withLock {
+                audioSeconds += seconds; frames += n
+            }
+        }
         func fail(_ message: String) { lock.withLock { failures.append(message) } }
     }
 }

@@ -35,7 +35,9 @@ final class STFTTests: XCTestCase {
         let (frames, s) = stft.spectrogram(x)
         for t in [0, frames / 2, frames - 1] {
             var time = 0.0
-            for i in 0..<512 { time += Double(x[t * 128 + i] * stft.window[i]) * Double(x[t * 128 + i] * stft.window[i]) }
+            for i in 0..<512 {
+                time += Double(x[t * 128 + i] * stft.window[i]) * Double(x[t * 128 + i] * stft.window[i])
+            }
             var freq = 0.0
             for k in 0..<stft.binCount { freq += Double(s[t * stft.binCount + k]) * (k == 0 || k == 256 ? 1 : 2) }
             XCTAssertEqual(freq / 512, time, accuracy: time * 1e-5)
@@ -80,7 +82,8 @@ final class DecibelTests: XCTestCase {
         assertClose(db.values, [0, -10, -30, -100, -100])
         let clipped = powerToDB(m, reference: .value(1), amin: 1e-10, topDB: 25)
         assertClose(clipped.values, [0, -10, -25, -25, -25])
-        let relative = powerToDB(FeatureMatrix(rows: 1, frames: 3, values: [4, 0.4, 0.004]), reference: .max, topDB: 80)
+        let relative = powerToDB(
+            FeatureMatrix(rows: 1, frames: 3, values: [4, 0.4, 0.004]), reference: .max, topDB: 80)
         assertClose(relative.values, [0, -10, -30])
         XCTAssertEqual(relative.range.upperBound, 0)
     }
