@@ -34,9 +34,23 @@ public struct LogMelExtractor: Sendable {
     public func melSpectrogram(of samples: [Float], fft: RealFFT? = nil) -> FeatureMatrix {
         let frames = stft.frameCount(sampleCount: samples.count)
         var out = FeatureMatrix(rows: parameters.nMels, frames: frames)
+        let width = MelFilterbank.blockWidth
+        let bins = stft.binCount
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: bins * width)
+        defer { block.deallocate() }
+        let filterbank = self.filterbank
         out.values.withUnsafeMutableBufferPointer { o in
             stft.forEachFrame(samples, power: Float(parameters.power), fft: fft) { t, spectrum in
-                filterbank.project(spectrum, into: o, frame: t, frames: frames)
+                // Interleave frames in blocks of `width`, then project the whole block at once.
+                let j = t % width
+                var slot = block + j
+                for k in 0..<bins {
+                    slot.pointee = spectrum[k]
+                    slot += width
+                }
+                if j == width - 1 || t == frames - 1 {
+                    filterbank.projectBlock(block, count: j + 1, into: o, firstFrame: t - j, frames: frames)
+                }
             }
         }
         return out
@@ -49,7 +63,7 @@ public struct LogMelExtractor: Sendable {
         let p = parameters
         var m = melSpectrogram(of: samples, fft: fft)
         if p.toDB {
-            m = powerToDB(m, reference: p.ref, amin: Float(p.amin), topDB: p.topDB.map(Float.init))
+            convertPowerToDB(&m.values, reference: p.ref, amin: Float(p.amin), topDB: p.topDB.map(Float.init))
         }
         if let dct { m = dct.apply(m) }
         if p.deltas >= 1 {

@@ -114,4 +114,39 @@ public struct MelFilterbank: Sendable {
             }
         }
     }
+
+    /// Frames projected together by ``projectBlock(_:count:into:firstFrame:frames:)``.
+    public static let blockWidth = 8
+
+    /// Projects up to ``blockWidth`` spectra at once, stored interleaved: `block[k * blockWidth + j]`
+    /// is bin k of frame `firstFrame + j`. Mel m of those frames goes to
+    /// `output[m * frames + firstFrame + j]` for `j < count`. Each filter weight multiplies all the
+    /// frames' bins in one SIMD operation, with the same additions in the same order as
+    /// ``project(_:into:frame:frames:)`` (identical results).
+    /// - Complexity: O(Σ band widths) vector operations for `blockWidth` frames.
+    @inline(__always)
+    public func projectBlock(
+        _ block: UnsafePointer<Float>, count: Int, into output: UnsafeMutableBufferPointer<Float>, firstFrame: Int,
+        frames: Int
+    ) {
+        typealias Lanes = SIMD8<Float>
+        let raw = UnsafeRawPointer(block)
+        weights.withUnsafeBufferPointer { w in
+            bands.withUnsafeBufferPointer { bands in
+                for m in 0..<nMels {
+                    let wRow = w.baseAddress! + m * binCount
+                    var acc = Lanes(repeating: 0)
+                    for k in bands[m] {
+                        acc += Lanes(repeating: wRow[k]) * raw.loadUnaligned(fromByteOffset: k * 32, as: Lanes.self)
+                    }
+                    let out = output.baseAddress! + m * frames + firstFrame
+                    if count == Self.blockWidth {
+                        UnsafeMutableRawPointer(out).storeBytes(of: acc, as: Lanes.self)
+                    } else {
+                        for j in 0..<count { out[j] = acc[j] }
+                    }
+                }
+            }
+        }
+    }
 }

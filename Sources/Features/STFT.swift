@@ -69,8 +69,9 @@ public struct STFT: Sendable {
         let bins = binCount
         let offset = center ? nFFT / 2 : 0
         let n = samples.count
-        // The spectrum overwrites the first `bins` floats of the FFT's output: bin k's (re, im) sit
-        // at 2k and 2k+1 ≥ k, so reading in increasing k never reads an overwritten value.
+        // A separate spectrum buffer (not in place in the FFT output) lets the compiler vectorise.
+        let spectrum = UnsafeMutablePointer<Float>.allocate(capacity: bins)
+        defer { spectrum.deallocate() }
         samples.withUnsafeBufferPointer { x in
             window.withUnsafeBufferPointer { w in
                 let input = fft.input.baseAddress!
@@ -78,7 +79,10 @@ public struct STFT: Sendable {
                 for t in 0..<frames {
                     let start = t * hopLength - offset  // first sample of the frame in `samples`
                     if start >= 0 && start + nFFT <= n {
-                        for i in 0..<nFFT { input[i] = x[start + i] * w[i] }
+                        // Base pointers and wrapping arithmetic: no overflow checks, so this vectorises.
+                        let source = x.baseAddress! + start
+                        let window = w.baseAddress!
+                        for i in 0..<nFFT { input[i] = source[i] * window[i] }
                     } else {
                         for i in 0..<nFFT {
                             let j = start + i
@@ -90,22 +94,22 @@ public struct STFT: Sendable {
                         for k in 0..<bins {
                             let re = output[2 * k]
                             let im = output[2 * k + 1]
-                            output[k] = re * re + im * im
+                            spectrum[k] = re * re + im * im
                         }
                     } else if power == 1 {
                         for k in 0..<bins {
                             let re = output[2 * k]
                             let im = output[2 * k + 1]
-                            output[k] = (re * re + im * im).squareRoot()
+                            spectrum[k] = (re * re + im * im).squareRoot()
                         }
                     } else {
                         for k in 0..<bins {
                             let re = output[2 * k]
                             let im = output[2 * k + 1]
-                            output[k] = _pow((re * re + im * im).squareRoot(), power)
+                            spectrum[k] = _pow((re * re + im * im).squareRoot(), power)
                         }
                     }
-                    body(t, UnsafeBufferPointer(start: output, count: bins))
+                    body(t, UnsafeBufferPointer(start: spectrum, count: bins))
                 }
             }
         }

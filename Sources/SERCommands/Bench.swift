@@ -42,9 +42,12 @@ struct BenchFeatures: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         ParallelWork.forEach(count: paths.count, threads: threads) { i in
             do {
+                let t0 = DispatchTime.now().uptimeNanoseconds
                 let audio = try AudioLoader.load(paths[i], sampleRate: parameters.sampleRate)
+                let t1 = DispatchTime.now().uptimeNanoseconds
                 let m = extractor.features(of: audio.samples)
-                totals.add(seconds: audio.duration, frames: m.frames)
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                totals.add(seconds: audio.duration, frames: m.frames, load: t1 - t0, features: t2 - t1)
             } catch {
                 totals.fail("\(error)")
             }
@@ -58,6 +61,10 @@ struct BenchFeatures: ParsableCommand {
         )
         print(String(format: "files/s     %.1f", Double(done) / seconds))
         print(String(format: "realtime    %.0f×", totals.audioSeconds / seconds))
+        print(
+            String(
+                format: "per file    %.1f ms load + resample, %.1f ms log-mel (wall time inside one thread)",
+                totals.loadSeconds / Double(max(1, done)) * 1000, totals.featureSeconds / Double(max(1, done)) * 1000))
         print(String(format: "peak RSS    %.0f MB", Self.peakRSSMegabytes()))
         for failure in totals.failures.prefix(10) { print("failed: \(failure)") }
         if !totals.failures.isEmpty { throw ExitCode.failure }
@@ -87,10 +94,15 @@ struct BenchFeatures: ParsableCommand {
         private let lock = NSLock()
         private(set) var audioSeconds = 0.0
         private(set) var frames = 0
+        private(set) var loadSeconds = 0.0
+        private(set) var featureSeconds = 0.0
         private(set) var failures: [String] = []
-        func add(seconds: Double, frames n: Int) {
+        func add(seconds: Double, frames n: Int, load: UInt64, features: UInt64) {
             lock.withLock {
-                audioSeconds += seconds; frames += n
+                audioSeconds += seconds
+                frames += n
+                loadSeconds += Double(load) / 1e9
+                featureSeconds += Double(features) / 1e9
             }
         }
         func fail(_ message: String) { lock.withLock { failures.append(message) } }
