@@ -37,10 +37,37 @@ public func convertPowerToDB(
         let scale: Float = 10 / logf(10)
         let offset = scale * logf(Swift.max(amin, abs(refValue)))
         var peak = -Float.infinity
-        for i in 0..<n {
-            let db = scale * logf(Swift.max(amin, p[i])) - offset
-            p[i] = db
-            peak = Swift.max(peak, db)
+        if amin >= Float.leastNormalMagnitude {
+            // Eight at a time with vectorLog; the tail goes through the same code, padded.
+            typealias F = SIMD8<Float>
+            let floorValue = F(repeating: amin)
+            var peaks = F(repeating: -.infinity)
+            let raw = UnsafeMutableRawPointer(p)
+            var i = 0
+            while i + 8 <= n {
+                var v = raw.loadUnaligned(fromByteOffset: i * 4, as: F.self)
+                v.replace(with: floorValue, where: .!(v .>= floorValue))  // also maps NaN to amin
+                let db = scale * vectorLog(v) - offset
+                raw.storeBytes(of: db, toByteOffset: i * 4, as: F.self)
+                peaks = pointwiseMax(peaks, db)
+                i += 8
+            }
+            peak = peaks.max()
+            if i < n {
+                var v = floorValue
+                for j in 0..<(n - i) { v[j] = Swift.max(amin, p[i + j]) }
+                let db = scale * vectorLog(v) - offset
+                for j in 0..<(n - i) {
+                    p[i + j] = db[j]
+                    peak = Swift.max(peak, db[j])
+                }
+            }
+        } else {
+            for i in 0..<n {
+                let db = scale * logf(Swift.max(amin, p[i])) - offset
+                p[i] = db
+                peak = Swift.max(peak, db)
+            }
         }
         if let topDB {
             let floor = peak - topDB

@@ -40,6 +40,7 @@ struct BenchFeatures: ParsableCommand {
         let totals = Totals()
         let progress = ProgressReporter(total: paths.count, label: "bench features")
         let start = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = Self.cpuSeconds()
         ParallelWork.forEach(count: paths.count, threads: threads) { i in
             do {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -65,6 +66,7 @@ struct BenchFeatures: ParsableCommand {
             String(
                 format: "per file    %.1f ms load + resample, %.1f ms log-mel (wall time inside one thread)",
                 totals.loadSeconds / Double(max(1, done)) * 1000, totals.featureSeconds / Double(max(1, done)) * 1000))
+        print(String(format: "CPU         %.1f ms per file (user + system, all threads)", (Self.cpuSeconds() - cpuStart) / Double(max(1, done)) * 1000))
         print(String(format: "peak RSS    %.0f MB", Self.peakRSSMegabytes()))
         for failure in totals.failures.prefix(10) { print("failed: \(failure)") }
         if !totals.failures.isEmpty { throw ExitCode.failure }
@@ -88,6 +90,14 @@ struct BenchFeatures: ParsableCommand {
         var usage = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         return Double(usage.ru_maxrss) / 1024
+    }
+
+    /// User + system CPU seconds of this process so far (all threads).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     final class Totals: @unchecked Sendable {

@@ -98,3 +98,30 @@ final class DecibelTests: XCTestCase {
         for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-4, file: file, line: line) }
     }
 }
+
+final class VectorLogTests: XCTestCase {
+    func testMatchesLogAcrossTheRange() {
+        var worst: Double = 0
+        var x: Float = 1e-30
+        while x < 1e30 {
+            let lanes = SIMD8<Float>((0..<8).map { x * (1 + Float($0) * 0.13) })
+            let got = vectorLog(lanes)
+            for j in 0..<8 {
+                let exact = log(Double(lanes[j]))
+                worst = max(worst, abs(Double(got[j]) - exact) / max(1, abs(exact)))
+            }
+            x *= 1.7
+        }
+        XCTAssertLessThan(worst, 3e-7)
+        XCTAssertEqual(vectorLog(SIMD8(repeating: 1))[0], 0)
+    }
+
+    func testFFTWisdomIsUsedForTheNotebooksSize() {
+        // The embedded wisdom only applies on the CPU/FFTW it was measured on; elsewhere any plan is fine.
+        let plan = RealFFT.planDescription(size: 1024)
+        XCTAssertFalse(plan.isEmpty)
+        if RealFFT.wisdomAccepted {
+            XCTAssertTrue(plan.contains("n2fv_64_avx"), plan)  // the patient plan, not ESTIMATE's guess
+        }
+    }
+}
