@@ -27,10 +27,7 @@ public func convertPowerToDB(
         let n = v.count
         let refValue: Float
         switch reference {
-        case .max:
-            var peak = p[0]
-            for i in 1..<n { peak = Swift.max(peak, p[i]) }
-            refValue = peak
+        case .max: refValue = maximum(p, n)
         case .value(let r): refValue = Float(r)
         }
         // 10·log10(x) as (10 / ln 10)·ln(x): glibc's logf is several times faster than its log10f.
@@ -49,7 +46,7 @@ public func convertPowerToDB(
                 v.replace(with: floorValue, where: .!(v .>= floorValue))  // also maps NaN to amin
                 let db = scale * vectorLog(v) - offset
                 raw.storeBytes(of: db, toByteOffset: i * 4, as: F.self)
-                peaks = pointwiseMax(peaks, db)
+                peaks.replace(with: db, where: db .> peaks)
                 i += 8
             }
             peak = peaks.max()
@@ -71,7 +68,38 @@ public func convertPowerToDB(
         }
         if let topDB {
             let floor = peak - topDB
-            for i in 0..<n { p[i] = Swift.max(p[i], floor) }
+            let floors = SIMD8<Float>(repeating: floor)
+            let raw = UnsafeMutableRawPointer(p)
+            var i = 0
+            while i + 8 <= n {
+                var v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                v.replace(with: floors, where: v .< floors)
+                raw.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < n {
+                if p[i] < floor { p[i] = floor }
+                i += 1
+            }
         }
     }
+}
+
+/// The largest of `n ≥ 1` values (NaNs ignored unless all are NaN), eight lanes at a time.
+@inline(__always)
+func maximum(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+    let raw = UnsafeRawPointer(p)
+    var peaks = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    while i + 8 <= n {
+        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        peaks.replace(with: v, where: v .> peaks)
+        i += 8
+    }
+    var peak = peaks.max()
+    while i < n {
+        if p[i] > peak { peak = p[i] }
+        i += 1
+    }
+    return peak == -.infinity && n > 0 && p[0].isNaN ? p[0] : peak
 }

@@ -77,8 +77,11 @@ def main():
     print(f"files/s     {len(paths) / seconds:.1f}")
     print(f"CPU         {cpu_seconds / len(paths) * 1000:.1f} ms per file (user + system, all processes"
           f"{', including worker start-up' if args.jobs > 1 else ''})")
-    print(f"peak RSS    parent {parent:.0f} MB, largest worker {child:.0f} MB "
-          f"(total <= {parent + child * (args.jobs if args.jobs > 1 else 0):.0f} MB)")
+    if args.jobs > 1:
+        print(f"peak RSS    parent {parent:.0f} MB, largest worker {child:.0f} MB "
+              f"(total <= {parent + child * args.jobs:.0f} MB)")
+    else:
+        print(f"peak RSS    {parent:.0f} MB")
 
 
 if __name__ == "__main__":
