@@ -10,6 +10,7 @@ public struct SER: ParsableCommand {
         version: version,
         subcommands: [
             Doctor.self,
+            Bench.self,
         ]
     )
 
