@@ -40,6 +40,9 @@ struct BenchTrain: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(help: .hidden)
+    var inferenceOnly = false
+
     func validate() throws {
         guard ResNet.Depth(rawValue: depth) != nil else { throw ValidationError("--depth must be 10, 18, 34 or 50, got \(depth).") }
         guard ResNet.Stem(rawValue: stem) != nil else { throw ValidationError("--stem must be imageNet or smallInput, got \(stem).") }
@@ -52,7 +55,7 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         let report = TrainingBenchmark.run(
             depth: ResNet.Depth(rawValue: depth)!, stem: ResNet.Stem(rawValue: stem)!, width: width, classes: classes,
-            mels: mels, frames: frames, batch: batch, steps: steps, threads: threads)
+            mels: mels, frames: frames, batch: batch, steps: steps, threads: threads, inferenceOnly: inferenceOnly)
         print(json ? try report.jsonString() : report.text)
     }
 }
@@ -68,10 +71,13 @@ struct TrainingBenchmark: Codable {
     var inferenceSamplesPerSecond: Double
     var inferenceGFLOPS: Double
     var peakRSSMiB: Double
+    /// Process CPU seconds (all threads) per timed training step: robust when other processes share the cores.
+    var trainingCPUSecondsPerStep: Double
+    var inferenceCPUSecondsPerBatch: Double
 
     static func run(
         depth: ResNet.Depth, stem: ResNet.Stem, width: Int, classes: Int, mels: Int, frames: Int, batch: Int, steps: Int,
-        threads: Int?
+        threads: Int?, inferenceOnly: Bool = false
     ) -> TrainingBenchmark {
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         BLASKernels.setThreadCount(threadCount)
@@ -89,18 +95,27 @@ struct TrainingBenchmark: Codable {
             _ = model.backward(gradient)
             optimizer.step(&model)
         }
-        trainStep()  // warm-up: buffers, BLAS threads
+        func cpuSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        if !inferenceOnly { trainStep() }  // warm-up: buffers, BLAS threads
         Engine.gemmFLOPs = 0
         var start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<steps { trainStep() }
+        var cpuStart = cpuSeconds()
+        for _ in 0..<(inferenceOnly ? 0 : steps) { trainStep() }
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let trainCPU = (cpuSeconds() - cpuStart) / Double(steps)
         let trainFLOPs = Double(Engine.gemmFLOPs)
 
         _ = model.forward(input, training: false)
         Engine.gemmFLOPs = 0
         start = DispatchTime.now().uptimeNanoseconds
+        cpuStart = cpuSeconds()
         for _ in 0..<steps { _ = model.forward(input, training: false) }
         let inferSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let inferCPU = (cpuSeconds() - cpuStart) / Double(steps)
         let inferFLOPs = Double(Engine.gemmFLOPs)
 
         var usage = rusage()
@@ -112,7 +127,7 @@ struct TrainingBenchmark: Codable {
             trainingGFLOPS: trainFLOPs / trainSeconds / 1e9,
             inferenceSamplesPerSecond: Double(batch * steps) / inferSeconds,
             inferenceGFLOPS: inferFLOPs / inferSeconds / 1e9,
-            peakRSSMiB: Double(usage.ru_maxrss) / 1024)
+            peakRSSMiB: Double(usage.ru_maxrss) / 1024, trainingCPUSecondsPerStep: trainCPU, inferenceCPUSecondsPerBatch: inferCPU)
     }
 
     var text: String {
@@ -123,6 +138,9 @@ struct TrainingBenchmark: Codable {
             String(format: "training   %.2f samples/s (forward + backward + AdamW), %.1f GFLOPS", trainingSamplesPerSecond, trainingGFLOPS),
             String(format: "inference  %.2f samples/s, %.1f GFLOPS", inferenceSamplesPerSecond, inferenceGFLOPS),
             String(format: "peak RSS   %.0f MiB", peakRSSMiB),
+            String(
+                format: "CPU time   %.2f s per training step, %.2f s per inference batch (all threads)",
+                trainingCPUSecondsPerStep, inferenceCPUSecondsPerBatch),
         ].joined(separator: "\n")
     }
 

@@ -44,19 +44,26 @@ def step():
     opt.step()
 
 
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 model.train()
 step()
-t = time.perf_counter()
+t, c = time.perf_counter(), cpu()
 for _ in range(args.steps):
     step()
 train = args.batch * args.steps / (time.perf_counter() - t)
+train_cpu = (cpu() - c) / args.steps
 model.eval()
 with torch.no_grad():
     model(x)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     for _ in range(args.steps):
         model(x)
     infer = args.batch * args.steps / (time.perf_counter() - t)
+    infer_cpu = (cpu() - c) / args.steps
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(f"model      ResNet-{args.depth} ({args.stem} stem, width {args.width}, {args.classes} classes), PyTorch {torch.__version__}")
 print(f"input      {args.batch}×1×{args.mels}×{args.frames}")
@@ -64,3 +71,4 @@ print(f"threads    {torch.get_num_threads()}")
 print(f"training   {train:.2f} samples/s (forward + backward + AdamW)")
 print(f"inference  {infer:.2f} samples/s")
 print(f"peak RSS   {rss:.0f} MiB")
+print(f"CPU time   {train_cpu:.2f} s per training step, {infer_cpu:.2f} s per inference batch (all threads)")
