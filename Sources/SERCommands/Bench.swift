@@ -1,4 +1,5 @@
 import ArgumentParser
+<<<<<<< HEAD
 import Audio
 import Features
 import Foundation
@@ -7,7 +8,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure how fast parts of the pipeline run on this machine.",
-        subcommands: [BenchFeatures.self])
+        subcommands: [BenchFeatures.self, BenchListen.self])
 }
 
 /// `ser bench features DIR`: files/s and peak memory of load + resample + log-mel.
@@ -40,11 +41,15 @@ struct BenchFeatures: ParsableCommand {
         let totals = Totals()
         let progress = ProgressReporter(total: paths.count, label: "bench features")
         let start = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = Self.cpuSeconds()
         ParallelWork.forEach(count: paths.count, threads: threads) { i in
             do {
+                let t0 = DispatchTime.now().uptimeNanoseconds
                 let audio = try AudioLoader.load(paths[i], sampleRate: parameters.sampleRate)
+                let t1 = DispatchTime.now().uptimeNanoseconds
                 let m = extractor.features(of: audio.samples)
-                totals.add(seconds: audio.duration, frames: m.frames)
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                totals.add(seconds: audio.duration, frames: m.frames, load: t1 - t0, features: t2 - t1)
             } catch {
                 totals.fail("\(error)")
             }
@@ -53,9 +58,16 @@ struct BenchFeatures: ParsableCommand {
         progress.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let done = paths.count - totals.failures.count
-        print("ser \(SER.version): \(done) files (\(String(format: "%.0f", totals.audioSeconds)) s of audio), \(totals.frames) frames in \(String(format: "%.2f", seconds)) s on \(threads) thread(s)")
+        print(
+            "ser \(SER.version): \(done) files (\(String(format: "%.0f", totals.audioSeconds)) s of audio), \(totals.frames) frames in \(String(format: "%.2f", seconds)) s on \(threads) thread(s)"
+        )
         print(String(format: "files/s     %.1f", Double(done) / seconds))
         print(String(format: "realtime    %.0f×", totals.audioSeconds / seconds))
+        print(
+            String(
+                format: "per file    %.1f ms load + resample, %.1f ms log-mel (wall time inside one thread)",
+                totals.loadSeconds / Double(max(1, done)) * 1000, totals.featureSeconds / Double(max(1, done)) * 1000))
+        print(String(format: "CPU         %.1f ms per file (user + system, all threads)", (Self.cpuSeconds() - cpuStart) / Double(max(1, done)) * 1000))
         print(String(format: "peak RSS    %.0f MB", Self.peakRSSMegabytes()))
         for failure in totals.failures.prefix(10) { print("failed: \(failure)") }
         if !totals.failures.isEmpty { throw ExitCode.failure }
@@ -81,12 +93,37 @@ struct BenchFeatures: ParsableCommand {
         return Double(usage.ru_maxrss) / 1024
     }
 
+    /// User + system CPU seconds of this process so far (all threads).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
     final class Totals: @unchecked Sendable {
         private let lock = NSLock()
         private(set) var audioSeconds = 0.0
         private(set) var frames = 0
+        private(set) var loadSeconds = 0.0
+        private(set) var featureSeconds = 0.0
         private(set) var failures: [String] = []
-        func add(seconds: Double, frames n: Int) { lock.withLock { audioSeconds += seconds; frames += n } }
+        func add(seconds: Double, frames n: Int, load: UInt64, features: UInt64) {
+            lock.withLock {
+                audioSeconds += seconds
+                frames += n
+                loadSeconds += Double(load) / 1e9
+                featureSeconds += Double(features) / 1e9
+            }
+        }
         func fail(_ message: String) { lock.withLock { failures.append(message) } }
     }
+=======
+
+/// `ser bench`: speed measurements of the pipeline's stages.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the speed of pipeline stages.",
+        subcommands: [BenchTrain.self])
+>>>>>>> nn
 }
