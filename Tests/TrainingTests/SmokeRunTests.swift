@@ -9,25 +9,45 @@ import XCTest
 
 @testable import Training
 
-/// An end-to-end smoke run on a few RAVDESS actors: features through the cache, an LR finder, a
-/// short one-cycle fit printing the live table, and the test-set evaluation. Slow, so it runs only
-/// with `SER_SMOKE_RAVDESS=1` (and when the data is present):
+/// End-to-end smoke runs: features through the cache, an LR finder, a short one-cycle fit printing
+/// the live table, and the test-set evaluation. Slow, so they run only when asked:
 ///
-///     SER_SMOKE_RAVDESS=1 swift test --disable-swift-testing --filter RavdessSmokeTests
+///     SER_SMOKE_RAVDESS=1 swift test --disable-swift-testing --filter SmokeRunTests/testRavdess
+///     SER_SMOKE_SYNTH=1 swift test --disable-swift-testing --filter SmokeRunTests/testSyntheticCorpus
 ///
-/// `SER_SMOKE_ACTORS` (default 4), `SER_SMOKE_EPOCHS` (default 2), `SER_SMOKE_DEPTH` (10/18/34/50,
-/// default 18) and `SER_SMOKE_WIDTH` (default 64) change the size.
-final class RavdessSmokeTests: XCTestCase {
-    func testFewActorsEndToEnd() throws {
-        let environment = ProcessInfo.processInfo.environment
+/// `SER_SMOKE_ACTORS` (default 4 for RAVDESS, 8 for the synthetic corpus), `SER_SMOKE_EPOCHS`,
+/// `SER_SMOKE_DEPTH` (10/18/34/50) and `SER_SMOKE_WIDTH` change the size. The last actor validates,
+/// the one before is the held-out test set.
+final class SmokeRunTests: XCTestCase {
+    let environment = ProcessInfo.processInfo.environment
+
+    func testRavdess() throws {
         try XCTSkipIf(environment["SER_SMOKE_RAVDESS"] != "1", "set SER_SMOKE_RAVDESS=1 to run the RAVDESS smoke run")
         let root = try XCTUnwrap(SharedData.ravdess, "RAVDESS is not present")
-        let actors = Int(environment["SER_SMOKE_ACTORS"] ?? "") ?? 4
-        let epochs = Int(environment["SER_SMOKE_EPOCHS"] ?? "") ?? 2
-        let depth = ResNet.Depth(rawValue: Int(environment["SER_SMOKE_DEPTH"] ?? "") ?? 18) ?? .resNet18
-        let width = Int(environment["SER_SMOKE_WIDTH"] ?? "") ?? 64
+        try run(root: root.path, actors: 4, epochs: 2, depth: .resNet18, width: 64)
+    }
 
-        let dataset = try Dataset.load(root.path, layout: .ravdess)
+    func testSyntheticCorpus() throws {
+        try XCTSkipIf(
+            environment["SER_SMOKE_SYNTH"] != "1", "set SER_SMOKE_SYNTH=1 to run the synthetic-corpus smoke run")
+        let actors = Int(environment["SER_SMOKE_ACTORS"] ?? "") ?? 8
+        let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("ser-smoke-synth-\(actors)").path
+        let clock = Date()
+        _ = try SyntheticCorpus(actors: actors, seed: 1).write(to: root)
+        print(String(format: "synthetic corpus: %d actors in %.1f s", actors, Date().timeIntervalSince(clock)))
+        try run(root: root, actors: actors, epochs: 6, depth: .resNet10, width: 16)
+    }
+
+    func run(
+        root: String, actors defaultActors: Int, epochs defaultEpochs: Int, depth defaultDepth: ResNet.Depth,
+        width defaultWidth: Int
+    ) throws {
+        let actors = Int(environment["SER_SMOKE_ACTORS"] ?? "") ?? defaultActors
+        let epochs = Int(environment["SER_SMOKE_EPOCHS"] ?? "") ?? defaultEpochs
+        let depth = ResNet.Depth(rawValue: Int(environment["SER_SMOKE_DEPTH"] ?? "") ?? 0) ?? defaultDepth
+        let width = Int(environment["SER_SMOKE_WIDTH"] ?? "") ?? defaultWidth
+
+        let dataset = try Dataset.load(root, layout: .ravdess)
         let keep = Set((1...actors).map { String(format: "%02d", $0) })
         let items = dataset.items.filter { keep.contains($0.speaker ?? "") }
         var parameters = FeatureParameters.notebook
@@ -69,12 +89,9 @@ final class RavdessSmokeTests: XCTestCase {
                     separator: ", "))
 
         clock = Date()
-        var loader = learner.loader
         var batchRNG = Xoshiro256(seed: 1)
-        for _ in 0..<5 { _ = loader.trainingBatch(Array(split.train.prefix(32)), using: &batchRNG) }
+        for _ in 0..<5 { _ = learner.loader.trainingBatch(Array(split.train.prefix(32)), using: &batchRNG) }
         print(String(format: "batch assembly: %.1f ms per batch of 32", Date().timeIntervalSince(clock) / 5 * 1000))
-        _ = loader
-        loader = learner.loader
 
         let summary = try learner.fitOneCycle(epochs: epochs, lrMax: finder.learningRate(.valley) ?? 1e-3)
         let test = learner.evaluateTest()
