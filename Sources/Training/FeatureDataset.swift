@@ -36,6 +36,22 @@ public struct FeatureDataset: Sendable {
     /// Bytes held by the matrices.
     public var byteCount: Int { features.reduce(0) { $0 + $1.values.count * 4 } }
 
+    /// This dataset followed by `other` (e.g. a test set from another folder or manifest); the items
+    /// of `other` get indices `count..<count + other.count`, ready for `makeSplit(testIndices:)`.
+    /// - Throws: ``FeatureDatasetError`` when the class names or feature row counts differ.
+    public func appending(_ other: FeatureDataset) throws -> FeatureDataset {
+        guard other.classNames == classNames else {
+            throw FeatureDatasetError(failures: [
+                ("(appended dataset)", "classes \(other.classNames) differ from \(classNames)")
+            ])
+        }
+        guard other.count == 0 || count == 0 || other.rows == rows else {
+            throw FeatureDatasetError(failures: [("(appended dataset)", "\(other.rows) feature rows, expected \(rows)")]
+            )
+        }
+        return FeatureDataset(items: items + other.items, classNames: classNames, features: features + other.features)
+    }
+
     /// Reads (or extracts, on cache misses) every item's features through `cache`, on `threads`
     /// threads, advancing `progress` once per file.
     /// - Throws: ``FeatureDatasetError`` listing the files that failed (decode or cache errors).

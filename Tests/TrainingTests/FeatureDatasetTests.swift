@@ -56,4 +56,16 @@ final class FeatureDatasetTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("1 file"), "\(error)")
         }
     }
+
+    func testAppendingKeepsIndicesForATestSetFromAnotherSource() throws {
+        let a = SyntheticData.dataset(count: 6), b = SyntheticData.dataset(count: 3, seed: 9)
+        let both = try a.appending(b)
+        XCTAssertEqual(both.count, 9)
+        XCTAssertEqual(both.features[6], b.features[0])
+        let split = try makeSplit(
+            speakers: both.speakers, kind: .random(validFraction: 0.5, seed: 1), testIndices: Set(6..<9))
+        XCTAssertEqual(split.test, [6, 7, 8])
+        let other = FeatureDataset(items: [], classNames: ["x"], features: [])
+        XCTAssertThrowsError(try a.appending(other)) { XCTAssertTrue("\($0)".contains("classes"), "\($0)") }
+    }
 }

@@ -183,6 +183,20 @@ final class LearnerTests: XCTestCase {
         XCTAssertEqual(learner.step, step)
     }
 
+    func testLRFinderDoesNotChangeWhatALaterFitDoes() throws {
+        let data = SyntheticData.dataset(separation: 0.5, labelNoise: 0.3)
+        let plain = SyntheticData.linearLearner(
+            data: data, configuration: SyntheticData.configuration(augmentation: Augmentation(mixupAlpha: 0.4)))
+        let probed = SyntheticData.linearLearner(
+            data: data, configuration: SyntheticData.configuration(augmentation: Augmentation(mixupAlpha: 0.4)))
+        try probed.lrFind(numIt: 30)
+        try plain.fit(epochs: 2, lr: 0.05)
+        try probed.fit(epochs: 2, lr: 0.05)
+        XCTAssertEqual(SyntheticData.weights(plain.model).map(\.1), SyntheticData.weights(probed.model).map(\.1))
+        XCTAssertEqual(plain.history.map(\.trainLoss), probed.history.map(\.trainLoss))
+        XCTAssertEqual(plain.history.map(\.valid), probed.history.map(\.valid))
+    }
+
     func testLRFinderCyclesEpochsAndStopsWhenTheLossDiverges() throws {
         let learner = SyntheticData.linearLearner(
             data: SyntheticData.dataset(separation: 0.5, labelNoise: 0.3), configuration: SyntheticData.configuration())
