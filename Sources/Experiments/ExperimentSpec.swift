@@ -20,6 +20,18 @@ public struct ExperimentSpec: Codable, Equatable, Sendable {
         case name, description, seed, data, audio, features, model, train, split, test
         case lrFinder = "lr_finder"
     }
+
+    /// The seed of the validation split: `split.seed`, else the spec's seed.
+    public var splitSeed: Int { split.seed ?? seed }
+
+    /// The highest mel frequency in Hz: `features.fmax`, else half the sample rate.
+    public var fmaxHz: Double { features.fmax ?? Double(audio.sampleRate) / 2 }
+
+    /// The window length in samples: `features.win_length`, else `n_fft`.
+    public var windowLength: Int { features.winLength ?? features.nFFT }
+
+    /// Samples per clip after padding or cropping (`audio.duration` × `sample_rate`, rounded).
+    public var clipSamples: Int { Int((audio.duration * Double(audio.sampleRate)).rounded()) }
 }
 
 /// `data:` the corpus and which files of it to use.

@@ -60,7 +60,9 @@ struct SpecChecks {
             fail("expected features.n_mfcc ≤ n_mels (\(features.nMels)), got \(features.nMFCC)", "features.n_mfcc")
         }
         if features.nFFT > Int(spec.audio.duration * Double(spec.audio.sampleRate)) {
-            fail("features.n_fft (\(features.nFFT)) is longer than the clip (audio.duration × sample_rate)", "features.n_fft")
+            fail(
+                "features.n_fft (\(features.nFFT)) is longer than the clip (audio.duration × sample_rate)",
+                "features.n_fft")
         }
         if let mask = spec.train.augment.specAugment, mask.freqWidth > features.nMels {
             fail(

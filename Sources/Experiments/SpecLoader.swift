@@ -89,7 +89,9 @@ public struct SpecLoader {
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
         if size > limits.maxFileBytes {
             throw SpecErrors([
-                SpecError("spec \(path) is \(size) bytes, more than the \(limits.maxFileBytes) allowed; refused", at: location)
+                SpecError(
+                    "spec \(path) is \(size) bytes, more than the \(limits.maxFileBytes) allowed; refused", at: location
+                )
             ])
         }
         guard let data = FileManager.default.contents(atPath: absolute) else {
@@ -117,22 +119,26 @@ public struct SpecLoader {
         var node = try SpecNode.parse(yaml: yaml, file: file, limits: limits)
         guard case .map = node.value else {
             throw SpecErrors([
-                SpecError("a spec is a section of key: value pairs, got \(node.value.kindDescription)", at: node.location)
+                SpecError(
+                    "a spec is a section of key: value pairs, got \(node.value.kindDescription)", at: node.location)
             ])
         }
         guard let extends = node.remove("extends") else { return node }
         if case .null = extends.node.value { return node }
         guard case .string(let parentName) = extends.node.value, !parentName.isEmpty else {
             throw SpecErrors([
-                SpecError("expected a path for extends, got \(extends.node.value.kindDescription)", at: extends.node.location)
+                SpecError(
+                    "expected a path for extends, got \(extends.node.value.kindDescription)", at: extends.node.location)
             ])
         }
         let folder = (file as NSString).deletingLastPathComponent
         let parentPath =
-            parentName.hasPrefix("/") ? parentName : ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(parentName)
+            parentName.hasPrefix("/")
+            ? parentName : ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(parentName)
         let me = canonicalPath(file)
         let names = chain.map(\.path) + [file]
-        if chain.map({ canonicalPath($0.path) }).contains(canonicalPath(parentPath)) || canonicalPath(parentPath) == me {
+        if chain.map({ canonicalPath($0.path) }).contains(canonicalPath(parentPath)) || canonicalPath(parentPath) == me
+        {
             throw SpecErrors([
                 SpecError(
                     "extends cycle: \((names + [parentPath]).joined(separator: " → "))", at: extends.node.location)
@@ -140,7 +146,8 @@ public struct SpecLoader {
         }
         if chain.count + 1 > limits.maxExtendsDepth {
             throw SpecErrors([
-                SpecError("extends chain longer than \(limits.maxExtendsDepth) files; refused", at: extends.node.location)
+                SpecError(
+                    "extends chain longer than \(limits.maxExtendsDepth) files; refused", at: extends.node.location)
             ])
         }
         let parent = try loadTree(path: parentPath, chain: chain + [(file, extends.node.location)])
@@ -150,7 +157,8 @@ public struct SpecLoader {
     // MARK: - Overrides, sweep, resolution
 
     /// A `--set key=value` argument parsed: the dotted key and the value as YAML.
-    private func parseOverride(_ argument: String) throws -> (path: [String], value: SpecNode, location: SourceLocation) {
+    private func parseOverride(_ argument: String) throws -> (path: [String], value: SpecNode, location: SourceLocation)
+    {
         let location = SourceLocation(file: "--set \(argument)", line: 0, column: 0)
         guard let equals = argument.firstIndex(of: "=") else {
             throw SpecErrors([SpecError("expected key=value (e.g. model.depth=18)", at: location)])
@@ -213,7 +221,8 @@ public struct SpecLoader {
                 if parsed.path.first == "sweep", parsed.path.count > 1 {
                     let key = parsed.path.dropFirst().joined(separator: ".")
                     guard case .list(let values) = parsed.value.value, !values.isEmpty else {
-                        errors.append(SpecError("expected a non-empty list like [18, 34] for a sweep key", at: parsed.location))
+                        errors.append(
+                            SpecError("expected a non-empty list like [18, 34] for a sweep key", at: parsed.location))
                         continue
                     }
                     axes.removeAll { $0.key == key }
@@ -252,7 +261,8 @@ public struct SpecLoader {
             do {
                 for (axis, pick) in zip(axes, choice) {
                     let value = axis.values[pick]
-                    try tree.set(axis.key.split(separator: ".").map(String.init)[...], to: value, keyLocation: axis.keyLocation)
+                    try tree.set(
+                        axis.key.split(separator: ".").map(String.init)[...], to: value, keyLocation: axis.keyLocation)
                     assignments.append(SweepAssignment(key: axis.key, value: SpecYAML.inline(value)))
                 }
                 for set in sets { try tree.set(set.path[...], to: set.value, keyLocation: set.location) }
@@ -261,13 +271,34 @@ public struct SpecLoader {
                 continue
             }
             if tree["name"] == nil {
-                try? tree.set(["name"], to: SpecNode(.string(defaultName), at: tree.location), keyLocation: tree.location)
+                try? tree.set(
+                    ["name"], to: SpecNode(.string(defaultName), at: tree.location), keyLocation: tree.location)
             }
             fillDataPathFromEnvironment(&tree)
             do {
                 var run = try resolve(tree)
                 run.sweep = assignments
-                runs.append(run)
+                if run.spec.split.kind == "kfold_speakers", run.spec.split.fold == nil, let k = run.spec.split.k {
+                    // Every fold is a run of its own, as if `split.fold` were swept over 1…k.
+                    let location = tree["split"]?.location ?? tree.location
+                    for fold in 1...k {
+                        var foldTree = tree
+                        try foldTree.set(
+                            ["split", "fold"], to: SpecNode(.int(fold), at: location), keyLocation: location)
+                        var foldRun = try resolve(foldTree)
+                        foldRun.sweep = assignments + [SweepAssignment(key: "split.fold", value: String(fold))]
+                        runs.append(foldRun)
+                    }
+                } else {
+                    runs.append(run)
+                }
+                if runs.count > limits.maxSweepRuns {
+                    throw SpecErrors([
+                        SpecError(
+                            "the sweep and folds expand to more than the \(limits.maxSweepRuns) runs allowed",
+                            at: axes.first?.keyLocation ?? tree.location)
+                    ])
+                }
             } catch let runErrors as SpecErrors {
                 errors += runErrors.errors
             }

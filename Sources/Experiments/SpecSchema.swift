@@ -108,7 +108,9 @@ enum SpecSchema {
 
     static let audio: [Field] = [
         Field("sample_rate", .int(4_000...192_000), .int(22_050), "resample to this rate (Hz)"),
-        Field("duration", .number(min: 0, minExclusive: true, max: 60), .double(3.5), "pad or crop to seconds"),
+        Field(
+            "duration", .number(min: 0, minExclusive: true, max: 60), .double(3.5),
+            "clip length in seconds: shorter clips are padded, longer ones cropped"),
         Field(
             "trim_db", .nullable(.number(min: 0, minExclusive: true, max: 120)), .null,
             "trim leading/trailing silence quieter than this many dB below the peak"),
@@ -206,7 +208,7 @@ enum SpecSchema {
             Field("valid_pct", fraction, .double(0.2), "fraction held out (random; speakers without `valid`)"),
             Field("valid", .nullable(.list(actor, minCount: 1)), .null, "validation actors (speakers)"),
             Field("k", .int(2...24), .int(5), "folds (kfold_speakers)"),
-            Field("fold", .nullable(.int(1...24)), .null, "the fold to run, 1…k (null: every fold)"),
+            Field("fold", .nullable(.int(1...24)), .null, "the fold to run, 1…k (null: every fold, one run each)"),
             Field("seed", .nullable(.int(0...Int.max)), .null, "split seed (null: the spec's seed)"),
         ],
         variants: [
@@ -225,7 +227,7 @@ enum SpecSchema {
 
     /// The top level of a spec (`extends` and `sweep` are taken out by `SpecLoader` before validation).
     static let root: [Field] = [
-        Field("name", .string, nil, "experiment name (default: the file name)"),
+        Field("name", .string, nil, "experiment name; runs are grouped under it"),
         Field("description", .string, .string(""), "free text"),
         Field("seed", .int(0...Int(Int32.max)), .int(42), "seed for every random choice"),
         Field("data", .section(data), nil, "the corpus"),

@@ -111,7 +111,9 @@ struct SpecValidator {
                 return node
             }
             if items.count < minCount {
-                fail("expected at least \(minCount) item\(minCount == 1 ? "" : "s") in \(display(path)), got \(items.count)", at: here)
+                fail(
+                    "expected at least \(minCount) item\(minCount == 1 ? "" : "s") in \(display(path)), got \(items.count)",
+                    at: here)
             }
             let resolved = items.enumerated().map { index, element in
                 resolve(element, shape: item, path: "\(path)[\(index)]", parent: here)
@@ -151,7 +153,8 @@ struct SpecValidator {
             var kind = defaultKind
             if case .string(let word) = kindNode.value, kinds.contains(word) { kind = word }
             let allowed = ["kind"] + (variants[kind] ?? [])
-            for entry in entries where !allowed.contains(entry.key) && fields.contains(where: { $0.name == entry.key }) {
+            for entry in entries where !allowed.contains(entry.key) && fields.contains(where: { $0.name == entry.key })
+            {
                 let owners = kinds.filter { variants[$0]?.contains(entry.key) == true }
                 fail(
                     "\(join(path, entry.key)) applies to \(path) kind \(owners.joined(separator: " or ")), not \(kind)",
@@ -192,6 +195,15 @@ struct SpecValidator {
     private mutating func checkUnknownKeys(_ entries: [SpecEntry], valid: [String], path: String) {
         for entry in entries where !valid.contains(entry.key) {
             var message = "unknown key '\(entry.key)' in \(path.isEmpty ? "the spec" : path)"
+            if entry.key.contains(".") {
+                let parts = entry.key.split(separator: ".")
+                message +=
+                    "; dotted keys belong under sweep: or --set; here write it nested ("
+                    + parts.dropLast().map { "\($0): {" }.joined() + "\(parts.last ?? ""): …"
+                    + String(repeating: "}", count: parts.count - 1) + ")"
+                fail(message, at: entry.keyLocation)
+                continue
+            }
             if let suggestion = DidYouMean.suggest(entry.key, among: valid) {
                 message += "; did you mean '\(suggestion)'?"
             } else {
@@ -221,7 +233,8 @@ struct SpecValidator {
         if location.line > 0, location.file.hasPrefix("/") {
             base = (location.file as NSString).deletingLastPathComponent
         } else if location.line > 0 {
-            base = URL(fileURLWithPath: location.file, relativeTo: URL(fileURLWithPath: workingDirectory))
+            base =
+                URL(fileURLWithPath: location.file, relativeTo: URL(fileURLWithPath: workingDirectory))
                 .deletingLastPathComponent().path
         } else {
             base = workingDirectory
@@ -243,20 +256,24 @@ public enum DidYouMean {
         return candidates.first { $0.hasPrefix(word) && word.count >= 3 }
     }
 
-    /// Levenshtein distance: O(|a|·|b|) time, O(|b|) memory.
+    /// Edit distance counting insertions, deletions, substitutions and swaps of neighbours as one edit
+    /// (optimal string alignment): O(|a|·|b|) time and memory.
     public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a)
         let b = Array(b)
-        if a.isEmpty { return b.count }
-        var previous = Array(0...b.count)
-        var current = previous
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
         for i in 1...a.count {
-            current[0] = i
-            for j in 1..<(b.count + 1) {
-                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = Swift.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = Swift.min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
-            swap(&previous, &current)
         }
-        return previous[b.count]
+        return d[a.count][b.count]
     }
 }

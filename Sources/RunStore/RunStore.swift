@@ -20,9 +20,11 @@ public enum RunStoreError: Error, CustomStringConvertible, LocalizedError {
                 "\(path) was written by a newer ser (it has migrations \(unknown.joined(separator: ", ")) this version does not know); use a newer ser or another --store."
         case .noSuchRun(let id): return "no run \(id) in the store (`ser runs` lists them)."
         case .noSuchExperiment(let name): return "no experiment named '\(name)' in the store."
-        case .cannotCreateDirectory(let path, let reason): return "cannot create the folder \(path) for the store: \(reason)"
+        case .cannotCreateDirectory(let path, let reason):
+            return "cannot create the folder \(path) for the store: \(reason)"
         case .unknownMetric(let name):
-            return "unknown metric '\(name)'; expected one of \(StoreMetric.allCases.map(\.rawValue).joined(separator: ", "))."
+            return
+                "unknown metric '\(name)'; expected one of \(StoreMetric.allCases.map(\.rawValue).joined(separator: ", "))."
         }
     }
 
@@ -128,7 +130,8 @@ public final class RunStore: @unchecked Sendable {
     public func findOrCreateExperiment(name: String, description: String = "") throws -> Experiment {
         try writer.write { db in
             try db.execute(
-                sql: "INSERT INTO experiment (name, description, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING",
+                sql:
+                    "INSERT INTO experiment (name, description, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING",
                 arguments: [name, description, Date()])
             if !description.isEmpty {
                 try db.execute(

@@ -1,7 +1,7 @@
 import Foundation
 
 /// SHA-256 (FIPS 180-4), for spec hashes and artifact checksums (no CryptoKit on Linux, and swift-crypto is
-/// not a dependency). Incremental: `update` any number of times, then `finalize`. 
+/// not a dependency). Incremental: `update` any number of times, then `finalize`.
 ///
 ///     SHA256.hex(of: Data("abc".utf8))  // "ba7816bf…f20015ad"
 public struct SHA256: Sendable {
@@ -60,7 +60,9 @@ public struct SHA256: Sendable {
         var tail = pending
         tail.append(0x80)
         while tail.count % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
         for start in stride(from: 0, to: tail.count, by: 64) { compress(tail[start..<(start + 64)]) }
         pending = []
         return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }

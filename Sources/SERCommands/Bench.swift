@@ -1,4 +1,5 @@
 import ArgumentParser
+<<<<<<< HEAD
 import Audio
 import Features
 import Foundation
@@ -7,7 +8,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure how fast parts of the pipeline run on this machine.",
-        subcommands: [BenchFeatures.self])
+        subcommands: [BenchFeatures.self, BenchListen.self])
 }
 
 /// `ser bench features DIR`: files/s and peak memory of load + resample + log-mel.
@@ -117,4 +118,12 @@ struct BenchFeatures: ParsableCommand {
         }
         func fail(_ message: String) { lock.withLock { failures.append(message) } }
     }
+=======
+
+/// `ser bench`: speed measurements of the pipeline's stages.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the speed of pipeline stages.",
+        subcommands: [BenchTrain.self])
+>>>>>>> nn
 }

@@ -13,6 +13,16 @@ public struct SER: ParsableCommand {
             DataCommand.self,
             FeaturesCommand.self,
             Bench.self,
+            Validate.self,
+            Runs.self,
+            Show.self,
+            Compare.self,
+            Export.self,
+            Query.self,
+            Remove.self,
+            Devices.self,
+            Listen.self,
+            Synth.self,
         ]
     )
 

@@ -1,4 +1,5 @@
 import Foundation
+import RunStore
 import TestSupport
 import XCTest
 
@@ -38,6 +39,10 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertNil(spec.train.augment.specAugment)
         XCTAssertEqual(spec.split, SplitSpec(kind: "random", validPct: 0.2, valid: nil, k: nil, fold: nil, seed: 42))
         XCTAssertNil(spec.test)
+        XCTAssertEqual(spec.splitSeed, 42)
+        XCTAssertEqual(spec.fmaxHz, 11025)
+        XCTAssertEqual(spec.windowLength, 1024)
+        XCTAssertEqual(spec.clipSamples, 77175)
     }
 
     func testDefaultsFillAMinimalSpecAndTheCanonicalYAMLIsStable() throws {
@@ -63,7 +68,9 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertTrue(a.yaml.contains("start_lr: 1.0e-07\n"), a.yaml)
         XCTAssertTrue(a.yaml.contains("fmin: 0.0\n"), a.yaml)
         // Keys are sorted at every level.
-        let top = a.yaml.split(separator: "\n").filter { !$0.hasPrefix(" ") }.map { String($0.split(separator: ":")[0]) }
+        let top = a.yaml.split(separator: "\n").filter { !$0.hasPrefix(" ") }.map {
+            String($0.split(separator: ":")[0])
+        }
         XCTAssertEqual(top, top.sorted())
         // The canonical text is itself a valid spec that resolves to the same thing.
         fixture.write("c.yaml", a.yaml)
@@ -118,6 +125,23 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertEqual(plan.runs.map(\.spec.model.depth), [10, 18])
     }
 
+    func testRelativePathsAreTakenFromTheFileThatWroteThem() throws {
+        let fixture = SpecFixture()
+        for folder in ["shared/corpus", "mine/weights", "elsewhere"] {
+            try FileManager.default.createDirectory(
+                atPath: fixture.directory.path(folder), withIntermediateDirectories: true)
+        }
+        fixture.write("shared/base.yaml", "data: {path: corpus}\n")
+        fixture.write("mine/spec.yaml", "extends: ../shared/base.yaml\nmodel: {init: weights}\n")
+        let spec = try fixture.load("mine/spec.yaml").runs[0].spec
+        let root = fixture.directory.url.standardizedFileURL.path
+        XCTAssertEqual(spec.data.path, root + "/shared/corpus")
+        XCTAssertEqual(spec.model.initWeights, root + "/mine/weights")
+        // --set values are relative to the working directory (the fixture's folder here).
+        let set = try fixture.load("mine/spec.yaml", overrides: ["data.path=elsewhere"]).runs[0].spec
+        XCTAssertEqual(set.data.path, root + "/elsewhere")
+    }
+
     func testExtendsCyclesAreNamedWithTheirChain() {
         let fixture = SpecFixture()
         fixture.write("a.yaml", "extends: b.yaml\ndata: {synthetic: true}\n")
@@ -127,7 +151,8 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertEqual(errors.count, 1)
         let message = errors.first?.description ?? ""
         XCTAssertTrue(message.contains("extends cycle"), message)
-        XCTAssertTrue(message.contains("a.yaml → ") && message.contains("b.yaml → ") && message.contains("c.yaml → "), message)
+        XCTAssertTrue(
+            message.contains("a.yaml → ") && message.contains("b.yaml → ") && message.contains("c.yaml → "), message)
         XCTAssertEqual(errors.first?.location?.line, 1)
         XCTAssertTrue(errors.first?.location?.file.hasSuffix("c.yaml") ?? false, message)
 
@@ -135,7 +160,8 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertTrue(fixture.errors("self.yaml").first?.message.contains("extends cycle") ?? false)
         fixture.write("missing.yaml", "data: {synthetic: true}\nextends: nowhere.yaml\n")
         let missing = fixture.errors("missing.yaml").first
-        XCTAssertTrue(missing?.message.contains("nowhere.yaml: no such file") ?? false, "\(String(describing: missing))")
+        XCTAssertTrue(
+            missing?.message.contains("nowhere.yaml: no such file") ?? false, "\(String(describing: missing))")
         XCTAssertEqual(missing?.location?.line, 2)
         XCTAssertEqual(missing?.location?.column, 10)
     }
@@ -152,8 +178,9 @@ final class SpecLoadingTests: XCTestCase {
                 """)
         let plan = try fixture.load("s.yaml")
         XCTAssertEqual(plan.runs.count, 6)
-        XCTAssertEqual(plan.runs.map { "\($0.spec.model.depth)/\($0.spec.features.nMels)" },
-                       ["18/64", "18/96", "18/128", "34/64", "34/96", "34/128"])
+        XCTAssertEqual(
+            plan.runs.map { "\($0.spec.model.depth)/\($0.spec.features.nMels)" },
+            ["18/64", "18/96", "18/128", "34/64", "34/96", "34/128"])
         XCTAssertEqual(plan.runs[1].sweepLabel, "model.depth=18, features.n_mels=96")
         XCTAssertEqual(plan.runs[1].runName, "quick [model.depth=18, features.n_mels=96]")
         XCTAssertEqual(Set(plan.runs.map(\.hash)).count, 6)
@@ -161,9 +188,11 @@ final class SpecLoadingTests: XCTestCase {
 
         // --set pins a swept key; --set sweep.KEY=[…] replaces or adds an axis.
         XCTAssertEqual(try fixture.load("s.yaml", overrides: ["model.depth=10"]).runs.count, 3)
-        let replaced = try fixture.load("s.yaml", overrides: ["sweep.train.epochs=[1, 2]", "sweep.features.n_mels=[32]"])
-        XCTAssertEqual(replaced.runs.map { "\($0.spec.model.depth)/\($0.spec.train.epochs)/\($0.spec.features.nMels)" },
-                       ["18/1/32", "18/2/32", "34/1/32", "34/2/32"])
+        let replaced = try fixture.load(
+            "s.yaml", overrides: ["sweep.train.epochs=[1, 2]", "sweep.features.n_mels=[32]"])
+        XCTAssertEqual(
+            replaced.runs.map { "\($0.spec.model.depth)/\($0.spec.train.epochs)/\($0.spec.features.nMels)" },
+            ["18/1/32", "18/2/32", "34/1/32", "34/2/32"])
     }
 
     func testEveryCombinationOfASweepIsValidated() {
@@ -180,7 +209,9 @@ final class SpecLoadingTests: XCTestCase {
         let errors = fixture.errors("s.yaml")
         let messages = errors.map(\.description)
         XCTAssertEqual(errors.count, 1, "\(messages)")
-        XCTAssertTrue(messages[0].hasSuffix("s.yaml:7:17: expected a non-empty list of values for sweep key train.epochs, got 5"), messages[0])
+        XCTAssertTrue(
+            messages[0].hasSuffix("s.yaml:7:17: expected a non-empty list of values for sweep key train.epochs, got 5"),
+            messages[0])
 
         fixture.write(
             "t.yaml",
@@ -192,8 +223,12 @@ final class SpecLoadingTests: XCTestCase {
                 """)
         let second = fixture.errors("t.yaml").map(\.description)
         XCTAssertEqual(second.count, 2, "\(second)")
-        XCTAssertTrue(second.contains { $0.hasSuffix("t.yaml:5:21: expected one of 10, 18, 34, 50 for model.depth, got 19") }, "\(second)")
-        XCTAssertTrue(second.contains { $0.hasSuffix("t.yaml:6:3: unknown key 'dpth' in model; did you mean 'depth'?") }, "\(second)")
+        XCTAssertTrue(
+            second.contains { $0.hasSuffix("t.yaml:5:21: expected one of 10, 18, 34, 50 for model.depth, got 19") },
+            "\(second)")
+        XCTAssertTrue(
+            second.contains { $0.hasSuffix("t.yaml:6:3: unknown key 'dpth' in model; did you mean 'depth'?") },
+            "\(second)")
     }
 
     func testSetOverridesParseTheirValueAsYAML() throws {
@@ -245,5 +280,41 @@ final class SpecLoadingTests: XCTestCase {
         XCTAssertEqual(try fixture.load("a.yaml").runs[0].spec.data.path, corpus)
         fixture.environment = ["SER_DATA": fixture.directory.path("nowhere")]
         XCTAssertTrue(fixture.errors("a.yaml")[0].message.contains("nowhere does not exist"))
+    }
+
+    func testKFoldWithoutAFoldRunsEveryFold() throws {
+        let fixture = SpecFixture()
+        fixture.write(
+            "k.yaml", minimalSpec + "split: {kind: kfold_speakers, k: 3}\nsweep:\n  model.depth: [10, 18]\n")
+        let plan = try fixture.load("k.yaml")
+        XCTAssertEqual(plan.runs.count, 6)
+        XCTAssertEqual(
+            plan.runs.map { "\($0.spec.model.depth)/\($0.spec.split.fold!)" },
+            ["10/1", "10/2", "10/3", "18/1", "18/2", "18/3"])
+        XCTAssertEqual(plan.runs[1].sweepLabel, "model.depth=10, split.fold=2")
+        XCTAssertEqual(try fixture.load("k.yaml", overrides: ["split.fold=2"]).runs.map(\.spec.split.fold), [2, 2])
+    }
+}
+
+final class PlanRecordingTests: XCTestCase {
+    func testAPlanIsQueuedAsOneExperimentAndItsRunsResolveAgain() throws {
+        let fixture = SpecFixture()
+        fixture.write("p.yaml", minimalSpec + "split: {kind: kfold_speakers, k: 2}\nsweep:\n  model.depth: [10, 18]\n")
+        let plan = try fixture.load("p.yaml")
+        let store = try RunStore.inMemory()
+        let ids = try plan.enqueue(in: store, toolVersion: "9.9")
+        XCTAssertEqual(ids.count, 4)
+        XCTAssertEqual(try store.experiments().map(\.name), ["quick"])
+        let runs = try store.runs()
+        XCTAssertEqual(Set(runs.map(\.status)), [.queued])
+        XCTAssertEqual(runs.last?.sweep, "model.depth=10, split.fold=1")
+        for (id, expected) in zip(ids, plan.runs) {
+            let recorded = try XCTUnwrap(store.run(id))
+            XCTAssertEqual(recorded.specHash, expected.hash)
+            XCTAssertEqual(recorded.toolVersion, "9.9")
+            let again = try fixture.loader.load(resolvedYAML: recorded.specYaml, runName: "run \(id)")
+            XCTAssertEqual(again.spec, expected.spec)
+            XCTAssertEqual(again.hash, recorded.specHash)
+        }
     }
 }

@@ -26,9 +26,15 @@ final class ConcurrentWriterTests: XCTestCase {
             if epoch % 10 == 0 { try store.heartbeat(id) }
         }
         try store.recordEvaluation(
-            EvaluationRecord(runId: id, split: "valid", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a"], confusion: [[1]]),
-            classMetrics: [ClassMetric(runId: id, split: "valid", label: "a", precision: 1, recall: 1, f1: 1, support: 1)],
-            predictions: (0..<50).map { Prediction(runId: id, split: "valid", path: "\($0).wav", label: "a", predicted: "a", confidence: 1) })
+            EvaluationRecord(
+                runId: id, split: "valid", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a"],
+                confusion: [[1]]),
+            classMetrics: [
+                ClassMetric(runId: id, split: "valid", label: "a", precision: 1, recall: 1, f1: 1, support: 1)
+            ],
+            predictions: (0..<50).map {
+                Prediction(runId: id, split: "valid", path: "\($0).wav", label: "a", predicted: "a", confidence: 1)
+            })
         try store.finish(id)
     }
 

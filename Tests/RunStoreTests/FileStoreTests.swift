@@ -26,13 +26,19 @@ final class FileStoreTests: XCTestCase {
         // Rows as the first version wrote them, with plain SQL.
         let old = try DatabaseQueue(path: path)
         try old.write { db in
-            try db.execute(sql: "INSERT INTO experiment (name, description, created_at) VALUES ('old', 'kept', '2026-01-01 10:00:00.000')")
+            try db.execute(
+                sql:
+                    "INSERT INTO experiment (name, description, created_at) VALUES ('old', 'kept', '2026-01-01 10:00:00.000')"
+            )
             try db.execute(
                 sql: """
                     INSERT INTO run (experiment_id, name, spec_yaml, spec_hash, status, seed, tool_version, host, created_at)
                     VALUES (1, 'old run', 'seed: 7', 'abc', 'finished', 7, '0.0.1', 'h', '2026-01-01 10:00:00.000')
                     """)
-            try db.execute(sql: "INSERT INTO epoch_metric (run_id, epoch, accuracy, recorded_at) VALUES (1, 1, 0.42, '2026-01-01 10:01:00.000')")
+            try db.execute(
+                sql:
+                    "INSERT INTO epoch_metric (run_id, epoch, accuracy, recorded_at) VALUES (1, 1, 0.42, '2026-01-01 10:01:00.000')"
+            )
         }
         XCTAssertFalse(try old.read { try $0.tableExists("evaluation") })
         try old.close()
@@ -47,7 +53,9 @@ final class FileStoreTests: XCTestCase {
         XCTAssertEqual(try store.experiments().first?.description, "kept")
         // The new tables work on the migrated store.
         try store.recordEvaluation(
-            EvaluationRecord(runId: 1, split: "test", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a", "b"], confusion: [[1, 1], [0, 2]]),
+            EvaluationRecord(
+                runId: 1, split: "test", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a", "b"],
+                confusion: [[1, 1], [0, 2]]),
             classMetrics: [], predictions: [])
         try store.addArtifact(Artifact(runId: 1, kind: "weights", path: "w", sha256: "0", bytes: 0))
         XCTAssertEqual(try store.detail(of: 1).evaluations.count, 1)
@@ -71,7 +79,8 @@ final class FileStoreTests: XCTestCase {
         let path = dir.path("ser.sqlite")
         let store = try RunStore(path: path)
         let experiment = try store.findOrCreateExperiment(name: "q")
-        try store.createRun(experimentID: experiment.id!, name: "r", specYAML: "", specHash: "", seed: 1, toolVersion: "t")
+        try store.createRun(
+            experimentID: experiment.id!, name: "r", specYAML: "", specHash: "", seed: 1, toolVersion: "t")
         let result = try RunStore.query(path: path, sql: "SELECT id, name, seed, error FROM run")
         XCTAssertEqual(result.columns, ["id", "name", "seed", "error"])
         XCTAssertEqual(result.rows, [[.integer(1), .text("r"), .integer(1), .null]])

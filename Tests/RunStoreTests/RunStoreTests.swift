@@ -81,19 +81,27 @@ final class RunStoreTests: XCTestCase {
     func testEvaluationLRFinderAndArtifactsRoundTrip() throws {
         let store = try RunStore.inMemory()
         let id = try makeRun(store)
-        let points = (0..<5).map { LRFinderPoint(runId: 0, iteration: $0, lr: 1e-7 * pow(10, Double($0)), loss: 2 - 0.1 * Double($0)) }
+        let points = (0..<5).map {
+            LRFinderPoint(runId: 0, iteration: $0, lr: 1e-7 * pow(10, Double($0)), loss: 2 - 0.1 * Double($0))
+        }
         try store.recordLRFinder(
             runID: id, points: points,
-            suggestions: [LRSuggestion(runId: 0, method: "steep", lr: 1e-4, chosen: true),
-                          LRSuggestion(runId: 0, method: "minimum", lr: 1e-3)])
+            suggestions: [
+                LRSuggestion(runId: 0, method: "steep", lr: 1e-4, chosen: true),
+                LRSuggestion(runId: 0, method: "minimum", lr: 1e-3),
+            ])
         let labels = ["angry", "happy", "sad"]
         try store.recordEvaluation(
             EvaluationRecord(
                 runId: id, split: "valid", loss: 0.9, accuracy: 0.7, balancedAccuracy: 0.68, f1Macro: 0.66,
                 labels: labels, confusion: [[5, 1, 0], [2, 3, 1], [0, 0, 4]]),
-            classMetrics: labels.map { ClassMetric(runId: id, split: "valid", label: $0, precision: 0.7, recall: 0.6, f1: 0.65, support: 6) },
+            classMetrics: labels.map {
+                ClassMetric(runId: id, split: "valid", label: $0, precision: 0.7, recall: 0.6, f1: 0.65, support: 6)
+            },
             predictions: [
-                Prediction(runId: id, split: "valid", path: "a.wav", label: "angry", predicted: "angry", confidence: 0.9, probabilities: [0.9, 0.05, 0.05]),
+                Prediction(
+                    runId: id, split: "valid", path: "a.wav", label: "angry", predicted: "angry", confidence: 0.9,
+                    probabilities: [0.9, 0.05, 0.05]),
                 Prediction(runId: id, split: "valid", path: "b.wav", label: "sad", predicted: "happy", confidence: 0.5),
             ])
         let dir = TemporaryDirectory()
@@ -121,7 +129,9 @@ final class RunStoreTests: XCTestCase {
 
         // Re-evaluating a split replaces its rows; deleting the run removes everything about it.
         try store.recordEvaluation(
-            EvaluationRecord(runId: id, split: "valid", accuracy: 1, balancedAccuracy: 1, f1Macro: 1, labels: labels, confusion: [[6, 0, 0], [0, 6, 0], [0, 0, 4]]),
+            EvaluationRecord(
+                runId: id, split: "valid", accuracy: 1, balancedAccuracy: 1, f1Macro: 1, labels: labels,
+                confusion: [[6, 0, 0], [0, 6, 0], [0, 0, 4]]),
             classMetrics: [], predictions: [])
         XCTAssertEqual(try store.detail(of: id).evaluations.count, 1)
         XCTAssertEqual(try store.predictions(of: id, split: "valid").count, 0)
@@ -129,7 +139,8 @@ final class RunStoreTests: XCTestCase {
         XCTAssertEqual(removed.count, 3)
         XCTAssertNil(try store.run(id))
         let leftovers = try store.query(
-            "SELECT (SELECT COUNT(*) FROM artifact) + (SELECT COUNT(*) FROM lr_finder_point) + (SELECT COUNT(*) FROM evaluation)")
+            "SELECT (SELECT COUNT(*) FROM artifact) + (SELECT COUNT(*) FROM lr_finder_point) + (SELECT COUNT(*) FROM evaluation)"
+        )
         XCTAssertEqual(leftovers.rows, [[.integer(0)]])
         XCTAssertThrowsError(try store.deleteRun(id))
     }
@@ -161,12 +172,14 @@ final class RunStoreTests: XCTestCase {
         try store.markRunning(silent, pid: 300, host: "elsewhere")
         let staleness = Staleness(heartbeatTimeout: 60, host: "here", isAlive: { $0 == 100 })
         func statuses(now: Date) throws -> [Int64: String] {
-            Dictionary(uniqueKeysWithValues: try store.runs(staleness: staleness, now: now).map { ($0.id, $0.displayStatus) })
+            Dictionary(
+                uniqueKeysWithValues: try store.runs(staleness: staleness, now: now).map { ($0.id, $0.displayStatus) })
         }
         // Process 200 is gone; the run on another host is trusted while its heartbeat is fresh.
         XCTAssertEqual(try statuses(now: Date()), [alive: "running", dead: "stale", silent: "running"])
         // Ten minutes without a heartbeat: every running run is stale.
-        XCTAssertEqual(try statuses(now: Date().addingTimeInterval(600)), [alive: "stale", dead: "stale", silent: "stale"])
+        XCTAssertEqual(
+            try statuses(now: Date().addingTimeInterval(600)), [alive: "stale", dead: "stale", silent: "stale"])
         XCTAssertEqual(try store.runs(RunFilter(statuses: ["stale"]), staleness: staleness).map(\.id), [dead])
         XCTAssertEqual(try store.run(dead)?.status, .running, "listing must not change the store")
         XCTAssertEqual(try store.interruptStaleRuns(staleness: staleness), [dead])
@@ -202,7 +215,9 @@ final class RunStoreTests: XCTestCase {
         XCTAssertEqual(try store.bestRun(metric: .validLoss, experiment: "e")?.runID, b)
         XCTAssertThrowsError(try store.bestRun(metric: .accuracy, experiment: "nope"))
         try store.recordEvaluation(
-            EvaluationRecord(runId: b, split: "test", accuracy: 0.9, balancedAccuracy: 0.9, f1Macro: 0.9, labels: ["a"], confusion: [[1]]),
+            EvaluationRecord(
+                runId: b, split: "test", accuracy: 0.9, balancedAccuracy: 0.9, f1Macro: 0.9, labels: ["a"],
+                confusion: [[1]]),
             classMetrics: [], predictions: [])
         XCTAssertEqual(try store.bestRun(metric: .testAccuracy)?.runID, b)
         XCTAssertThrowsError(try StoreMetric.named("acuracy")) { error in
@@ -214,5 +229,33 @@ final class RunStoreTests: XCTestCase {
         XCTAssertEqual(RunStore.resolvePath(option: "x.sqlite", environment: ["SER_STORE": "y"]), "x.sqlite")
         XCTAssertEqual(RunStore.resolvePath(option: nil, environment: ["SER_STORE": "y"]), "y")
         XCTAssertEqual(RunStore.resolvePath(option: nil, environment: [:]), "runs/ser.sqlite")
+    }
+}
+
+final class HeartbeatAndDamageTests: XCTestCase {
+    func testTheHeartbeatTimerStampsTheRunUntilStopped() throws {
+        let store = try RunStore.inMemory()
+        let experiment = try store.findOrCreateExperiment(name: "h").id!
+        let id = try store.createRun(
+            experimentID: experiment, name: "h", specYAML: "", specHash: "", seed: 1, toolVersion: "t")
+        try store.markRunning(id)
+        let first = try XCTUnwrap(store.run(id)?.heartbeatAt)
+        let heartbeat = store.startHeartbeat(id, every: 0.05)
+        let deadline = Date().addingTimeInterval(10)
+        while try store.run(id)?.heartbeatAt == first, Date() < deadline { usleep(20_000) }
+        heartbeat.stop()
+        heartbeat.stop()
+        XCTAssertGreaterThan(try XCTUnwrap(store.run(id)?.heartbeatAt), first)
+    }
+
+    func testAFileThatIsNotAStoreIsRefusedAndLeftAlone() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("notes.sqlite")
+        let garbage = Data(String(repeating: "not a database\n", count: 500).utf8)
+        try garbage.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try RunStore(path: path)) { error in
+            XCTAssertTrue("\(error)".contains("not a database"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), garbage)
     }
 }

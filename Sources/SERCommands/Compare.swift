@@ -1,0 +1,83 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import RunStore
+
+/// `ser compare`: runs side by side.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare runs side by side: the spec keys that differ and the best and final metric, best first.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: ArgumentHelp("Run ids (default: every run, or every run of --experiment).", valueName: "run"))
+    var runs: [Int64] = []
+
+    @Option(help: ArgumentHelp("Only runs of this experiment.", valueName: "name"))
+    var experiment: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The metric to rank by: \(StoreMetric.allCases.map(\.rawValue).joined(separator: ", ")).",
+            valueName: "metric"))
+    var metric: String = StoreMetric.accuracy.rawValue
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        do { _ = try StoreMetric.named(metric) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// One compared run: its metrics and the values of the differing keys.
+    struct Row: Encodable {
+        var run: Int64
+        var experiment: String
+        var name: String
+        var status: String
+        var epochs: Int
+        var metric: String
+        var best: Double?
+        var bestEpoch: Int?
+        var final: Double?
+        var parameters: [String: String]
+    }
+
+    func rows() throws -> (keys: [String], rows: [Row]) {
+        let runStore = try store.openExisting()
+        let metrics = try runStore.compare(runIDs: runs, experiment: experiment, metric: StoreMetric.named(metric))
+        if !runs.isEmpty {
+            let missing = Set(runs).subtracting(metrics.map(\.runID))
+            if let id = missing.sorted().first { throw RunStoreError.noSuchRun(id) }
+        }
+        let specs = metrics.map { SpecDiff.flatten(yaml: $0.specYaml) }
+        let keys = SpecDiff.differingKeys(specs)
+        let rows = zip(metrics, specs).map { result, spec in
+            Row(
+                run: result.runID, experiment: result.experiment, name: result.name, status: result.status.rawValue,
+                epochs: result.epochs, metric: result.metric.rawValue, best: result.best, bestEpoch: result.bestEpoch,
+                final: result.final,
+                parameters: Dictionary(uniqueKeysWithValues: keys.map { ($0, spec[$0] ?? "–") }))
+        }
+        return (keys, rows)
+    }
+
+    func output() throws -> String {
+        let (keys, rows) = try rows()
+        if json { return try StoreFormat.json(rows) }
+        if rows.isEmpty { return "No runs to compare." }
+        let headers = ["RUN", "EXPERIMENT"] + keys + ["BEST \(metric)", "EPOCH", "FINAL", "EPOCHS", "STATUS"]
+        let table = rows.map { row in
+            [String(row.run), row.experiment] + keys.map { row.parameters[$0] ?? "–" } + [
+                StoreFormat.number(row.best), row.bestEpoch.map(String.init) ?? "-", StoreFormat.number(row.final),
+                String(row.epochs), row.status,
+            ]
+        }
+        let numeric = Set([0] + (keys.count + 2...keys.count + 5).map { $0 })
+        var text = StoreFormat.table(headers, table, right: numeric)
+        if keys.isEmpty && rows.count > 1 { text += "\n(the runs' specs do not differ)" }
+        return text
+    }
+
+    func run() throws { print(try output()) }
+}

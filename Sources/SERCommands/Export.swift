@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import RunStore
+
+/// `ser export`: copy a run's trained weights out of the runs folder.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy a run's weights (safetensors) to a file, checking their SHA-256; --best picks the best run.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: ArgumentHelp("The run id (or use --best).", valueName: "run"))
+    var runID: Int64?
+
+    @Flag(help: "Export the run with the best --metric (within --experiment).")
+    var best = false
+
+    @Option(
+        help: ArgumentHelp(
+            "The metric --best ranks by: \(StoreMetric.allCases.map(\.rawValue).joined(separator: ", ")).",
+            valueName: "metric"))
+    var metric: String = StoreMetric.accuracy.rawValue
+
+    @Option(help: ArgumentHelp("With --best: only runs of this experiment.", valueName: "name"))
+    var experiment: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the weights.", valueName: "file"))
+    var output: String
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        if (runID == nil) == !best { throw ValidationError("give a run id or --best (not both).") }
+        if !best && experiment != nil { throw ValidationError("--experiment applies to --best only.") }
+        do { _ = try StoreMetric.named(metric) } catch { throw ValidationError("\(error)") }
+    }
+
+    struct Result: Encodable {
+        var run: Int64
+        var name: String
+        var source: String
+        var output: String
+        var sha256: String
+        var bytes: Int64
+        var metric: String?
+        var value: Double?
+    }
+
+    func export() throws -> Result {
+        let runStore = try store.openExisting()
+        var id = runID
+        var ranked: RunMetrics?
+        if best {
+            guard let top = try runStore.bestRun(metric: StoreMetric.named(metric), experiment: experiment) else {
+                throw ExportError.nothingRanked(metric)
+            }
+            ranked = top
+            id = top.runID
+        }
+        let detail = try runStore.detail(of: id!)
+        guard let weights = detail.artifacts.last(where: { $0.kind == "weights" }) else {
+            throw ExportError.noWeights(id!, detail.displayStatus)
+        }
+        guard FileManager.default.fileExists(atPath: weights.path) else {
+            throw ExportError.missingFile(weights.path)
+        }
+        let (hash, bytes) = try SHA256.hexAndSize(ofFileAt: weights.path)
+        guard hash == weights.sha256 else { throw ExportError.checksum(weights.path, weights.sha256, hash) }
+        let target = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
+        try FileManager.default.copyItem(atPath: weights.path, toPath: target.path)
+        return Result(
+            run: id!, name: detail.run.name, source: weights.path, output: target.path, sha256: hash, bytes: bytes,
+            metric: ranked.map { _ in metric }, value: ranked?.best)
+    }
+
+    func run() throws {
+        let result = try export()
+        if json {
+            print(try StoreFormat.json(result))
+        } else {
+            var line =
+                "Exported run \(result.run) (\(result.name)) to \(result.output): \(result.bytes) bytes, sha256 \(result.sha256)"
+            if let metric = result.metric, let value = result.value {
+                line += "; best \(metric) \(StoreFormat.number(value))"
+            }
+            print(line)
+        }
+    }
+}
+
+enum ExportError: Error, CustomStringConvertible, LocalizedError {
+    case nothingRanked(String)
+    case noWeights(Int64, String)
+    case missingFile(String)
+    case checksum(String, String, String)
+
+    var description: String {
+        switch self {
+        case .nothingRanked(let metric): return "no run has recorded \(metric) yet."
+        case .noWeights(let id, let status): return "run \(id) (\(status)) has no weights artifact to export."
+        case .missingFile(let path): return "the weights file \(path) is gone."
+        case .checksum(let path, let expected, let actual):
+            return "\(path) has SHA-256 \(actual), but the run recorded \(expected): the file changed since training."
+        }
+    }
+
+    var errorDescription: String? { description }
+}

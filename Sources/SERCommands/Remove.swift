@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import RunStore
+
+/// `ser rm RUN…`: delete runs from the store.
+struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rm",
+        abstract: "Delete runs and everything recorded about them, and their artifact files unless --keep-files.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "Run ids (`ser runs` lists them).")
+    var runs: [Int64]
+
+    @Flag(help: "Keep the runs' weight, checkpoint and report files on disk.")
+    var keepFiles = false
+
+    @Flag(help: "Also delete runs that are still running.")
+    var force = false
+
+    func validate() throws {
+        if runs.isEmpty { throw ValidationError("give at least one run id.") }
+    }
+
+    func output() throws -> String {
+        let runStore = try store.openExisting()
+        var lines: [String] = []
+        for id in runs {
+            let summary = try runStore.summary(of: id)
+            if summary.displayStatus == "running" && !force { throw StoreCommandError.runIsRunning(id) }
+            let artifacts = try runStore.deleteRun(id)
+            var removedFiles = 0
+            if !keepFiles {
+                for artifact in artifacts where FileManager.default.fileExists(atPath: artifact.path) {
+                    if (try? FileManager.default.removeItem(atPath: artifact.path)) != nil { removedFiles += 1 }
+                }
+            }
+            lines.append(
+                "Removed run \(id) (\(summary.experiment)\(summary.sweep.isEmpty ? "" : " [\(summary.sweep)]"))"
+                    + (removedFiles > 0 ? " and \(removedFiles) file\(removedFiles == 1 ? "" : "s")" : "") + ".")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func run() throws { print(try output()) }
+}

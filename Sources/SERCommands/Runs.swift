@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import RunStore
+
+/// `ser runs`: list the runs in the store.
+struct Runs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List runs, newest first, with their status (stale when the process is gone) and accuracy.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("Only runs of this experiment.", valueName: "name"))
+    var experiment: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Only runs with this status (queued, running, stale, finished, failed, interrupted); repeatable.",
+            valueName: "status"))
+    var status: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Only runs created since an age (30m, 12h, 7d, 2w) or a date (2026-11-01).", valueName: "age|date"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Show at most this many runs.", valueName: "n"))
+    var limit: Int?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    static let statuses = RunStatus.allCases.map(\.rawValue) + ["stale"]
+
+    func validate() throws {
+        for value in status where !Self.statuses.contains(value) {
+            throw ValidationError(
+                "unknown status '\(value)'; expected one of \(Self.statuses.joined(separator: ", ")).")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit).") }
+        if let since { _ = try StoreFormat.since(since) }
+    }
+
+    func output() throws -> String {
+        guard store.exists else {
+            return json ? "[]" : "No runs yet (no store at \(store.path))."
+        }
+        let runStore = try store.openExisting()
+        let filter = RunFilter(
+            experiment: experiment, statuses: status, since: try since.map { try StoreFormat.since($0) }, limit: limit)
+        let runs = try runStore.runs(filter)
+        if json { return try StoreFormat.json(runs) }
+        if runs.isEmpty { return "No runs match." }
+        let rows = runs.map { run -> [String] in
+            let end = run.endedAt ?? (run.status == .running ? run.heartbeatAt : nil)
+            return [
+                String(run.id), run.experiment, run.sweep.isEmpty ? "-" : run.sweep, run.displayStatus,
+                String(run.epochs),
+                StoreFormat.number(run.bestAccuracy), StoreFormat.number(run.finalAccuracy),
+                StoreFormat.time(run.startedAt ?? run.createdAt),
+                StoreFormat.duration(run.startedAt.flatMap { start in end.map { $0.timeIntervalSince(start) } }),
+            ]
+        }
+        return StoreFormat.table(
+            ["ID", "EXPERIMENT", "SWEEP", "STATUS", "EPOCHS", "BEST ACC", "FINAL ACC", "STARTED", "TOOK"], rows,
+            right: [0, 4, 5, 6, 8])
+    }
+
+    func run() throws { print(try output()) }
+}

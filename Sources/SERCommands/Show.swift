@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import RunStore
+
+/// `ser show RUN`: everything recorded about one run.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a run: summary, epoch table, learning-rate suggestions, evaluations and artifacts.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: ArgumentHelp("The run id (`ser runs` lists them).", valueName: "run"))
+    var runID: Int64
+
+    @Flag(help: "Also print the resolved spec the run used.")
+    var spec = false
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func output() throws -> String {
+        let detail = try store.openExisting().detail(of: runID)
+        return json ? try StoreFormat.json(detail) : Self.text(detail, includeSpec: spec)
+    }
+
+    func run() throws { print(try output()) }
+
+    static func text(_ detail: RunDetail, includeSpec: Bool) -> String {
+        let run = detail.run
+        var lines: [String] = []
+        lines.append("Run \(run.id ?? 0)  \(run.name)")
+        var facts: [(String, String)] = [
+            ("experiment", "\(detail.experiment.name)"),
+            (
+                "status",
+                detail.displayStatus
+                    + (detail.displayStatus == "stale" ? " (recorded as running; its process is gone)" : "")
+            ),
+        ]
+        if let error = run.error { facts.append(("error", error)) }
+        if !run.sweep.isEmpty { facts.append(("sweep", run.sweep)) }
+        facts += [
+            ("seed", String(run.seed)),
+            ("spec sha256", run.specHash),
+            ("tool", "ser \(run.toolVersion) on \(run.host)" + (run.pid.map { " (pid \($0))" } ?? "")),
+            ("created", StoreFormat.time(run.createdAt)),
+            ("started", StoreFormat.time(run.startedAt)),
+            ("ended", StoreFormat.time(run.endedAt)),
+            (
+                "took",
+                StoreFormat.duration(
+                    run.startedAt.flatMap { start in
+                        (run.endedAt ?? run.heartbeatAt).map { $0.timeIntervalSince(start) }
+                    })
+            ),
+        ]
+        let width = facts.map(\.0.count).max() ?? 0
+        lines += facts.map { "  " + $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+
+        lines.append("")
+        if detail.epochs.isEmpty {
+            lines.append("No epochs recorded.")
+        } else {
+            let rows = detail.epochs.map { epoch in
+                [
+                    String(epoch.epoch), StoreFormat.number(epoch.trainLoss), StoreFormat.number(epoch.validLoss),
+                    StoreFormat.number(epoch.accuracy), StoreFormat.number(epoch.balancedAccuracy),
+                    StoreFormat.number(epoch.f1Macro), StoreFormat.rate(epoch.lr), StoreFormat.duration(epoch.seconds),
+                ]
+            }
+            lines.append(
+                StoreFormat.table(
+                    ["EPOCH", "TRAIN LOSS", "VALID LOSS", "ACCURACY", "BAL ACC", "F1 MACRO", "LR", "TIME"], rows,
+                    right: Set(0..<8)))
+        }
+        if !detail.suggestions.isEmpty {
+            lines.append("")
+            lines.append(
+                "LR finder (\(detail.lrFinder.count) points): "
+                    + detail.suggestions.map { "\($0.method) \(StoreFormat.rate($0.lr))\($0.chosen ? " (used)" : "")" }
+                    .joined(separator: ", "))
+        }
+        for evaluation in detail.evaluations {
+            lines.append("")
+            lines.append(
+                "\(evaluation.split.capitalized): accuracy \(StoreFormat.number(evaluation.accuracy)), balanced accuracy "
+                    + "\(StoreFormat.number(evaluation.balancedAccuracy)), F1 macro \(StoreFormat.number(evaluation.f1Macro))"
+                    + (evaluation.loss.map { ", loss \(StoreFormat.number($0))" } ?? ""))
+            lines.append("Confusion matrix (rows: true class, columns: predicted):")
+            let header = [""] + evaluation.labels
+            let rows = zip(evaluation.labels, evaluation.confusion).map { label, counts in
+                [label] + counts.map(String.init)
+            }
+            lines.append(StoreFormat.table(header, rows, right: Set(1...max(1, evaluation.labels.count))))
+            let metrics = detail.classMetrics.filter { $0.split == evaluation.split }
+            if !metrics.isEmpty {
+                lines.append(
+                    StoreFormat.table(
+                        ["CLASS", "PRECISION", "RECALL", "F1", "SUPPORT"],
+                        metrics.map {
+                            [
+                                $0.label, StoreFormat.number($0.precision), StoreFormat.number($0.recall),
+                                StoreFormat.number($0.f1), String($0.support),
+                            ]
+                        }, right: [1, 2, 3, 4]))
+            }
+        }
+        if !detail.artifacts.isEmpty {
+            lines.append("")
+            lines.append(
+                StoreFormat.table(
+                    ["ARTIFACT", "EPOCH", "BYTES", "SHA256", "PATH"],
+                    detail.artifacts.map {
+                        [
+                            $0.kind, $0.epoch.map(String.init) ?? "-", String($0.bytes), String($0.sha256.prefix(12)),
+                            $0.path,
+                        ]
+                    }, right: [1, 2]))
+        }
+        if includeSpec {
+            lines.append("")
+            lines.append("# resolved spec")
+            lines.append(run.specYaml.hasSuffix("\n") ? String(run.specYaml.dropLast()) : run.specYaml)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import RunStore
+
+/// `--store PATH`, shared by every command that reads or writes the run store.
+struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .customLong("store"),
+        help: ArgumentHelp("The run store (default: $SER_STORE, else runs/ser.sqlite).", valueName: "path"))
+    var storePath: String?
+
+    /// The store path after `--store`, `SER_STORE` and the default.
+    var path: String { RunStore.resolvePath(option: storePath) }
+
+    /// Whether the store file exists yet.
+    var exists: Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// Opens the store, creating it if needed (for commands that write runs).
+    func open() throws -> RunStore { try RunStore(path: path) }
+
+    /// Opens a store that must already exist (for commands that read it).
+    func openExisting() throws -> RunStore {
+        guard exists else { throw StoreCommandError.noStore(path) }
+        return try RunStore(path: path)
+    }
+}
+
+/// Errors of the store commands, each saying what to do.
+enum StoreCommandError: Error, CustomStringConvertible, LocalizedError {
+    case noStore(String)
+    case badSince(String)
+    case runIsRunning(Int64)
+
+    var description: String {
+        switch self {
+        case .noStore(let path):
+            return "no run store at \(path) (`ser run` creates it; --store PATH or SER_STORE chooses another)."
+        case .badSince(let text):
+            return "--since expects an age like 30m, 12h, 7d, 2w or a date like 2026-11-01, got '\(text)'."
+        case .runIsRunning(let id):
+            return "run \(id) is still running; stop it first, or pass --force to remove it anyway."
+        }
+    }
+
+    var errorDescription: String? { description }
+}
+
+/// Text output helpers shared by the store commands.
+enum StoreFormat {
+    /// A left-aligned text table; columns listed in `right` are right-aligned. Widths fit the content.
+    static func table(_ headers: [String], _ rows: [[String]], right: Set<Int> = []) -> String {
+        var widths = headers.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                let pad = String(repeating: " ", count: max(0, widths[index] - cell.count))
+                return right.contains(index) ? pad + cell : cell + pad
+            }.joined(separator: "  ").replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression)
+        }
+        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    /// `yyyy-MM-dd HH:mm` in the local time zone ("-" for nil).
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+
+    /// `1h02m`, `3m05s`, `12s` ("-" for nil).
+    static func duration(_ seconds: TimeInterval?) -> String {
+        guard let seconds, seconds >= 0 else { return "-" }
+        let total = Int(seconds.rounded())
+        if total >= 3600 { return String(format: "%dh%02dm", total / 3600, total % 3600 / 60) }
+        if total >= 60 { return String(format: "%dm%02ds", total / 60, total % 60) }
+        return "\(total)s"
+    }
+
+    /// A number with `digits` decimals ("-" for nil).
+    static func number(_ value: Double?, _ digits: Int = 4) -> String {
+        guard let value else { return "-" }
+        return String(format: "%.\(digits)f", value)
+    }
+
+    /// A learning rate in scientific notation ("-" for nil).
+    static func rate(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return String(format: "%.2e", value)
+    }
+
+    /// Pretty, key-sorted JSON with ISO 8601 dates.
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Parses `--since`: an age (`30m`, `12h`, `7d`, `2w`) before `now`, or a date (`2026-11-01`,
+    /// `2026-11-01T10:00`, local time).
+    static func since(_ text: String, now: Date = Date()) throws -> Date {
+        let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+        if let unit = text.last, let scale = units[unit], let amount = Double(text.dropLast()), amount >= 0 {
+            return now.addingTimeInterval(-amount * scale)
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        for format in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return date }
+        }
+        throw StoreCommandError.badSince(text)
+    }
+}
