@@ -6,6 +6,7 @@
 //   C libraries      CSndFile  CSoxr  CFFTW  CBLAS  CPNG  CPortAudio   (system-library targets)
 //   thin wrappers    SndFile   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
 //   SeededRandom     the reproducible random-number generator every module takes
+//   Checksum         SHA-256 for cache keys, spec hashes and artifact checksums
 //   Audio            decode, resample, trim, synthetic corpus
 //   Live             audio sources (device, raw PCM, file replay), sliding windows, energy gate, smoothing
 //   Datasets         RAVDESS names, label schemes, folder/CSV layouts, scans
