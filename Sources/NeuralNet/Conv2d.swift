@@ -68,8 +68,10 @@ public struct Conv2d: Layer {
         return [input[0], outputChannels, oh, ow]
     }
 
-    /// Samples per sgemm: enough for ~1024 columns, at most the batch.
-    static func groupSize(batch: Int, plane: Int) -> Int { max(1, min(batch, (1024 + plane - 1) / plane)) }
+    /// Samples per sgemm: enough for ``Engine/gemmColumnTarget`` columns, at most the batch.
+    static func groupSize(batch: Int, plane: Int) -> Int {
+        max(1, min(batch, (Engine.gemmColumnTarget + plane - 1) / plane))
+    }
 
     public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
         let g = geometry(input)
