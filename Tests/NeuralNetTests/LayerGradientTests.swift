@@ -130,12 +130,30 @@ final class LayerGradientTests: XCTestCase {
         var pool = MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
         let x = Tensor(shape: [1, 1, 4, 4], scalars: (0..<16).map(Float.init))
         XCTAssertEqual(pool.forward(x, training: false).scalars, [5, 7, 13, 15])
-        // The inference fast path agrees with the general (training) path, odd and even sizes.
+        // The 3×3/2 fast path matches a direct reference, values and gradient routing, including ties
+        // (ReLU outputs have many equal zeros): the first maximum in row-major order wins.
         var rng = Xoshiro256(seed: 12)
-        for (h, w) in [(7, 9), (8, 6), (5, 5)] {
-            let t = Tensor(shape: [2, 3, h, w], scalars: randomScalars(6 * h * w, &rng))
+        for (h, w) in [(7, 9), (8, 6), (5, 5), (2, 3)] {
+            let values = randomScalars(6 * h * w, &rng).map { max(0, ($0 * 2).rounded() / 2) }
+            let t = Tensor(shape: [2, 3, h, w], scalars: values)
+            let g = randomScalars(6 * ((h + 1) / 2) * ((w + 1) / 2), &rng)
+            var expectedY: [Float] = [], expectedDX = [Float](repeating: 0, count: values.count)
+            var k = 0
+            for nc in 0..<6 { for oy in 0..<((h + 1) / 2) { for ox in 0..<((w + 1) / 2) {
+                var best = -Float.infinity, at = 0
+                for iy in max(0, 2 * oy - 1)..<min(h, 2 * oy + 2) { for ix in max(0, 2 * ox - 1)..<min(w, 2 * ox + 2) {
+                    let i = nc * h * w + iy * w + ix
+                    if values[i] > best { best = values[i]; at = i }
+                } }
+                expectedY.append(best)
+                expectedDX[at] += g[k]
+                k += 1
+            } } }
             var a = pool, b = pool
-            XCTAssertEqual(a.forward(t, training: false).scalars, b.forward(t, training: true).scalars, "\(h)×\(w)")
+            XCTAssertEqual(a.forward(t, training: false).scalars, expectedY, "\(h)×\(w) inference")
+            let y = b.forward(t, training: true)
+            XCTAssertEqual(y.scalars, expectedY, "\(h)×\(w) training")
+            XCTAssertEqual(b.backward(Tensor(shape: y.shape, scalars: g)).scalars, expectedDX, "\(h)×\(w) gradient routing")
         }
     }
 
