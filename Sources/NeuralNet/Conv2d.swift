@@ -55,7 +55,8 @@ public struct Conv2d: Layer {
     }
 
     func geometry(_ x: Tensor) -> ConvGeometry {
-        precondition(x.shape.count == 4 && x.c == inputChannels, "Conv2d expects [N, \(inputChannels), H, W], got \(x.shape)")
+        precondition(
+            x.shape.count == 4 && x.c == inputChannels, "Conv2d expects [N, \(inputChannels), H, W], got \(x.shape)")
         return ConvGeometry(
             channels: inputChannels, height: x.h, width: x.w, kernelH: kernelSize.height, kernelW: kernelSize.width,
             strideH: stride.height, strideW: stride.width, padH: padding.height, padW: padding.width)
@@ -98,19 +99,29 @@ public struct Conv2d: Layer {
                 b = UnsafePointer(colp)
             }
             if group == 1 {
-                gemm(.none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: yp + n0 * outC * plane, ldc: columns)
+                gemm(
+                    .none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns,
+                    c: yp + n0 * outC * plane, ldc: columns)
             } else {
-                gemm(.none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: stp, ldc: columns)
+                gemm(
+                    .none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: stp,
+                    ldc: columns)
                 // [O, s, P] → [s, O, P]
                 parallelFor(outC, costPerItem: columns) { o in
-                    for k in 0..<s { (yp + ((n0 + k) * outC + o) * plane).update(from: stp + o * columns + k * plane, count: plane) }
+                    for k in 0..<s {
+                        (yp + ((n0 + k) * outC + o) * plane).update(from: stp + o * columns + k * plane, count: plane)
+                    }
                 }
             }
             n0 += s
         }
         if let bias {
             let bp = bias.value.pointer
-            for n in 0..<batch { for o in 0..<outC { let row = yp + (n * outC + o) * plane; let v = bp[o]; for i in 0..<plane { row[i] += v } } }
+            for n in 0..<batch {
+                for o in 0..<outC {
+                    let row = yp + (n * outC + o) * plane; let v = bp[o]; for i in 0..<plane { row[i] += v }
+                }
+            }
         }
         withExtendedLifetime((col, staging, input, weight)) {}
         if training { cachedInput = input }
@@ -122,7 +133,8 @@ public struct Conv2d: Layer {
         cachedInput = nil
         let g = geometry(input)
         let batch = input.n, plane = g.outH * g.outW, outC = outputChannels, patch = g.patch
-        precondition(gradOutput.shape == [batch, outC, g.outH, g.outW], "Conv2d.backward: gradient shape \(gradOutput.shape)")
+        precondition(
+            gradOutput.shape == [batch, outC, g.outH, g.outW], "Conv2d.backward: gradient shape \(gradOutput.shape)")
         let group = Self.groupSize(batch: batch, plane: plane)
         let pointwise = g.isPointwise && group == 1
         var dx = Tensor(uninitializedShape: computesInputGradient ? input.shape : [0])
@@ -135,9 +147,11 @@ public struct Conv2d: Layer {
         let imageSize = g.channels * g.height * g.width, imagePlane = g.height * g.width
         // Stride-1 convolutions whose output has the input's size take the flipped-kernel path.
         let transposedGeometry = ConvGeometry(
-            channels: outC, height: g.outH, width: g.outW, kernelH: g.kernelH, kernelW: g.kernelW, strideH: 1, strideW: 1,
+            channels: outC, height: g.outH, width: g.outW, kernelH: g.kernelH, kernelW: g.kernelW, strideH: 1,
+            strideW: 1,
             padH: g.kernelH - 1 - g.padH, padW: g.kernelW - 1 - g.padW)
-        let useFlipped = computesInputGradient && !pointwise && g.strideH == 1 && g.strideW == 1
+        let useFlipped =
+            computesInputGradient && !pointwise && g.strideH == 1 && g.strideW == 1
             && transposedGeometry.padH >= 0 && transposedGeometry.padW >= 0
             && transposedGeometry.outH == g.height && transposedGeometry.outW == g.width
             && transposedGeometry.patch * imagePlane <= patch * plane * 2
@@ -148,11 +162,20 @@ public struct Conv2d: Layer {
             var f = Tensor(uninitializedShape: [g.channels, outC * g.kernelH * g.kernelW])
             let fp = f.mutablePointer
             let kh = g.kernelH, kw = g.kernelW, cin = g.channels
-            for o in 0..<outC { for c in 0..<cin { for i in 0..<kh { for j in 0..<kw {
-                fp[((c * outC + o) * kh + i) * kw + j] = wp[((o * cin + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)]
-            } } } }
+            for o in 0..<outC {
+                for c in 0..<cin {
+                    for i in 0..<kh {
+                        for j in 0..<kw {
+                            fp[((c * outC + o) * kh + i) * kw + j] =
+                                wp[((o * cin + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)]
+                        }
+                    }
+                }
+            }
             flipped = f
-            if transposedGeometry.patch * group * imagePlane > col.count { col = Tensor(uninitializedShape: [transposedGeometry.patch * group * imagePlane]) }
+            if transposedGeometry.patch * group * imagePlane > col.count {
+                col = Tensor(uninitializedShape: [transposedGeometry.patch * group * imagePlane])
+            }
             if group > 1 { dxStaging = Tensor(uninitializedShape: [g.channels * group * imagePlane]) }
         }
         let colp = col.mutablePointer, dstp = dxStaging.mutablePointer
@@ -165,7 +188,9 @@ public struct Conv2d: Layer {
                 dy = gp + n0 * outC * plane
             } else {
                 parallelFor(outC, costPerItem: columns) { o in
-                    for k in 0..<s { (stp + o * columns + k * plane).update(from: gp + ((n0 + k) * outC + o) * plane, count: plane) }
+                    for k in 0..<s {
+                        (stp + o * columns + k * plane).update(from: gp + ((n0 + k) * outC + o) * plane, count: plane)
+                    }
                 }
                 dy = UnsafePointer(stp)
             }
@@ -177,26 +202,39 @@ public struct Conv2d: Layer {
                 b = UnsafePointer(colp)
             }
             // dW (+)= dY · colᵀ
-            gemm(.none, .transposed, m: outC, n: patch, k: columns, a: dy, lda: columns, b: b, ldb: columns, beta: n0 == 0 ? 0 : 1, c: dwp, ldc: patch)
+            gemm(
+                .none, .transposed, m: outC, n: patch, k: columns, a: dy, lda: columns, b: b, ldb: columns,
+                beta: n0 == 0 ? 0 : 1, c: dwp, ldc: patch)
             if computesInputGradient {
                 if pointwise {
-                    gemm(.transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns, c: dxp + n0 * imageSize, ldc: columns)
+                    gemm(
+                        .transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns,
+                        c: dxp + n0 * imageSize, ldc: columns)
                 } else if let flippedWeight = flipped {
                     // Stride 1: dX is a stride-1 convolution of dY with the flipped, transposed kernel:
                     // im2col(dY) and one well-shaped sgemm (K = O·kH·kW) instead of a K = O sgemm and col2im.
                     im2col(gp + n0 * outC * plane, samples: s, transposedGeometry, colp)
                     let cols = s * imagePlane
                     if s == 1 {
-                        gemm(.none, .none, m: g.channels, n: cols, k: transposedGeometry.patch, a: flippedWeight.pointer, lda: transposedGeometry.patch, b: colp, ldb: cols, c: dxp + n0 * imageSize, ldc: cols)
+                        gemm(
+                            .none, .none, m: g.channels, n: cols, k: transposedGeometry.patch, a: flippedWeight.pointer,
+                            lda: transposedGeometry.patch, b: colp, ldb: cols, c: dxp + n0 * imageSize, ldc: cols)
                     } else {
-                        gemm(.none, .none, m: g.channels, n: cols, k: transposedGeometry.patch, a: flippedWeight.pointer, lda: transposedGeometry.patch, b: colp, ldb: cols, c: dstp, ldc: cols)
+                        gemm(
+                            .none, .none, m: g.channels, n: cols, k: transposedGeometry.patch, a: flippedWeight.pointer,
+                            lda: transposedGeometry.patch, b: colp, ldb: cols, c: dstp, ldc: cols)
                         let channels = g.channels
                         parallelFor(channels, costPerItem: cols) { c in
-                            for k in 0..<s { (dxp + n0 * imageSize + k * imageSize + c * imagePlane).update(from: dstp + c * cols + k * imagePlane, count: imagePlane) }
+                            for k in 0..<s {
+                                (dxp + n0 * imageSize + k * imageSize + c * imagePlane).update(
+                                    from: dstp + c * cols + k * imagePlane, count: imagePlane)
+                            }
                         }
                     }
                 } else {
-                    gemm(.transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns, c: colp, ldc: columns)
+                    gemm(
+                        .transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns,
+                        c: colp, ldc: columns)
                     col2im(colp, samples: s, g, dxp + n0 * imageSize)
                 }
             }

@@ -10,7 +10,8 @@ public enum Engine {
 
     /// Convolutions batch samples into one sgemm until it has at least this many columns
     /// (output pixels): small late-stage feature maps then still make well-shaped products.
-    nonisolated(unsafe) public static var gemmColumnTarget: Int = Int(ProcessInfo.processInfo.environment["SER_GEMM_COLUMNS"] ?? "") ?? 1024
+    nonisolated(unsafe) public static var gemmColumnTarget: Int =
+        Int(ProcessInfo.processInfo.environment["SER_GEMM_COLUMNS"] ?? "") ?? 1024
 
     /// Floating-point operations issued to sgemm since the last reset (2·m·n·k per product).
     nonisolated(unsafe) public static var gemmFLOPs: Int = 0

@@ -7,7 +7,9 @@ public struct MaxPool2d: Layer {
     private var cache: (inputShape: [Int], argmax: [Int32])?
 
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
-        precondition(kernelSize > 0 && padding >= 0 && padding * 2 <= kernelSize, "MaxPool2d: invalid kernel \(kernelSize) / padding \(padding)")
+        precondition(
+            kernelSize > 0 && padding >= 0 && padding * 2 <= kernelSize,
+            "MaxPool2d: invalid kernel \(kernelSize) / padding \(padding)")
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
@@ -131,7 +133,9 @@ public struct GlobalAvgPool2d: Layer {
     }
 
     public mutating func backward(_ gradOutput: consuming Tensor) -> Tensor {
-        guard let shape = inputShape else { preconditionFailure("GlobalAvgPool2d.backward without a training-mode forward") }
+        guard let shape = inputShape else {
+            preconditionFailure("GlobalAvgPool2d.backward without a training-mode forward")
+        }
         inputShape = nil
         let plane = shape[2] * shape[3]
         var dx = Tensor(uninitializedShape: shape)
