@@ -21,12 +21,15 @@ struct ConvGeometry: Equatable {
 /// Unfolds `samples` consecutive images (starting at `x`) into the column matrix `col`:
 /// row (c, i, j), column (s, oy, ox) holds x[s, c, oy·sh−ph+i, ox·sw−pw+j] (zero outside).
 /// `col` is `patch × (samples·outH·outW)`, row-major. Complexity O(patch · samples · outH · outW).
-func im2col(_ x: UnsafePointer<Float>, samples: Int, _ g: ConvGeometry, _ col: UnsafeMutablePointer<Float>) {
+func im2col(
+    _ x: UnsafePointer<Float>, samples: Int, _ g: ConvGeometry, _ col: UnsafeMutablePointer<Float>,
+    parallel: Bool = true
+) {
     let outH = g.outH, outW = g.outW, plane = outH * outW
     let rowLength = samples * plane
     let kk = g.kernelH * g.kernelW
     let imageSize = g.channels * g.height * g.width
-    parallelFor(g.channels, costPerItem: kk * rowLength) { c in
+    parallelFor(g.channels, costPerItem: parallel ? kk * rowLength : 0) { c in
         for i in 0..<g.kernelH {
             for j in 0..<g.kernelW {
                 let row = col + (c * kk + i * g.kernelW + j) * rowLength
@@ -60,12 +63,15 @@ func im2col(_ x: UnsafePointer<Float>, samples: Int, _ g: ConvGeometry, _ col: U
 
 /// The adjoint of ``im2col``: sums every column-matrix entry back into the image position it came
 /// from. `x` (samples × C × H × W) is overwritten. Complexity O(patch · samples · outH · outW).
-func col2im(_ col: UnsafePointer<Float>, samples: Int, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>) {
+func col2im(
+    _ col: UnsafePointer<Float>, samples: Int, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>,
+    parallel: Bool = true
+) {
     let outH = g.outH, outW = g.outW, plane = outH * outW
     let rowLength = samples * plane
     let kk = g.kernelH * g.kernelW
     let imageSize = g.channels * g.height * g.width
-    parallelFor(g.channels, costPerItem: kk * rowLength) { c in
+    parallelFor(g.channels, costPerItem: parallel ? kk * rowLength : 0) { c in
         for s in 0..<samples {
             (x + s * imageSize + c * g.height * g.width).update(repeating: 0, count: g.height * g.width)
         }

@@ -91,8 +91,7 @@ struct TrainingBenchmark: Codable {
         threads: Int?, inferenceOnly: Bool = false
     ) -> TrainingBenchmark {
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        BLASKernels.setThreadCount(threadCount)
-        Engine.threadCount = threadCount
+        Engine.configure(threads: threadCount)
         var rng = Xoshiro256(seed: 1)
         var model = ResNet(classCount: classes, depth: depth, width: width, stem: stem, using: &rng)
         var input = Tensor(shape: [batch, 1, mels, frames])

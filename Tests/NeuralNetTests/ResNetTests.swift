@@ -1,3 +1,4 @@
+import BLAS
 import SeededRandom
 import TestSupport
 import XCTest
@@ -166,7 +167,17 @@ final class PyTorchReferenceTests: XCTestCase {
             "Fixtures/resnet_reference.safetensors")
         let file = try SafeTensors.read(from: url)
         let tensors = Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        for (stem, depth) in [(ResNet.Stem.smallInput, ResNet.Depth.resNet10), (.imageNet, .resNet18)] {
+        let savedThreads = Engine.threadCount, savedBLAS = BLASKernels.threadCount
+        defer {
+            Engine.threadCount = savedThreads
+            BLASKernels.setThreadCount(savedBLAS)
+        }
+        // Both engine configurations: threaded sgemm, and sample lanes with single-threaded sgemm.
+        for (stem, depth, lanes) in [
+            (ResNet.Stem.smallInput, ResNet.Depth.resNet10, false), (.imageNet, .resNet18, false),
+            (.smallInput, .resNet10, true), (.imageNet, .resNet18, true),
+        ] {
+            if lanes { Engine.configure(threads: 2) }
             let p = stem.rawValue + "."
             let x = try XCTUnwrap(tensors[p + "input"])
             var rng = Xoshiro256(seed: 0)
