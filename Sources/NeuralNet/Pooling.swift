@@ -46,18 +46,24 @@ public struct MaxPool2d: Layer {
                                 }
                                 for iy in (y0 + 1)..<y1 {
                                     let r = src + iy * w
-                                    for x in 0..<w where r[x] > row[x + 1] {
-                                        row[x + 1] = r[x]
-                                        at[x + 1] = Int32(iy * w + x)
+                                    let base = Int32(iy * w)
+                                    for x in 0..<w {  // branch-free so it vectorises
+                                        let v = r[x], better = v > row[x + 1]
+                                        row[x + 1] = better ? v : row[x + 1]
+                                        at[x + 1] = better ? base + Int32(x) : at[x + 1]
                                     }
                                 }
                                 let out = dst + oy * ow
                                 for ox in 0..<ow {
                                     let c = 2 * ox + 1  // padded index of input column 2·ox
                                     var best = row[c - 1], index = at[c - 1]
-                                    for j in c...(c + 1) where row[j] > best || (row[j] == best && at[j] < index) {
-                                        best = row[j]
-                                        index = at[j]
+                                    if row[c] > best || (row[c] == best && at[c] < index) {
+                                        best = row[c]
+                                        index = at[c]
+                                    }
+                                    if row[c + 1] > best || (row[c + 1] == best && at[c + 1] < index) {
+                                        best = row[c + 1]
+                                        index = at[c + 1]
                                     }
                                     out[ox] = best
                                     if !ap.isEmpty { ap[nc * oh * ow + oy * ow + ox] = index }
