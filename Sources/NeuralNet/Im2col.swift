@@ -29,11 +29,41 @@ func im2col(
     let rowLength = samples * plane
     let kk = g.kernelH * g.kernelW
     let imageSize = g.channels * g.height * g.width
+    let sameWidth = g.strideW == 1 && g.strideH == 1 && outW == g.width
     parallelFor(g.channels, costPerItem: parallel ? kk * rowLength : 0) { c in
         for i in 0..<g.kernelH {
             for j in 0..<g.kernelW {
                 let row = col + (c * kk + i * g.kernelW + j) * rowLength
                 let valid = g.validX(j)
+                if sameWidth {
+                    // Stride 1 and outW == W: the valid rows are one shifted copy of the channel
+                    // (a single memcpy), after which the columns that wrapped around are zeroed.
+                    let shift = (i - g.padH) * g.width + (j - g.padW)
+                    let oyLo = max(0, g.padH - i), oyHi = min(outH, g.height + g.padH - i)
+                    let channelSize = g.height * g.width
+                    for s in 0..<samples {
+                        let channel = x + s * imageSize + c * channelSize
+                        let dst = row + s * plane
+                        if oyLo >= oyHi || valid.isEmpty {
+                            dst.update(repeating: 0, count: plane)
+                            continue
+                        }
+                        if oyLo > 0 { dst.update(repeating: 0, count: oyLo * outW) }
+                        if oyHi < outH { (dst + oyHi * outW).update(repeating: 0, count: (outH - oyHi) * outW) }
+                        let qLo = max(oyLo * outW, -shift), qHi = min(oyHi * outW, channelSize - shift)
+                        (dst + qLo).update(from: channel + qLo + shift, count: qHi - qLo)
+                        if qLo > oyLo * outW { (dst + oyLo * outW).update(repeating: 0, count: qLo - oyLo * outW) }
+                        if qHi < oyHi * outW { (dst + qHi).update(repeating: 0, count: oyHi * outW - qHi) }
+                        if valid.lowerBound > 0 || valid.upperBound < outW {
+                            for oy in oyLo..<oyHi {
+                                let r = dst + oy * outW
+                                for ox in 0..<valid.lowerBound { r[ox] = 0 }
+                                for ox in valid.upperBound..<outW { r[ox] = 0 }
+                            }
+                        }
+                    }
+                    continue
+                }
                 for s in 0..<samples {
                     let channel = x + s * imageSize + c * g.height * g.width
                     for oy in 0..<outH {
