@@ -72,7 +72,9 @@ let package = Package(
         .target(
             name: "Experiments",
             dependencies: ["Training", "RunStore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reports", dependencies: ["Plots", "RunStore"]),
+        // Reports reads runs (RunStore), their specs (Experiments) and audio (Audio, Features) for the pictures.
+        .target(
+            name: "Reports", dependencies: ["Plots", "RunStore", "Experiments", "Training", "Features", "Audio"]),
         .target(
             name: "SERCommands",
             dependencies: [
@@ -97,7 +99,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "RunStore", "Plots", "SndFile", "TestSupport"]),
         .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

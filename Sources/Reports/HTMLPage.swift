@@ -128,6 +128,7 @@ public struct HTMLPage {
         .topgrid { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 12px 18px; }
         .topgrid figure { margin: 0; }
         .empty { color: #777; font-style: italic; }
+        p.note { color: #4a3b00; background: #fff8e1; border-left: 3px solid #E69F00; padding: 4px 10px; margin: 6px 0; }
         @media print { body { background: #fff; } section.run, section.comparison { border: none; } }
         """
 }

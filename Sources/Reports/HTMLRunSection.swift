@@ -38,49 +38,11 @@ enum HTMLRunSection {
                     + "method's suggestion.")
         }
 
-        if let confusion = run.confusion {
-            page.heading("Confusion matrix", level: 3)
-            page.openRow()
-            page.figure(
-                svg: confusionHeatmap(
-                    title: "Counts", classNames: confusion.classNames, counts: confusion.counts, values: .counts),
-                caption: "Rows: true class; columns: predicted class.")
-            page.figure(
-                svg: confusionHeatmap(
-                    title: "Row-normalised (% of each true class)", classNames: confusion.classNames,
-                    counts: confusion.counts, values: .rowNormalized),
-                caption: "Each row sums to 100 %; the diagonal is the recall of that class.")
-            page.closeRow()
-        }
-
-        if !run.perClass.isEmpty {
-            page.heading("Per-class scores", level: 3)
-            page.openRow()
-            page.figure(
-                svg: groupedBarChart(
-                    title: "Precision, recall and F1 per class", categories: run.perClass.map(\.name),
-                    seriesNames: ["Precision", "Recall", "F1"],
-                    values: run.perClass.map { [$0.precision, $0.recall, $0.f1] },
-                    valueAxis: AxisSpec("Score", domain: 0...1), categoryAxisTitle: "Class"))
-            page.table(
-                headers: ["Class", "Precision", "Recall", "F1", "Support"],
-                rows: run.perClass.map {
-                    [
-                        $0.name, HTMLReport.percent($0.precision), HTMLReport.percent($0.recall),
-                        HTMLReport.percent($0.f1),
-                        String($0.support),
-                    ]
-                }, alignments: [.left, .right, .right, .right, .right])
-            page.closeRow()
-        }
-
-        if !run.mostConfused.isEmpty {
-            page.heading("Most confused pairs", level: 3)
-            page.table(
-                headers: ["True class", "Predicted as", "Count"],
-                rows: run.mostConfused.map { [$0.actual, $0.predicted, String($0.count)] },
-                alignments: [.left, .left, .right])
-        }
+        appendEvaluation(
+            ReportEvaluation(
+                title: run.evaluationTitle ?? "", confusion: run.confusion, perClass: run.perClass,
+                mostConfused: run.mostConfused), to: &page)
+        for evaluation in run.otherEvaluations { appendEvaluation(evaluation, to: &page) }
 
         if !run.topLosses.isEmpty {
             page.heading("Top losses", level: 3)
@@ -109,7 +71,61 @@ enum HTMLRunSection {
                 page.raw("</div>\n")
             }
         }
+        if !run.topLossNotes.isEmpty {
+            if run.topLosses.isEmpty { page.heading("Top losses", level: 3) }
+            for note in run.topLossNotes { page.paragraph(note, className: "note") }
+        }
         page.closeSection()
+    }
+
+    /// Confusion heat-maps, per-class bars and table, and most-confused pairs of one evaluation; headings
+    /// carry the evaluation's title in brackets when it has one ("Confusion matrix (test set)").
+    static func appendEvaluation(_ evaluation: ReportEvaluation, to page: inout HTMLPage) {
+        let suffix = evaluation.title.isEmpty ? "" : " (\(evaluation.title.lowercased()))"
+        if let confusion = evaluation.confusion {
+            page.heading("Confusion matrix" + suffix, level: 3)
+            page.openRow()
+            page.figure(
+                svg: confusionHeatmap(
+                    title: "Counts" + suffix, classNames: confusion.classNames, counts: confusion.counts, values: .counts),
+                caption: "Rows: true class; columns: predicted class.")
+            page.figure(
+                svg: confusionHeatmap(
+                    title: "Row-normalised (% of each true class)" + suffix, classNames: confusion.classNames,
+                    counts: confusion.counts, values: .rowNormalized),
+                caption: "Each row sums to 100 %; the diagonal is the recall of that class.")
+            page.closeRow()
+        }
+
+        if !evaluation.perClass.isEmpty {
+            page.heading("Per-class scores" + suffix, level: 3)
+            page.openRow()
+            page.figure(
+                svg: groupedBarChart(
+                    title: "Precision, recall and F1 per class" + suffix, categories: evaluation.perClass.map(\.name),
+                    seriesNames: ["Precision", "Recall", "F1"],
+                    values: evaluation.perClass.map { [$0.precision, $0.recall, $0.f1] },
+                    valueAxis: AxisSpec("Score", domain: 0...1), categoryAxisTitle: "Class"))
+            page.table(
+                headers: ["Class", "Precision", "Recall", "F1", "Support"],
+                rows: evaluation.perClass.map {
+                    [
+                        $0.name, HTMLReport.percent($0.precision), HTMLReport.percent($0.recall),
+                        HTMLReport.percent($0.f1),
+                        String($0.support),
+                    ]
+                }, alignments: [.left, .right, .right, .right, .right])
+            page.closeRow()
+        }
+
+        if !evaluation.mostConfused.isEmpty {
+            page.heading("Most confused pairs" + suffix, level: 3)
+            page.table(
+                headers: ["True class", "Predicted as", "Count"],
+                rows: evaluation.mostConfused.map { [$0.actual, $0.predicted, String($0.count)] },
+                alignments: [.left, .left, .right])
+        }
+
     }
 
     static func lossChart(_ run: RunReportData) -> String {
