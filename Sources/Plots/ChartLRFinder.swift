@@ -72,7 +72,7 @@ public func lrFinderChart(
 /// The loss range an LR-finder plot shows (SVG and raster alike): from a little under the minimum to a little
 /// above the starting loss (so the final divergence does not flatten the curve), widened to include every
 /// suggestion's marker, rounded to nice ticks.
-func lrFinderLossDomain(losses: [Double], suggestions: [LRFinderMarker]) -> ClosedRange<Double> {
+public func lrFinderLossDomain(losses: [Double], suggestions: [LRFinderMarker]) -> ClosedRange<Double> {
     let finite = losses.filter(\.isFinite)
     guard let lo = finite.min(), let hi = finite.max() else { return 0...1 }
     let start = finite.prefix(max(1, finite.count / 20)).max() ?? hi

@@ -83,7 +83,8 @@ struct LRFind: ParsableCommand {
         }
         var lines = [
             "\(curve.learningRates.count) steps, lr \(String(format: "%.1e", curve.learningRates.first ?? 0)) → "
-                + "\(String(format: "%.1e", curve.learningRates.last ?? 0)): " + Sparkline.render(curve.losses, maxWidth: 50)
+                + "\(String(format: "%.1e", curve.learningRates.last ?? 0)): "
+                + Sparkline.render(Show.clippedFinderLosses(curve.losses), maxWidth: 50)
         ]
         lines += curve.suggestions.isEmpty ? ["No suggestions (too few points)."] : table.lines()
         if let png {

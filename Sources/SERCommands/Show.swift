@@ -42,6 +42,13 @@ struct Show: ParsableCommand {
         }
     }
 
+    /// Finder losses capped at the top of the range the charts show (a little above the starting loss), so
+    /// the divergence at the end does not flatten the descent into one level.
+    static func clippedFinderLosses(_ losses: [Double]) -> [Double] {
+        let top = lrFinderLossDomain(losses: losses, suggestions: []).upperBound
+        return losses.map { $0.isFinite ? min($0, top) : $0 }
+    }
+
     static func text(_ detail: RunDetail, includeSpec: Bool, style: TerminalStyle = .plain) -> String {
         let run = detail.run
         var lines: [String] = []
@@ -105,7 +112,7 @@ struct Show: ParsableCommand {
             if let first = curve.first, let last = curve.last, curve.count > 1 {
                 lines.append(
                     "  loss from lr \(StoreFormat.rate(first.lr)) to \(StoreFormat.rate(last.lr))  "
-                        + Sparkline.render(curve.map { $0.smoothedLoss ?? $0.loss }, maxWidth: 50))
+                        + Sparkline.render(Self.clippedFinderLosses(curve.map { $0.smoothedLoss ?? $0.loss }), maxWidth: 50))
             }
         }
         for evaluation in detail.evaluations {
