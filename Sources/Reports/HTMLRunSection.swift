@@ -12,7 +12,7 @@ enum HTMLRunSection {
                 headers: run.metrics.map(\.name), rows: [run.metrics.map(HTMLReport.formatMetric)],
                 alignments: run.metrics.map { _ in .right }, caption: "Final metrics")
         }
-        if !run.specYAML.isEmpty { page.preformatted(run.specYAML, summary: "Spec") }
+        if !run.specYAML.isEmpty { page.preformatted(run.specYAML, summary: "Spec", className: "spec") }
 
         if !run.epochs.isEmpty {
             page.heading("Training curves", level: 3)
@@ -87,11 +87,11 @@ enum HTMLRunSection {
             page.openRow()
             page.figure(
                 svg: confusionHeatmap(
-                    title: "Counts" + suffix, classNames: confusion.classNames, counts: confusion.counts, values: .counts),
+                    title: "Counts", classNames: confusion.classNames, counts: confusion.counts, values: .counts),
                 caption: "Rows: true class; columns: predicted class.")
             page.figure(
                 svg: confusionHeatmap(
-                    title: "Row-normalised (% of each true class)" + suffix, classNames: confusion.classNames,
+                    title: "Row-normalised (% of each true class)", classNames: confusion.classNames,
                     counts: confusion.counts, values: .rowNormalized),
                 caption: "Each row sums to 100 %; the diagonal is the recall of that class.")
             page.closeRow()
@@ -102,7 +102,7 @@ enum HTMLRunSection {
             page.openRow()
             page.figure(
                 svg: groupedBarChart(
-                    title: "Precision, recall and F1 per class" + suffix, categories: evaluation.perClass.map(\.name),
+                    title: "Precision, recall and F1 per class", categories: evaluation.perClass.map(\.name),
                     seriesNames: ["Precision", "Recall", "F1"],
                     values: evaluation.perClass.map { [$0.precision, $0.recall, $0.f1] },
                     valueAxis: AxisSpec("Score", domain: 0...1), categoryAxisTitle: "Class"))

@@ -80,9 +80,10 @@ public enum StoreReport {
                     data.topLossNotes.append("No spectrograms: the run's spec no longer loads (\(error)).")
                 }
             }
+            let base = commonDirectory(top.map(\.path))
             data.topLosses = top.map { item in
                 var entry = ReportTopLoss(
-                    file: item.path, actual: item.label, predicted: item.predicted, probability: item.confidence,
+                    file: base.isEmpty ? item.path : String(item.path.dropFirst(base.count)), actual: item.label, predicted: item.predicted, probability: item.confidence,
                     loss: item.loss)
                 if let drawer {
                     switch drawer.spectrogram(for: item.path) {
@@ -102,6 +103,20 @@ public enum StoreReport {
     }
 
     // MARK: - Pieces
+
+    /// The longest directory prefix (ending in "/") shared by all `paths`; "" when there is none. Top-loss
+    /// files are shown relative to it (`Actor_03/03-01-05-….wav`), so long absolute paths do not crowd the
+    /// tables and titles.
+    static func commonDirectory(_ paths: [String]) -> String {
+        guard var prefix = paths.first.map({ ($0 as NSString).deletingLastPathComponent + "/" }) else { return "" }
+        for path in paths.dropFirst() {
+            while !prefix.isEmpty && !path.hasPrefix(prefix) {
+                prefix = (String(prefix.dropLast()) as NSString).deletingLastPathComponent
+                prefix = prefix.isEmpty || prefix == "/" ? "" : prefix + "/"
+            }
+        }
+        return prefix == "/" ? "" : prefix
+    }
 
     /// Final metrics: from the validation evaluation when recorded (else the last epoch), the best epoch
     /// accuracy, and the test evaluation's scores.

@@ -78,7 +78,7 @@ final class HTMLReportTests: XCTestCase {
                 ReportMetric(name: "Loss", value: 0.8, higherIsBetter: false),
             ])
         let doc = try parseXML(HTMLReport.render(runs: [a, b]))
-        XCTAssertEqual(elements(doc, "strong").compactMap(\.stringValue), ["70.0 %", "0.8"])
+        XCTAssertEqual(elements(doc, "strong").compactMap(\.stringValue), ["70.0 %", "0.800"])
     }
 
     func testEmptySectionsAreLeftOut() throws {

@@ -112,3 +112,14 @@ final class StoreReportTests: XCTestCase {
         XCTAssertEqual(top[2].loss!, -log(0.4), accuracy: 1e-12)
     }
 }
+
+extension StoreReportTests {
+    func testTopLossFilesAreShownRelativeToTheirCommonFolder() {
+        XCTAssertEqual(
+            StoreReport.commonDirectory(["/d/ravdess/Actor_01/a.wav", "/d/ravdess/Actor_02/b.wav"]), "/d/ravdess/")
+        XCTAssertEqual(StoreReport.commonDirectory(["/d/x/a.wav"]), "/d/x/")
+        XCTAssertEqual(StoreReport.commonDirectory(["/a/x.wav", "/b/y.wav"]), "")
+        XCTAssertEqual(StoreReport.commonDirectory(["a.wav", "b.wav"]), "")
+        XCTAssertEqual(StoreReport.commonDirectory([]), "")
+    }
+}
