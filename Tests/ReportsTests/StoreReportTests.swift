@@ -22,6 +22,14 @@ final class StoreReportTests: XCTestCase {
             store: made.store, runIDs: made.runs, title: "Fixture", options: StoreReportOptions(topLosses: 9))
         if let path = ProcessInfo.processInfo.environment["SER_STORE_REPORT"], !path.isEmpty {
             try html.write(toFile: path, atomically: true, encoding: .utf8)
+            let run = try StoreReport.runData(store: made.store, runID: made.runs[0])
+            let lr = try XCTUnwrap(run.lrFinder)
+            try LRFinderRaster.render(
+                learningRates: lr.learningRates, losses: lr.losses,
+                suggestions: lr.suggestions.map {
+                    LRFinderMarker(method: $0.method, learningRate: $0.learningRate, loss: $0.loss)
+                }
+            ).writePNG(to: path + ".lr.png")
         }
         let doc = try parseXML(html)
         assertSelfContained(html, doc)
