@@ -7,7 +7,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure how fast parts of the pipeline run on this machine.",
-        subcommands: [BenchFeatures.self])
+        subcommands: [BenchFeatures.self, BenchListen.self])
 }
 
 /// `ser bench features DIR`: files/s and peak memory of load + resample + log-mel.
