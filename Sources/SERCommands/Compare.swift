@@ -83,11 +83,14 @@ struct Compare: ParsableCommand {
         if rows.isEmpty { return "No runs to compare." }
         let headers =
             ["RUN", "EXPERIMENT"] + keys + ["BEST \(metric)", "EPOCH", "FINAL", "EPOCHS", "STATUS", "PER EPOCH"]
+        // One scale for every run's sparkline, so heights compare across rows.
+        let all = rows.flatMap { $0.curve.compactMap { $0 } }.filter(\.isFinite)
+        let shared = all.min().flatMap { lo in all.max().map { lo...$0 } }
         let table = rows.map { row in
             [String(row.run), row.experiment] + keys.map { row.parameters[$0] ?? "–" } + [
                 StoreFormat.number(row.best), row.bestEpoch.map(String.init) ?? "-", StoreFormat.number(row.final),
                 String(row.epochs), row.status,
-                row.curve.contains { $0 != nil } ? Sparkline.render(row.curve.map { $0 ?? .nan }, maxWidth: 24) : "-",
+                row.curve.contains { $0 != nil } ? Sparkline.render(row.curve.map { $0 ?? .nan }, maxWidth: 24, range: shared) : "-",
             ]
         }
         let numeric = Set([0] + (keys.count + 2...keys.count + 5).map { $0 })

@@ -30,14 +30,18 @@ enum ReportFixture {
         var missing: String
     }
 
-    static func make(in directory: TemporaryDirectory) throws -> Made {
-        let storePath = directory.path("runs/ser.sqlite")
+    static func make(in directory: TemporaryDirectory) throws -> Made { try make(inFolder: directory.url.path) }
+
+    /// The fixture in `folder` (created if needed): `runs/ser.sqlite` and `audio/*.wav`.
+    static func make(inFolder folder: String) throws -> Made {
+        try FileManager.default.createDirectory(atPath: folder + "/runs", withIntermediateDirectories: true)
+        let storePath = folder + "/runs/ser.sqlite"
         let store = try RunStore(path: storePath)
         let plan = try SpecLoader(checkPaths: false).load(yaml: spec, file: "fixture.yaml")
         let ids = try plan.enqueue(in: store, toolVersion: "test")
 
         // Eight one-second tones, two per class, as 16-bit WAV.
-        let audioDir = directory.path("audio")
+        let audioDir = folder + "/audio"
         try FileManager.default.createDirectory(atPath: audioDir, withIntermediateDirectories: true)
         var files: [String] = []
         for i in 0..<8 {

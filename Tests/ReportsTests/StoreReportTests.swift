@@ -122,6 +122,15 @@ final class StoreReportTests: XCTestCase {
 }
 
 extension StoreReportTests {
+    /// With `SER_REPORT_FIXTURE=/some/folder` set, leaves the fixture store there (for trying the commands
+    /// by hand and for the README examples).
+    func testFixtureCanBeKeptForTryingTheCommands() throws {
+        let folder = ProcessInfo.processInfo.environment["SER_REPORT_FIXTURE"] ?? ""
+        try XCTSkipIf(folder.isEmpty, "set SER_REPORT_FIXTURE to keep a fixture store")
+        try? FileManager.default.removeItem(atPath: folder)
+        _ = try ReportFixture.make(inFolder: folder)
+    }
+
     func testTopLossFilesAreShownRelativeToTheirCommonFolder() {
         XCTAssertEqual(
             StoreReport.commonDirectory(["/d/ravdess/Actor_01/a.wav", "/d/ravdess/Actor_02/b.wav"]), "/d/ravdess/")
