@@ -21,7 +21,7 @@ struct Report: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("The HTML file to write.", valueName: "file"))
     var output: String
 
-    @Option(help: ArgumentHelp("The page title (default: ser report and the run names).", valueName: "text"))
+    @Option(help: ArgumentHelp("The page title (default: ser report: run N, or: N runs).", valueName: "text"))
     var title: String?
 
     @Option(help: ArgumentHelp("How many highest-loss validation files to show.", valueName: "n"))
