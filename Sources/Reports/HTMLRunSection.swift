@@ -28,6 +28,7 @@ enum HTMLRunSection {
 
         if let lr = run.lrFinder {
             page.heading("Learning-rate finder", level: 3)
+            page.openRow()
             page.figure(
                 svg: lrFinderChart(
                     learningRates: lr.learningRates, losses: lr.losses,
@@ -36,6 +37,14 @@ enum HTMLRunSection {
                     }),
                 caption: "Smoothed training loss while the learning rate grows exponentially; markers show each "
                     + "method's suggestion.")
+            if !lr.suggestions.isEmpty {
+                page.table(
+                    headers: ["Suggestion", "Learning rate", "Loss there"],
+                    rows: lr.suggestions.map {
+                        [$0.method, String(format: "%.2e", $0.learningRate), String(format: "%.3f", $0.loss)]
+                    }, alignments: [.left, .right, .right], caption: "Suggested learning rates")
+            }
+            page.closeRow()
         }
 
         appendEvaluation(

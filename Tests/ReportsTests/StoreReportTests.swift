@@ -52,6 +52,12 @@ final class StoreReportTests: XCTestCase {
         for label in ["minimum 2.2e-3", "steep 3.1e-5", "valley (used) 1.3e-3"] {
             XCTAssertTrue(html.contains(label), label)
         }
+        let suggestionRows = try elements(doc, "table").filter { ($0.xmlString).contains("Suggested learning rates") }
+            .flatMap { elements(try parseXML($0.xmlString), "tr") }
+            .map { row in elements(try! parseXML(row.xmlString), "td").compactMap(\.stringValue) }.filter { !$0.isEmpty }
+        XCTAssertEqual(suggestionRows.count, 6)  // three per run
+        XCTAssertEqual(suggestionRows.first?.prefix(2), ["minimum", "2.20e-03"])
+        XCTAssertEqual(suggestionRows[2].prefix(2), ["valley (used)", "1.30e-03"])
 
         // Top-loss spectrograms are PNG data URIs that decode to a PNG (signature and IHDR).
         let images = elements(doc, "image")
