@@ -10,6 +10,7 @@ public struct SER: ParsableCommand {
         version: version,
         subcommands: [
             Doctor.self,
+<<<<<<< HEAD
             DataCommand.self,
             FeaturesCommand.self,
             Bench.self,
@@ -20,6 +21,9 @@ public struct SER: ParsableCommand {
             Export.self,
             Query.self,
             Remove.self,
+=======
+            Synth.self,
+>>>>>>> synth
         ]
     )
 
