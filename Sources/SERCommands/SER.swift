@@ -10,7 +10,6 @@ public struct SER: ParsableCommand {
         version: version,
         subcommands: [
             Doctor.self,
-<<<<<<< HEAD
             DataCommand.self,
             FeaturesCommand.self,
             Bench.self,
@@ -21,9 +20,7 @@ public struct SER: ParsableCommand {
             Export.self,
             Query.self,
             Remove.self,
-=======
             Synth.self,
->>>>>>> synth
         ]
     )
 
