@@ -1,0 +1,134 @@
+import Foundation
+import NeuralNet
+import SeededRandom
+
+/// Layers that draw random numbers while training (dropout) expose their generators, so a
+/// checkpoint can save them and a resumed run draws the same masks.
+public protocol RandomStateCarrying {
+    var randomStates: [Xoshiro256] { get set }
+}
+
+extension ResNet: RandomStateCarrying {
+    public var randomStates: [Xoshiro256] {
+        get { dropout.map { [$0.generator] } ?? [] }
+        set { if dropout != nil, let g = newValue.first { dropout!.generator = g } }
+    }
+}
+
+/// The training state after a finished epoch, as written to a checkpoint directory.
+///
+/// Layout of the directory (the JSON file is the commit point: it is written last, atomically, and
+/// names the tensor files it belongs to, so a crash mid-write leaves the previous checkpoint intact):
+///
+/// - `checkpoint.json`: this structure (format version, fit plan, epochs done, step, seed, smoothed
+///   loss, optimizer step/LR/momentum, model generator states, best epoch, epoch history, file names).
+/// - `model-eNNNN.safetensors`: the model's `stateDict` (weights + BatchNorm running statistics).
+/// - `optimizer-eNNNN.safetensors`: the optimizer's `stateTensors` (Adam moments / SGD momentum).
+/// - `best-eNNNN.safetensors`: the best epoch's model `stateDict` (NNNN = that epoch).
+///
+/// Files of older epochs are deleted after the JSON is committed.
+public struct CheckpointState: Codable, Equatable, Sendable {
+    public static let currentFormatVersion = 1
+    public static let fileName = "checkpoint.json"
+
+    public var formatVersion: Int
+    public var plan: FitPlan
+    public var epochsCompleted: Int
+    public var step: Int
+    public var seed: UInt64
+    public var smoothedLoss: SmoothedLoss
+    public var optimizerStep: Int
+    public var learningRate: Float
+    public var momentum: Float
+    /// Generator states of the model's random layers, as 4 hex words each.
+    public var modelRandomStates: [[String]]
+    public var best: BestEpoch?
+    public var history: [EpochRecord]
+    public var modelFile: String
+    public var optimizerFile: String
+    public var bestFile: String?
+
+    static func encodeGenerator(_ g: Xoshiro256) -> [String] {
+        let s = g.state
+        return [s.0, s.1, s.2, s.3].map { String($0, radix: 16) }
+    }
+
+    static func decodeGenerator(_ words: [String]) throws -> Xoshiro256 {
+        let values = words.compactMap { UInt64($0, radix: 16) }
+        guard values.count == 4 else { throw CheckpointError.invalid("generator state \(words) is not 4 hex words") }
+        var g = Xoshiro256(seed: 0)
+        g.state = (values[0], values[1], values[2], values[3])
+        return g
+    }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+
+    static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
+
+    /// Reads `checkpoint.json` of a checkpoint directory.
+    public static func read(from directory: URL) throws -> CheckpointState {
+        let url = directory.appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw CheckpointError.missing(url.path)
+        }
+        let state: CheckpointState
+        do {
+            state = try decoder.decode(CheckpointState.self, from: Data(contentsOf: url))
+        } catch {
+            throw CheckpointError.invalid("\(url.path): \(error)")
+        }
+        guard state.formatVersion == currentFormatVersion else {
+            throw CheckpointError.invalid("\(url.path): format version \(state.formatVersion); this build reads version \(currentFormatVersion)")
+        }
+        return state
+    }
+
+    /// Writes the JSON atomically (temporary file + rename).
+    func write(to directory: URL) throws {
+        try Self.encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
+    }
+}
+
+/// A checkpoint that cannot be read or does not fit the learner.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    case missing(String)
+    case invalid(String)
+    case mismatch(String)
+
+    public var description: String {
+        switch self {
+        case .missing(let path): return "\(path): no checkpoint here (expected the checkpoint.json a previous run writes after each epoch)"
+        case .invalid(let reason): return "invalid checkpoint: \(reason)"
+        case .mismatch(let reason): return "checkpoint does not fit this run: \(reason)"
+        }
+    }
+}
+
+/// Tensor-file helpers shared by the learner.
+enum CheckpointFiles {
+    static func name(_ kind: String, epoch: Int) -> String { String(format: "%@-e%04d.safetensors", kind, epoch) }
+
+    static func tensors(_ url: URL) throws -> [String: Tensor] {
+        let file = try SafeTensors.read(from: url)
+        return Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Removes `*.safetensors` files in `directory` not named in `keep` (files of older epochs).
+    static func prune(_ directory: URL, keep: Set<String>) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasSuffix(".safetensors") && !keep.contains(name) {
+            if name.hasPrefix("model-e") || name.hasPrefix("optimizer-e") || name.hasPrefix("best-e") {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            }
+        }
+    }
+}
