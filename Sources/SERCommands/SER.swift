@@ -14,6 +14,10 @@ public struct SER: ParsableCommand {
             FeaturesCommand.self,
             Bench.self,
             Validate.self,
+            RunCommand.self,
+            Resume.self,
+            Eval.self,
+            Predict.self,
             Runs.self,
             Show.self,
             Compare.self,
@@ -24,6 +28,7 @@ public struct SER: ParsableCommand {
             Remove.self,
             Devices.self,
             Listen.self,
+            Synth.self,
         ]
     )
 

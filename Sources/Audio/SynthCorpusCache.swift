@@ -1,0 +1,126 @@
+import Foundation
+
+/// The contents of a synthetic corpus's marker file (`.ser-synth.json`), written after every audio file,
+/// so its presence with matching fields means the directory holds that complete corpus.
+public struct SyntheticCorpusMarker: Codable, Sendable, Equatable {
+    public var formatVersion: Int
+    public var actors: Int
+    public var seed: UInt64
+    public var sampleRate: Int
+    public var files: Int
+    public var format: String
+
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+}
+
+extension SyntheticCorpus {
+    /// What ``ensure(at:actors:seed:sampleRate:)`` found or did.
+    public enum EnsureOutcome: Equatable, Sendable {
+        /// The directory already held this exact corpus; nothing was written.
+        case reused
+        /// The corpus was generated (the directory was missing or empty).
+        case created
+        /// The directory held another synthetic corpus (different parameters or version, or incomplete);
+        /// it was replaced.
+        case replaced
+    }
+
+    /// Makes sure `dir` holds the complete corpus for (`actors`, `seed`, `sampleRate`), generating it only
+    /// when it is not already there. Generation happens in a temporary sibling directory that is renamed
+    /// into place, so `dir` never holds a partial corpus, and concurrent callers end up with the same result.
+    /// A directory that holds anything other than a synthetic corpus is never overwritten.
+    /// - Returns: `dir`.
+    /// - Throws: ``SyntheticCorpusError`` when `dir` holds foreign files or cannot be written.
+    @discardableResult
+    public static func ensure(at dir: String, actors: Int = 24, seed: UInt64 = 1, sampleRate: Int = 16000) throws
+        -> String
+    {
+        try ensureReporting(at: dir, actors: actors, seed: seed, sampleRate: sampleRate).path
+    }
+
+    /// ``ensure(at:actors:seed:sampleRate:)``, also saying whether the corpus was reused, created or replaced.
+    public static func ensureReporting(at dir: String, actors: Int = 24, seed: UInt64 = 1, sampleRate: Int = 16000)
+        throws -> (path: String, outcome: EnsureOutcome)
+    {
+        try validate(actors: actors, sampleRate: sampleRate, path: dir)
+        let corpus = SyntheticCorpus(actors: actors, seed: seed, sampleRate: sampleRate)
+        let fm = FileManager.default
+        let target = URL(fileURLWithPath: dir, isDirectory: true).standardizedFileURL
+        if corpus.isComplete(at: target.path) { return (dir, .reused) }
+
+        var replacing = false
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: target.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw SyntheticCorpusError(
+                    path: dir, message: "is a file; expected a directory for the synthetic corpus")
+            }
+            let contents = (try? fm.contentsOfDirectory(atPath: target.path)) ?? []
+            if !contents.isEmpty {
+                guard contents.contains(markerName) else {
+                    throw SyntheticCorpusError(
+                        path: dir,
+                        message: "exists and holds files that are not a synthetic corpus (no \(markerName)); "
+                            + "choose an empty or new directory")
+                }
+                replacing = true
+            }
+        }
+
+        let parent = target.deletingLastPathComponent()
+        do {
+            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw SyntheticCorpusError(path: parent.path, message: "cannot create: \(error.localizedDescription)")
+        }
+        let unique = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
+        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).synth-\(unique)")
+        defer { try? fm.removeItem(at: staging) }
+        try corpus.write(to: staging.path)
+
+        // Move the old corpus (ours, checked above) out of the way, then rename the new one in.
+        var retired: URL? = nil
+        if fm.fileExists(atPath: target.path) {
+            let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(unique)")
+            if (try? fm.moveItem(at: target, to: old)) != nil { retired = old }
+        }
+        defer { if let retired { try? fm.removeItem(at: retired) } }
+        if rename(staging.path, target.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            // Someone else may have finished the same corpus first.
+            if corpus.isComplete(at: target.path) { return (dir, .reused) }
+            throw SyntheticCorpusError(path: dir, message: "cannot move the generated corpus into place: \(reason)")
+        }
+        return (dir, replacing ? .replaced : .created)
+    }
+
+    /// Checks the corpus parameters, throwing an error that names `path` and the allowed range.
+    public static func validate(actors: Int, sampleRate: Int, path: String) throws {
+        guard (1...24).contains(actors) else {
+            throw SyntheticCorpusError(path: path, message: "actors must be 1…24 (RAVDESS numbering), got \(actors)")
+        }
+        guard (8000...48000).contains(sampleRate) else {
+            throw SyntheticCorpusError(path: path, message: "sample rate must be 8000…48000 Hz, got \(sampleRate)")
+        }
+    }
+
+    /// Whether `dir` holds this corpus completely: a matching marker and every WAV file present.
+    public func isComplete(at dir: String) -> Bool {
+        let root = URL(fileURLWithPath: dir, isDirectory: true)
+        guard let data = try? Data(contentsOf: root.appendingPathComponent(Self.markerName)),
+            let found = try? JSONDecoder().decode(SyntheticCorpusMarker.self, from: data), found == marker
+        else { return false }
+        let fm = FileManager.default
+        return utterances.allSatisfy { fm.fileExists(atPath: root.appendingPathComponent($0.relativePath).path) }
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
