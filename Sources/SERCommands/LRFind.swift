@@ -3,6 +3,7 @@ import Experiments
 import Foundation
 import Plots
 import RunStore
+import Training
 
 /// `ser lr-find`: the learning-rate finder alone (fastai's `learn.lr_find()`), its suggestions as a table and
 /// its curve as a PNG and/or SVG.
@@ -56,20 +57,38 @@ struct LRFind: ParsableCommand {
         let rates = points.map(\.lr)
         let losses = points.map { $0.smoothedLoss ?? $0.loss }
         let marks = detail.suggestions.map { s in
-            let i = rates.indices.min { abs(log(rates[$0] / s.lr)) < abs(log(rates[$1] / s.lr)) } ?? 0
-            return LRFinderMarker(method: s.method, learningRate: s.lr, loss: losses[i])
+            LRFinderMarker(method: s.method, learningRate: s.lr, loss: losses[nearest(s.lr, in: rates)])
         }
         return Curve(
             title: "Learning-rate finder: run \(id)", learningRates: rates, losses: losses, suggestions: marks,
             chosen: detail.suggestions.first { $0.chosen }?.method)
     }
 
-    /// Runs the finder of the spec. Needs the Learner's LR finder (module Training), which is not in this
-    /// build yet.
-    func runFinder() throws -> Curve {
-        let plan = try SpecLoader().load(path: spec!, overrides: overrides)
+    /// Runs the finder of the spec (one run; a sweep must be pinned with --set) with the data, features and
+    /// model `ser run` would use; the feature cache and synthetic corpus are shared with the store's runs.
+    func runFinder(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> Curve {
+        let plan = try RunCommand.loadPlans([spec!], overrides: overrides, report: log)[0]
         guard plan.runs.count == 1 else { throw LRFindError.sweep(spec!, plan.runs.count) }
-        throw LRFindError.learnerUnavailable
+        let resolved = plan.runs[0]
+        let result = try LRFindSession.run(resolved, storePath: store.path, output: output, log: log)
+        guard !result.points.isEmpty else { throw LRFindError.noPoints(spec!) }
+        let rates = result.points.map(\.learningRate)
+        let losses = result.points.map(\.smoothedLoss)
+        let marks = result.suggestions.map { s in
+            LRFinderMarker(
+                method: s.method.rawValue, learningRate: s.learningRate,
+                loss: losses[Self.nearest(s.learningRate, in: rates)])
+        }
+        var chosen: String?
+        if case .suggestion(let name) = resolved.spec.train.lr { chosen = name }
+        return Curve(
+            title: "Learning-rate finder: \(resolved.runName)", learningRates: rates, losses: losses,
+            suggestions: marks, chosen: chosen)
+    }
+
+    /// The index of the rate closest to `lr` on a log scale (0 for an empty list).
+    static func nearest(_ lr: Double, in rates: [Double]) -> Int {
+        rates.indices.min { abs(log(rates[$0] / lr)) < abs(log(rates[$1] / lr)) } ?? 0
     }
 
     /// Writes the requested plots and returns the text printed: the suggestions table and the files written.
@@ -111,19 +130,21 @@ struct LRFind: ParsableCommand {
             at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
     }
 
-    func output() throws -> String {
-        let curve = try recordedRun.map { try Self.recorded($0, in: store.openExisting()) } ?? runFinder()
+    func output(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> String {
+        let curve =
+            try recordedRun.map { try Self.recorded($0, in: store.openExisting()) }
+            ?? runFinder(output: output, log: log)
         return try Self.report(curve, png: png, svg: svg)
     }
 
-    func run() throws { print(try output()) }
+    func run() throws { print(try output(output: .standard, log: RunOutput.log)) }
 }
 
 /// Errors of `ser lr-find`.
 enum LRFindError: Error, CustomStringConvertible, LocalizedError {
     case noFinder(Int64)
     case sweep(String, Int)
-    case learnerUnavailable
+    case noPoints(String)
 
     var description: String {
         switch self {
@@ -131,8 +152,8 @@ enum LRFindError: Error, CustomStringConvertible, LocalizedError {
             return "run \(id) recorded no learning-rate finder (lr_finder.enabled was false, or it failed first)."
         case .sweep(let spec, let count):
             return "\(spec) expands to \(count) runs; pin the swept keys with --set to find the rate of one."
-        case .learnerUnavailable:
-            return "this build of ser has no Learner yet, so the finder cannot run; `ser lr-find --run RUN` replots a recorded one."
+        case .noPoints(let spec):
+            return "\(spec): the finder recorded no step (is the training split empty?)."
         }
     }
 

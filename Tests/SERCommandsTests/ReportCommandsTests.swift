@@ -96,4 +96,34 @@ final class ReportCommandsTests: XCTestCase {
         XCTAssertThrowsError(try SER.parseAsRoot(["lr-find"]))
         XCTAssertThrowsError(try SER.parseAsRoot(["lr-find", "a.yaml", "--run", "1"]))
     }
+
+    func testLRFindRunsTheFinderOfASpecOnATinySyntheticCorpus() throws {
+        let spec = directory.path("tiny.yaml")
+        try """
+            name: tiny
+            seed: 5
+            data: {synthetic: {actors: 2, seed: 1}}
+            audio: {sample_rate: 8000, duration: 1.0}
+            features: {n_fft: 256, hop_length: 80, n_mels: 24}
+            model: {depth: 10, width: 8, stem: small}
+            lr_finder: {num_it: 24, suggest: [minimum, steep, valley]}
+            train: {batch_size: 16, lr: valley}
+            split: {kind: speakers, valid: [2]}
+            """.write(toFile: spec, atomically: true, encoding: .utf8)
+        let png = directory.path("lr.png")
+        let store = directory.path("fresh/ser.sqlite")
+        let text = try parse(LRFind.self, ["lr-find", spec, "--store", store, "--png", png]).output()
+        XCTAssertTrue(text.hasPrefix("24 steps, lr 1.0e-07 → "), text)
+        for method in ["minimum", "steep", "valley (used)"] {
+            XCTAssertTrue(text.contains("\n" + method + " "), "missing \(method) in\n\(text)")
+        }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: png))
+        XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        // The finder records nothing: no store is created.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store))
+        // A sweep must be pinned.
+        XCTAssertThrowsError(
+            try parse(LRFind.self, ["lr-find", spec, "--store", store, "--set", "sweep.model.width=[8,16]"]).output()
+        ) { XCTAssertTrue("\($0)".contains("expands to 2 runs"), "\($0)") }
+    }
 }
