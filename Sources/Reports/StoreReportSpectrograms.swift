@@ -23,29 +23,14 @@ struct TopLossSpectrograms {
     init(specYAML: String, runName: String) throws {
         let loader = SpecLoader(checkPaths: false)
         spec = try loader.load(resolvedYAML: specYAML, runName: runName).spec
-        extractor = try LogMelExtractor(Self.featureParameters(spec))
+        extractor = try LogMelExtractor(try Self.featureParameters(spec))
     }
 
-    /// The log-mel parameters of `spec` (MFCC specs are drawn as their log-mel input; no deltas, no
-    /// normalisation, no pad/crop: the picture shows the whole file).
-    static func featureParameters(_ spec: ExperimentSpec) -> FeatureParameters {
-        let f = spec.features
-        var p = FeatureParameters()
-        p.sampleRate = spec.audio.sampleRate
-        p.nFFT = f.nFFT
-        p.hopLength = f.hopLength
-        p.winLength = f.winLength
-        p.center = f.center
-        p.nMels = f.nMels
-        p.fmin = f.fmin
-        p.fmax = f.fmax
-        p.power = f.power
-        switch f.db.ref {
-        case .max: p.ref = .max
-        case .value(let v): p.ref = .value(v)
-        }
-        p.topDB = f.db.topDB
-        p.amin = f.db.amin
+    /// The run's feature parameters as `ser run` derives them (`ExperimentSpec.featureParameters()`), drawn
+    /// as log-mel: an MFCC run shows its log-mel input; no deltas, no normalisation, no pad/crop (the picture
+    /// shows the whole file).
+    static func featureParameters(_ spec: ExperimentSpec) throws -> FeatureParameters {
+        var p = try spec.featureParameters()
         p.toDB = true
         p.nMFCC = nil
         p.deltas = 0

@@ -126,4 +126,36 @@ final class ReportCommandsTests: XCTestCase {
             try parse(LRFind.self, ["lr-find", spec, "--store", store, "--set", "sweep.model.width=[8,16]"]).output()
         ) { XCTAssertTrue("\($0)".contains("expands to 2 runs"), "\($0)") }
     }
+
+    /// The whole path on a real run: `ser run` trains a tiny model on a tiny synthetic corpus and records
+    /// it; `ser report` then draws it, top-loss spectrograms from the corpus files included.
+    func testReportOfARealTinyRun() throws {
+        let spec = directory.path("real.yaml")
+        try """
+            name: real-tiny
+            seed: 7
+            data: {synthetic: {actors: 2, seed: 1}}
+            audio: {sample_rate: 8000, duration: 1.0}
+            features: {n_fft: 256, hop_length: 80, n_mels: 24}
+            model: {depth: 10, width: 8, stem: small}
+            lr_finder: {num_it: 16, suggest: [minimum, valley]}
+            train: {epochs: 2, batch_size: 16, lr: valley}
+            split: {kind: speakers, valid: [2]}
+            """.write(toFile: spec, atomically: true, encoding: .utf8)
+        let store = directory.path("real/ser.sqlite")
+        let outcomes = try parse(RunCommand.self, ["run", spec, "--store", store]).perform(
+            output: .silent, log: { _ in }, trap: false)
+        XCTAssertEqual(outcomes.map(\.status), ["finished"])
+        let out = directory.path("real.html")
+        _ = try parse(Report.self, ["report", "real-tiny", "-o", out, "--store", store, "--top-losses", "3"]).write()
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        // Loss and score curves, LR finder, two heat-maps, per-class bars, three spectrograms.
+        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 3 + 2 + 1 + 3)
+        XCTAssertEqual(html.components(separatedBy: "data:image/png;base64,").count - 1, 3)
+        XCTAssertEqual(html.components(separatedBy: "class=\"cell\"").count - 1, 2 * 8 * 8)
+        XCTAssertTrue(html.contains("valley (used)"))
+        XCTAssertFalse(html.contains("class=\"note\""), "every top-loss file should still exist")
+        let show = try parse(Show.self, ["show", "1", "--store", store]).output()
+        XCTAssertTrue(show.contains("Curves (epoch 1 → 2):") && show.contains("true\\pred"), show)
+    }
 }
