@@ -14,7 +14,8 @@ public enum LRFinderRaster {
         title: String = "Learning-rate finder", learningRates: [Double], losses: [Double],
         suggestions: [LRFinderMarker], lossLabel: String = "Loss (smoothed)", width: Int = 900, height: Int = 560
     ) -> Canvas {
-        precondition(learningRates.count == losses.count, "LR finder: \(learningRates.count) rates, \(losses.count) losses")
+        precondition(
+            learningRates.count == losses.count, "LR finder: \(learningRates.count) rates, \(losses.count) losses")
         let s = 2  // text scale: 10×14 pixel glyphs
         var c = Canvas(width: width, height: height)
         let left = 100
@@ -31,9 +32,12 @@ public enum LRFinderRaster {
         let logLo = log10(xLo)
         let logHi = log10(xHi)
         let yDomain = lrFinderLossDomain(losses: losses, suggestions: suggestions)
-        func px(_ lr: Double) -> Int { left + Int(((log10(lr) - logLo) / (logHi - logLo) * Double(plotWidth - 1)).rounded()) }
+        func px(_ lr: Double) -> Int {
+            left + Int(((log10(lr) - logLo) / (logHi - logLo) * Double(plotWidth - 1)).rounded())
+        }
         func py(_ loss: Double) -> Double {
-            Double(bottom - 1) - (loss - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound) * Double(plotHeight - 1)
+            Double(bottom - 1) - (loss - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound)
+                * Double(plotHeight - 1)
         }
 
         // Grid: minor log ticks light, decades and y ticks a little darker.
@@ -115,7 +119,9 @@ public enum LRFinderRaster {
     }
 
     /// The segment p–q cut to `top…bottom` (pixel rows); nil when it lies wholly outside.
-    static func clip(_ p: (Int, Double), _ q: (Int, Double), top: Double, bottom: Double) -> ((Int, Double), (Int, Double))? {
+    static func clip(_ p: (Int, Double), _ q: (Int, Double), top: Double, bottom: Double) -> (
+        (Int, Double), (Int, Double)
+    )? {
         if (p.1 < top && q.1 < top) || (p.1 > bottom && q.1 > bottom) { return nil }
         func cut(_ a: (Int, Double), toward b: (Int, Double)) -> (Int, Double) {
             let limit = a.1 < top ? top : a.1 > bottom ? bottom : a.1

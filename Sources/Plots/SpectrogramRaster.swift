@@ -10,7 +10,8 @@ public enum SpectrogramRaster {
         values: [Float], rows: Int, frames: Int, range: ClosedRange<Float>? = nil, colourMap: ColourMap = .magma,
         maxColumns: Int = 400
     ) -> Canvas {
-        precondition(rows > 0 && frames > 0 && values.count == rows * frames, "spectrogram must hold rows × frames values")
+        precondition(
+            rows > 0 && frames > 0 && values.count == rows * frames, "spectrogram must hold rows × frames values")
         let columns = Swift.max(1, Swift.min(frames, maxColumns))
         let r = range ?? finiteRange(values)
         let span = Double(r.upperBound - r.lowerBound)

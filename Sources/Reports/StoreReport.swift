@@ -2,6 +2,7 @@ import Experiments
 import Foundation
 import Plots
 import RunStore
+
 import struct Training.ConfusionMatrix
 
 /// Choices for reports built from the run store.
@@ -83,7 +84,8 @@ public enum StoreReport {
             let base = commonDirectory(top.map(\.path))
             data.topLosses = top.map { item in
                 var entry = ReportTopLoss(
-                    file: base.isEmpty ? item.path : String(item.path.dropFirst(base.count)), actual: item.label, predicted: item.predicted, probability: item.confidence,
+                    file: base.isEmpty ? item.path : String(item.path.dropFirst(base.count)), actual: item.label,
+                    predicted: item.predicted, probability: item.confidence,
                     loss: item.loss)
                 if let drawer {
                     switch drawer.spectrogram(for: item.path) {

@@ -14,7 +14,8 @@ struct LRFind: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The experiment spec (YAML); its lr_finder section sets the sweep.", valueName: "spec"))
+    @Argument(
+        help: ArgumentHelp("The experiment spec (YAML); its lr_finder section sets the sweep.", valueName: "spec"))
     var spec: String?
 
     @Option(
@@ -34,7 +35,9 @@ struct LRFind: ParsableCommand {
     var svg: String?
 
     func validate() throws {
-        if (spec == nil) == (recordedRun == nil) { throw ValidationError("give a spec file or --run RUN (one of them).") }
+        if (spec == nil) == (recordedRun == nil) {
+            throw ValidationError("give a spec file or --run RUN (one of them).")
+        }
         if recordedRun != nil && !overrides.isEmpty { throw ValidationError("--set applies to a spec, not to --run.") }
     }
 
@@ -93,7 +96,9 @@ struct LRFind: ParsableCommand {
 
     /// Writes the requested plots and returns the text printed: the suggestions table and the files written.
     static func report(_ curve: Curve, png: String?, svg: String?) throws -> String {
-        var table = TextTable(columns: [.init("METHOD"), .init("LR", alignment: .right), .init("LOSS", alignment: .right)])
+        var table = TextTable(columns: [
+            .init("METHOD"), .init("LR", alignment: .right), .init("LOSS", alignment: .right),
+        ])
         for s in curve.suggestions {
             table.append([
                 s.method + (s.method == curve.chosen ? " (used)" : ""), String(format: "%.2e", s.learningRate),

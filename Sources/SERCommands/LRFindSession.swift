@@ -44,13 +44,17 @@ enum LRFindSession {
         let o = spec.train.optimizer
         if o.name == "sgd" {
             let optimizer = SGD(learningRate: 1e-3, momentum: Float(o.momentum), weightDecay: Float(o.wd))
-            return try Learner(model: model, optimizer: optimizer, data: features, split: split, configuration: configuration)
-                .lrFind(start: f.startLR, end: f.endLR, numIt: f.numIt, stopDiv: f.stopDiv, methods: methods)
+            return try Learner(
+                model: model, optimizer: optimizer, data: features, split: split, configuration: configuration
+            )
+            .lrFind(start: f.startLR, end: f.endLR, numIt: f.numIt, stopDiv: f.stopDiv, methods: methods)
         }
         let optimizer = Adam(
             learningRate: 1e-3, beta1: Float(o.momentum), beta2: Float(o.beta2), epsilon: Float(o.eps),
             weightDecay: Float(o.wd), decoupledWeightDecay: o.name == "adamw")
-        return try Learner(model: model, optimizer: optimizer, data: features, split: split, configuration: configuration)
-            .lrFind(start: f.startLR, end: f.endLR, numIt: f.numIt, stopDiv: f.stopDiv, methods: methods)
+        return try Learner(
+            model: model, optimizer: optimizer, data: features, split: split, configuration: configuration
+        )
+        .lrFind(start: f.startLR, end: f.endLR, numIt: f.numIt, stopDiv: f.stopDiv, methods: methods)
     }
 }

@@ -64,7 +64,8 @@ enum ReportFixture {
                 try store.recordEpoch(
                     EpochMetric(
                         runId: id, epoch: e, trainLoss: 1.4 - 0.9 * t + 0.05 * Double(r),
-                        validLoss: 1.5 - 0.7 * t + 0.1 * t * t + 0.08 * Double(r), accuracy: 0.3 + 0.45 * t - 0.05 * Double(r),
+                        validLoss: 1.5 - 0.7 * t + 0.1 * t * t + 0.08 * Double(r),
+                        accuracy: 0.3 + 0.45 * t - 0.05 * Double(r),
                         balancedAccuracy: 0.28 + 0.44 * t - 0.05 * Double(r), f1Macro: 0.25 + 0.45 * t, lr: 1e-3,
                         seconds: 3))
             }
@@ -82,7 +83,9 @@ enum ReportFixture {
                     LRSuggestion(runId: id, method: "steep", lr: 3.1e-5),
                     LRSuggestion(runId: id, method: "valley", lr: 1.3e-3, chosen: true),
                 ])
-            let confusion = r == 0 ? [[5, 1, 0, 0], [1, 4, 1, 0], [0, 2, 3, 1], [0, 0, 1, 5]]
+            let confusion =
+                r == 0
+                ? [[5, 1, 0, 0], [1, 4, 1, 0], [0, 2, 3, 1], [0, 0, 1, 5]]
                 : [[4, 2, 0, 0], [2, 3, 1, 0], [0, 2, 2, 2], [1, 0, 1, 4]]
             var predictions: [Prediction] = []
             for (i, path) in (files + [missing]).enumerated() {

@@ -44,7 +44,9 @@ final class StoreReportTests: XCTestCase {
 
         // Every heat-map has classes² cells; six heat-maps in all.
         let n = ReportFixture.classes.count
-        let heatmaps = try charts.map { try parseXML($0.xmlString) }.filter { !elements($0, "rect", class: "cell").isEmpty }
+        let heatmaps = try charts.map { try parseXML($0.xmlString) }.filter {
+            !elements($0, "rect", class: "cell").isEmpty
+        }
         XCTAssertEqual(heatmaps.count, 6)
         for map in heatmaps { XCTAssertEqual(elements(map, "rect", class: "cell").count, n * n) }
 
@@ -54,7 +56,9 @@ final class StoreReportTests: XCTestCase {
         }
         let suggestionRows = try elements(doc, "table").filter { ($0.xmlString).contains("Suggested learning rates") }
             .flatMap { elements(try parseXML($0.xmlString), "tr") }
-            .map { row in elements(try! parseXML(row.xmlString), "td").compactMap(\.stringValue) }.filter { !$0.isEmpty }
+            .map { row in elements(try! parseXML(row.xmlString), "td").compactMap(\.stringValue) }.filter {
+                !$0.isEmpty
+            }
         XCTAssertEqual(suggestionRows.count, 6)  // three per run
         XCTAssertEqual(suggestionRows.first?.prefix(2), ["minimum", "2.20e-03"])
         XCTAssertEqual(suggestionRows[2].prefix(2), ["valley (used)", "1.30e-03"])

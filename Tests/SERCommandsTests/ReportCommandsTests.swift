@@ -24,7 +24,8 @@ final class ReportCommandsTests: XCTestCase {
 
     func testReportWritesOnePageForRunsNamedByIdNameOrExperiment() throws {
         let out = directory.path("out/report.html")
-        let line = try parse(Report.self, ["report", "1", "fixture [train.lr=0.004]", "-o", out, "--store", path]).write()
+        let line = try parse(Report.self, ["report", "1", "fixture [train.lr=0.004]", "-o", out, "--store", path])
+            .write()
         XCTAssertTrue(line.hasPrefix("Wrote \(out) (2 runs, "), line)
         let html = try String(contentsOfFile: out, encoding: .utf8)
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
@@ -39,7 +40,8 @@ final class ReportCommandsTests: XCTestCase {
 
         let byExperiment = directory.path("exp.html")
         let quick = try parse(
-            Report.self, ["report", "--experiment", "fixture", "-o", byExperiment, "--store", path, "--no-spectrograms"]
+            Report.self,
+            ["report", "--experiment", "fixture", "-o", byExperiment, "--store", path, "--no-spectrograms"]
         ).write()
         XCTAssertTrue(quick.contains("(2 runs, "), quick)
         let page = try String(contentsOfFile: byExperiment, encoding: .utf8)
@@ -55,7 +57,9 @@ final class ReportCommandsTests: XCTestCase {
     func testShowDrawsSparklinesAndAShadedConfusionGrid() throws {
         let text = try parse(Show.self, ["show", "1", "--store", path]).output()
         XCTAssertTrue(text.contains("Curves (epoch 1 → 6):"), text)
-        let curveLines = text.split(separator: "\n").filter { $0.hasPrefix("  train loss") || $0.hasPrefix("  valid loss") }
+        let curveLines = text.split(separator: "\n").filter {
+            $0.hasPrefix("  train loss") || $0.hasPrefix("  valid loss")
+        }
         XCTAssertEqual(curveLines.count, 2, text)
         // Training loss falls every epoch: the sparkline runs from the top block to the bottom one.
         XCTAssertTrue(text.contains("  train loss  1.250 █"), text)
@@ -100,16 +104,16 @@ final class ReportCommandsTests: XCTestCase {
     func testLRFindRunsTheFinderOfASpecOnATinySyntheticCorpus() throws {
         let spec = directory.path("tiny.yaml")
         try """
-            name: tiny
-            seed: 5
-            data: {synthetic: {actors: 2, seed: 1}}
-            audio: {sample_rate: 8000, duration: 1.0}
-            features: {n_fft: 256, hop_length: 80, n_mels: 24}
-            model: {depth: 10, width: 8, stem: small}
-            lr_finder: {num_it: 24, suggest: [minimum, steep, valley]}
-            train: {batch_size: 16, lr: valley}
-            split: {kind: speakers, valid: [2]}
-            """.write(toFile: spec, atomically: true, encoding: .utf8)
+        name: tiny
+        seed: 5
+        data: {synthetic: {actors: 2, seed: 1}}
+        audio: {sample_rate: 8000, duration: 1.0}
+        features: {n_fft: 256, hop_length: 80, n_mels: 24}
+        model: {depth: 10, width: 8, stem: small}
+        lr_finder: {num_it: 24, suggest: [minimum, steep, valley]}
+        train: {batch_size: 16, lr: valley}
+        split: {kind: speakers, valid: [2]}
+        """.write(toFile: spec, atomically: true, encoding: .utf8)
         let png = directory.path("lr.png")
         let store = directory.path("fresh/ser.sqlite")
         let text = try parse(LRFind.self, ["lr-find", spec, "--store", store, "--png", png]).output()
@@ -132,16 +136,16 @@ final class ReportCommandsTests: XCTestCase {
     func testReportOfARealTinyRun() throws {
         let spec = directory.path("real.yaml")
         try """
-            name: real-tiny
-            seed: 7
-            data: {synthetic: {actors: 2, seed: 1}}
-            audio: {sample_rate: 8000, duration: 1.0}
-            features: {n_fft: 256, hop_length: 80, n_mels: 24}
-            model: {depth: 10, width: 8, stem: small}
-            lr_finder: {num_it: 16, suggest: [minimum, valley]}
-            train: {epochs: 2, batch_size: 16, lr: valley}
-            split: {kind: speakers, valid: [2]}
-            """.write(toFile: spec, atomically: true, encoding: .utf8)
+        name: real-tiny
+        seed: 7
+        data: {synthetic: {actors: 2, seed: 1}}
+        audio: {sample_rate: 8000, duration: 1.0}
+        features: {n_fft: 256, hop_length: 80, n_mels: 24}
+        model: {depth: 10, width: 8, stem: small}
+        lr_finder: {num_it: 16, suggest: [minimum, valley]}
+        train: {epochs: 2, batch_size: 16, lr: valley}
+        split: {kind: speakers, valid: [2]}
+        """.write(toFile: spec, atomically: true, encoding: .utf8)
         let store = directory.path("real/ser.sqlite")
         let outcomes = try parse(RunCommand.self, ["run", spec, "--store", store]).perform(
             output: .silent, log: { _ in }, trap: false)
