@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 
 /// Decodes an audio file to mono samples at the given rate (the cache's only access to audio).
@@ -61,7 +62,9 @@ public final class FeatureCache: @unchecked Sendable {
     ///   - directory: cache root (created when missing).
     ///   - parameters: feature parameters (validated).
     ///   - decode: loads a file as mono samples at a rate; called only on cache misses.
-    public init(directory: URL = FeatureCache.defaultDirectory, parameters: FeatureParameters, decode: @escaping AudioDecoder) throws {
+    public init(
+        directory: URL = FeatureCache.defaultDirectory, parameters: FeatureParameters, decode: @escaping AudioDecoder
+    ) throws {
         self.directory = directory
         self.extractor = try LogMelExtractor(parameters)
         self.decode = decode
@@ -100,7 +103,9 @@ public final class FeatureCache: @unchecked Sendable {
     }
 
     /// ``features(for:)`` followed by ``LogMelExtractor/finish(_:using:)`` (pad/crop, standardisation).
-    public func finishedFeatures<G: RandomNumberGenerator>(for path: String, using generator: inout G) throws -> FeatureMatrix {
+    public func finishedFeatures<G: RandomNumberGenerator>(for path: String, using generator: inout G) throws
+        -> FeatureMatrix
+    {
         extractor.finish(try features(for: path), using: &generator)
     }
 
@@ -117,7 +122,8 @@ public final class FeatureCache: @unchecked Sendable {
     /// Makes sure every file has a cache entry, on `threads` threads, without keeping the matrices.
     /// Saves the file index at the end.
     public func prepare(
-        _ paths: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressReporter? = nil
+        _ paths: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        progress: ProgressReporter? = nil
     ) -> PrepareReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let before = statistics
@@ -173,7 +179,12 @@ public final class FeatureCache: @unchecked Sendable {
             throw FeatureCacheError(path: path, reason: String(cString: strerror(errno)))
         }
         let size = Int64(info.st_size)
-        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        #if canImport(Darwin)
+            let modified = info.st_mtimespec
+        #else
+            let modified = info.st_mtim
+        #endif
+        let mtime = Int64(modified.tv_sec) * 1_000_000_000 + Int64(modified.tv_nsec)
         if let known = lock.withLock({ identities[absolute] }), known.size == size, known.mtimeNanoseconds == mtime {
             return known.sha256
         }
@@ -187,17 +198,11 @@ public final class FeatureCache: @unchecked Sendable {
     }
 
     static func hashFile(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw FeatureCacheError(path: path, reason: "cannot open for reading")
+        do {
+            return try SHA256.hexAndSize(ofFileAt: path).hex
+        } catch {
+            throw FeatureCacheError(path: path, reason: "cannot read to hash it: \(error.localizedDescription)")
         }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while true {
-            let chunk = handle.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { break }
-            chunk.withUnsafeBytes { hasher.update($0) }
-        }
-        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 
     static func loadIdentities(_ url: URL) -> [String: FileIdentity] {
@@ -243,7 +248,8 @@ public final class FeatureCache: @unchecked Sendable {
         do {
             try data.write(to: temporary)
             guard rename(temporary.path, url.path) == 0 else {
-                throw FeatureCacheError(path: url.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
+                throw FeatureCacheError(
+                    path: url.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

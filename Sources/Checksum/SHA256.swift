@@ -1,7 +1,9 @@
+import Foundation
+
 /// SHA-256 (FIPS 180-4), implemented here because Foundation on Linux has no CryptoKit and
-/// swift-crypto is not a dependency. Used for the feature cache's keys: the digest of each audio
-/// file's bytes and of the canonical JSON of the feature parameters. Streaming: feed bytes with
-/// ``update(_:)`` and read ``finalize()`` once.
+/// swift-crypto is not a dependency. One implementation for the whole tool: the feature cache's keys
+/// (audio file bytes, canonical feature parameters), resolved spec hashes and artifact checksums.
+/// Streaming: feed bytes with ``update(_:)`` and read ``finalize()`` once.
 ///
 /// - Complexity: O(n) in the bytes hashed (about 200–400 MB/s in an optimised build).
 public struct SHA256: Sendable {
@@ -23,6 +25,29 @@ public struct SHA256: Sendable {
 
     /// The digest of a string's UTF-8 bytes as hexadecimal.
     public static func hex(_ string: String) -> String { hex(Array(string.utf8)) }
+
+    /// The lowercase hex digest of `data`.
+    public static func hex(of data: Data) -> String {
+        var hasher = SHA256()
+        data.withUnsafeBytes { hasher.update($0) }
+        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+
+    /// The lowercase hex digest of the UTF-8 bytes of `string`.
+    public static func hex(of string: String) -> String { hex(string) }
+
+    /// The hex digest and size in bytes of the file at `path`, read in 1 MiB chunks.
+    public static func hexAndSize(ofFileAt path: String) throws -> (hex: String, bytes: Int64) {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { hasher.update($0) }
+            size += Int64(chunk.count)
+        }
+        return (hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined(), size)
+    }
 
     /// Adds bytes to the message.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -54,13 +79,18 @@ public struct SHA256: Sendable {
     /// Adds bytes to the message.
     public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
 
+    /// Adds the bytes of `data` to the message.
+    public mutating func update(_ data: Data) { data.withUnsafeBytes { update($0) } }
+
     /// Pads the message and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
         var tail: [UInt8] = [0x80]
         let padded = (buffered + 1) % 64
         tail += [UInt8](repeating: 0, count: padded <= 56 ? 56 - padded : 120 - padded)
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
         let saved = length
         update(tail)
         length = saved
@@ -86,7 +116,8 @@ public struct SHA256: Sendable {
 
     private mutating func compress(_ block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
         for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8
+            w[i] =
+                UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8
                 | UInt32(block[4 * i + 3])
         }
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
