@@ -3,10 +3,11 @@
 //
 // Module graph (data flows down the list; a module imports only modules above it):
 //
-//   C libraries      CSndFile  CSoxr  CFFTW  CBLAS  CPNG        (system-library targets)
-//   thin wrappers    SndFile   Soxr   FFTW   BLAS   PNG         (the only importers of the C modules)
+//   C libraries      CSndFile  CSoxr  CFFTW  CBLAS  CPNG  CPortAudio   (system-library targets)
+//   thin wrappers    SndFile   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
 //   SeededRandom     the reproducible random-number generator every module takes
 //   Audio            decode, resample, trim, synthetic corpus
+//   Live             audio sources (device, raw PCM, file replay), sliding windows, energy gate, smoothing
 //   Datasets         RAVDESS names, label schemes, folder/CSV layouts, scans
 //   Features         STFT, mel, dB, MFCC, cache
 //   Plots            SVG charts, colour maps, PNG rasters
@@ -45,6 +46,7 @@ let package = Package(
         system("CFFTW", pkgConfig: "fftw3f", apt: ["libfftw3-dev"]),
         system("CBLAS", pkgConfig: "openblas", apt: ["libopenblas-dev"]),
         system("CPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
+        system("CPortAudio", pkgConfig: "portaudio-2.0", apt: ["portaudio19-dev"]),
 
         // Thin Swift wrappers: no sf_/soxr_/fftwf_/cblas_/png_ symbol is used outside these.
         .target(name: "SndFile", dependencies: ["CSndFile"]),
@@ -52,6 +54,7 @@ let package = Package(
         .target(name: "FFTW", dependencies: ["CFFTW"]),
         .target(name: "BLAS", dependencies: ["CBLAS"]),
         .target(name: "PNG", dependencies: ["CPNG"]),
+        .target(name: "PortAudio", dependencies: ["CPortAudio"]),
 
         // Seeded random numbers shared by every module that makes a random choice.
         .target(name: "SeededRandom"),
@@ -59,6 +62,7 @@ let package = Package(
         // The pipeline, by role.
         .target(name: "Audio", dependencies: ["SndFile", "Soxr", "SeededRandom"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
+        .target(name: "Live", dependencies: ["Audio", "SndFile", "Soxr", "PortAudio"], swiftSettings: numeric),
         .target(name: "Features", dependencies: ["Audio", "FFTW", "BLAS"], swiftSettings: numeric),
         .target(name: "Plots", dependencies: ["PNG"]),
         .target(name: "NeuralNet", dependencies: ["BLAS", "SeededRandom"], swiftSettings: numeric),
@@ -77,7 +81,7 @@ let package = Package(
             name: "SERCommands",
             dependencies: [
                 "BLAS", "Audio", "Datasets", "Features", "Plots", "NeuralNet", "Training",
-                "RunStore", "Experiments", "Reports",
+                "RunStore", "Experiments", "Reports", "Live", "PortAudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ser", dependencies: ["SERCommands", "BLAS"]),
@@ -98,7 +102,8 @@ let package = Package(
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
-        .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "TestSupport"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "Audio", "PortAudio", "SndFile", "TestSupport"]),
+        .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "Live", "SndFile", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

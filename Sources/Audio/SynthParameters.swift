@@ -29,7 +29,8 @@ public struct SynthParameters: Codable, Sendable, Equatable {
     public var breathiness: Double
     /// Formant frequency multiplier (vocal-tract length).
     public var formantScale: Double
-    /// Silence before and after the speech, in seconds.
+    /// Silence before and after the speech, in seconds (shortened or lengthened at rendering if needed to keep
+    /// the file within ``SynthRenderer/durationRange``).
     public var leadingSilence: Double
     public var trailingSilence: Double
 
@@ -49,9 +50,9 @@ public struct SynthParameters: Codable, Sendable, Equatable {
         let e = id.emotion.rawValue - 1
         let habit = id.emotion == .neutral ? 0.0 : 1.0
         // Repetition-level variation: a take never sounds exactly like the previous one.
-        let f0Semitones = p.f0Semitones + habit * voice.emotionF0Semitones[e] + 0.45 * rng.nextNormal()
-        let logRate = p.logRate + habit * voice.emotionLogRate[e] + 0.035 * rng.nextNormal()
-        let levelDB = p.levelDB + voice.levelDB + habit * voice.emotionLevelDB[e] + 0.8 * rng.nextNormal()
+        let f0Semitones = p.f0Semitones + habit * voice.emotionF0Semitones[e] + 0.7 * rng.nextNormal()
+        let logRate = p.logRate + habit * voice.emotionLogRate[e] + 0.06 * rng.nextNormal()
+        let levelDB = p.levelDB + voice.levelDB + habit * voice.emotionLevelDB[e] + 1.5 * rng.nextNormal()
         let range = max(0.5, 1 + 0.1 * rng.nextNormal())
         func clamp(_ x: Double, _ lo: Double, _ hi: Double) -> Double { min(hi, max(lo, x)) }
         return SynthParameters(
@@ -64,11 +65,11 @@ public struct SynthParameters: Codable, Sendable, Equatable {
             tremorHz: 5.5 + rng.nextUnitDouble(),
             rate: clamp(voice.rate * exp(logRate), 0.55, 1.6),
             levelDB: levelDB,
-            jitter: clamp(p.jitter * (1 + 0.15 * rng.nextNormal()), 0.002, 0.06),
-            shimmer: clamp(p.shimmer * (1 + 0.15 * rng.nextNormal()), 0.01, 0.25),
-            tilt: clamp(p.tilt + 0.04 * rng.nextNormal(), 0.05, 0.9),
-            openQuotient: clamp(p.openQuotient + 0.02 * rng.nextNormal(), 0.35, 0.8),
-            breathiness: clamp(voice.breathiness + p.breathiness + 0.02 * rng.nextNormal(), 0, 0.5),
+            jitter: clamp(p.jitter * (1 + 0.25 * rng.nextNormal()), 0.002, 0.06),
+            shimmer: clamp(p.shimmer * (1 + 0.25 * rng.nextNormal()), 0.01, 0.25),
+            tilt: clamp(p.tilt + 0.06 * rng.nextNormal(), 0.05, 0.9),
+            openQuotient: clamp(p.openQuotient + 0.03 * rng.nextNormal(), 0.35, 0.8),
+            breathiness: clamp(voice.breathiness + p.breathiness + 0.03 * rng.nextNormal(), 0, 0.5),
             formantScale: voice.formantScale,
             leadingSilence: 0.12 + 0.16 * rng.nextUnitDouble(),
             trailingSilence: 0.12 + 0.16 * rng.nextUnitDouble())

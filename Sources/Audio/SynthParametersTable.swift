@@ -13,14 +13,13 @@ enum SynthParametersTable {
         var lines = [header.joined(separator: ",")]
         for u in utterances {
             let p = u.parameters
-            let duration = p.leadingSilence + u.speechSeconds + p.trailingSilence
             func f(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }
             let fields: [String] = [
                 p.id.relativePath, "\(p.id.actor)", p.id.isMale ? "male" : "female", p.id.emotion.description,
                 "\(p.id.intensity)", "\(p.id.statement)", "\(p.id.repetition)", f(u.meanF0Hz, 2), f(p.f0Hz, 2),
                 f(p.declination, 3), f(p.accent, 3), f(p.finalMove, 3), f(p.tremor, 3), f(p.rate), f(p.levelDB, 2),
                 f(p.jitter), f(p.shimmer), f(p.tilt), f(p.openQuotient), f(p.breathiness), f(p.formantScale),
-                f(u.speechSeconds, 3), f(duration, 3), f(Double(u.peak)), f(Double(u.limiterGain)),
+                f(u.speechSeconds, 3), f(u.duration, 3), f(Double(u.peak)), f(Double(u.limiterGain)),
             ]
             lines.append(fields.joined(separator: ","))
         }

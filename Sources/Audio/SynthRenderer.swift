@@ -9,18 +9,28 @@ import SeededRandom
 /// Renders one utterance with a Klatt-style source-filter model.
 ///
 /// Source: a Rosenberg glottal-flow pulse train, differentiated (lip radiation), with per-cycle jitter and
-/// shimmer, a one-pole spectral-tilt low-pass, and pulse-synchronous aspiration noise (breathiness).
-/// Filter: four cascaded formant resonators whose targets follow the phone sequence, smoothed over ~15 ms
-/// (coarticulation). Consonants add band-passed noise (frication, plosive bursts) and aspiration through the
+/// shimmer, a one-pole spectral-tilt low-pass, a fixed high-frequency emphasis and pulse-synchronous
+/// aspiration noise (breathiness). Filter: five cascaded formant resonators; F1–F4 follow the phone targets,
+/// smoothed over ~15 ms (coarticulation), F5 is fixed. Consonants add band-passed noise (frication, plosive bursts) and aspiration through the
 /// vocal tract. Controls (formants, amplitudes, f0) are updated once per millisecond; everything else runs
 /// per sample. Cost O(samples) with a few dozen flops per sample and no allocation in the loop.
 public enum SynthRenderer {
     /// Files whose peak would exceed this are scaled down as a whole (see ``SynthesizedUtterance/limiterGain``).
     public static let peakLimit: Float = 0.95
-    /// Linear gain that puts a neutral utterance of an average actor at about −27 dBFS RMS over its speech.
-    static let referenceGain: Float = 0.035
-    /// Background noise amplitude (uniform), about −62 dBFS RMS, so silences are not digital zero.
-    static let noiseFloor: Float = 0.0014
+    /// Linear gain that puts a neutral utterance of an average actor at about −31 dBFS RMS over its speech
+    /// (RAVDESS speech is quieter still: neutral ≈ −43, strong anger ≈ −19 dBFS).
+    static let referenceGain: Float = 0.018
+    /// Background noise amplitude (uniform), about −91 dBFS RMS (±1.6 LSB at 16 bits): silences are not digital
+    /// zero, yet as quiet as in RAVDESS, so silence trimming treats both alike.
+    static let noiseFloor: Float = 0.00005
+    /// First-order high-frequency emphasis of the voiced source, `y = x + k·(x[n] − x[n−1])` (+12 dB at 2 kHz
+    /// re 500 Hz at 16 kHz). Plays the part of Klatt's higher-pole correction: without it a five-formant
+    /// cascade falls ~20 dB too fast above 1.5 kHz compared with the long-term spectrum of RAVDESS speech.
+    static let emphasis: Float = 4
+    /// Level of frication and bursts relative to the voiced path.
+    static let fricationGain: Float = 3.6
+    /// Every file lasts this long (seconds): pauses shrink or grow to fit when the speech is very slow or fast.
+    public static let durationRange = 1.5...3.0
     /// Exponent of the f0 compensation of the source level (measured: keeps speech RMS within ~1.5 dB for f0 100–250 Hz).
     static let sourceExponent: Float = 0.7
 
@@ -33,22 +43,38 @@ public enum SynthRenderer {
         let phones = SynthSentences.phones(statement: p.id.statement)
 
         // Timeline: vowels stretch with the rate fully, consonants only partly (as in real speech).
-        var starts: [Int] = []
         var lengths: [Int] = []
-        var cursor = Int((p.leadingSilence * Double(sampleRate)).rounded())
-        let speechStart = cursor
         for phone in phones {
             let stretch = phone.isVowel ? 1 / p.rate : (1 / p.rate).squareRoot()
             let stress = phone.stressed ? 1.15 : 1
             let seconds = Double(phone.milliseconds) / 1000 * stretch * stress * (1 + 0.07 * rng.nextNormal())
-            let length = max(Int(0.02 * Double(sampleRate)), Int((seconds * Double(sampleRate)).rounded()))
+            lengths.append(max(Int(0.02 * Double(sampleRate)), Int((seconds * Double(sampleRate)).rounded())))
+        }
+        let speechLength = lengths.reduce(0, +)
+        let speechSeconds = Double(speechLength) / Double(sampleRate)
+        // Pauses around the speech, adjusted so the file lasts 1.5–3 s (the documented range).
+        var lead = p.leadingSilence
+        var trail = p.trailingSilence
+        let longest = max(0.16, durationRange.upperBound - speechSeconds)
+        if lead + trail > longest {
+            let shrink = longest / (lead + trail)
+            lead *= shrink
+            trail *= shrink
+        }
+        trail += max(0, durationRange.lowerBound - (speechSeconds + lead + trail))
+        let speechStart = Int((lead * Double(sampleRate)).rounded())
+        var starts: [Int] = []
+        var cursor = speechStart
+        for length in lengths {
             starts.append(cursor)
-            lengths.append(length)
             cursor += length
         }
         let speechEnd = cursor
-        let total = speechEnd + Int((p.trailingSilence * Double(sampleRate)).rounded())
-        let speechSeconds = Double(speechEnd - speechStart) / Double(sampleRate)
+        let shortest = Int((durationRange.lowerBound * Double(sampleRate)).rounded(.up))
+        let longestFile = Int((durationRange.upperBound * Double(sampleRate)).rounded(.down))
+        let total = max(
+            shortest, speechEnd + sampleRate / 20,  // never cut the speech itself
+            min(longestFile, speechEnd + Int((trail * Double(sampleRate)).rounded())))
 
         // Accent centres: the middle of each stressed vowel, in seconds from the start of the file.
         var accents: [Double] = []
@@ -66,6 +92,8 @@ public enum SynthRenderer {
         let nasalBandwidths: SIMD4<Float> = [150, 200, 250, 300]
 
         var r1 = SynthResonator(), r2 = SynthResonator(), r3 = SynthResonator(), r4 = SynthResonator()
+        var r5 = SynthResonator()  // fixed fifth formant
+        r5.tune(frequency: 4500 * formantScale, bandwidth: 300, sampleRate: sr)
         var bandPass = SynthBandPass()
         var formants = phones[0].formants * formantScale
         var bandwidths = bandwidthTargets
@@ -74,6 +102,7 @@ public enum SynthRenderer {
         var phase: Float = 0
         var previousFlow: Float = 0
         var tiltState: Float = 0
+        var previousTilt: Float = 0
         var f0: Float = Float(p.f0Hz)
         var cycleF0Factor: Float = 1
         var cycleAmplitude: Float = 1
@@ -187,6 +216,8 @@ public enum SynthRenderer {
             let derivative = (flow - previousFlow) * pulseScale
             previousFlow = flow
             tiltState = (1 - tilt) * derivative + tilt * tiltState
+            let emphasised = tiltState + emphasis * (tiltState - previousTilt)
+            previousTilt = tiltState
 
             let bits = rng.next()
             let noiseA = (Float(bits >> 40) * (2.0 / 16_777_216.0) - 1) * 1.732
@@ -194,9 +225,9 @@ public enum SynthRenderer {
             let noiseC = Float(bits & 0xFFFF) * (2.0 / 65_536.0) - 1
 
             let breath = breathiness * voicing * (0.3 + 0.7 * flow)
-            var x = tiltState * voicing * cycleAmplitude + noiseA * (0.35 * breath + 0.12 * aspiration)
-            x = r4.process(r3.process(r2.process(r1.process(x))))
-            let hiss = bandPass.process(noiseB * frication) * 0.6
+            var x = emphasised * voicing * cycleAmplitude + noiseA * (0.35 * breath + 0.12 * aspiration)
+            x = r5.process(r4.process(r3.process(r2.process(r1.process(x)))))
+            let hiss = bandPass.process(noiseB * frication) * fricationGain
             output[n] = (x + hiss) * gain + noiseC * noiseFloor
             untilControl -= 1
 

@@ -45,9 +45,9 @@ public struct SynthVoice: Codable, Sendable, Equatable {
         var rateHabits: [Double] = []
         var levelHabits: [Double] = []
         for _ in SynthEmotion.allCases {
-            f0Habits.append(0.9 * rng.nextNormal())
-            rateHabits.append(0.06 * rng.nextNormal())
-            levelHabits.append(1.5 * rng.nextNormal())
+            f0Habits.append(1.2 * rng.nextNormal())
+            rateHabits.append(0.08 * rng.nextNormal())
+            levelHabits.append(2.0 * rng.nextNormal())
         }
         return SynthVoice(
             actor: actor, isMale: male, f0Hz: f0, formantScale: formantScale, rate: rate, levelDB: level,

@@ -73,13 +73,24 @@ public struct SyntheticCorpus: Sendable, Equatable {
     }
 
     /// Writes the whole corpus into `dir` (created if needed; existing files of the same names are replaced),
-    /// then the parameters CSV and the marker file. Files are rendered and written in parallel.
+    /// then the parameters CSV and the marker file. Any old marker is removed first, so a failed write never
+    /// leaves a marker behind. Files are rendered and written in parallel.
     /// - Returns: the paths of the WAV files written, in file-name order.
     /// - Throws: ``SyntheticCorpusError`` naming the file that could not be written.
     @discardableResult
     public func write(to dir: String) throws -> [String] {
         let root = URL(fileURLWithPath: dir, isDirectory: true)
         let fm = FileManager.default
+        // An old marker must not vouch for files this call is about to replace (and may fail to).
+        let markerURL = root.appendingPathComponent(Self.markerName)
+        if fm.fileExists(atPath: markerURL.path) {
+            do {
+                try fm.removeItem(at: markerURL)
+            } catch {
+                throw SyntheticCorpusError(
+                    path: markerURL.path, message: "cannot remove the old marker: \(error.localizedDescription)")
+            }
+        }
         do {
             for actor in 1...actors {
                 try fm.createDirectory(
@@ -116,7 +127,7 @@ public struct SyntheticCorpus: Sendable, Equatable {
             }
         }
         try writeText(SynthParametersTable.csv(made), to: root.appendingPathComponent(Self.parametersName))
-        try writeText(try marker.json(), to: root.appendingPathComponent(Self.markerName))
+        try writeText(try marker.json(), to: markerURL)
         return paths
     }
 

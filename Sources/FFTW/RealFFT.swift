@@ -9,8 +9,9 @@ import Foundation
 /// input and output buffers (`fftwf_malloc`), so use one instance per thread and reuse it for
 /// every frame.
 ///
-/// Plans use `FFTW_ESTIMATE`: the chosen algorithm then depends only on `n`, so results are
-/// bit-identical from run to run (measured plans can pick different algorithms on different runs).
+/// Plans use `FFTW_ESTIMATE` after importing ``EmbeddedWisdom`` (patiently measured plans for
+/// 512, 1024 and 2048 points): the algorithm then depends only on `n` and this fixed wisdom, so
+/// results are bit-identical from run to run (plans measured in-process can differ between runs).
 public final class RealFFT {
     /// Transform length (number of real input samples).
     public let size: Int
@@ -55,6 +56,17 @@ public final class RealFFT {
 
     /// Number of distinct plans made so far in this process (one per size).
     public static var planCount: Int { PlanCache.shared.count }
+
+    /// Whether FFTW accepted ``EmbeddedWisdom`` (false on other CPUs/FFTW builds; known after the first plan).
+    public static var wisdomAccepted: Bool { PlanCache.shared.accepted }
+
+    /// The plan FFTW uses for `size`, in FFTW's notation (e.g. to check that the wisdom applies).
+    public static func planDescription(size: Int) -> String {
+        let plan = PlanCache.shared.plan(size: size)
+        guard let text = fftwf_sprint_plan(plan.plan) else { return "" }
+        defer { free(text) }
+        return String(cString: text)
+    }
 }
 
 /// An FFTW plan kept for the life of the process.
@@ -68,13 +80,20 @@ final class PlanCache: @unchecked Sendable {
     static let shared = PlanCache()
     private let lock = NSLock()
     private var plans: [Int: SharedPlan] = [:]
+    private var wisdomImported = false
+    private(set) var wisdomAccepted = false
 
     var count: Int { lock.withLock { plans.count } }
+    var accepted: Bool { lock.withLock { wisdomAccepted } }
 
     func plan(size: Int) -> SharedPlan {
         lock.lock()
         defer { lock.unlock() }
         if let plan = plans[size] { return plan }
+        if !wisdomImported {
+            wisdomAccepted = EmbeddedWisdom.importOnce()
+            wisdomImported = true
+        }
         // Plan on scratch buffers with the same alignment as every RealFFT's buffers (fftwf_malloc).
         let scratchIn = fftwf_malloc(MemoryLayout<Float>.stride * size)!.bindMemory(to: Float.self, capacity: size)
         let scratchOut = fftwf_malloc(MemoryLayout<fftwf_complex>.stride * (size / 2 + 1))!

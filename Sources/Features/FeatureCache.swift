@@ -61,7 +61,9 @@ public final class FeatureCache: @unchecked Sendable {
     ///   - directory: cache root (created when missing).
     ///   - parameters: feature parameters (validated).
     ///   - decode: loads a file as mono samples at a rate; called only on cache misses.
-    public init(directory: URL = FeatureCache.defaultDirectory, parameters: FeatureParameters, decode: @escaping AudioDecoder) throws {
+    public init(
+        directory: URL = FeatureCache.defaultDirectory, parameters: FeatureParameters, decode: @escaping AudioDecoder
+    ) throws {
         self.directory = directory
         self.extractor = try LogMelExtractor(parameters)
         self.decode = decode
@@ -100,7 +102,9 @@ public final class FeatureCache: @unchecked Sendable {
     }
 
     /// ``features(for:)`` followed by ``LogMelExtractor/finish(_:using:)`` (pad/crop, standardisation).
-    public func finishedFeatures<G: RandomNumberGenerator>(for path: String, using generator: inout G) throws -> FeatureMatrix {
+    public func finishedFeatures<G: RandomNumberGenerator>(for path: String, using generator: inout G) throws
+        -> FeatureMatrix
+    {
         extractor.finish(try features(for: path), using: &generator)
     }
 
@@ -117,7 +121,8 @@ public final class FeatureCache: @unchecked Sendable {
     /// Makes sure every file has a cache entry, on `threads` threads, without keeping the matrices.
     /// Saves the file index at the end.
     public func prepare(
-        _ paths: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressReporter? = nil
+        _ paths: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        progress: ProgressReporter? = nil
     ) -> PrepareReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let before = statistics
@@ -243,7 +248,8 @@ public final class FeatureCache: @unchecked Sendable {
         do {
             try data.write(to: temporary)
             guard rename(temporary.path, url.path) == 0 else {
-                throw FeatureCacheError(path: url.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
+                throw FeatureCacheError(
+                    path: url.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

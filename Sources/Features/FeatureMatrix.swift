@@ -6,7 +6,8 @@ public struct FeatureMatrix: Equatable, Sendable {
     public var values: [Float]
 
     public init(rows: Int, frames: Int, values: [Float]) {
-        precondition(values.count == rows * frames, "values must hold rows × frames = \(rows * frames), got \(values.count)")
+        precondition(
+            values.count == rows * frames, "values must hold rows × frames = \(rows * frames), got \(values.count)")
         self.rows = rows
         self.frames = frames
         self.values = values

@@ -32,8 +32,28 @@ public struct LogMelExtractor: Sendable {
     /// The mel spectrogram before dB: `nMels × frames` of power (or magnitude when `power` is 1),
     /// like `librosa.feature.melspectrogram`.
     public func melSpectrogram(of samples: [Float], fft: RealFFT? = nil) -> FeatureMatrix {
-        let spectrum = stft.spectrogram(samples, power: Float(parameters.power), fft: fft)
-        return filterbank.apply(spectrum.values, frames: spectrum.frames)
+        let frames = stft.frameCount(sampleCount: samples.count)
+        var out = FeatureMatrix(rows: parameters.nMels, frames: frames)
+        let width = MelFilterbank.blockWidth
+        let bins = stft.binCount
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: bins * width)
+        defer { block.deallocate() }
+        let filterbank = self.filterbank
+        out.values.withUnsafeMutableBufferPointer { o in
+            stft.forEachFrame(samples, power: Float(parameters.power), fft: fft) { t, spectrum in
+                // Interleave frames in blocks of `width`, then project the whole block at once.
+                let j = t % width
+                var slot = block + j
+                for k in 0..<bins {
+                    slot.pointee = spectrum[k]
+                    slot += width
+                }
+                if j == width - 1 || t == frames - 1 {
+                    filterbank.projectBlock(block, count: j + 1, into: o, firstFrame: t - j, frames: frames)
+                }
+            }
+        }
+        return out
     }
 
     /// The cacheable features of `samples` (mono, at `parameters.sampleRate`): the dB mel (or mel
@@ -43,7 +63,7 @@ public struct LogMelExtractor: Sendable {
         let p = parameters
         var m = melSpectrogram(of: samples, fft: fft)
         if p.toDB {
-            m = powerToDB(m, reference: p.ref, amin: Float(p.amin), topDB: p.topDB.map(Float.init))
+            convertPowerToDB(&m.values, reference: p.ref, amin: Float(p.amin), topDB: p.topDB.map(Float.init))
         }
         if let dct { m = dct.apply(m) }
         if p.deltas >= 1 {

@@ -84,25 +84,69 @@ public struct MelFilterbank: Sendable {
     /// - Returns: `nMels × frames`, row-major (`values[m * frames + t]`).
     public func apply(_ spectrogram: [Float], frames: Int) -> FeatureMatrix {
         precondition(spectrogram.count == frames * binCount, "spectrogram must be frames × \(binCount)")
-        var out = [Float](repeating: 0, count: nMels * frames)
+        var out = FeatureMatrix(rows: nMels, frames: frames)
         spectrogram.withUnsafeBufferPointer { s in
-            weights.withUnsafeBufferPointer { w in
-                out.withUnsafeMutableBufferPointer { o in
-                    for m in 0..<nMels {
-                        let band = bands[m]
-                        if band.isEmpty { continue }
-                        let wRow = w.baseAddress! + m * binCount
-                        let oRow = o.baseAddress! + m * frames
-                        for t in 0..<frames {
-                            let sRow = s.baseAddress! + t * binCount
-                            var acc: Float = 0
-                            for k in band { acc += wRow[k] * sRow[k] }
-                            oRow[t] = acc
-                        }
+            out.values.withUnsafeMutableBufferPointer { o in
+                for t in 0..<frames {
+                    project(
+                        UnsafeBufferPointer(rebasing: s[(t * binCount)..<((t + 1) * binCount)]), into: o, frame: t,
+                        frames: frames)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Projects one spectrum (`binCount` values) and stores mel m at `output[m * frames + frame]`.
+    /// - Complexity: O(Σ band widths) ≈ O(2 · binCount).
+    @inline(__always)
+    public func project(
+        _ spectrum: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>, frame: Int, frames: Int
+    ) {
+        weights.withUnsafeBufferPointer { w in
+            let s = spectrum.baseAddress!
+            for m in 0..<nMels {
+                let band = bands[m]
+                let wRow = w.baseAddress! + m * binCount
+                var acc: Float = 0
+                for k in band { acc += wRow[k] * s[k] }
+                output[m * frames + frame] = acc
+            }
+        }
+    }
+
+    /// Frames projected together by ``projectBlock(_:count:into:firstFrame:frames:)``.
+    public static let blockWidth = 8
+
+    /// Projects up to ``blockWidth`` spectra at once, stored interleaved: `block[k * blockWidth + j]`
+    /// is bin k of frame `firstFrame + j`. Mel m of those frames goes to
+    /// `output[m * frames + firstFrame + j]` for `j < count`. Each filter weight multiplies all the
+    /// frames' bins in one SIMD operation, with the same additions in the same order as
+    /// ``project(_:into:frame:frames:)`` (identical results).
+    /// - Complexity: O(Σ band widths) vector operations for `blockWidth` frames.
+    @inline(__always)
+    public func projectBlock(
+        _ block: UnsafePointer<Float>, count: Int, into output: UnsafeMutableBufferPointer<Float>, firstFrame: Int,
+        frames: Int
+    ) {
+        typealias Lanes = SIMD8<Float>
+        let raw = UnsafeRawPointer(block)
+        weights.withUnsafeBufferPointer { w in
+            bands.withUnsafeBufferPointer { bands in
+                for m in 0..<nMels {
+                    let wRow = w.baseAddress! + m * binCount
+                    var acc = Lanes(repeating: 0)
+                    for k in bands[m] {
+                        acc += Lanes(repeating: wRow[k]) * raw.loadUnaligned(fromByteOffset: k * 32, as: Lanes.self)
+                    }
+                    let out = output.baseAddress! + m * frames + firstFrame
+                    if count == Self.blockWidth {
+                        UnsafeMutableRawPointer(out).storeBytes(of: acc, as: Lanes.self)
+                    } else {
+                        for j in 0..<count { out[j] = acc[j] }
                     }
                 }
             }
         }
-        return FeatureMatrix(rows: nMels, frames: frames, values: out)
     }
 }

@@ -63,7 +63,11 @@ extension NumpyFile {
         let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
         guard !header.contains("'fortran_order': True") else { throw fail("Fortran order") }
         let isDouble: Bool
-        if header.contains("'<f4'") { isDouble = false } else if header.contains("'<f8'") { isDouble = true } else {
+        if header.contains("'<f4'") {
+            isDouble = false
+        } else if header.contains("'<f8'") {
+            isDouble = true
+        } else {
             throw fail("dtype is not <f4 or <f8: \(header)")
         }
         guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")")

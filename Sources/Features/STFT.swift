@@ -43,54 +43,75 @@ public struct STFT: Sendable {
     ///   - power: 1 (magnitude) or 2 (power).
     ///   - fft: a transform of size `nFFT` owned by the calling thread (made when nil).
     /// - Complexity: O(frames · nFFT · log nFFT); one FFT per frame, no allocation per frame.
-    public func spectrogram(_ samples: [Float], power: Float = 2, fft: RealFFT? = nil) -> (frames: Int, values: [Float]) {
+    public func spectrogram(_ samples: [Float], power: Float = 2, fft: RealFFT? = nil) -> (frames: Int, values: [Float])
+    {
+        let frames = frameCount(sampleCount: samples.count)
+        let bins = binCount
+        var out = [Float](repeating: 0, count: frames * bins)
+        out.withUnsafeMutableBufferPointer { s in
+            forEachFrame(samples, power: power, fft: fft) { t, row in
+                (s.baseAddress! + t * bins).update(from: row.baseAddress!, count: bins)
+            }
+        }
+        return (frames, out)
+    }
+
+    /// Calls `body(t, spectrum)` for every frame t in order, with `|X_t[k]|^power` for the
+    /// `binCount` bins in a buffer valid only during the call. Lets callers reduce each frame
+    /// (e.g. project it on mel filters) while it is in cache, without a frames × bins array.
+    public func forEachFrame(
+        _ samples: [Float], power: Float = 2, fft: RealFFT? = nil,
+        _ body: (Int, UnsafeBufferPointer<Float>) -> Void
+    ) {
         let fft = fft ?? RealFFT(size: nFFT)
         precondition(fft.size == nFFT, "FFT of size \(fft.size) given for nFFT \(nFFT)")
         let frames = frameCount(sampleCount: samples.count)
         let bins = binCount
-        var out = [Float](repeating: 0, count: frames * bins)
         let offset = center ? nFFT / 2 : 0
         let n = samples.count
+        // A separate spectrum buffer (not in place in the FFT output) lets the compiler vectorise.
+        let spectrum = UnsafeMutablePointer<Float>.allocate(capacity: bins)
+        defer { spectrum.deallocate() }
         samples.withUnsafeBufferPointer { x in
             window.withUnsafeBufferPointer { w in
-                out.withUnsafeMutableBufferPointer { s in
-                    let input = fft.input.baseAddress!
-                    let output = fft.output.baseAddress!
-                    for t in 0..<frames {
-                        let start = t * hopLength - offset  // first sample of the frame in `samples`
-                        if start >= 0 && start + nFFT <= n {
-                            for i in 0..<nFFT { input[i] = x[start + i] * w[i] }
-                        } else {
-                            for i in 0..<nFFT {
-                                let j = start + i
-                                input[i] = (j >= 0 && j < n) ? x[j] * w[i] : 0
-                            }
-                        }
-                        fft.forward()
-                        let row = s.baseAddress! + t * bins
-                        if power == 2 {
-                            for k in 0..<bins {
-                                let re = output[2 * k]
-                                let im = output[2 * k + 1]
-                                row[k] = re * re + im * im
-                            }
-                        } else if power == 1 {
-                            for k in 0..<bins {
-                                let re = output[2 * k]
-                                let im = output[2 * k + 1]
-                                row[k] = (re * re + im * im).squareRoot()
-                            }
-                        } else {
-                            for k in 0..<bins {
-                                let re = output[2 * k]
-                                let im = output[2 * k + 1]
-                                row[k] = _pow((re * re + im * im).squareRoot(), power)
-                            }
+                let input = fft.input.baseAddress!
+                let output = fft.output.baseAddress!
+                for t in 0..<frames {
+                    let start = t * hopLength - offset  // first sample of the frame in `samples`
+                    if start >= 0 && start + nFFT <= n {
+                        // Base pointers and wrapping arithmetic: no overflow checks, so this vectorises.
+                        let source = x.baseAddress! + start
+                        let window = w.baseAddress!
+                        for i in 0..<nFFT { input[i] = source[i] * window[i] }
+                    } else {
+                        for i in 0..<nFFT {
+                            let j = start + i
+                            input[i] = (j >= 0 && j < n) ? x[j] * w[i] : 0
                         }
                     }
+                    fft.forward()
+                    if power == 2 {
+                        for k in 0..<bins {
+                            let re = output[2 * k]
+                            let im = output[2 * k + 1]
+                            spectrum[k] = re * re + im * im
+                        }
+                    } else if power == 1 {
+                        for k in 0..<bins {
+                            let re = output[2 * k]
+                            let im = output[2 * k + 1]
+                            spectrum[k] = (re * re + im * im).squareRoot()
+                        }
+                    } else {
+                        for k in 0..<bins {
+                            let re = output[2 * k]
+                            let im = output[2 * k + 1]
+                            spectrum[k] = _pow((re * re + im * im).squareRoot(), power)
+                        }
+                    }
+                    body(t, UnsafeBufferPointer(start: spectrum, count: bins))
                 }
             }
         }
-        return (frames, out)
     }
 }

@@ -61,19 +61,11 @@ public struct BatchNorm2d: Layer {
                 variance.withUnsafeMutableBufferPointer { vp in
                     parallelFor(channels, costPerItem: 2 * count) { c in
                         var sum: Double = 0
-                        for n in 0..<batch {
-                            let row = xp + (n * channels + c) * plane
-                            var s: Float = 0
-                            for i in 0..<plane { s += row[i] }
-                            sum += Double(s)
-                        }
+                        for n in 0..<batch { sum += Double(simdSum(xp + (n * channels + c) * plane, plane)) }
                         let m = Float(sum / Double(count))
                         var squares: Double = 0
                         for n in 0..<batch {
-                            let row = xp + (n * channels + c) * plane
-                            var s: Float = 0
-                            for i in 0..<plane { let d = row[i] - m; s += d * d }
-                            squares += Double(s)
+                            squares += Double(simdSumSquaredDeviations(xp + (n * channels + c) * plane, plane, mean: m))
                         }
                         mp[c] = m
                         vp[c] = Float(squares / Double(count))
@@ -130,39 +122,31 @@ public struct BatchNorm2d: Layer {
         let batch = x.n, channels = featureCount, plane = x.h * x.w
         let count = batch * plane
         var g = consume gradOutput  // sole owner when the caller passed a temporary: masked in place
-        // ReLU mask: g ← g·[y > 0].
-        if let y = cache.output {
-            let yp = y.pointer
-            let gp = g.mutablePointer
-            parallelFor(batch * channels, costPerItem: plane) { nc in
-                let a = gp + nc * plane, m = yp + nc * plane
-                for i in 0..<plane { a[i] = m[i] > 0 ? a[i] : 0 }
-            }
-        }
-        let gp = g.pointer, xp = x.pointer
+        // One pass: mask by the fused ReLU's output (g ← g·[y > 0]) and sum g and g·(x − mean) per channel.
+        let gpm = g.mutablePointer, xp = x.pointer
+        let mask = cache.output?.pointer
         var sumG = [Float](repeating: 0, count: channels)
         var sumGX = [Float](repeating: 0, count: channels)
         cache.mean.withUnsafeBufferPointer { mp in
             cache.invStd.withUnsafeBufferPointer { sp in
                 sumG.withUnsafeMutableBufferPointer { sg in
                     sumGX.withUnsafeMutableBufferPointer { sgx in
-                        parallelFor(channels, costPerItem: 2 * count) { c in
+                        parallelFor(channels, costPerItem: 3 * count) { c in
                             var a: Double = 0, b: Double = 0
-                            let m = mp[c], s = sp[c]
                             for n in 0..<batch {
-                                let gr = gp + (n * channels + c) * plane, xr = xp + (n * channels + c) * plane
-                                var pa: Float = 0, pb: Float = 0
-                                for i in 0..<plane { pa += gr[i]; pb += gr[i] * ((xr[i] - m) * s) }
+                                let offset = (n * channels + c) * plane
+                                let (pa, pb) = simdMaskedSums(gpm + offset, mask: mask.map { $0 + offset }, x: xp + offset, plane, mean: mp[c])
                                 a += Double(pa)
                                 b += Double(pb)
                             }
                             sg[c] = Float(a)
-                            sgx[c] = Float(b)
+                            sgx[c] = Float(b) * sp[c]  // Σ g·x̂
                         }
                     }
                 }
             }
         }
+        withExtendedLifetime(cache.output) {}
         let dgamma = weight.gradient.mutablePointer, dbeta = bias.gradient.mutablePointer
         for c in 0..<channels {
             dgamma[c] = sumGX[c]

@@ -127,10 +127,33 @@ public struct Conv2d: Layer {
         let dxp = dx.mutablePointer
         var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
         var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
-        let colp = col.mutablePointer, stp = staging.mutablePointer
+        let stp = staging.mutablePointer
         let xp = input.pointer, gp = gradOutput.pointer, wp = weight.value.pointer
         let dwp = weight.gradient.mutablePointer
-        let imageSize = g.channels * g.height * g.width
+        let imageSize = g.channels * g.height * g.width, imagePlane = g.height * g.width
+        // Stride-1 convolutions whose output has the input's size take the flipped-kernel path.
+        let transposedGeometry = ConvGeometry(
+            channels: outC, height: g.outH, width: g.outW, kernelH: g.kernelH, kernelW: g.kernelW, strideH: 1, strideW: 1,
+            padH: g.kernelH - 1 - g.padH, padW: g.kernelW - 1 - g.padW)
+        let useFlipped = computesInputGradient && !pointwise && g.strideH == 1 && g.strideW == 1
+            && transposedGeometry.padH >= 0 && transposedGeometry.padW >= 0
+            && transposedGeometry.outH == g.height && transposedGeometry.outW == g.width
+            && transposedGeometry.patch * imagePlane <= patch * plane * 2
+        var flipped: Tensor? = nil
+        var dxStaging = Tensor(uninitializedShape: [0])
+        if useFlipped {
+            // W'[c, o, i, j] = W[o, c, kH−1−i, kW−1−j], stored as [C, O·kH·kW].
+            var f = Tensor(uninitializedShape: [g.channels, outC * g.kernelH * g.kernelW])
+            let fp = f.mutablePointer
+            let kh = g.kernelH, kw = g.kernelW, cin = g.channels
+            for o in 0..<outC { for c in 0..<cin { for i in 0..<kh { for j in 0..<kw {
+                fp[((c * outC + o) * kh + i) * kw + j] = wp[((o * cin + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)]
+            } } } }
+            flipped = f
+            if transposedGeometry.patch * group * imagePlane > col.count { col = Tensor(uninitializedShape: [transposedGeometry.patch * group * imagePlane]) }
+            if group > 1 { dxStaging = Tensor(uninitializedShape: [g.channels * group * imagePlane]) }
+        }
+        let colp = col.mutablePointer, dstp = dxStaging.mutablePointer
         var n0 = 0
         while n0 < batch {
             let s = min(group, batch - n0)
@@ -156,6 +179,20 @@ public struct Conv2d: Layer {
             if computesInputGradient {
                 if pointwise {
                     gemm(.transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns, c: dxp + n0 * imageSize, ldc: columns)
+                } else if let flippedWeight = flipped {
+                    // Stride 1: dX is a stride-1 convolution of dY with the flipped, transposed kernel:
+                    // im2col(dY) and one well-shaped sgemm (K = O·kH·kW) instead of a K = O sgemm and col2im.
+                    im2col(gp + n0 * outC * plane, samples: s, transposedGeometry, colp)
+                    let cols = s * imagePlane
+                    if s == 1 {
+                        gemm(.none, .none, m: g.channels, n: cols, k: transposedGeometry.patch, a: flippedWeight.pointer, lda: transposedGeometry.patch, b: colp, ldb: cols, c: dxp + n0 * imageSize, ldc: cols)
+                    } else {
+                        gemm(.none, .none, m: g.channels, n: cols, k: transposedGeometry.patch, a: flippedWeight.pointer, lda: transposedGeometry.patch, b: colp, ldb: cols, c: dstp, ldc: cols)
+                        let channels = g.channels
+                        parallelFor(channels, costPerItem: cols) { c in
+                            for k in 0..<s { (dxp + n0 * imageSize + k * imageSize + c * imagePlane).update(from: dstp + c * cols + k * imagePlane, count: imagePlane) }
+                        }
+                    }
                 } else {
                     gemm(.transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns, c: colp, ldc: columns)
                     col2im(colp, samples: s, g, dxp + n0 * imageSize)
@@ -176,7 +213,7 @@ public struct Conv2d: Layer {
                 dbp[o] = Float(sum)
             }
         }
-        withExtendedLifetime((col, staging, input, gradOutput, weight)) {}
+        withExtendedLifetime((col, staging, input, gradOutput, weight, flipped, dxStaging)) {}
         return dx
     }
 

@@ -17,6 +17,9 @@ func initialWeights(
 ) -> Tensor {
     var t = Tensor(uninitializedShape: shape)
     let p = t.mutablePointer
+    // One draw from the caller's generator seeds a concrete generator for the bulk (fast, and still
+    // fully determined by the caller's generator state).
+    var rng = Xoshiro256(seed: rng.next())
     switch scheme {
     case .pytorchDefault:
         let bound = 1 / Double(fanIn).squareRoot()

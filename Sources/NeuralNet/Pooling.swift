@@ -22,16 +22,41 @@ public struct MaxPool2d: Layer {
         let yp = y.mutablePointer, xp = input.pointer
         let k = kernelSize, s = stride, p = padding
         argmax.withUnsafeMutableBufferPointer { ap in
+            let fast = k == 3 && s == 2 && p == 1 && !training
             parallelFor(input.n * input.c, costPerItem: oh * ow * k * k) { nc in
                 let src = xp + nc * h * w, dst = yp + nc * oh * ow
+                if fast {
+                    // Inference, 3×3 stride 2 pad 1 (ResNet's stem): column maxima of the three rows,
+                    // then maxima of three neighbouring columns, without index bookkeeping.
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: w + 2) { row in
+                        for oy in 0..<oh {
+                            let y0 = max(0, 2 * oy - 1), y1 = min(h, 2 * oy + 2)
+                            row[0] = -.infinity
+                            row[w + 1] = -.infinity
+                            let first = src + y0 * w
+                            for x in 0..<w { row[x + 1] = first[x] }
+                            for iy in (y0 + 1)..<y1 {
+                                let r = src + iy * w
+                                for x in 0..<w { row[x + 1] = max(row[x + 1], r[x]) }
+                            }
+                            let out = dst + oy * ow
+                            for ox in 0..<ow {
+                                let c = 2 * ox + 1  // padded index of input column 2·ox
+                                out[ox] = max(max(row[c - 1], row[c]), c + 1 <= w ? row[c + 1] : -.infinity)
+                            }
+                        }
+                    }
+                    return
+                }
                 for oy in 0..<oh {
                     let y0 = max(0, oy * s - p), y1 = min(h, oy * s - p + k)
                     for ox in 0..<ow {
                         let x0 = max(0, ox * s - p), x1 = min(w, ox * s - p + k)
                         var best = -Float.infinity, at = y0 * w + x0
                         for iy in y0..<y1 {
-                            for ix in x0..<x1 where src[iy * w + ix] > best {
-                                best = src[iy * w + ix]
+                            let r = src + iy * w
+                            for ix in x0..<x1 where r[ix] > best {
+                                best = r[ix]
                                 at = iy * w + ix
                             }
                         }

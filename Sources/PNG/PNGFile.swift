@@ -13,9 +13,12 @@ public enum PNGFile {
     /// Writes `rgb` (row-major, top row first, 3 bytes per pixel) as an 8-bit RGB PNG.
     /// - Throws: ``PNGError`` with libpng's message.
     public static func writeRGB(_ rgb: [UInt8], width: Int, height: Int, to path: String) throws {
-        precondition(width > 0 && height > 0 && rgb.count == width * height * 3, "rgb must hold width × height × 3 bytes")
+        precondition(
+            width > 0 && height > 0 && rgb.count == width * height * 3, "rgb must hold width × height × 3 bytes")
         var message = [CChar](repeating: 0, count: 64)
-        let ok = rgb.withUnsafeBufferPointer { ser_png_write_rgb(path, $0.baseAddress, UInt32(width), UInt32(height), &message) }
+        let ok = rgb.withUnsafeBufferPointer {
+            ser_png_write_rgb(path, $0.baseAddress, UInt32(width), UInt32(height), &message)
+        }
         guard ok == 1 else { throw PNGError(path: path, message: String(cString: message)) }
     }
 

@@ -98,7 +98,9 @@ public struct Canvas: Sendable {
     public enum Alignment { case left, center, right }
 
     /// Draws `text` with its top edge at `y`, aligned on `x`. Unknown characters draw as blanks.
-    public mutating func text(_ text: String, x: Int, y: Int, align: Alignment = .left, scale: Int = 1, _ c: RGB = .black) {
+    public mutating func text(
+        _ text: String, x: Int, y: Int, align: Alignment = .left, scale: Int = 1, _ c: RGB = .black
+    ) {
         let w = Self.textWidth(text, scale: scale)
         var left = align == .left ? x : align == .center ? x - w / 2 : x - w
         for ch in text {

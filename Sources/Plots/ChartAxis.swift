@@ -66,6 +66,12 @@ public struct PlotArea: Equatable, Sendable {
     public var top: Double
     public var right: Double
     public var bottom: Double
+    public init(left: Double, top: Double, right: Double, bottom: Double) {
+        self.left = left
+        self.top = top
+        self.right = right
+        self.bottom = bottom
+    }
     public var width: Double { right - left }
     public var height: Double { bottom - top }
 }
@@ -86,11 +92,15 @@ public struct LegendEntry: Equatable, Sendable {
 /// Drawing helpers shared by the charts. All of them append to an `SVGDocument`.
 public enum ChartDraw {
     /// The chart title, top-left, bold.
+    /// Long titles are shortened with "…" to fit the chart width (the full text stays the SVG's `<title>`).
     public static func title(_ doc: inout SVGDocument, _ text: String, x: Double = 12, y: Double = 22) {
         doc.add(
             "text",
-            ["class": "chart-title", "x": x, "y": y, "font-size": ChartTheme.titleFontSize, "font-weight": "600",
-             "fill": ChartTheme.textColor], text: text)
+            [
+                "class": "chart-title", "x": x, "y": y, "font-size": ChartTheme.titleFontSize, "font-weight": "600",
+                "fill": ChartTheme.textColor,
+            ],
+            text: truncated(text, toWidth: doc.width - x - 8, fontSize: ChartTheme.titleFontSize * 1.05))
     }
 
     /// Gridlines, axis lines, ticks, tick labels and axis titles for an x/y chart.
@@ -102,11 +112,13 @@ public enum ChartDraw {
         doc.open("g", ["class": "grid", "stroke-width": 1])
         for t in x.minorTicks() {
             let px = x.map(t)
-            doc.add("line", ["x1": px, "y1": area.top, "x2": px, "y2": area.bottom, "stroke": ChartTheme.minorGridColor])
+            doc.add(
+                "line", ["x1": px, "y1": area.top, "x2": px, "y2": area.bottom, "stroke": ChartTheme.minorGridColor])
         }
         for t in y.minorTicks() {
             let py = y.map(t)
-            doc.add("line", ["x1": area.left, "y1": py, "x2": area.right, "y2": py, "stroke": ChartTheme.minorGridColor])
+            doc.add(
+                "line", ["x1": area.left, "y1": py, "x2": area.right, "y2": py, "stroke": ChartTheme.minorGridColor])
         }
         for t in xTicks {
             let px = x.map(t)
@@ -132,14 +144,18 @@ public enum ChartDraw {
         for t in xTicks {
             doc.add(
                 "text",
-                ["class": "tick-label x", "x": x.map(t), "y": area.bottom + 19, "text-anchor": "middle",
-                 "fill": ChartTheme.textColor], text: x.label(t, ticks: xTicks))
+                [
+                    "class": "tick-label x", "x": x.map(t), "y": area.bottom + 19, "text-anchor": "middle",
+                    "fill": ChartTheme.textColor,
+                ], text: x.label(t, ticks: xTicks))
         }
         for t in yTicks {
             doc.add(
                 "text",
-                ["class": "tick-label y", "x": area.left - 8, "y": y.map(t) + 4, "text-anchor": "end",
-                 "fill": ChartTheme.textColor], text: y.label(t, ticks: yTicks))
+                [
+                    "class": "tick-label y", "x": area.left - 8, "y": y.map(t) + 4, "text-anchor": "end",
+                    "fill": ChartTheme.textColor,
+                ], text: y.label(t, ticks: yTicks))
         }
         xTitle(&doc, xAxis.title, area: area, y: area.bottom + 40)
         let yLabelWidth = yTicks.map { estimatedTextWidth(y.label($0, ticks: yTicks)) }.max() ?? 0
@@ -149,17 +165,21 @@ public enum ChartDraw {
     public static func xTitle(_ doc: inout SVGDocument, _ text: String, area: PlotArea, y: Double) {
         doc.add(
             "text",
-            ["class": "axis-title x", "x": (area.left + area.right) / 2, "y": y, "text-anchor": "middle",
-             "fill": ChartTheme.textColor, "font-weight": "500"], text: text)
+            [
+                "class": "axis-title x", "x": (area.left + area.right) / 2, "y": y, "text-anchor": "middle",
+                "fill": ChartTheme.textColor, "font-weight": "500",
+            ], text: text)
     }
 
     public static func yTitle(_ doc: inout SVGDocument, _ text: String, area: PlotArea, x: Double) {
         let cy = (area.top + area.bottom) / 2
         doc.add(
             "text",
-            ["class": "axis-title y", "x": x, "y": cy, "text-anchor": "middle",
-             "transform": "rotate(-90 \(svgNumber(x)) \(svgNumber(cy)))", "fill": ChartTheme.textColor,
-             "font-weight": "500"], text: text)
+            [
+                "class": "axis-title y", "x": x, "y": cy, "text-anchor": "middle",
+                "transform": "rotate(-90 \(svgNumber(x)) \(svgNumber(cy)))", "fill": ChartTheme.textColor,
+                "font-weight": "500",
+            ], text: text)
     }
 
     /// Width a legend of these entries needs (sample + gap + longest label).
@@ -191,7 +211,9 @@ public enum ChartDraw {
             case .marker:
                 self.marker(&doc, entry.style.marker ?? .circle, x: x + 13, y: cy, size: 6, color: entry.style.color)
             }
-            doc.add("text", ["x": x + 32, "y": cy + 4, "fill": ChartTheme.textColor], text: entry.label)
+            doc.add(
+                "text", ["x": x + 32, "y": cy + 4, "fill": ChartTheme.textColor],
+                text: truncated(entry.label, toWidth: doc.width - x - 38))
             doc.close()
         }
         doc.close()
@@ -246,8 +268,8 @@ public enum ChartDraw {
     }
 
     /// SVG path data for a polyline through `points`, clipped to `area`: segments leaving the area are cut
-    /// at its edge, points outside are skipped, and non-finite points break the line. Returns "" when
-    /// nothing is visible.
+    /// at its edge, points outside are skipped, and non-finite points break the line (a lone point between
+    /// gaps draws nothing; markers show it). Returns "" when nothing is visible.
     public static func clippedPath(_ points: [(x: Double, y: Double)], area: PlotArea) -> String {
         var d = ""
         var penAt: (Double, Double)? = nil
@@ -271,8 +293,6 @@ public enum ChartDraw {
                     }
                 }
                 if !inside(current, area) { penAt = nil }
-            } else if inside(current, area) {
-                move(current)
             }
             previous = current
         }
@@ -284,7 +304,9 @@ public enum ChartDraw {
     }
 
     /// Liang–Barsky clipping of the segment p→q to the area.
-    static func clipSegment(_ p: (Double, Double), _ q: (Double, Double), _ a: PlotArea) -> ((Double, Double), (Double, Double))? {
+    static func clipSegment(_ p: (Double, Double), _ q: (Double, Double), _ a: PlotArea) -> (
+        (Double, Double), (Double, Double)
+    )? {
         let dx = q.0 - p.0
         let dy = q.1 - p.1
         var t0 = 0.0

@@ -9,7 +9,8 @@ public func groupedBarChart(
     title: String, categories: [String], seriesNames: [String], values: [[Double]], valueAxis: AxisSpec,
     categoryAxisTitle: String? = nil, size: ChartSize = .standard
 ) -> String {
-    precondition(values.count == categories.count && values.allSatisfy { $0.count == seriesNames.count },
+    precondition(
+        values.count == categories.count && values.allSatisfy { $0.count == seriesNames.count },
         "bar chart values must be \(categories.count)×\(seriesNames.count)")
     let styles = seriesNames.indices.map { SeriesStyle(color: ChartPalette.color($0)) }
     let legend = zip(seriesNames, styles).map { LegendEntry($0.0, style: $0.1, kind: .swatch) }
@@ -37,14 +38,21 @@ public func groupedBarChart(
     // Horizontal gridlines and y axis only (the x axis is categorical).
     doc.open("g", ["class": "grid", "stroke-width": 1])
     for t in layout.yTicks {
-        doc.add("line", ["x1": area.left, "y1": layout.y.map(t), "x2": area.right, "y2": layout.y.map(t), "stroke": ChartTheme.gridColor])
+        doc.add(
+            "line",
+            [
+                "x1": area.left, "y1": layout.y.map(t), "x2": area.right, "y2": layout.y.map(t),
+                "stroke": ChartTheme.gridColor,
+            ])
     }
     doc.close()
     for t in layout.yTicks {
         doc.add(
             "text",
-            ["class": "tick-label y", "x": area.left - 8, "y": layout.y.map(t) + 4, "text-anchor": "end",
-             "fill": ChartTheme.textColor], text: layout.y.label(t, ticks: layout.yTicks))
+            [
+                "class": "tick-label y", "x": area.left - 8, "y": layout.y.map(t) + 4, "text-anchor": "end",
+                "fill": ChartTheme.textColor,
+            ], text: layout.y.label(t, ticks: layout.yTicks))
     }
     let yLabelWidth = layout.yTicks.map { estimatedTextWidth(layout.y.label($0, ticks: layout.yTicks)) }.max() ?? 0
     ChartDraw.yTitle(&doc, valueAxis.title, area: area, x: area.left - yLabelWidth - 20)
@@ -62,8 +70,10 @@ public func groupedBarChart(
             let y = min(max(layout.y.map(v), area.top), area.bottom)
             doc.add(
                 "rect",
-                ["class": "bar", "x": groupLeft + Double(si) * barWidth + 0.5, "y": min(y, baseY),
-                 "width": max(barWidth - 1, 0.5), "height": abs(baseY - y), "fill": styles[si].color],
+                [
+                    "class": "bar", "x": groupLeft + Double(si) * barWidth + 0.5, "y": min(y, baseY),
+                    "width": max(barWidth - 1, 0.5), "height": abs(baseY - y), "fill": styles[si].color,
+                ],
                 tooltip: "\(category) \(series): \(compactNumber(v))")
         }
     }

@@ -57,29 +57,38 @@ public func confusionHeatmap(
     // Column (predicted) labels and the axis title above them.
     doc.add(
         "text",
-        ["class": "axis-title x", "x": left + gridSize / 2, "y": 40 + 12, "text-anchor": "middle",
-         "fill": ChartTheme.textColor, "font-weight": "500"], text: "Predicted class")
+        [
+            "class": "axis-title x", "x": left + gridSize / 2, "y": 40 + 12, "text-anchor": "middle",
+            "fill": ChartTheme.textColor, "font-weight": "500",
+        ], text: "Predicted class")
     for (c, name) in classNames.enumerated() {
         let cx = left + (Double(c) + 0.5) * cell
         if rotate {
             let y = top - 8
             doc.add(
                 "text",
-                ["class": "class-label column", "x": cx, "y": y, "text-anchor": "start",
-                 "transform": "rotate(-45 \(svgNumber(cx)) \(svgNumber(y)))", "fill": ChartTheme.textColor], text: name)
+                [
+                    "class": "class-label column", "x": cx, "y": y, "text-anchor": "start",
+                    "transform": "rotate(-45 \(svgNumber(cx)) \(svgNumber(y)))", "fill": ChartTheme.textColor,
+                ], text: name)
         } else {
             doc.add(
                 "text",
-                ["class": "class-label column", "x": cx, "y": top - 8, "text-anchor": "middle",
-                 "fill": ChartTheme.textColor], text: name)
+                [
+                    "class": "class-label column", "x": cx, "y": top - 8, "text-anchor": "middle",
+                    "fill": ChartTheme.textColor,
+                ], text: name)
         }
     }
     // Row (true) labels and the axis title on the left.
     for (r, name) in classNames.enumerated() {
         doc.add(
             "text",
-            ["class": "class-label row", "x": left - 8, "y": top + (Double(r) + 0.5) * cell + 4, "text-anchor": "end",
-             "fill": ChartTheme.textColor], text: name)
+            [
+                "class": "class-label row", "x": left - 8, "y": top + (Double(r) + 0.5) * cell + 4,
+                "text-anchor": "end",
+                "fill": ChartTheme.textColor,
+            ], text: name)
     }
     ChartDraw.yTitle(
         &doc, "True class", area: PlotArea(left: left, top: top, right: left + gridSize, bottom: top + gridSize),
@@ -94,14 +103,19 @@ public func confusionHeatmap(
             let pct = rowTotals[r] == 0 ? 0 : 100 * Double(counts[r][c]) / Double(rowTotals[r])
             doc.add(
                 "rect",
-                ["class": "cell", "x": x, "y": y, "width": cell, "height": cell, "fill": ChartHeatScale.hex(t),
-                 "stroke": "#ffffff", "stroke-width": 1],
+                [
+                    "class": "cell", "x": x, "y": y, "width": cell, "height": cell, "fill": ChartHeatScale.hex(t),
+                    "stroke": "#ffffff", "stroke-width": 1,
+                ],
                 tooltip: "true \(classNames[r]), predicted \(classNames[c]): \(counts[r][c]) "
                     + "(\(String(format: "%.1f", pct))% of \(classNames[r]))")
             doc.add(
                 "text",
-                ["class": "cell-value", "x": x + cell / 2, "y": y + cell / 2 + cellFont * 0.35, "text-anchor": "middle",
-                 "fill": ChartHeatScale.textColor(onValue: t), "font-weight": r == c ? "700" : "400"],
+                [
+                    "class": "cell-value", "x": x + cell / 2, "y": y + cell / 2 + cellFont * 0.35,
+                    "text-anchor": "middle",
+                    "fill": ChartHeatScale.textColor(onValue: t), "font-weight": r == c ? "700" : "400",
+                ],
                 text: cellText(r, c))
         }
     }
@@ -109,8 +123,10 @@ public func confusionHeatmap(
     // Diagonal outline: where correct predictions sit.
     doc.add(
         "rect",
-        ["class": "grid-outline", "x": left, "y": top, "width": gridSize, "height": gridSize, "fill": "none",
-         "stroke": ChartTheme.axisColor, "stroke-width": 1])
+        [
+            "class": "grid-outline", "x": left, "y": top, "width": gridSize, "height": gridSize, "fill": "none",
+            "stroke": ChartTheme.axisColor, "stroke-width": 1,
+        ])
 
     // Colour bar: stacked bands (no gradient ids, so many charts can share one HTML page).
     let barHeight = gridSize
@@ -121,13 +137,17 @@ public func confusionHeatmap(
         let y = top + barHeight * (1 - Double(i + 1) / Double(bands))
         doc.add(
             "rect",
-            ["x": barLeft, "y": y, "width": 14, "height": barHeight / Double(bands) + 0.5,
-             "fill": ChartHeatScale.hex(t0 + 0.5 / Double(bands))])
+            [
+                "x": barLeft, "y": y, "width": 14, "height": barHeight / Double(bands) + 0.5,
+                "fill": ChartHeatScale.hex(t0 + 0.5 / Double(bands)),
+            ])
     }
     doc.add(
         "rect",
-        ["x": barLeft, "y": top, "width": 14, "height": barHeight, "fill": "none", "stroke": ChartTheme.axisColor,
-         "stroke-width": 0.5])
+        [
+            "x": barLeft, "y": top, "width": 14, "height": barHeight, "fill": "none", "stroke": ChartTheme.axisColor,
+            "stroke-width": 0.5,
+        ])
     let barMax = values == .counts ? Double(maxCount) : 100
     let barScale = ChartScale(kind: .linear, domain: 0...barMax, start: top + barHeight, end: top)
     let barTicks = barScale.ticks(targetCount: 4).filter { values == .rowNormalized || $0 == $0.rounded() }
@@ -136,8 +156,10 @@ public func confusionHeatmap(
         doc.add("line", ["x1": barLeft + 14, "y1": y, "x2": barLeft + 18, "y2": y, "stroke": ChartTheme.axisColor])
         doc.add(
             "text",
-            ["class": "tick-label colorbar", "x": barLeft + 21, "y": y + 4, "fill": ChartTheme.textColor,
-             "font-size": ChartTheme.smallFontSize],
+            [
+                "class": "tick-label colorbar", "x": barLeft + 21, "y": y + 4, "fill": ChartTheme.textColor,
+                "font-size": ChartTheme.smallFontSize,
+            ],
             text: barScale.label(t, ticks: barTicks) + (values == .rowNormalized ? "%" : ""))
     }
     doc.close()

@@ -18,7 +18,8 @@ public struct ImageColorBar: Equatable, Sendable {
 
     /// Viridis sampled at 32 stops (the heat-map scale).
     public static func viridis(label: String, unit: String? = nil, domain: ClosedRange<Double>) -> ImageColorBar {
-        ImageColorBar(label: label, unit: unit, domain: domain, colors: (0..<32).map { ChartHeatScale.hex(Double($0) / 31) })
+        ImageColorBar(
+            label: label, unit: unit, domain: domain, colors: (0..<32).map { ChartHeatScale.hex(Double($0) / 31) })
     }
 }
 
@@ -48,9 +49,12 @@ public func imageFigure(
             let labels = ChartTicks.linear(bar.domain.lowerBound, bar.domain.upperBound, targetCount: 4)
                 .map { ChartTicks.linearLabel($0, step: 1) }
             let widest = max(labels.map { estimatedTextWidth($0) }.max() ?? 0, 12)
-            return [LegendEntry(String(repeating: "0", count: Int((widest + 18) / 7)), style: SeriesStyle(color: "#000"))]
+            return [
+                LegendEntry(String(repeating: "0", count: Int((widest + 18) / 7)), style: SeriesStyle(color: "#000"))
+            ]
         } ?? []
-    let layout = ChartXYLayout(size: size, xAxis: xAxis, xDomain: xDomain, yAxis: yAxis, yDomain: yDomain, legend: barRoom)
+    let layout = ChartXYLayout(
+        size: size, xAxis: xAxis, xDomain: xDomain, yAxis: yAxis, yDomain: yDomain, legend: barRoom)
     let area = layout.area
     var doc = SVGDocument(
         width: size.width, height: size.height, title: title,
@@ -58,8 +62,10 @@ public func imageFigure(
     ChartDraw.title(&doc, title)
     doc.add(
         "image",
-        ["class": "raster", "x": area.left, "y": area.top, "width": area.width, "height": area.height,
-         "preserveAspectRatio": "none", "style": "image-rendering:pixelated", "href": pngDataURI(png)])
+        [
+            "class": "raster", "x": area.left, "y": area.top, "width": area.width, "height": area.height,
+            "preserveAspectRatio": "none", "style": "image-rendering:pixelated", "href": pngDataURI(png),
+        ])
     // Axes without gridlines (they would hide the picture).
     doc.open("g", ["class": "axes", "stroke": ChartTheme.axisColor, "stroke-width": 1])
     doc.add("rect", ["x": area.left, "y": area.top, "width": area.width, "height": area.height, "fill": "none"])
@@ -73,14 +79,18 @@ public func imageFigure(
     for t in layout.xTicks {
         doc.add(
             "text",
-            ["class": "tick-label x", "x": layout.x.map(t), "y": area.bottom + 19, "text-anchor": "middle",
-             "fill": ChartTheme.textColor], text: layout.x.label(t, ticks: layout.xTicks))
+            [
+                "class": "tick-label x", "x": layout.x.map(t), "y": area.bottom + 19, "text-anchor": "middle",
+                "fill": ChartTheme.textColor,
+            ], text: layout.x.label(t, ticks: layout.xTicks))
     }
     for t in layout.yTicks {
         doc.add(
             "text",
-            ["class": "tick-label y", "x": area.left - 8, "y": layout.y.map(t) + 4, "text-anchor": "end",
-             "fill": ChartTheme.textColor], text: layout.y.label(t, ticks: layout.yTicks))
+            [
+                "class": "tick-label y", "x": area.left - 8, "y": layout.y.map(t) + 4, "text-anchor": "end",
+                "fill": ChartTheme.textColor,
+            ], text: layout.y.label(t, ticks: layout.yTicks))
     }
     ChartDraw.xTitle(&doc, xAxis.title, area: area, y: area.bottom + 40)
     let yLabelWidth = layout.yTicks.map { estimatedTextWidth(layout.y.label($0, ticks: layout.yTicks)) }.max() ?? 0
@@ -92,22 +102,34 @@ public func imageFigure(
         doc.open("g", ["class": "colorbar"])
         for (i, color) in bar.colors.enumerated() {
             let h = area.height / Double(bands)
-            doc.add("rect", ["x": x, "y": area.bottom - Double(i + 1) * h, "width": 12, "height": h + 0.5, "fill": color])
+            doc.add(
+                "rect", ["x": x, "y": area.bottom - Double(i + 1) * h, "width": 12, "height": h + 0.5, "fill": color])
         }
-        doc.add("rect", ["x": x, "y": area.top, "width": 12, "height": area.height, "fill": "none", "stroke": ChartTheme.axisColor, "stroke-width": 0.5])
+        doc.add(
+            "rect",
+            [
+                "x": x, "y": area.top, "width": 12, "height": area.height, "fill": "none",
+                "stroke": ChartTheme.axisColor, "stroke-width": 0.5,
+            ])
         let scale = ChartScale(kind: .linear, domain: bar.domain, start: area.bottom, end: area.top)
         let ticks = scale.ticks(targetCount: 4)
         for t in ticks {
-            doc.add("line", ["x1": x + 12, "y1": scale.map(t), "x2": x + 16, "y2": scale.map(t), "stroke": ChartTheme.axisColor])
+            doc.add(
+                "line",
+                ["x1": x + 12, "y1": scale.map(t), "x2": x + 16, "y2": scale.map(t), "stroke": ChartTheme.axisColor])
             doc.add(
                 "text",
-                ["class": "tick-label colorbar", "x": x + 19, "y": scale.map(t) + 4, "fill": ChartTheme.textColor,
-                 "font-size": ChartTheme.smallFontSize], text: scale.label(t, ticks: ticks))
+                [
+                    "class": "tick-label colorbar", "x": x + 19, "y": scale.map(t) + 4, "fill": ChartTheme.textColor,
+                    "font-size": ChartTheme.smallFontSize,
+                ], text: scale.label(t, ticks: ticks))
         }
         doc.add(
             "text",
-            ["class": "axis-title colorbar", "x": x, "y": area.top - 8, "fill": ChartTheme.textColor,
-             "font-size": ChartTheme.smallFontSize], text: bar.unit.map { "\(bar.label) (\($0))" } ?? bar.label)
+            [
+                "class": "axis-title colorbar", "x": x, "y": area.top - 8, "fill": ChartTheme.textColor,
+                "font-size": ChartTheme.smallFontSize,
+            ], text: bar.unit.map { "\(bar.label) (\($0))" } ?? bar.label)
         doc.close()
     }
     return doc.render()

@@ -33,7 +33,8 @@ public func lrFinderChart(
         let start = finite.prefix(max(1, finite.count / 20)).max() ?? hi
         var top = min(hi, start + 0.35 * max(start - lo, 1e-9))
         top = max(top, suggestions.map(\.loss).filter(\.isFinite).max() ?? top)
-        yDomain = ChartTicks.niceDomain(lo, max(top, lo + 1e-9), targetCount: 5)
+        // A little room under the minimum so the valley does not sit on the axis.
+        yDomain = ChartTicks.niceDomain(lo - 0.04 * (top - lo), max(top, lo + 1e-9), targetCount: 5)
     }
     let yAxis = AxisSpec("Loss", domain: yDomain)
     let curveStyle = SeriesStyle(color: ChartPalette.blue)
@@ -48,7 +49,7 @@ public func lrFinderChart(
         size: size, xAxis: xAxis, xDomain: xAxis.resolvedDomain(for: learningRates), yAxis: yAxis, yDomain: yDomain,
         legend: legend)
     var doc = SVGDocument(
-        width: size.width, height: size.height, title: title,
+        width: size.width, height: layout.height, title: title,
         summary: "Loss against learning rate (log scale); suggestions: "
             + suggestions.map(\.label).joined(separator: ", "))
     ChartDraw.title(&doc, title)
@@ -62,8 +63,10 @@ public func lrFinderChart(
         guard px >= layout.area.left - 0.5, px <= layout.area.right + 0.5 else { continue }
         doc.add(
             "line",
-            ["x1": px, "y1": layout.area.top, "x2": px, "y2": layout.area.bottom, "stroke": style.color,
-             "stroke-width": 1, "stroke-dasharray": "3 3", "opacity": 0.7])
+            [
+                "x1": px, "y1": layout.area.top, "x2": px, "y2": layout.area.bottom, "stroke": style.color,
+                "stroke-width": 1, "stroke-dasharray": "3 3", "opacity": 0.7,
+            ])
         let py = min(max(layout.y.map(s.loss), layout.area.top), layout.area.bottom)
         ChartDraw.marker(
             &doc, style.marker!, x: px, y: py, size: 6, color: style.color,

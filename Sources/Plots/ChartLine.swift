@@ -27,9 +27,10 @@ public func lineChart(
     let xDomain = xAxis.resolvedDomain(for: series.flatMap(\.x))
     let yDomain = yAxis.resolvedDomain(for: series.flatMap(\.y))
     let legend = series.map { LegendEntry($0.name, style: $0.style) }
-    let layout = ChartXYLayout(size: size, xAxis: xAxis, xDomain: xDomain, yAxis: yAxis, yDomain: yDomain, legend: legend)
+    let layout = ChartXYLayout(
+        size: size, xAxis: xAxis, xDomain: xDomain, yAxis: yAxis, yDomain: yDomain, legend: legend)
     var doc = SVGDocument(
-        width: size.width, height: size.height, title: title,
+        width: size.width, height: layout.height, title: title,
         summary: "\(yAxis.title) against \(xAxis.title) for " + series.map(\.name).joined(separator: ", "))
     ChartDraw.title(&doc, title)
     ChartDraw.axes(

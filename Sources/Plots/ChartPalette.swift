@@ -25,7 +25,9 @@ public enum ChartPalette {
     /// Marker shapes, in the order series use them.
     public static let markers: [MarkerShape] = [.circle, .square, .triangle, .diamond, .cross, .triangleDown]
 
-    public static func marker(_ index: Int) -> MarkerShape { markers[((index % markers.count) + markers.count) % markers.count] }
+    public static func marker(_ index: Int) -> MarkerShape {
+        markers[((index % markers.count) + markers.count) % markers.count]
+    }
 }
 
 /// Point marker shapes, drawn by `drawMarker`.
@@ -54,6 +56,7 @@ public struct SeriesStyle: Equatable, Sendable {
 
     /// Style of run `index` when runs are overlaid: distinct colour, dash pattern and marker per run.
     public static func run(_ index: Int) -> SeriesStyle {
-        SeriesStyle(color: ChartPalette.color(index), dash: ChartPalette.dash(index), marker: ChartPalette.marker(index))
+        SeriesStyle(
+            color: ChartPalette.color(index), dash: ChartPalette.dash(index), marker: ChartPalette.marker(index))
     }
 }

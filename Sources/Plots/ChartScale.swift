@@ -62,9 +62,20 @@ public struct ChartScale: Equatable, Sendable {
         }
     }
 
-    /// Unlabelled minor ticks (log axes only: 2…9 × 10^k), for light gridlines.
+    /// Unlabelled minor ticks for light gridlines: on log axes 2…9 × 10^k when at most four decades are
+    /// shown, 2 × and 5 × 10^k up to eight decades, none beyond (they would turn into a grey wash).
     public func minorTicks() -> [Double] {
-        kind == .log10 ? ChartTicks.logMinorTicks(domain.lowerBound, domain.upperBound) : []
+        guard kind == .log10, domain.lowerBound > 0 else { return [] }
+        let decades = Foundation.log10(domain.upperBound / domain.lowerBound)
+        let all = ChartTicks.logMinorTicks(domain.lowerBound, domain.upperBound)
+        if decades <= 4 { return all }
+        if decades <= 8 {
+            return all.filter { v in
+                let m = v / ChartTicks.pow10(Int(Foundation.log10(v).rounded(.down)))
+                return abs(m - 2) < 1e-6 || abs(m - 5) < 1e-6
+            }
+        }
+        return []
     }
 
     /// The label for a tick produced by `ticks(targetCount:)`.

@@ -1,6 +1,7 @@
 /// Shared look of every chart: fonts, greys for axes and grid, default size.
 public enum ChartTheme {
-    public static let fontFamily = "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, Helvetica, Arial, sans-serif"
+    public static let fontFamily =
+        "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, Helvetica, Arial, sans-serif"
     public static let fontSize = 12.0
     public static let titleFontSize = 15.0
     public static let smallFontSize = 10.5

@@ -2,7 +2,8 @@ import Foundation
 
 /// Tick generation for axes: "nice" 1-2-5 steps on linear axes, decades on log axes.
 public enum ChartTicks {
-    /// The nice step (1, 2 or 5 × 10^k) closest above `span / targetCount`.
+    /// The 1-2-5 step (1, 2 or 5 × 10^k) nearest to `span / targetCount` on a log scale (the thresholds
+    /// √2, √10, √50 that d3 uses), so the tick count lands close to the target.
     public static func niceStep(span: Double, targetCount: Int) -> Double {
         precondition(targetCount > 0)
         guard span > 0, span.isFinite else { return 1 }
@@ -10,14 +11,14 @@ public enum ChartTicks {
         let magnitude = pow(10, floor(Foundation.log10(raw)))
         let residual = raw / magnitude
         let factor: Double
-        if residual <= 1.0000001 {
-            factor = 1
-        } else if residual <= 2.0000001 {
-            factor = 2
-        } else if residual <= 5.0000001 {
-            factor = 5
-        } else {
+        if residual >= 50.0.squareRoot() {
             factor = 10
+        } else if residual >= 10.0.squareRoot() {
+            factor = 5
+        } else if residual >= 2.0.squareRoot() {
+            factor = 2
+        } else {
+            factor = 1
         }
         return factor * magnitude
     }
@@ -49,8 +50,9 @@ public enum ChartTicks {
             hi += pad
         }
         let step = niceStep(span: hi - lo, targetCount: targetCount)
-        return cleaned((lo / step + 1e-9).rounded(.down) * step, step: step)
-            ... cleaned((hi / step - 1e-9).rounded(.up) * step, step: step)
+        return cleaned(
+            (lo / step + 1e-9).rounded(.down) * step, step: step)...cleaned(
+                (hi / step - 1e-9).rounded(.up) * step, step: step)
     }
 
     /// Decade ticks (10^k) within `lower...upper` (both > 0), as exponents k.
@@ -62,8 +64,10 @@ public enum ChartTicks {
     }
 
     /// Log-axis ticks: the decades inside the range, with 2× and 5× added when fewer than three decades
-    /// fall inside. Returned as values, ascending.
+    /// fall inside, and linear 1-2-5 ticks when even that gives fewer than two. Returned ascending; empty
+    /// unless both bounds are positive and finite.
     public static func logTicks(_ lower: Double, _ upper: Double) -> [Double] {
+        guard lower > 0, upper > 0, lower.isFinite, upper.isFinite else { return [] }
         let ks = decades(lower, upper)
         var values = ks.map { pow10($0) }
         if ks.count < 3 {
@@ -77,6 +81,10 @@ public enum ChartTicks {
                 }
             }
             values.sort()
+        }
+        // Less than a factor of ~2.5 wide: fall back to 1-2-5 ticks inside the range.
+        if values.count < 2 {
+            values = linear(lower, upper, targetCount: 3).filter { $0 > 0 }
         }
         return values
     }
@@ -101,11 +109,13 @@ public enum ChartTicks {
         k >= 0 ? Double("1e\(k)")! : Double("1e-\(-k)")!
     }
 
-    /// Rounds away floating-point noise smaller than a millionth of the step.
+    /// The double nearest to the decimal value of `value` rounded to the step's decimal place (steps are
+    /// 1, 2 or 5 × 10^e, so ticks are whole multiples of 10^e): `0.30000000000000004` → `0.3`, and no "-0".
     static func cleaned(_ value: Double, step: Double) -> Double {
-        let digits = max(0, -Int(Foundation.log10(step).rounded(.down)) + 6)
-        let scale = pow(10, Double(min(digits, 15)))
-        let v = (value * scale).rounded() / scale
+        guard step > 0, step.isFinite, value.isFinite else { return value }
+        let e = Int(Foundation.log10(step).rounded(.down))
+        let multiple = (value / pow(10, Double(e))).rounded()
+        guard abs(multiple) < 1e15, let v = Double("\(Int(multiple))e\(e)") else { return value }
         return v == 0 ? 0 : v
     }
 

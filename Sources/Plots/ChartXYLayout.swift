@@ -1,5 +1,6 @@
 /// Layout of an x/y chart: title band on top, y tick labels and title on the left, x tick labels and title
-/// below, legend on the right outside the plot area.
+/// below, legend on the right outside the plot area, or under the chart (which then grows taller) when
+/// its labels would take more than 30 % of the width.
 public struct ChartXYLayout {
     public var area: PlotArea
     public var x: ChartScale
@@ -8,6 +9,8 @@ public struct ChartXYLayout {
     public var yTicks: [Double]
     /// Top-left corner of the legend.
     public var legendOrigin: (x: Double, y: Double)
+    /// Height of the whole chart (the requested height, plus the legend rows when it sits below).
+    public var height: Double
 
     public init(
         size: ChartSize, xAxis: AxisSpec, xDomain: ClosedRange<Double>, yAxis: AxisSpec, yDomain: ClosedRange<Double>,
@@ -20,7 +23,8 @@ public struct ChartXYLayout {
         let yLabelWidth = yTicks.map { estimatedTextWidth(y.label($0, ticks: yTicks)) }.max() ?? 0
         let left = 12 + 18 + yLabelWidth + 12
         let legendWidth = ChartDraw.legendWidth(legend)
-        let right = size.width - 14 - (legendWidth > 0 ? legendWidth + 14 : 0)
+        let legendBelow = legendWidth > 0.3 * size.width
+        let right = size.width - 14 - (legendWidth > 0 && !legendBelow ? legendWidth + 14 : 0)
         var x = ChartScale(kind: xAxis.scale, domain: xDomain, start: left, end: right)
         // Fewer x ticks when their labels would collide.
         var target = xAxis.tickCount
@@ -46,7 +50,13 @@ public struct ChartXYLayout {
         self.y = y
         self.xTicks = xTicks
         self.yTicks = yTicks
-        self.legendOrigin = (right + 14, top)
+        if legendBelow {
+            self.legendOrigin = (left, size.height - 4)
+            self.height = size.height + Double(legend.count) * 20 + 4
+        } else {
+            self.legendOrigin = (right + 14, top)
+            self.height = size.height
+        }
     }
 
     static func filtered(_ ticks: [Double], axis: AxisSpec) -> [Double] {

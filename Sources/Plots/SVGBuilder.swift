@@ -52,7 +52,9 @@ public func xmlEscape(_ text: String) -> String {
         case "'": out += "&#39;"
         default:
             // Control characters other than tab/newline are not allowed in XML 1.0 at all.
-            if ch.value < 0x20 && ch != "\t" && ch != "\n" && ch != "\r" { out += "\u{FFFD}" } else {
+            if ch.value < 0x20 && ch != "\t" && ch != "\n" && ch != "\r" {
+                out += "\u{FFFD}"
+            } else {
                 out.unicodeScalars.append(ch)
             }
         }
@@ -77,8 +79,9 @@ public func svgNumber(_ value: Double) -> String {
 /// A minimal SVG writer: elements are appended in document order and `render()` wraps them in the root
 /// `<svg>` with a fixed viewBox. Text and attribute values are always escaped.
 ///
-/// The root carries `width`/`height` equal to the viewBox and the class `chart`; pages make it responsive
-/// with CSS (`svg.chart { max-width: 100%; height: auto }`), and a standalone file still opens at its size.
+/// The root carries `width`/`height` equal to the viewBox, `max-width` of that size and the class `chart`;
+/// pages make it responsive with CSS (`svg.chart { width: 100%; height: auto }`: it shrinks on narrow
+/// screens but never grows past its design size), and a standalone file still opens at its size.
 public struct SVGDocument {
     public let width: Double
     public let height: Double
@@ -127,7 +130,7 @@ public struct SVGDocument {
         let root: SVGAttributes = [
             "xmlns": "http://www.w3.org/2000/svg", "class": "chart",
             "viewBox": "0 0 \(svgNumber(width)) \(svgNumber(height))",
-            "width": width, "height": height, "role": "img",
+            "width": width, "height": height, "style": "max-width:\(svgNumber(width))px", "role": "img",
             "font-family": ChartTheme.fontFamily, "font-size": ChartTheme.fontSize,
         ]
         var out = "<svg\(root.rendered)>\n<title>\(xmlEscape(title))</title>\n"
@@ -142,4 +145,11 @@ public struct SVGDocument {
 /// only (margins, legend boxes, whether labels need rotating), never for correctness.
 public func estimatedTextWidth(_ text: String, fontSize: Double = ChartTheme.fontSize) -> Double {
     Double(text.count) * fontSize * 0.58
+}
+
+/// `text` shortened with a trailing "…" so its estimated width fits `width` (unchanged when it fits).
+public func truncated(_ text: String, toWidth width: Double, fontSize: Double = ChartTheme.fontSize) -> String {
+    guard estimatedTextWidth(text, fontSize: fontSize) > width else { return text }
+    let keep = max(1, Int(width / (fontSize * 0.58)) - 1)
+    return String(text.prefix(keep)) + "…"
 }

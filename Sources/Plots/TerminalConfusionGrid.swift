@@ -13,10 +13,11 @@ public enum TerminalConfusionGrid {
     }
 
     /// 256-colour background for a fraction: the grey ramp 232 (near-black) … 255 (near-white) inverted, so
-    /// high values are dark like ink; text is white on dark cells, black on light ones.
+    /// high values are dark like ink, on a square-root scale so a 5–10 % confusion is still visibly grey;
+    /// text is white on dark cells, black on light ones. Greys read the same for every kind of colour vision.
     static func ansiCell(_ text: String, fraction: Double) -> String {
         let f = fraction.isFinite ? min(max(fraction, 0), 1) : 0
-        let grey = 255 - Int((f * 23).rounded())
+        let grey = 255 - Int((f.squareRoot() * 23).rounded())
         let fg = grey < 244 ? 15 : 16
         return "\u{1B}[48;5;\(grey)m\u{1B}[38;5;\(fg)m\(text)\u{1B}[0m"
     }

@@ -55,7 +55,8 @@ public struct WaveformSpectrogramFigure {
         let waveHeight = (height - 140) * 30 / 100
         let specTop = waveTop + waveHeight + 50
         let specHeight = height - 70 - specTop
-        let duration = Swift.max(Double(waveform.count) / Double(Swift.max(1, sampleRate)), Double(frames) * frameSeconds, 1e-3)
+        let duration = Swift.max(
+            Double(waveform.count) / Double(Swift.max(1, sampleRate)), Double(frames) * frameSeconds, 1e-3)
         let waveDuration = Double(waveform.count) / Double(Swift.max(1, sampleRate))
 
         c.text(title, x: width / 2, y: 10, align: .center, scale: 2)

@@ -61,7 +61,9 @@ struct FeatureOptions: ParsableArguments {
         p.fmax = fmax
         p.power = power
         p.htk = htk
-        guard let n = MelNorm(rawValue: norm) else { throw ValidationError("--norm must be slaney or none, got \(norm).") }
+        guard let n = MelNorm(rawValue: norm) else {
+            throw ValidationError("--norm must be slaney or none, got \(norm).")
+        }
         p.norm = n
         if ref == "max" {
             p.ref = .max

@@ -8,7 +8,8 @@ import Plots
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Compute one file's log-mel spectrogram, print its shape and range, and save it as a picture or .npy.")
+        abstract: "Compute one file's log-mel spectrogram, print its shape and range, and save it as a picture or .npy."
+    )
 
     @Argument(help: "The audio file (WAV, FLAC or OGG).")
     var file: String
@@ -31,7 +32,10 @@ struct FeaturesCommand: ParsableCommand {
         let deltas = parameters.deltas == 0 ? "" : parameters.deltas == 1 ? " with Δ" : " with Δ and Δ²"
         let unit = parameters.nMFCC == nil && parameters.toDB ? " dB" : ""
         print("file      \(file)")
-        print(String(format: "audio     %d samples at %d Hz (%.2f s)", audio.samples.count, audio.sampleRate, audio.duration))
+        print(
+            String(
+                format: "audio     %d samples at %d Hz (%.2f s)", audio.samples.count, audio.sampleRate, audio.duration)
+        )
         print("features  \(features.rows) × \(features.frames) (\(what)\(deltas) × frames), float32")
         print(String(format: "range     %.2f … %.2f%@", range.lowerBound, range.upperBound, unit))
         if let npy {
@@ -39,8 +43,10 @@ struct FeaturesCommand: ParsableCommand {
             print("npy       \(npy)")
         }
         if let png {
-            try Self.figure(audio: audio, features: features, parameters: parameters, title: (file as NSString).lastPathComponent)
-                .render().writePNG(to: png)
+            try Self.figure(
+                audio: audio, features: features, parameters: parameters, title: (file as NSString).lastPathComponent
+            )
+            .render().writePNG(to: png)
             print("png       \(png)")
         }
     }
@@ -53,8 +59,12 @@ struct FeaturesCommand: ParsableCommand {
         let image: FeatureMatrix
         if p.nMFCC == nil {
             // Only the base mel rows (deltas are not pictured).
-            image = features.rows == p.nMels ? features : FeatureMatrix(
-                rows: p.nMels, frames: features.frames, values: Array(features.values[0..<(p.nMels * features.frames)]))
+            image =
+                features.rows == p.nMels
+                ? features
+                : FeatureMatrix(
+                    rows: p.nMels, frames: features.frames,
+                    values: Array(features.values[0..<(p.nMels * features.frames)]))
             let lo = MelScale.mel(hz: p.fmin, htk: p.htk)
             let hi = MelScale.mel(hz: p.effectiveFmax, htk: p.htk)
             let candidates: [Double] = [0, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384]

@@ -24,6 +24,8 @@ public struct SER: ParsableCommand {
             Export.self,
             Query.self,
             Remove.self,
+            Devices.self,
+            Listen.self,
             Synth.self,
         ]
     )

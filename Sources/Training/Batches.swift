@@ -21,6 +21,12 @@ public struct BatchConfiguration: Codable, Equatable, Sendable {
     /// never sees a batch of one. Ignored when there are fewer items than one batch.
     public var dropLast: Bool
 
+    /// Frames of an example for feature parameters: their `duration` in frames, or the dataset's
+    /// longest item when no duration is set.
+    public static func frames(for parameters: FeatureParameters, data: FeatureDataset) -> Int {
+        parameters.fixedFrameCount ?? data.maxFrames
+    }
+
     public init(
         batchSize: Int = 64, evaluationBatchSize: Int? = nil, frames: Int, normalization: Normalization = .utterance,
         augmentation: Augmentation = .none, trainingCrop: CropMode = .random, evaluationCrop: CropMode = .center,
@@ -65,7 +71,9 @@ public struct BatchLoader: Sendable {
         let order = indices.shuffled(using: &rng)
         let size = configuration.batchSize
         var batches = stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min($0 + size, order.count)]) }
-        if configuration.dropLast, batches.count > 1, let last = batches.last, last.count < size { batches.removeLast() }
+        if configuration.dropLast, batches.count > 1, let last = batches.last, last.count < size {
+            batches.removeLast()
+        }
         return batches
     }
 
@@ -110,7 +118,9 @@ public struct BatchLoader: Sendable {
                 for r in 0..<rows {
                     let row = src.baseAddress! + r * m.frames
                     let dst = out.baseAddress! + r * frames
-                    if m.frames >= frames {
+                    if m.frames == 0 {
+                        dst.update(repeating: 0, count: frames)
+                    } else if m.frames >= frames {
                         dst.update(from: row + start, count: frames)
                     } else {
                         var floor = row[0]
@@ -141,10 +151,13 @@ public struct BatchLoader: Sendable {
         input.withUnsafeMutableBufferPointer { dst in
             for (n, index) in indices.enumerated() {
                 example(index, crop: crop, augment: augment, into: &scratch, using: &rng)
-                scratch.withUnsafeBufferPointer { (dst.baseAddress! + n * size).update(from: $0.baseAddress!, count: size) }
+                scratch.withUnsafeBufferPointer {
+                    (dst.baseAddress! + n * size).update(from: $0.baseAddress!, count: size)
+                }
             }
         }
-        return Batch(input: input, labels: indices.map { data.items[$0].classIndex }, softTargets: nil, indices: indices)
+        return Batch(
+            input: input, labels: indices.map { data.items[$0].classIndex }, softTargets: nil, indices: indices)
     }
 
     /// fastai's `MixUp`: a random pairing π of the batch, λᵢ ~ Beta(α, α) folded to ≥ 0.5,

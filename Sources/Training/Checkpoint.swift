@@ -64,13 +64,15 @@ public struct CheckpointState: Codable, Equatable, Sendable {
     static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        e.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
     }
 
     static var decoder: JSONDecoder {
         let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        d.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return d
     }
 
@@ -87,7 +89,8 @@ public struct CheckpointState: Codable, Equatable, Sendable {
             throw CheckpointError.invalid("\(url.path): \(error)")
         }
         guard state.formatVersion == currentFormatVersion else {
-            throw CheckpointError.invalid("\(url.path): format version \(state.formatVersion); this build reads version \(currentFormatVersion)")
+            throw CheckpointError.invalid(
+                "\(url.path): format version \(state.formatVersion); this build reads version \(currentFormatVersion)")
         }
         return state
     }
@@ -106,7 +109,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .missing(let path): return "\(path): no checkpoint here (expected the checkpoint.json a previous run writes after each epoch)"
+        case .missing(let path):
+            return "\(path): no checkpoint here (expected the checkpoint.json a previous run writes after each epoch)"
         case .invalid(let reason): return "invalid checkpoint: \(reason)"
         case .mismatch(let reason): return "checkpoint does not fit this run: \(reason)"
         }

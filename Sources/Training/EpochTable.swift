@@ -38,7 +38,8 @@ public struct EpochTable: Sendable {
     public static func time(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600
-            ? String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60) : String(format: "%02d:%02d", s / 60, s % 60)
+            ? String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
+            : String(format: "%02d:%02d", s / 60, s % 60)
     }
 }
 

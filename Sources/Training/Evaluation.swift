@@ -55,7 +55,9 @@ public func evaluate<Model: Layer>(
     for group in loader.evaluationOrder(indices) {
         let batch = loader.evaluationBatch(group)
         let logits = model.forward(batch.input, training: false)
-        precondition(logits.shape == [group.count, classes], "model output \(logits.shape), expected [\(group.count), \(classes)]")
+        precondition(
+            logits.shape == [group.count, classes],
+            "model output \(logits.shape), expected [\(group.count), \(classes)]")
         total += Double(loss(logits, batch).loss) * Double(group.count)
         probabilities += softmaxRows(logits)
         targets += batch.labels

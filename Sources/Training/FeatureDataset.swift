@@ -36,6 +36,22 @@ public struct FeatureDataset: Sendable {
     /// Bytes held by the matrices.
     public var byteCount: Int { features.reduce(0) { $0 + $1.values.count * 4 } }
 
+    /// This dataset followed by `other` (e.g. a test set from another folder or manifest); the items
+    /// of `other` get indices `count..<count + other.count`, ready for `makeSplit(testIndices:)`.
+    /// - Throws: ``FeatureDatasetError`` when the class names or feature row counts differ.
+    public func appending(_ other: FeatureDataset) throws -> FeatureDataset {
+        guard other.classNames == classNames else {
+            throw FeatureDatasetError(failures: [
+                ("(appended dataset)", "classes \(other.classNames) differ from \(classNames)")
+            ])
+        }
+        guard other.count == 0 || count == 0 || other.rows == rows else {
+            throw FeatureDatasetError(failures: [("(appended dataset)", "\(other.rows) feature rows, expected \(rows)")]
+            )
+        }
+        return FeatureDataset(items: items + other.items, classNames: classNames, features: features + other.features)
+    }
+
     /// Reads (or extracts, on cache misses) every item's features through `cache`, on `threads`
     /// threads, advancing `progress` once per file.
     /// - Throws: ``FeatureDatasetError`` listing the files that failed (decode or cache errors).
@@ -43,7 +59,8 @@ public struct FeatureDataset: Sendable {
         _ dataset: Dataset, cache: FeatureCache, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         progress: ProgressReporter? = nil
     ) throws -> FeatureDataset {
-        try load(items: dataset.items, classNames: dataset.classNames, cache: cache, threads: threads, progress: progress)
+        try load(
+            items: dataset.items, classNames: dataset.classNames, cache: cache, threads: threads, progress: progress)
     }
 
     /// ``load(_:cache:threads:progress:)`` for an explicit item list.
@@ -93,5 +110,9 @@ final class ResultSlots: @unchecked Sendable {
     private var slots: [Result<FeatureMatrix, Error>?]
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ r: Result<FeatureMatrix, Error>) { lock.withLock { slots[i] = r } }
-    func take() -> [Result<FeatureMatrix, Error>?] { lock.withLock { defer { slots = [] }; return slots } }
+    func take() -> [Result<FeatureMatrix, Error>?] {
+        lock.withLock {
+            defer { slots = [] }; return slots
+        }
+    }
 }

@@ -9,7 +9,9 @@ public func kFoldSplits(
 ) throws -> [SplitIndices] {
     guard k >= 2 else { throw SplitError("k-fold needs k ≥ 2, got \(k)") }
     return try (0..<k).map {
-        try makeSplit(speakers: speakers, kind: .kFoldSpeakers(k: k, fold: $0), testSpeakers: testSpeakers, testIndices: testIndices)
+        try makeSplit(
+            speakers: speakers, kind: .kFoldSpeakers(k: k, fold: $0), testSpeakers: testSpeakers,
+            testIndices: testIndices)
     }
 }
 
@@ -24,7 +26,9 @@ public struct MeanStd: Codable, Equatable, Sendable, CustomStringConvertible {
         count = values.count
         mean = values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
         let m = mean
-        std = values.count < 2 ? 0 : (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+        std =
+            values.count < 2
+            ? 0 : (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
     }
 
     public var description: String { String(format: "%.4f ± %.4f", mean, std) }
@@ -48,7 +52,9 @@ public struct FoldSummary: Codable, Equatable, Sendable {
         macroF1 = MeanStd(folds.map(\.macroF1))
         if var pooled = folds.first?.confusion {
             for f in folds.dropFirst() where f.confusion.classNames == pooled.classNames {
-                for t in 0..<pooled.classCount { for p in 0..<pooled.classCount { pooled.counts[t][p] += f.confusion.counts[t][p] } }
+                for t in 0..<pooled.classCount {
+                    for p in 0..<pooled.classCount { pooled.counts[t][p] += f.confusion.counts[t][p] }
+                }
             }
             pooledConfusion = pooled
         }

@@ -112,8 +112,10 @@ extension Learner {
         }
         bar.clear()
         let suggestions = suggestLearningRates(
-            learningRates: points.map(\.learningRate), losses: points.map(\.smoothedLoss), numIt: numIt, methods: methods)
-        let result = LRFinderResult(start: start, end: end, numIt: numIt, points: points, suggestions: suggestions, diverged: diverged)
+            learningRates: points.map(\.learningRate), losses: points.map(\.smoothedLoss), numIt: numIt,
+            methods: methods)
+        let result = LRFinderResult(
+            start: start, end: end, numIt: numIt, points: points, suggestions: suggestions, diverged: diverged)
         for o in observers { o.learnerDidFinishLRFinder(result) }
         return result
     }

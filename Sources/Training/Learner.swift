@@ -36,7 +36,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .nonFiniteLoss(let epoch, let batch, let lr):
-            return "training diverged: the loss became NaN or infinite at epoch \(epoch), batch \(batch) (learning rate \(lr)); try a smaller learning rate"
+            return
+                "training diverged: the loss became NaN or infinite at epoch \(epoch), batch \(batch) (learning rate \(lr)); try a smaller learning rate"
         case .noTrainingItems: return "the training split has no items"
         }
     }
@@ -61,13 +62,17 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
     public internal(set) var best: BestEpoch?
     /// The model as it was after the best epoch (weights, running statistics).
     public internal(set) var bestModel: Model?
+    /// The last epoch's validation predictions (per-item probabilities, for top losses and reports).
+    public internal(set) var lastValidation: Evaluation?
     /// Optimizer steps taken in fits so far.
     public internal(set) var step = 0
     var smoothedLoss = SmoothedLoss()
     var plan: FitPlan?
     var stopRequested = false
 
-    public init(model: Model, optimizer: Opt, data: FeatureDataset, split: SplitIndices, configuration: LearnerConfiguration) {
+    public init(
+        model: Model, optimizer: Opt, data: FeatureDataset, split: SplitIndices, configuration: LearnerConfiguration
+    ) {
         self.model = model
         self.optimizer = optimizer
         self.loader = BatchLoader(data: data, configuration: configuration.batches)
@@ -122,7 +127,8 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
     public func resume(from directory: URL) throws -> FitSummary {
         let state = try CheckpointState.read(from: directory)
         guard state.seed == configuration.seed else {
-            throw CheckpointError.mismatch("the checkpoint was made with seed \(state.seed), this learner has seed \(configuration.seed)")
+            throw CheckpointError.mismatch(
+                "the checkpoint was made with seed \(state.seed), this learner has seed \(configuration.seed)")
         }
         guard state.history.isEmpty || state.step == state.history.last!.step else {
             throw CheckpointError.invalid("step \(state.step) disagrees with the history")
@@ -130,7 +136,8 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
         let expected = state.epochsCompleted * batchesPerEpoch
         guard expected == state.step else {
             throw CheckpointError.mismatch(
-                "\(state.step) steps after \(state.epochsCompleted) epochs, but this learner makes \(batchesPerEpoch) batches per epoch (different data, split or batch size?)")
+                "\(state.step) steps after \(state.epochsCompleted) epochs, but this learner makes \(batchesPerEpoch) batches per epoch (different data, split or batch size?)"
+            )
         }
         do {
             try model.loadStateDict(CheckpointFiles.tensors(directory.appendingPathComponent(state.modelFile)))
@@ -173,22 +180,22 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
         let totalSteps = max(1, plan.epochs * perEpoch)
         let schedule = plan.policy.schedule
         let table = EpochTable()
-        if startEpoch == 0 || history.isEmpty {
-            configuration.output.table?(table.header)
-        } else {
-            configuration.output.table?(table.header)
-            for r in history { configuration.output.table?(table.row(r)) }
-        }
+        // A resumed fit reprints the rows it restored, so the table is complete.
+        configuration.output.table?(table.header)
+        for r in history { configuration.output.table?(table.row(r)) }
         for o in observers {
             o.learnerDidStartFit(
-                FitStart(plan: plan, startEpoch: startEpoch, batchesPerEpoch: perEpoch, trainingItems: split.train.count, validationItems: split.valid.count))
+                FitStart(
+                    plan: plan, startEpoch: startEpoch, batchesPerEpoch: perEpoch, trainingItems: split.train.count,
+                    validationItems: split.valid.count))
         }
         var epoch = startEpoch
         while epoch < plan.epochs && !stopRequested {
             let epochStart = DispatchTime.now().uptimeNanoseconds
             var rng = Xoshiro256(seed: configuration.seed, stream: UInt64(epoch))
             let order = loader.trainingOrder(split.train, using: &rng)
-            var bar = BatchProgressBar(output: configuration.output.progress, total: order.count, label: "epoch \(epoch)")
+            var bar = BatchProgressBar(
+                output: configuration.output.progress, total: order.count, label: "epoch \(epoch)")
             var sum = 0.0
             for (b, indices) in order.enumerated() {
                 schedule.apply(to: &optimizer, progress: Double(step) / Double(totalSteps))
@@ -196,7 +203,8 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
                 let loss = trainStep(batch)
                 guard loss.isFinite else {
                     bar.clear()
-                    throw TrainingError.nonFiniteLoss(epoch: epoch, batch: b, learningRate: Double(optimizer.learningRate))
+                    throw TrainingError.nonFiniteLoss(
+                        epoch: epoch, batch: b, learningRate: Double(optimizer.learningRate))
                 }
                 step += 1
                 sum += loss
@@ -209,6 +217,7 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
             }
             bar.clear()
             let evaluation = Training.evaluate(&model, loader: loader, indices: split.valid, loss: configuration.loss)
+            lastValidation = evaluation
             let record = EpochRecord(
                 epoch: epoch, trainLoss: smoothedLoss.value, trainLossMean: sum / Double(max(order.count, 1)),
                 valid: evaluation.metrics, learningRate: Double(optimizer.learningRate), step: step,
@@ -249,7 +258,8 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
         let last = epochsCompleted - 1
         let modelFile = CheckpointFiles.name("model", epoch: last)
         let optimizerFile = CheckpointFiles.name("optimizer", epoch: last)
-        try SafeTensors.write(model.stateDict, metadata: ["epoch": String(last)], to: directory.appendingPathComponent(modelFile))
+        try SafeTensors.write(
+            model.stateDict, metadata: ["epoch": String(last)], to: directory.appendingPathComponent(modelFile))
         try SafeTensors.write(
             optimizer.stateTensors, metadata: ["step": String(optimizer.stepCount)],
             to: directory.appendingPathComponent(optimizerFile))
@@ -259,12 +269,14 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
             let url = directory.appendingPathComponent(bestFile!)
             if best.epoch == last || !FileManager.default.fileExists(atPath: url.path) {
                 try SafeTensors.write(
-                    bestModel.stateDict, metadata: ["epoch": String(best.epoch), best.metric.rawValue: String(best.value)], to: url)
+                    bestModel.stateDict,
+                    metadata: ["epoch": String(best.epoch), best.metric.rawValue: String(best.value)], to: url)
             }
         }
         let randomStates = (model as? RandomStateCarrying)?.randomStates ?? []
         let state = CheckpointState(
-            formatVersion: CheckpointState.currentFormatVersion, plan: plan, epochsCompleted: epochsCompleted, step: step,
+            formatVersion: CheckpointState.currentFormatVersion, plan: plan, epochsCompleted: epochsCompleted,
+            step: step,
             seed: configuration.seed, smoothedLoss: smoothedLoss, optimizerStep: optimizer.stepCount,
             learningRate: optimizer.learningRate, momentum: optimizer.momentum,
             modelRandomStates: randomStates.map(CheckpointState.encodeGenerator), best: best, history: history,

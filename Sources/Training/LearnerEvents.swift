@@ -61,7 +61,8 @@ public enum LRPolicy: Codable, Equatable, Sendable {
     /// fastai `fit`: a constant learning rate.
     case constant(lr: Double)
     /// fastai `fit_one_cycle` (momentum cycled 0.95 → 0.85 → 0.95 unless `cycleMomentum` is false).
-    case oneCycle(lrMax: Double, pctStart: Double = 0.25, div: Double = 25, divFinal: Double = 1e5, cycleMomentum: Bool = true)
+    case oneCycle(
+        lrMax: Double, pctStart: Double = 0.25, div: Double = 25, divFinal: Double = 1e5, cycleMomentum: Bool = true)
     /// fastai `fit_flat_cos`.
     case flatCosine(lr: Double, pctStart: Double = 0.75, divFinal: Double = 1e5)
 

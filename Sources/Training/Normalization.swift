@@ -12,6 +12,17 @@ public enum Normalization: Codable, Equatable, Sendable {
     case dataset(DatasetStatistics)
 }
 
+extension Normalization {
+    /// The per-example standardisation named by the feature parameters' `standardise`.
+    public init(_ standardisation: Standardisation) {
+        switch standardisation {
+        case .none: self = .none
+        case .utterance: self = .utterance
+        case .perBand: self = .perBand
+        }
+    }
+}
+
 /// Mean and standard deviation of the training items' features: one pair for every value, or one
 /// per row (mel band).
 public struct DatasetStatistics: Codable, Equatable, Sendable {

@@ -19,7 +19,9 @@ public struct SoftTargetCrossEntropy: Sendable {
 
     /// The loss and d(loss)/d(logits) for logits `[N, C]` and targets `[N, C]` (rows summing to 1).
     public func callAsFunction(_ logits: Tensor, targets: Tensor) -> (loss: Float, gradient: Tensor) {
-        precondition(logits.shape.count == 2 && targets.shape == logits.shape, "logits \(logits.shape) vs targets \(targets.shape)")
+        precondition(
+            logits.shape.count == 2 && targets.shape == logits.shape,
+            "logits \(logits.shape) vs targets \(targets.shape)")
         let batch = logits.shape[0], classes = logits.shape[1]
         let w = classWeights.map { $0.map(Double.init) } ?? [Double](repeating: 1, count: classes)
         precondition(w.count == classes, "\(w.count) class weights for \(classes) classes")
@@ -72,8 +74,10 @@ public struct TrainingLoss: Codable, Equatable, Sendable {
     /// Loss and gradient for a batch: soft targets when the batch has them, else its labels.
     public func callAsFunction(_ logits: Tensor, _ batch: Batch) -> (loss: Float, gradient: Tensor) {
         if let soft = batch.softTargets {
-            return SoftTargetCrossEntropy(labelSmoothing: labelSmoothing, classWeights: classWeights)(logits, targets: soft)
+            return SoftTargetCrossEntropy(labelSmoothing: labelSmoothing, classWeights: classWeights)(
+                logits, targets: soft)
         }
-        return CrossEntropyLoss(labelSmoothing: labelSmoothing, classWeights: classWeights)(logits, labels: batch.labels)
+        return CrossEntropyLoss(labelSmoothing: labelSmoothing, classWeights: classWeights)(
+            logits, labels: batch.labels)
     }
 }

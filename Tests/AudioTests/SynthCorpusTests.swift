@@ -115,6 +115,21 @@ final class SynthCorpusTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent.path("cache")), ["synth"])
     }
 
+    func testAFailedWriteLeavesNoMarkerBehind() throws {
+        let dir = TemporaryDirectory("synth-failed")
+        try SyntheticCorpus(actors: 1, seed: 1).write(to: dir.url.path)
+        XCTAssertTrue(SyntheticCorpus(actors: 1, seed: 1).isComplete(at: dir.url.path))
+        // A directory where a WAV file should go makes the next write fail.
+        let blocked = dir.path("Actor_01/03-01-03-02-01-01-01.wav")
+        try FileManager.default.removeItem(atPath: blocked)
+        try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: false)
+        XCTAssertThrowsError(try SyntheticCorpus(actors: 1, seed: 2).write(to: dir.url.path)) { error in
+            XCTAssertTrue("\(error)".contains(blocked), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path(SyntheticCorpus.markerName)))
+        XCTAssertFalse(SyntheticCorpus(actors: 1, seed: 1).isComplete(at: dir.url.path))
+    }
+
     func testEnsureRefusesToOverwriteAFolderThatIsNotACorpus() throws {
         let dir = TemporaryDirectory("synth-foreign")
         try "precious".write(toFile: dir.path("notes.txt"), atomically: true, encoding: .utf8)

@@ -76,7 +76,8 @@ final class FeatureCacheTests: XCTestCase {
     func testTouchingRehashesAndEditingRecomputesOnlyThatFile() throws {
         _ = try cache(CountingDecoder()).prepare(files)
         // Touch: new mtime, same bytes → hashed again, not decoded.
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 60)], ofItemAtPath: files[1])
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSinceNow: 60)], ofItemAtPath: files[1])
         let touched = CountingDecoder()
         let c1 = try cache(touched)
         _ = c1.prepare(files)
@@ -94,7 +95,9 @@ final class FeatureCacheTests: XCTestCase {
     func testCorruptEntryIsRecomputedAndFailuresAreReported() throws {
         let c = try cache(CountingDecoder())
         _ = c.prepare(files)
-        let entries = try FileManager.default.contentsOfDirectory(atPath: c.entriesDirectory.path).filter { $0.hasSuffix(".feat") }
+        let entries = try FileManager.default.contentsOfDirectory(atPath: c.entriesDirectory.path).filter {
+            $0.hasSuffix(".feat")
+        }
         XCTAssertEqual(entries.count, 5)
         try Data([1, 2, 3]).write(to: c.entriesDirectory.appendingPathComponent(entries[0]))
         let again = CountingDecoder()
@@ -103,13 +106,16 @@ final class FeatureCacheTests: XCTestCase {
         XCTAssertEqual(again.count, 1)
         XCTAssertEqual(report.failures.count, 1)
         XCTAssertTrue(report.failures[0].error.contains("missing.txt"), report.failures[0].error)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: c.entriesDirectory.appendingPathComponent("parameters.json").path))
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: c.entriesDirectory.appendingPathComponent("parameters.json").path))
     }
 
     func testProgressWithoutTerminalPrintsPlainLines() {
         final class Lines: @unchecked Sendable { var all: [String] = [] }
         let lines = Lines()
-        let progress = ProgressReporter(total: 3, label: "features", terminal: false, interval: 0) { lines.all.append($0) }
+        let progress = ProgressReporter(total: 3, label: "features", terminal: false, interval: 0) {
+            lines.all.append($0)
+        }
         for _ in 0..<3 { progress.advance() }
         progress.finish()
         XCTAssertEqual(lines.all.count, 4)

@@ -4,7 +4,8 @@ import XCTest
 
 /// The librosa reference outputs in `Fixtures/` (written by tools/fixtures/make_feature_fixtures.py).
 struct FeatureFixtures: Decodable {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures")
 
     struct Case: Decodable { var signal, parameters, melPower, melDB: String }
     struct Filterbank: Decodable {
@@ -15,7 +16,11 @@ struct FeatureFixtures: Decodable {
         case number(Double), bool(Bool), null
         init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .null } else if let b = try? c.decode(Bool.self) { self = .bool(b) } else {
+            if c.decodeNil() {
+                self = .null
+            } else if let b = try? c.decode(Bool.self) {
+                self = .bool(b)
+            } else {
                 self = .number(try c.decode(Double.self))
             }
         }
@@ -58,7 +63,8 @@ func assertRelativeClose(
         compared += 1
         worst = max(worst, abs(actual.values[i] - expected.values[i]) / expected.values[i])
     }
-    XCTAssertLessThanOrEqual(worst, relative, "\(label): worst relative error over \(compared) bins", file: file, line: line)
+    XCTAssertLessThanOrEqual(
+        worst, relative, "\(label): worst relative error over \(compared) bins", file: file, line: line)
 }
 
 /// Asserts dB values agree within `tolerance` dB over bins within `range` dB of the reference's peak.

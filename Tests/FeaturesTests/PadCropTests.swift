@@ -14,8 +14,10 @@ final class PadCropTests: XCTestCase {
     }
 
     func testPaddingUsesEachRowsFloor() {
-        XCTAssertEqual(m.fitted(toFrames: 8, mode: .left).values, [0, 1, 2, 3, 4, 5, 0, 0, 10, 11, 12, 13, 14, 15, 10, 10])
-        XCTAssertEqual(m.fitted(toFrames: 8, mode: .center).values, [0, 0, 1, 2, 3, 4, 5, 0, 10, 10, 11, 12, 13, 14, 15, 10])
+        XCTAssertEqual(
+            m.fitted(toFrames: 8, mode: .left).values, [0, 1, 2, 3, 4, 5, 0, 0, 10, 11, 12, 13, 14, 15, 10, 10])
+        XCTAssertEqual(
+            m.fitted(toFrames: 8, mode: .center).values, [0, 0, 1, 2, 3, 4, 5, 0, 10, 10, 11, 12, 13, 14, 15, 10])
     }
 
     func testRandomCropIsReproducibleAndCoversEveryOffset() {

@@ -16,7 +16,8 @@ final class ParityTests: XCTestCase {
             // The band is "above 1e-6 of the max" in power units; for a magnitude mel (power 1) that is
             // 1e-3 of the max magnitude. Below it, single-precision FFT rounding dominates (error ∝ 1/value).
             let floor: Float = p.power == 1 ? 1e-3 : 1e-6
-            assertRelativeClose(ours, reference, relative: 1e-4, floorFraction: floor, "\(c.signal)/\(c.parameters) power")
+            assertRelativeClose(
+                ours, reference, relative: 1e-4, floorFraction: floor, "\(c.signal)/\(c.parameters) power")
             if c.signal == "silence" { XCTAssertEqual(ours.range, 0...0) }
         }
     }
@@ -31,7 +32,8 @@ final class ParityTests: XCTestCase {
             let reference = try FeatureFixtures.matrix(c.melDB)
             // 80 dB in power is 40 dB of power_to_db applied to a magnitude mel (power 1).
             let range: Float = p.power == 1 ? 40 : 80
-            worst = max(worst, assertDBClose(ours, reference, tolerance: 0.01, range: range, "\(c.signal)/\(c.parameters) dB"))
+            worst = max(
+                worst, assertDBClose(ours, reference, tolerance: 0.01, range: range, "\(c.signal)/\(c.parameters) dB"))
         }
         print("worst dB difference over all cases: \(worst)")
     }
@@ -92,10 +94,12 @@ final class ParityTests: XCTestCase {
         let fixtures = try FeatureFixtures.load()
         for c in fixtures.mfcc {
             let mfcc = try FeatureFixtures.matrix(c.mfcc)
-            assertAllClose(delta(mfcc, width: 9, order: 1).values, try FeatureFixtures.matrix(c.delta).values,
-                           absolute: 1e-4, relative: 1e-4, "\(c.signal) delta")
-            assertAllClose(delta(mfcc, width: 9, order: 2).values, try FeatureFixtures.matrix(c.delta2).values,
-                           absolute: 1e-4, relative: 1e-4, "\(c.signal) delta2")
+            assertAllClose(
+                delta(mfcc, width: 9, order: 1).values, try FeatureFixtures.matrix(c.delta).values,
+                absolute: 1e-4, relative: 1e-4, "\(c.signal) delta")
+            assertAllClose(
+                delta(mfcc, width: 9, order: 2).values, try FeatureFixtures.matrix(c.delta2).values,
+                absolute: 1e-4, relative: 1e-4, "\(c.signal) delta2")
         }
     }
 
@@ -107,7 +111,8 @@ final class ParityTests: XCTestCase {
         let y = try FeatureFixtures.samples(fixtures.signals[c.signal]!)
         // librosa's mfcc input was power_to_db(S) of *its* mel; ours differs by < 1e-4 relative, so
         // compare the DCT on the reference dB matrix recomputed from the reference power.
-        let power = try FeatureFixtures.matrix(fixtures.cases.first { $0.signal == c.signal && $0.parameters == "notebook" }!.melPower)
+        let power = try FeatureFixtures.matrix(
+            fixtures.cases.first { $0.signal == c.signal && $0.parameters == "notebook" }!.melPower)
         let db = powerToDB(power, reference: .value(1), amin: 1e-10, topDB: 80)
         let mfcc = DCT(count: c.nMFCC, inputCount: db.rows).apply(db)
         assertAllClose(mfcc.values, try FeatureFixtures.matrix(c.mfcc).values, absolute: 2e-3, relative: 1e-5, "dct")

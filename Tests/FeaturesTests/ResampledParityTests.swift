@@ -14,7 +14,8 @@ final class ResampledParityTests: XCTestCase {
         let reference = try FeatureFixtures.samples(r.samples)
         XCTAssertEqual(audio.samples.count, reference.count)
         let ours = try LogMelExtractor(p).features(of: audio.samples)
-        let worst = assertDBClose(ours, try FeatureFixtures.matrix(r.melDB), tolerance: 0.1, "stereo 48 kHz → 22.05 kHz dB")
+        let worst = assertDBClose(
+            ours, try FeatureFixtures.matrix(r.melDB), tolerance: 0.1, "stereo 48 kHz → 22.05 kHz dB")
         print("resampled: worst dB difference \(worst)")
     }
 }

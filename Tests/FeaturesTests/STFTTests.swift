@@ -35,7 +35,9 @@ final class STFTTests: XCTestCase {
         let (frames, s) = stft.spectrogram(x)
         for t in [0, frames / 2, frames - 1] {
             var time = 0.0
-            for i in 0..<512 { time += Double(x[t * 128 + i] * stft.window[i]) * Double(x[t * 128 + i] * stft.window[i]) }
+            for i in 0..<512 {
+                time += Double(x[t * 128 + i] * stft.window[i]) * Double(x[t * 128 + i] * stft.window[i])
+            }
             var freq = 0.0
             for k in 0..<stft.binCount { freq += Double(s[t * stft.binCount + k]) * (k == 0 || k == 256 ? 1 : 2) }
             XCTAssertEqual(freq / 512, time, accuracy: time * 1e-5)
@@ -80,7 +82,8 @@ final class DecibelTests: XCTestCase {
         assertClose(db.values, [0, -10, -30, -100, -100])
         let clipped = powerToDB(m, reference: .value(1), amin: 1e-10, topDB: 25)
         assertClose(clipped.values, [0, -10, -25, -25, -25])
-        let relative = powerToDB(FeatureMatrix(rows: 1, frames: 3, values: [4, 0.4, 0.004]), reference: .max, topDB: 80)
+        let relative = powerToDB(
+            FeatureMatrix(rows: 1, frames: 3, values: [4, 0.4, 0.004]), reference: .max, topDB: 80)
         assertClose(relative.values, [0, -10, -30])
         XCTAssertEqual(relative.range.upperBound, 0)
     }
@@ -93,5 +96,32 @@ final class DecibelTests: XCTestCase {
     private func assertClose(_ a: [Float], _ b: [Float], file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.count, b.count, file: file, line: line)
         for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-4, file: file, line: line) }
+    }
+}
+
+final class VectorLogTests: XCTestCase {
+    func testMatchesLogAcrossTheRange() {
+        var worst: Double = 0
+        var x: Float = 1e-30
+        while x < 1e30 {
+            let lanes = SIMD8<Float>((0..<8).map { x * (1 + Float($0) * 0.13) })
+            let got = vectorLog(lanes)
+            for j in 0..<8 {
+                let exact = log(Double(lanes[j]))
+                worst = max(worst, abs(Double(got[j]) - exact) / max(1, abs(exact)))
+            }
+            x *= 1.7
+        }
+        XCTAssertLessThan(worst, 3e-7)
+        XCTAssertEqual(vectorLog(SIMD8(repeating: 1))[0], 0)
+    }
+
+    func testFFTWisdomIsUsedForTheNotebooksSize() {
+        // The embedded wisdom only applies on the CPU/FFTW it was measured on; elsewhere any plan is fine.
+        let plan = RealFFT.planDescription(size: 1024)
+        XCTAssertFalse(plan.isEmpty)
+        if RealFFT.wisdomAccepted {
+            XCTAssertTrue(plan.contains("n2fv_64_avx"), plan)  // the patient plan, not ESTIMATE's guess
+        }
     }
 }

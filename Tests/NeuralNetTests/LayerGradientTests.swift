@@ -52,6 +52,9 @@ final class LayerGradientTests: XCTestCase {
             (4, 3, (1, 1), (2, 2), (0, 0), false, (5, 5), 2),
             (1, 2, (3, 5), (2, 1), (1, 2), true, (6, 7), 2),
             (2, 2, (7, 7), (2, 2), (3, 3), false, (9, 8), 1),
+            (1, 2, (3, 3), (1, 1), (1, 1), false, (32, 33), 2),  // one sample per sgemm
+            (2, 3, (5, 3), (1, 1), (2, 1), true, (6, 5), 3),  // flipped-kernel input gradient, non-square
+            (2, 2, (3, 3), (1, 1), (0, 0), false, (6, 7), 2),  // "valid" stride-1 convolution
         ]
         for (c, o, k, s, p, bias, hw, n) in cases {
             let conv = Conv2d(inputChannels: c, outputChannels: o, kernelSize: k, stride: s, padding: p, bias: bias, using: &rng)
@@ -127,6 +130,13 @@ final class LayerGradientTests: XCTestCase {
         var pool = MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
         let x = Tensor(shape: [1, 1, 4, 4], scalars: (0..<16).map(Float.init))
         XCTAssertEqual(pool.forward(x, training: false).scalars, [5, 7, 13, 15])
+        // The inference fast path agrees with the general (training) path, odd and even sizes.
+        var rng = Xoshiro256(seed: 12)
+        for (h, w) in [(7, 9), (8, 6), (5, 5)] {
+            let t = Tensor(shape: [2, 3, h, w], scalars: randomScalars(6 * h * w, &rng))
+            var a = pool, b = pool
+            XCTAssertEqual(a.forward(t, training: false).scalars, b.forward(t, training: true).scalars, "\(h)×\(w)")
+        }
     }
 
     func testDropoutScalesKeptValuesAndIsIdentityInEvaluation() {

@@ -9,7 +9,8 @@ final class BatchTests: XCTestCase {
     let data = SyntheticData.dataset(count: 30)
 
     func testTrainingBatchesHaveNCHWShapeLabelsAndCoverTheItemsOnce() {
-        let loader = BatchLoader(data: data, configuration: BatchConfiguration(batchSize: 8, frames: 32, dropLast: false))
+        let loader = BatchLoader(
+            data: data, configuration: BatchConfiguration(batchSize: 8, frames: 32, dropLast: false))
         var rng = Xoshiro256(seed: 1)
         let order = loader.trainingOrder(Array(0..<30), using: &rng)
         XCTAssertEqual(order.map(\.count), [8, 8, 8, 6])
@@ -33,7 +34,11 @@ final class BatchTests: XCTestCase {
     }
 
     func testSeededShufflingAndCropsAreReproducible() {
-        let config = BatchConfiguration(batchSize: 8, frames: 32, augmentation: Augmentation(specAugment: .init(freqWidth: 4, timeWidth: 6), timeShift: 0.1, noiseSNR: 10...20, noiseProbability: 1, mixupAlpha: 0.4))
+        let config = BatchConfiguration(
+            batchSize: 8, frames: 32,
+            augmentation: Augmentation(
+                specAugment: .init(freqWidth: 4, timeWidth: 6), timeShift: 0.1, noiseSNR: 10...20, noiseProbability: 1,
+                mixupAlpha: 0.4))
         let loader = BatchLoader(data: data, configuration: config)
         func epoch(_ seed: UInt64) -> ([[Int]], [Float]) {
             var rng = Xoshiro256(seed: seed)
@@ -55,7 +60,9 @@ final class BatchTests: XCTestCase {
         let size = 16 * 32
         for (n, i) in indices.enumerated() {
             let expected = data.features[i].fitted(toFrames: 32, mode: .center).standardised(.utterance).values
-            XCTAssertEqual(Array(batch.input.scalars[(n * size)..<((n + 1) * size)]), expected, "item \(i) (\(data.features[i].frames) frames)")
+            XCTAssertEqual(
+                Array(batch.input.scalars[(n * size)..<((n + 1) * size)]), expected,
+                "item \(i) (\(data.features[i].frames) frames)")
         }
         XCTAssertEqual(loader.evaluationOrder(Array(0..<20)).map(\.count), [8, 8, 4])  // evaluation batch = 2 × batch size
     }
@@ -63,7 +70,8 @@ final class BatchTests: XCTestCase {
     func testValidationBatchesAreNeverAugmented() {
         let augmented = BatchConfiguration(
             batchSize: 8, frames: 32,
-            augmentation: Augmentation(specAugment: .init(), timeShift: 0.2, noiseSNR: 0...5, noiseProbability: 1, mixupAlpha: 0.4))
+            augmentation: Augmentation(
+                specAugment: .init(), timeShift: 0.2, noiseSNR: 0...5, noiseProbability: 1, mixupAlpha: 0.4))
         let plain = BatchConfiguration(batchSize: 8, frames: 32)
         let a = BatchLoader(data: data, configuration: augmented).evaluationBatch(Array(0..<10))
         let b = BatchLoader(data: data, configuration: plain).evaluationBatch(Array(0..<10))
@@ -98,7 +106,9 @@ final class BatchTests: XCTestCase {
             let found = (0..<6).contains { j -> Bool in
                 let other = Array(plain.input.scalars[(j * size)..<((j + 1) * size)])
                 var lambda = Float(-1)
-                for k in 0..<size where abs(own[k] - other[k]) > 0.5 { lambda = (x[k] - other[k]) / (own[k] - other[k]); break }
+                for k in 0..<size where abs(own[k] - other[k]) > 0.5 {
+                    lambda = (x[k] - other[k]) / (own[k] - other[k]); break
+                }
                 guard lambda >= 0.499 && lambda <= 1.001 else { return j == i && x == own }
                 let reconstructed = (0..<size).map { lambda * own[$0] + (1 - lambda) * other[$0] }
                 let close = zip(reconstructed, x).allSatisfy { abs($0 - $1) < 1e-3 }
@@ -116,9 +126,25 @@ final class BatchTests: XCTestCase {
         XCTAssertEqual(Double(s.mean[0]), mean, accuracy: 1e-4)
         let perBand = DatasetStatistics.compute(data, indices: [0, 1], perBand: true)
         XCTAssertEqual(perBand.mean.count, 16)
-        let loader = BatchLoader(data: data, configuration: BatchConfiguration(batchSize: 2, frames: 32, normalization: .dataset(s)))
+        let loader = BatchLoader(
+            data: data, configuration: BatchConfiguration(batchSize: 2, frames: 32, normalization: .dataset(s)))
         let x = loader.evaluationBatch([0]).input.scalars
         let expected = data.features[0].fitted(toFrames: 32, mode: .center).values.map { ($0 - s.mean[0]) / s.std[0] }
         for (a, b) in zip(x, expected) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+    }
+
+    func testEmptyMatricesBecomeZeroExamplesAndFramesFollowTheDuration() {
+        let items = Array(data.items.prefix(2))
+        let tiny = FeatureDataset(
+            items: items, classNames: data.classNames,
+            features: [FeatureMatrix(rows: 16, frames: 0), data.features[1]])
+        let batch = BatchLoader(data: tiny, configuration: BatchConfiguration(batchSize: 2, frames: 8)).evaluationBatch(
+            [0, 1])
+        XCTAssertTrue(batch.input.scalars[0..<(16 * 8)].allSatisfy { $0 == 0 })
+        var parameters = FeatureParameters()
+        XCTAssertEqual(BatchConfiguration.frames(for: parameters, data: tiny), data.features[1].frames)
+        parameters.duration = 3
+        XCTAssertEqual(BatchConfiguration.frames(for: parameters, data: tiny), 662)  // 1 + ⌊66150 / 100⌋ + centre padding
+        XCTAssertEqual(Normalization(Standardisation.perBand), .perBand)
     }
 }

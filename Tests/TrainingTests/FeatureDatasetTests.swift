@@ -26,7 +26,9 @@ final class FeatureDatasetTests: XCTestCase {
         // A sine whose length and pitch depend on the file, so the matrices differ.
         let decode: AudioDecoder = { path, rate in
             let k = Double(path.split(separator: "p").last!.prefix(1))!
-            return (0..<(4000 + Int(k) * 500)).map { Float(sin(2 * Double.pi * (200 + 100 * k) * Double($0) / Double(rate))) }
+            return (0..<(4000 + Int(k) * 500)).map {
+                Float(sin(2 * Double.pi * (200 + 100 * k) * Double($0) / Double(rate)))
+            }
         }
         let cacheDirectory = directory.url.appendingPathComponent("cache")
         let cache = try FeatureCache(directory: cacheDirectory, parameters: parameters, decode: decode)
@@ -39,7 +41,8 @@ final class FeatureDatasetTests: XCTestCase {
         XCTAssertEqual(data.speakers, items.map(\.speaker))
         XCTAssertEqual(cache.statistics.extracted, 6)
 
-        let again = try FeatureCache(directory: cacheDirectory, parameters: parameters, decode: { _, _ in throw DecodeFailure() })
+        let again = try FeatureCache(
+            directory: cacheDirectory, parameters: parameters, decode: { _, _ in throw DecodeFailure() })
         let reloaded = try FeatureDataset.load(items: items, classNames: ["a", "b"], cache: again, threads: 2)
         XCTAssertEqual(again.statistics.hits, 6)
         XCTAssertEqual(reloaded.features, data.features)
@@ -47,9 +50,22 @@ final class FeatureDatasetTests: XCTestCase {
         var withMissing = items
         withMissing[2].file.path = directory.path("missing.wav")
         withMissing[2].file.relativePath = "missing.wav"
-        XCTAssertThrowsError(try FeatureDataset.load(items: withMissing, classNames: ["a", "b"], cache: again)) { error in
+        XCTAssertThrowsError(try FeatureDataset.load(items: withMissing, classNames: ["a", "b"], cache: again)) {
+            error in
             XCTAssertTrue("\(error)".contains("missing.wav"), "\(error)")
             XCTAssertTrue("\(error)".contains("1 file"), "\(error)")
         }
+    }
+
+    func testAppendingKeepsIndicesForATestSetFromAnotherSource() throws {
+        let a = SyntheticData.dataset(count: 6), b = SyntheticData.dataset(count: 3, seed: 9)
+        let both = try a.appending(b)
+        XCTAssertEqual(both.count, 9)
+        XCTAssertEqual(both.features[6], b.features[0])
+        let split = try makeSplit(
+            speakers: both.speakers, kind: .random(validFraction: 0.5, seed: 1), testIndices: Set(6..<9))
+        XCTAssertEqual(split.test, [6, 7, 8])
+        let other = FeatureDataset(items: [], classNames: ["x"], features: [])
+        XCTAssertThrowsError(try a.appending(other)) { XCTAssertTrue("\($0)".contains("classes"), "\($0)") }
     }
 }

@@ -23,7 +23,9 @@ final class KFoldTests: XCTestCase {
         func metrics(_ correct: Int) -> ClassificationMetrics {
             let targets = Array(repeating: 0, count: 4) + Array(repeating: 1, count: 4)
             let predictions = targets.enumerated().map { $0.offset < correct ? $0.element : 1 - $0.element }
-            return ClassificationMetrics(loss: Double(correct), confusion: ConfusionMatrix(classNames: ["x", "y"], targets: targets, predictions: predictions))
+            return ClassificationMetrics(
+                loss: Double(correct),
+                confusion: ConfusionMatrix(classNames: ["x", "y"], targets: targets, predictions: predictions))
         }
         let summary = FoldSummary(folds: [metrics(8), metrics(6), metrics(4)])
         XCTAssertEqual(summary.accuracy.mean, 0.75, accuracy: 1e-12)

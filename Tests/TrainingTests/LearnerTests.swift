@@ -29,11 +29,14 @@ final class LearnerTests: XCTestCase {
     func testBestEpochIsKeptByTheChosenMetricInMemoryAndOnDisk() throws {
         let directory = TemporaryDirectory("ser-best")
         for metric in [BestEpochMetric.accuracy, .validLoss] {
-            let learner = SyntheticData.learner(configuration: SyntheticData.configuration(bestMetric: metric, checkpoints: directory.url))
+            let learner = SyntheticData.learner(
+                configuration: SyntheticData.configuration(bestMetric: metric, checkpoints: directory.url))
             let summary = try learner.fit(epochs: 4, lr: 3e-2)
             let values = summary.history.map { metric.value($0) }
-            let expected = metric == .validLoss
-                ? values.indices.min { values[$0] < values[$1] }! : values.indices.max { (values[$0], -$0) < (values[$1], -$1) }!
+            let expected =
+                metric == .validLoss
+                ? values.indices.min { values[$0] < values[$1] }!
+                : values.indices.max { (values[$0], -$0) < (values[$1], -$1) }!
             XCTAssertEqual(summary.best?.epoch, expected, "\(metric): \(values)")
             XCTAssertEqual(summary.best?.value, values[expected])
             // The kept model reproduces the best epoch's validation metrics.
@@ -61,14 +64,19 @@ final class LearnerTests: XCTestCase {
 
     func testResumeAfterAnInterruptionGivesBitIdenticalWeights() throws {
         try withSingleBLASThread {
-            let augmentation = Augmentation(specAugment: .init(freqWidth: 3, timeWidth: 5), timeShift: 0.1, noiseSNR: 10...30, mixupAlpha: 0.4)
+            let augmentation = Augmentation(
+                specAugment: .init(freqWidth: 3, timeWidth: 5), timeShift: 0.1, noiseSNR: 10...30, mixupAlpha: 0.4)
             let straightDir = TemporaryDirectory("ser-straight"), interruptedDir = TemporaryDirectory("ser-interrupted")
             let straight = SyntheticData.learner(
-                dropout: 0.2, configuration: SyntheticData.configuration(augmentation: augmentation, bestMetric: .uar, checkpoints: straightDir.url))
+                dropout: 0.2,
+                configuration: SyntheticData.configuration(
+                    augmentation: augmentation, bestMetric: .uar, checkpoints: straightDir.url))
             let full = try straight.fitOneCycle(epochs: 3, lrMax: 1e-2)
 
             let first = SyntheticData.learner(
-                dropout: 0.2, configuration: SyntheticData.configuration(augmentation: augmentation, bestMetric: .uar, checkpoints: interruptedDir.url))
+                dropout: 0.2,
+                configuration: SyntheticData.configuration(
+                    augmentation: augmentation, bestMetric: .uar, checkpoints: interruptedDir.url))
             let stopper = ClosureObserver()
             stopper.onEpoch = { [unowned first] _ in first.requestStop() }
             first.observers.append(stopper)
@@ -78,7 +86,8 @@ final class LearnerTests: XCTestCase {
 
             // A new process: different initial weights, nothing in memory but the checkpoint.
             let resumed = SyntheticData.learner(
-                modelSeed: 99, dropout: 0.2, configuration: SyntheticData.configuration(augmentation: augmentation, bestMetric: .uar))
+                modelSeed: 99, dropout: 0.2,
+                configuration: SyntheticData.configuration(augmentation: augmentation, bestMetric: .uar))
             let rest = try resumed.resume(from: interruptedDir.url)
             XCTAssertEqual(rest.history.count, 3)
             XCTAssertFalse(rest.stoppedEarly)
@@ -86,22 +95,30 @@ final class LearnerTests: XCTestCase {
             let a = SyntheticData.weights(straight.model), b = SyntheticData.weights(resumed.model)
             XCTAssertEqual(a.map(\.0), b.map(\.0))
             for (x, y) in zip(a, b) { XCTAssertEqual(x.1, y.1, "\(x.0) differs after resume") }
-            XCTAssertEqual(straight.optimizer.stateTensors.map(\.tensor.scalars), resumed.optimizer.stateTensors.map(\.tensor.scalars))
+            XCTAssertEqual(
+                straight.optimizer.stateTensors.map(\.tensor.scalars),
+                resumed.optimizer.stateTensors.map(\.tensor.scalars))
             XCTAssertEqual(straight.model.randomStates, resumed.model.randomStates)
             XCTAssertEqual(full.history.map(\.validLoss), rest.history.map(\.validLoss))
             XCTAssertEqual(full.history.map(\.trainLoss), rest.history.map(\.trainLoss))
             XCTAssertEqual(full.best, rest.best)
-            XCTAssertEqual(SyntheticData.weights(straight.bestModel!).map(\.1), SyntheticData.weights(resumed.bestModel!).map(\.1))
+            XCTAssertEqual(
+                SyntheticData.weights(straight.bestModel!).map(\.1), SyntheticData.weights(resumed.bestModel!).map(\.1))
         }
     }
 
     func testResumeRefusesACheckpointOfAnotherSeedOrData() throws {
         let directory = TemporaryDirectory("ser-mismatch")
-        try SyntheticData.learner(configuration: SyntheticData.configuration(checkpoints: directory.url)).fit(epochs: 1, lr: 1e-3)
+        try SyntheticData.learner(configuration: SyntheticData.configuration(checkpoints: directory.url)).fit(
+            epochs: 1, lr: 1e-3)
         let otherSeed = SyntheticData.learner(configuration: SyntheticData.configuration(seed: 7))
-        XCTAssertThrowsError(try otherSeed.resume(from: directory.url)) { XCTAssertTrue("\($0)".contains("seed"), "\($0)") }
+        XCTAssertThrowsError(try otherSeed.resume(from: directory.url)) {
+            XCTAssertTrue("\($0)".contains("seed"), "\($0)")
+        }
         let otherBatch = SyntheticData.learner(configuration: SyntheticData.configuration(batchSize: 8))
-        XCTAssertThrowsError(try otherBatch.resume(from: directory.url)) { XCTAssertTrue("\($0)".contains("batches per epoch"), "\($0)") }
+        XCTAssertThrowsError(try otherBatch.resume(from: directory.url)) {
+            XCTAssertTrue("\($0)".contains("batches per epoch"), "\($0)")
+        }
         XCTAssertThrowsError(try otherBatch.resume(from: directory.url.appendingPathComponent("nothing"))) {
             XCTAssertTrue("\($0)".contains("no checkpoint"), "\($0)")
         }
@@ -115,7 +132,8 @@ final class LearnerTests: XCTestCase {
         var epochs: [Int] = [], steps: [Int] = [], checkpoints: [Int] = [], finished = 0
         learner.observers.append(
             ClosureObserver(
-                onEpoch: { epochs.append($0.epoch) }, onBatch: { steps.append($0.step) }, onCheckpoint: { checkpoints.append($1) },
+                onEpoch: { epochs.append($0.epoch) }, onBatch: { steps.append($0.step) },
+                onCheckpoint: { checkpoints.append($1) },
                 onFinish: { _ in finished += 1 }))
         try learner.fit(epochs: 2, lr: 1e-3)
         XCTAssertEqual(epochs, [0, 1])
@@ -124,9 +142,15 @@ final class LearnerTests: XCTestCase {
         XCTAssertEqual(finished, 1)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted()
         let best = learner.best!.epoch
-        XCTAssertEqual(files, (["checkpoint.json", "model-e0001.safetensors", "optimizer-e0001.safetensors", String(format: "best-e%04d.safetensors", best)]).sorted())
+        XCTAssertEqual(
+            files,
+            ([
+                "checkpoint.json", "model-e0001.safetensors", "optimizer-e0001.safetensors",
+                String(format: "best-e%04d.safetensors", best),
+            ]).sorted())
         XCTAssertEqual(lines.lines.count, 3)
-        XCTAssertTrue(lines.lines[0].hasPrefix("epoch     train_loss  valid_loss  accuracy  uar       time"), lines.lines[0])
+        XCTAssertTrue(
+            lines.lines[0].hasPrefix("epoch     train_loss  valid_loss  accuracy  uar       time"), lines.lines[0])
         XCTAssertTrue(lines.lines[1].hasPrefix("0         "), lines.lines[1])
     }
 
@@ -159,8 +183,23 @@ final class LearnerTests: XCTestCase {
         XCTAssertEqual(learner.step, step)
     }
 
+    func testLRFinderDoesNotChangeWhatALaterFitDoes() throws {
+        let data = SyntheticData.dataset(separation: 0.5, labelNoise: 0.3)
+        let plain = SyntheticData.linearLearner(
+            data: data, configuration: SyntheticData.configuration(augmentation: Augmentation(mixupAlpha: 0.4)))
+        let probed = SyntheticData.linearLearner(
+            data: data, configuration: SyntheticData.configuration(augmentation: Augmentation(mixupAlpha: 0.4)))
+        try probed.lrFind(numIt: 30)
+        try plain.fit(epochs: 2, lr: 0.05)
+        try probed.fit(epochs: 2, lr: 0.05)
+        XCTAssertEqual(SyntheticData.weights(plain.model).map(\.1), SyntheticData.weights(probed.model).map(\.1))
+        XCTAssertEqual(plain.history.map(\.trainLoss), probed.history.map(\.trainLoss))
+        XCTAssertEqual(plain.history.map(\.valid), probed.history.map(\.valid))
+    }
+
     func testLRFinderCyclesEpochsAndStopsWhenTheLossDiverges() throws {
-        let learner = SyntheticData.linearLearner(data: SyntheticData.dataset(separation: 0.5, labelNoise: 0.3), configuration: SyntheticData.configuration())
+        let learner = SyntheticData.linearLearner(
+            data: SyntheticData.dataset(separation: 0.5, labelNoise: 0.3), configuration: SyntheticData.configuration())
         // 5 batches per epoch: 100 iterations need 20 epochs unless the loss diverges first.
         let result = try learner.lrFind(start: 1e-5, end: 1e3, numIt: 100)
         XCTAssertTrue(result.diverged, "a sweep up to 1e3 must blow up")
@@ -177,7 +216,7 @@ final class LearnerTests: XCTestCase {
     }
 
     /// The good LR range is measured, not assumed, on softmax regression (SGD) over noisy labels, where
-    /// too large a rate clearly hurts: short constant-LR fits from the same start at LRs
+    /// too large a rate clearly hurts: 8-epoch constant-LR fits (40 steps) from the same start at LRs
     /// spaced by √10; an LR is good when its final smoothed training loss achieves at least half of
     /// the largest loss reduction of the grid. Each finder suggestion must lie within the good range
     /// widened by one grid step (the grid's resolution).
@@ -191,15 +230,16 @@ final class LearnerTests: XCTestCase {
             let learner = SyntheticData.linearLearner(data: data, configuration: configuration)
             var losses: [Double] = []
             learner.observers.append(ClosureObserver(onBatch: { losses.append($0.smoothedLoss) }))
-            try? learner.fit(epochs: 3, lr: lr)
+            try? learner.fit(epochs: 8, lr: lr)
             initial = max(initial, losses.first ?? 0)
-            finals.append(losses.count == 3 * learner.batchesPerEpoch ? losses.last! : .infinity)
+            finals.append(losses.count == 8 * learner.batchesPerEpoch ? losses.last! : .infinity)
         }
         let bestFinal = finals.min()!
         let good = grid.indices.filter { finals[$0] <= initial - 0.5 * (initial - bestFinal) }
         let table = zip(grid, finals).map { String(format: "%.0e: %.3f", $0, $1) }.joined(separator: ", ")
         XCTAssertEqual(good, Array(good.first!...good.last!), "the good LRs should form one interval: \(table)")
-        XCTAssertTrue(good.first! > 0 && good.last! < grid.count - 1, "the grid should bracket the good range: \(table)")
+        XCTAssertTrue(
+            good.first! > 0 && good.last! < grid.count - 1, "the grid should bracket the good range: \(table)")
         let low = grid[good.first!] / 10.0.squareRoot(), high = grid[good.last!] * 10.0.squareRoot()
 
         let result = try SyntheticData.linearLearner(data: data, configuration: configuration).lrFind()

@@ -15,7 +15,9 @@ enum SyntheticData {
 
     /// - Parameter labelNoise: fraction of items whose label is replaced by a random class (so the
     ///   loss cannot reach 0 and too large a learning rate shows).
-    static func dataset(count: Int = 120, seed: UInt64 = 7, separation: Float = 1.5, labelNoise: Double = 0) -> FeatureDataset {
+    static func dataset(count: Int = 120, seed: UInt64 = 7, separation: Float = 1.5, labelNoise: Double = 0)
+        -> FeatureDataset
+    {
         var rng = Xoshiro256(seed: seed)
         var items: [DatasetItem] = []
         var matrices: [FeatureMatrix] = []
@@ -30,7 +32,8 @@ enum SyntheticData {
             matrices.append(m)
             let given = rng.nextUnitDouble() < labelNoise ? Int(rng.next(upperBound: UInt64(classNames.count))) : label
             let speaker = "s\(i % 6)"
-            let file = DatasetFile(path: "/synthetic/\(speaker)/item\(i).wav", relativePath: "\(speaker)/item\(i).wav", speaker: speaker)
+            let file = DatasetFile(
+                path: "/synthetic/\(speaker)/item\(i).wav", relativePath: "\(speaker)/item\(i).wav", speaker: speaker)
             items.append(DatasetItem(file: file, classIndex: given, label: classNames[given]))
         }
         return FeatureDataset(items: items, classNames: classNames, features: matrices)
@@ -38,7 +41,8 @@ enum SyntheticData {
 
     static func model(seed: UInt64 = 1, dropout: Float = 0) -> ResNet {
         var rng = Xoshiro256(seed: seed)
-        return ResNet(classCount: classNames.count, depth: .resNet10, width: 8, stem: .smallInput, dropout: dropout, using: &rng)
+        return ResNet(
+            classCount: classNames.count, depth: .resNet10, width: 8, stem: .smallInput, dropout: dropout, using: &rng)
     }
 
     static func split(_ data: FeatureDataset) -> SplitIndices {
@@ -46,7 +50,8 @@ enum SyntheticData {
     }
 
     static func configuration(
-        batchSize: Int = 16, augmentation: Augmentation = .none, seed: UInt64 = 42, bestMetric: BestEpochMetric = .validLoss,
+        batchSize: Int = 16, augmentation: Augmentation = .none, seed: UInt64 = 42,
+        bestMetric: BestEpochMetric = .validLoss,
         checkpoints: URL? = nil
     ) -> LearnerConfiguration {
         LearnerConfiguration(
@@ -55,7 +60,8 @@ enum SyntheticData {
     }
 
     static func learner(
-        data: FeatureDataset? = nil, modelSeed: UInt64 = 1, dropout: Float = 0, configuration: LearnerConfiguration? = nil
+        data: FeatureDataset? = nil, modelSeed: UInt64 = 1, dropout: Float = 0,
+        configuration: LearnerConfiguration? = nil
     ) -> Learner<ResNet, Adam> {
         let d = data ?? dataset()
         return Learner(
@@ -95,9 +101,12 @@ struct LinearClassifier: Layer {
 }
 
 extension SyntheticData {
-    static func linearLearner(data: FeatureDataset, configuration: LearnerConfiguration, momentum: Float = 0) -> Learner<LinearClassifier, SGD> {
+    static func linearLearner(data: FeatureDataset, configuration: LearnerConfiguration, momentum: Float = 0)
+        -> Learner<LinearClassifier, SGD>
+    {
         Learner(
             model: LinearClassifier(inputs: rows * configuration.batches.frames, classes: classNames.count, seed: 1),
-            optimizer: SGD(learningRate: 0.01, momentum: momentum), data: data, split: split(data), configuration: configuration)
+            optimizer: SGD(learningRate: 0.01, momentum: momentum), data: data, split: split(data),
+            configuration: configuration)
     }
 }

@@ -50,24 +50,38 @@ def main():
     if not paths:
         sys.exit(f"no audio files under {args.directory}")
     import librosa
+
+    def cpu():
+        return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+                   for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
     if args.jobs > 1:
         with multiprocessing.Pool(args.jobs, initializer=warm_up) as pool:
             pool.map(abs, range(args.jobs))  # start the workers before timing
             start = time.perf_counter()
             frames = sum(pool.imap_unordered(features, paths, chunksize=8))
             seconds = time.perf_counter() - start
+        # Worker CPU time reaches RUSAGE_CHILDREN only once the pool's processes have exited.
+        cpu_seconds = cpu()
     else:
         warm_up()
+        cpu_start = cpu()
         start = time.perf_counter()
         frames = sum(map(features, paths))
         seconds = time.perf_counter() - start
+        cpu_seconds = cpu() - cpu_start
     parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"librosa {librosa.__version__}: {len(paths)} files, {frames} frames in {seconds:.2f} s "
           f"with {args.jobs} process(es)")
     print(f"files/s     {len(paths) / seconds:.1f}")
-    print(f"peak RSS    parent {parent:.0f} MB, largest worker {child:.0f} MB "
-          f"(total <= {parent + child * (args.jobs if args.jobs > 1 else 0):.0f} MB)")
+    print(f"CPU         {cpu_seconds / len(paths) * 1000:.1f} ms per file (user + system, all processes"
+          f"{', including worker start-up' if args.jobs > 1 else ''})")
+    if args.jobs > 1:
+        print(f"peak RSS    parent {parent:.0f} MB, largest worker {child:.0f} MB "
+              f"(total <= {parent + child * args.jobs:.0f} MB)")
+    else:
+        print(f"peak RSS    {parent:.0f} MB")
 
 
 if __name__ == "__main__":

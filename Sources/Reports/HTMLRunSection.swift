@@ -1,0 +1,147 @@
+import Foundation
+import Plots
+
+/// The charts and tables of one run, appended to a page. Sections whose data is empty are left out.
+enum HTMLRunSection {
+    static func append(_ run: RunReportData, id: String, to page: inout HTMLPage) {
+        page.openSection(id: id, className: "run")
+        page.heading(run.name, level: 2)
+
+        if !run.metrics.isEmpty {
+            page.table(
+                headers: run.metrics.map(\.name), rows: [run.metrics.map(HTMLReport.formatMetric)],
+                alignments: run.metrics.map { _ in .right }, caption: "Final metrics")
+        }
+        if !run.specYAML.isEmpty { page.preformatted(run.specYAML, summary: "Spec") }
+
+        if !run.epochs.isEmpty {
+            page.heading("Training curves", level: 3)
+            page.openRow()
+            page.figure(svg: lossChart(run), caption: "Loss per epoch; lower is better.")
+            if run.epochs.contains(where: { $0.accuracy != nil || $0.uar != nil }) {
+                page.figure(
+                    svg: scoreChart(run),
+                    caption: "Validation accuracy and unweighted average recall (UAR, the mean of per-class recalls).")
+            }
+            page.closeRow()
+        }
+
+        if let lr = run.lrFinder {
+            page.heading("Learning-rate finder", level: 3)
+            page.figure(
+                svg: lrFinderChart(
+                    learningRates: lr.learningRates, losses: lr.losses,
+                    suggestions: lr.suggestions.map {
+                        LRFinderMarker(method: $0.method, learningRate: $0.learningRate, loss: $0.loss)
+                    }),
+                caption: "Smoothed training loss while the learning rate grows exponentially; markers show each "
+                    + "method's suggestion.")
+        }
+
+        if let confusion = run.confusion {
+            page.heading("Confusion matrix", level: 3)
+            page.openRow()
+            page.figure(
+                svg: confusionHeatmap(
+                    title: "Counts", classNames: confusion.classNames, counts: confusion.counts, values: .counts),
+                caption: "Rows: true class; columns: predicted class.")
+            page.figure(
+                svg: confusionHeatmap(
+                    title: "Row-normalised (% of each true class)", classNames: confusion.classNames,
+                    counts: confusion.counts, values: .rowNormalized),
+                caption: "Each row sums to 100 %; the diagonal is the recall of that class.")
+            page.closeRow()
+        }
+
+        if !run.perClass.isEmpty {
+            page.heading("Per-class scores", level: 3)
+            page.openRow()
+            page.figure(
+                svg: groupedBarChart(
+                    title: "Precision, recall and F1 per class", categories: run.perClass.map(\.name),
+                    seriesNames: ["Precision", "Recall", "F1"],
+                    values: run.perClass.map { [$0.precision, $0.recall, $0.f1] },
+                    valueAxis: AxisSpec("Score", domain: 0...1), categoryAxisTitle: "Class"))
+            page.table(
+                headers: ["Class", "Precision", "Recall", "F1", "Support"],
+                rows: run.perClass.map {
+                    [
+                        $0.name, HTMLReport.percent($0.precision), HTMLReport.percent($0.recall),
+                        HTMLReport.percent($0.f1),
+                        String($0.support),
+                    ]
+                }, alignments: [.left, .right, .right, .right, .right])
+            page.closeRow()
+        }
+
+        if !run.mostConfused.isEmpty {
+            page.heading("Most confused pairs", level: 3)
+            page.table(
+                headers: ["True class", "Predicted as", "Count"],
+                rows: run.mostConfused.map { [$0.actual, $0.predicted, String($0.count)] },
+                alignments: [.left, .left, .right])
+        }
+
+        if !run.topLosses.isEmpty {
+            page.heading("Top losses", level: 3)
+            page.table(
+                headers: ["#", "File", "True", "Predicted", "Probability", "Loss"],
+                rows: run.topLosses.enumerated().map { i, t in
+                    [
+                        String(i + 1), t.file, t.actual, t.predicted, HTMLReport.percent(t.probability),
+                        t.loss.map { String(format: "%.3f", $0) } ?? "–",
+                    ]
+                }, alignments: [.right, .left, .left, .left, .right, .right])
+            let pictures = run.topLosses.enumerated().filter { $0.element.spectrogram != nil }
+            if !pictures.isEmpty {
+                page.raw("<div class=\"topgrid\">\n")
+                for (i, t) in pictures {
+                    let s = t.spectrogram!
+                    page.figure(
+                        svg: imageFigure(
+                            title: "#\(i + 1) \(t.file)", png: s.png,
+                            xAxis: AxisSpec("Time", unit: "s", domain: 0...s.durationSeconds),
+                            yAxis: AxisSpec(
+                                "Frequency", unit: "Hz", scale: s.frequencyScale, domain: 0...s.maxFrequencyHz),
+                            colorBar: s.colorBar, size: ChartSize(width: 560, height: 260)),
+                        caption: "True \(t.actual), predicted \(t.predicted) (\(HTMLReport.percent(t.probability)))")
+                }
+                page.raw("</div>\n")
+            }
+        }
+        page.closeSection()
+    }
+
+    static func lossChart(_ run: RunReportData) -> String {
+        let x = run.epochs.map { Double($0.epoch) }
+        var series: [LineSeries] = []
+        if run.epochs.contains(where: { $0.trainLoss != nil }) {
+            series.append(
+                LineSeries(name: "Train loss", x: x, y: run.epochs.map { $0.trainLoss ?? .nan }, style: .series(0)))
+        }
+        if run.epochs.contains(where: { $0.validLoss != nil }) {
+            series.append(
+                LineSeries(name: "Valid loss", x: x, y: run.epochs.map { $0.validLoss ?? .nan }, style: .series(1)))
+        }
+        return lineChart(
+            title: "Loss", series: series, xAxis: AxisSpec("Epoch", integerTicks: true),
+            yAxis: AxisSpec("Cross-entropy loss", includeZero: true))
+    }
+
+    static func scoreChart(_ run: RunReportData) -> String {
+        let x = run.epochs.map { Double($0.epoch) }
+        var series: [LineSeries] = []
+        if run.epochs.contains(where: { $0.accuracy != nil }) {
+            series.append(
+                LineSeries(name: "Accuracy", x: x, y: run.epochs.map { ($0.accuracy ?? .nan) * 100 }, style: .series(2))
+            )
+        }
+        if run.epochs.contains(where: { $0.uar != nil }) {
+            series.append(
+                LineSeries(name: "UAR", x: x, y: run.epochs.map { ($0.uar ?? .nan) * 100 }, style: .series(3)))
+        }
+        return lineChart(
+            title: "Validation accuracy and UAR", series: series, xAxis: AxisSpec("Epoch", integerTicks: true),
+            yAxis: AxisSpec("Score", unit: "%", domain: 0...100))
+    }
+}
