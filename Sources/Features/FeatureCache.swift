@@ -178,7 +178,12 @@ public final class FeatureCache: @unchecked Sendable {
             throw FeatureCacheError(path: path, reason: String(cString: strerror(errno)))
         }
         let size = Int64(info.st_size)
-        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        #if canImport(Darwin)
+            let modified = info.st_mtimespec
+        #else
+            let modified = info.st_mtim
+        #endif
+        let mtime = Int64(modified.tv_sec) * 1_000_000_000 + Int64(modified.tv_nsec)
         if let known = lock.withLock({ identities[absolute] }), known.size == size, known.mtimeNanoseconds == mtime {
             return known.sha256
         }

@@ -49,13 +49,15 @@ struct FeatureFixtures: Decodable {
 }
 
 /// Asserts `actual` is within `relative` of `expected` wherever `expected` exceeds `floorFraction` of its maximum.
+/// - Returns: the worst relative error seen.
+@discardableResult
 func assertRelativeClose(
     _ actual: FeatureMatrix, _ expected: FeatureMatrix, relative: Float, floorFraction: Float, _ label: String,
     file: StaticString = #filePath, line: UInt = #line
-) {
+) -> Float {
     XCTAssertEqual(actual.rows, expected.rows, "\(label): rows", file: file, line: line)
     XCTAssertEqual(actual.frames, expected.frames, "\(label): frames", file: file, line: line)
-    guard actual.values.count == expected.values.count else { return }
+    guard actual.values.count == expected.values.count else { return .infinity }
     let floor = (expected.values.max() ?? 0) * floorFraction
     var worst: Float = 0
     var compared = 0
@@ -65,6 +67,7 @@ func assertRelativeClose(
     }
     XCTAssertLessThanOrEqual(
         worst, relative, "\(label): worst relative error over \(compared) bins", file: file, line: line)
+    return worst
 }
 
 /// Asserts dB values agree within `tolerance` dB over bins within `range` dB of the reference's peak.
