@@ -55,7 +55,9 @@ public final class SignalTrap: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
 
-    public init(flag: StopFlag, onFirst: @escaping @Sendable (Int32) -> Void, onRepeat: @escaping @Sendable (Int32) -> Void) {
+    public init(
+        flag: StopFlag, onFirst: @escaping @Sendable (Int32) -> Void, onRepeat: @escaping @Sendable (Int32) -> Void
+    ) {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return }
         readEnd = fds[0]

@@ -16,6 +16,7 @@ final class BundleClassifier: WindowClassifier, @unchecked Sendable {
     var classNames: [String] { bundle.labels }
 
     func classify(_ samples: [Float]) throws -> [Float] {
-        try lock.withLock { try bundle.classify(samples: samples, sampleRate: bundle.features.sampleRate) }.map(Float.init)
+        try lock.withLock { try bundle.classify(samples: samples, sampleRate: bundle.features.sampleRate) }.map(
+            Float.init)
     }
 }

@@ -105,7 +105,8 @@ final class RunCommandTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: store), "nothing is recorded for an invalid spec")
         var lines: [String] = []
-        XCTAssertThrowsError(try RunCommand.loadPlans([path], overrides: ["model.depth=19"], report: { lines.append($0) }))
+        XCTAssertThrowsError(
+            try RunCommand.loadPlans([path], overrides: ["model.depth=19"], report: { lines.append($0) }))
         XCTAssertTrue(lines.joined(separator: "\n").contains("model.depth"), "\(lines)")
     }
 
