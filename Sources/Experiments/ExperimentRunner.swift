@@ -98,7 +98,8 @@ public final class ExperimentRunner {
         case "finished": throw RunnerError.notResumable(run: runID, reason: "it has finished")
         case "running":
             throw RunnerError.notResumable(
-                run: runID, reason: "it is still running (pid \(summary.pid.map(String.init) ?? "?") on \(summary.host))")
+                run: runID,
+                reason: "it is still running (pid \(summary.pid.map(String.init) ?? "?") on \(summary.host))")
         default: break
         }
         guard let run = try store.run(runID) else { throw RunStoreError.noSuchRun(runID) }
@@ -194,12 +195,14 @@ public final class ExperimentRunner {
         switch o.name {
         case "sgd":
             let optimizer = SGD(learningRate: 1e-3, momentum: Float(o.momentum), weightDecay: Float(o.wd))
-            try fit(model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
+            try fit(
+                model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
         default:
             let optimizer = Adam(
                 learningRate: 1e-3, beta1: Float(o.momentum), beta2: Float(o.beta2), epsilon: Float(o.eps),
                 weightDecay: Float(o.wd), decoupledWeightDecay: o.name == "adamw")
-            try fit(model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
+            try fit(
+                model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
         }
     }
 
@@ -234,7 +237,8 @@ public final class ExperimentRunner {
         let summary: FitSummary
         if c.resume, let checkpoint = try? CheckpointState.read(from: checkpoints) {
             try store.deleteEpochs(of: runID, after: checkpoint.epochsCompleted)
-            options.log("run \(runID): continuing after epoch \(checkpoint.epochsCompleted) of \(checkpoint.plan.epochs)")
+            options.log(
+                "run \(runID): continuing after epoch \(checkpoint.epochsCompleted) of \(checkpoint.plan.epochs)")
             outcome.learningRate = checkpoint.plan.policy.peakLearningRate
             summary = try learner.resume(from: checkpoints)
         } else {
@@ -293,7 +297,8 @@ public final class ExperimentRunner {
             try store.recordFinder(
                 runID: runID,
                 steps: result.points.map {
-                    FinderStep(iteration: $0.iteration, lr: $0.learningRate, loss: $0.loss, smoothedLoss: $0.smoothedLoss)
+                    FinderStep(
+                        iteration: $0.iteration, lr: $0.learningRate, loss: $0.loss, smoothedLoss: $0.smoothedLoss)
                 },
                 suggestions: result.suggestions.map { (method: $0.method.rawValue, lr: $0.learningRate) },
                 chosen: chosenName)
@@ -320,7 +325,8 @@ public final class ExperimentRunner {
             runID: runID, split: split, loss: m.loss, accuracy: m.accuracy, uar: m.unweightedAverageRecall,
             f1: m.macroF1, labels: names, confusion: m.confusion.counts,
             classes: m.confusion.perClass.map {
-                ClassRow(label: $0.className, precision: $0.precision, recall: $0.recall, f1: $0.f1, support: $0.support)
+                ClassRow(
+                    label: $0.className, precision: $0.precision, recall: $0.recall, f1: $0.f1, support: $0.support)
             },
             predictions: evaluation.indices.enumerated().map { k, index in
                 let p = evaluation.probabilities[k]

@@ -156,7 +156,9 @@ public struct ModelBundle {
     /// - Throws: `ModelFileError` naming the file and the missing or malformed metadata key.
     public static func load(from url: URL) throws -> ModelBundle {
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else { throw ModelFileError(path: path, problem: "no such file") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ModelFileError(path: path, problem: "no such file")
+        }
         let file: (tensors: [(name: String, tensor: Tensor)], metadata: [String: String])
         do {
             file = try SafeTensors.read(from: url)
@@ -175,10 +177,13 @@ public struct ModelBundle {
             throw ModelFileError(
                 path: path,
                 problem:
-                    "model format version \(meta["format_version"] ?? "?") is newer than this ser reads (\(formatVersion))")
+                    "model format version \(meta["format_version"] ?? "?") is newer than this ser reads (\(formatVersion))"
+            )
         }
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
-            guard let text = meta[key] else { throw ModelFileError(path: path, problem: "metadata key '\(key)' is missing") }
+            guard let text = meta[key] else {
+                throw ModelFileError(path: path, problem: "metadata key '\(key)' is missing")
+            }
             do {
                 return try JSONDecoder().decode(T.self, from: Data(text.utf8))
             } catch {
@@ -193,17 +198,20 @@ public struct ModelBundle {
         let source = try decode(ModelSource.self, "source")
         guard labels.count == architecture.classCount else {
             throw ModelFileError(
-                path: path, problem: "\(labels.count) labels for \(architecture.classCount) classes in the architecture")
+                path: path, problem: "\(labels.count) labels for \(architecture.classCount) classes in the architecture"
+            )
         }
         var model = try architecture.makeResNet(seed: 0)
         do {
-            try model.loadStateDict(Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
+            try model.loadStateDict(
+                Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
         } catch {
             throw ModelFileError(path: path, problem: "weights do not fit the architecture in its metadata: \(error)")
         }
         return ModelBundle(
             architecture: architecture, features: features, audio: audio, normalization: normalization, labels: labels,
-            labelScheme: meta["label_scheme"] ?? "", source: source, toolVersion: meta["tool_version"] ?? "", model: model)
+            labelScheme: meta["label_scheme"] ?? "", source: source, toolVersion: meta["tool_version"] ?? "",
+            model: model)
     }
 
     // MARK: Classification
@@ -235,7 +243,8 @@ public struct ModelBundle {
         let loader = BatchLoader(
             data: data,
             configuration: BatchConfiguration(
-                batchSize: batchSize, evaluationBatchSize: batchSize, frames: audio.frames, normalization: normalization))
+                batchSize: batchSize, evaluationBatchSize: batchSize, frames: audio.frames, normalization: normalization
+            ))
         var probabilities: [[Double]] = []
         for group in loader.evaluationOrder(Array(matrices.indices)) {
             let batch = loader.evaluationBatch(group)

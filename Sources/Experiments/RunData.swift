@@ -37,7 +37,8 @@ public struct RunData: Sendable {
             root = path
         } else {
             throw RunnerError.data(
-                "no data: set data.path, data.synthetic, or the \(SpecLoader.dataEnvironmentVariable) environment variable")
+                "no data: set data.path, data.synthetic, or the \(SpecLoader.dataEnvironmentVariable) environment variable"
+            )
         }
         let layout = try DatasetLayout(parsing: spec.data.layout)
         let scheme = try spec.labelScheme()

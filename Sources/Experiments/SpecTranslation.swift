@@ -71,11 +71,13 @@ extension ExperimentSpec {
             let k = split.k ?? 5
             guard let fold = split.fold else {
                 throw RunnerError.unsupported(
-                    key: "split.fold", value: "null", expected: "a fold 1…\(k) (the loader expands null into one run per fold)")
+                    key: "split.fold", value: "null",
+                    expected: "a fold 1…\(k) (the loader expands null into one run per fold)")
             }
             return .kFoldSpeakers(k: k, fold: fold - 1)
         default:
-            throw RunnerError.unsupported(key: "split.kind", value: split.kind, expected: "random, speakers or kfold_speakers")
+            throw RunnerError.unsupported(
+                key: "split.kind", value: split.kind, expected: "random, speakers or kfold_speakers")
         }
     }
 
@@ -87,7 +89,8 @@ extension ExperimentSpec {
         let a = train.augment
         return Augmentation(
             specAugment: a.specAugment.map {
-                .init(freqMasks: $0.freqMasks, freqWidth: $0.freqWidth, timeMasks: $0.timeMasks, timeWidth: $0.timeWidth)
+                .init(
+                    freqMasks: $0.freqMasks, freqWidth: $0.freqWidth, timeMasks: $0.timeMasks, timeWidth: $0.timeWidth)
             },
             timeShift: a.timeShift ?? 0,
             noiseSNR: a.noise.map { $0.snrDB...$0.snrDB },

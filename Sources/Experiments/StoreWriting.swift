@@ -38,7 +38,8 @@ extension RunStore {
         try recordLRFinder(
             runID: runID,
             points: steps.map {
-                LRFinderPoint(runId: runID, iteration: $0.iteration, lr: $0.lr, loss: $0.loss, smoothedLoss: $0.smoothedLoss)
+                LRFinderPoint(
+                    runId: runID, iteration: $0.iteration, lr: $0.lr, loss: $0.loss, smoothedLoss: $0.smoothedLoss)
             },
             suggestions: suggestions.map {
                 LRSuggestion(runId: runID, method: $0.method, lr: $0.lr, chosen: $0.method == chosen)

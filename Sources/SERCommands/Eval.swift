@@ -13,7 +13,8 @@ struct Eval: ParsableCommand {
     @Argument(help: ArgumentHelp("A model file (a run's weights or `ser export` output).", valueName: "model"))
     var model: String
 
-    @Argument(help: ArgumentHelp("A labelled corpus: a RAVDESS folder, class folders, or a CSV manifest.", valueName: "dir"))
+    @Argument(
+        help: ArgumentHelp("A labelled corpus: a RAVDESS folder, class folders, or a CSV manifest.", valueName: "dir"))
     var directory: String
 
     @Option(help: ArgumentHelp("ravdess, folders or csv (default: detected).", valueName: "layout"))

@@ -53,7 +53,9 @@ struct Predict: ParsableCommand {
             return
         }
         let rows = results.map { r in
-            [r.file, r.label] + [r.top.map { "\($0.label) \(String(format: "%.3f", $0.probability))" }.joined(separator: ", ")]
+            [r.file, r.label] + [
+                r.top.map { "\($0.label) \(String(format: "%.3f", $0.probability))" }.joined(separator: ", ")
+            ]
         }
         print(StoreFormat.table(["FILE", "LABEL", "TOP \(topK)"], rows))
     }

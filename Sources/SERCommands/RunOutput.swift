@@ -17,7 +17,8 @@ enum RunOutput {
             if let error = o.error { head += ": \(error)" }
             lines.append(head)
             if let valid = o.valid {
-                var line = "  valid: accuracy \(StoreFormat.number(valid.accuracy)), UAR \(StoreFormat.number(valid.uar)), macro-F1 \(StoreFormat.number(valid.f1Macro))"
+                var line =
+                    "  valid: accuracy \(StoreFormat.number(valid.accuracy)), UAR \(StoreFormat.number(valid.uar)), macro-F1 \(StoreFormat.number(valid.f1Macro))"
                 if let epoch = o.bestEpoch, let metric = o.selectedBy { line += " (epoch \(epoch), best \(metric))" }
                 lines.append(line)
             }
@@ -26,7 +27,9 @@ enum RunOutput {
                     "  test:  accuracy \(StoreFormat.number(test.accuracy)), UAR \(StoreFormat.number(test.uar)), macro-F1 \(StoreFormat.number(test.f1Macro))"
                 )
             }
-            if let weights = o.weights { lines.append("  weights: \(weights)  (ser export \(o.runID) -o model.safetensors)") }
+            if let weights = o.weights {
+                lines.append("  weights: \(weights)  (ser export \(o.runID) -o model.safetensors)")
+            }
             if o.status == "interrupted" || (o.status == "failed" && o.epochs > 0) {
                 lines.append("  continue it with: ser resume \(o.runID)")
             }

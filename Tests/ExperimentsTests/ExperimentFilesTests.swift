@@ -17,11 +17,16 @@ final class ExperimentFilesTests: XCTestCase {
 
     func testEveryShippedSpecValidates() throws {
         let corpus = TemporaryDirectory("ser-fake-ravdess")
-        try FileManager.default.createDirectory(at: corpus.url.appendingPathComponent("Actor_01"), withIntermediateDirectories: true)
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        try FileManager.default.createDirectory(
+            at: corpus.url.appendingPathComponent("Actor_01"), withIntermediateDirectories: true)
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter {
+            $0.hasSuffix(".yaml")
+        }.sorted()
         XCTAssertTrue(
-            Set(["quickstart.yaml", "ravdess-notebook.yaml", "ravdess-speaker-independent.yaml", "sweep-synthetic.yaml"])
-                .isSubset(of: files), "\(files)")
+            Set([
+                "quickstart.yaml", "ravdess-notebook.yaml", "ravdess-speaker-independent.yaml", "sweep-synthetic.yaml",
+            ])
+            .isSubset(of: files), "\(files)")
         for file in files {
             XCTAssertNoThrow(try load(file, environment: ["SER_DATA": corpus.url.path]), file)
         }

@@ -36,7 +36,8 @@ final class RunnerTests: XCTestCase {
     func plan(_ text: String, file: String = "tiny.yaml", overrides: [String] = []) throws -> ExperimentPlan {
         let path = directory.path(file)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return try SpecLoader(environment: [:], workingDirectory: directory.url.path).load(path: path, overrides: overrides)
+        return try SpecLoader(environment: [:], workingDirectory: directory.url.path).load(
+            path: path, overrides: overrides)
     }
 
     func runner(_ store: RunStore) -> ExperimentRunner {

@@ -70,6 +70,15 @@ final class RunCommandTests: XCTestCase {
             XCTAssertEqual(p.probability, r.confidence, accuracy: 1e-4)
         }
 
+        // `ser listen`'s classifier gives the same answer on the decoded samples.
+        let live = try BundleClassifier(path: model)
+        XCTAssertEqual(live.classNames, ["neutral", "happy", "sad", "angry"])
+        XCTAssertEqual(live.sampleRate, 16000)
+        let samples = try AudioSettings(sampleRate: 16000, duration: 1, frames: 101, trimDB: nil)
+            .decoder(recorded[0].path, 16000)
+        let window = try live.classify(samples)
+        XCTAssertEqual(Double(window.max()!), recorded[0].confidence, accuracy: 1e-4)
+
         // eval on a folder holding exactly the validation files gives the recorded evaluation.
         let folder = directory.url.appendingPathComponent("valid/Actor_02")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -96,7 +105,8 @@ final class RunCommandTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: store), "nothing is recorded for an invalid spec")
         var lines: [String] = []
-        XCTAssertThrowsError(try RunCommand.loadPlans([path], overrides: ["model.depth=19"], report: { lines.append($0) }))
+        XCTAssertThrowsError(
+            try RunCommand.loadPlans([path], overrides: ["model.depth=19"], report: { lines.append($0) }))
         XCTAssertTrue(lines.joined(separator: "\n").contains("model.depth"), "\(lines)")
     }
 
