@@ -78,7 +78,9 @@ let package = Package(
         .target(
             name: "Experiments",
             dependencies: ["Training", "RunStore", "Checksum", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reports", dependencies: ["Plots", "RunStore"]),
+        // Reports reads runs (RunStore), their specs (Experiments) and audio (Audio, Features) for the pictures.
+        .target(
+            name: "Reports", dependencies: ["Plots", "RunStore", "Experiments", "Training", "Features", "Audio"]),
         .target(
             name: "SERCommands",
             dependencies: [
@@ -104,7 +106,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Checksum", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "RunStore", "Plots", "SndFile", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Audio", "PortAudio", "SndFile", "TestSupport"]),
         .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "Live", "SndFile", "Checksum", "TestSupport"]),
     ],

@@ -27,7 +27,7 @@ struct SpecChecks {
         let data = spec.data
         if data.path == nil && data.synthetic == nil {
             fail(
-                "missing data.path: set data.path, data.synthetic (the built-in corpus), or the \(SpecLoader.dataEnvironmentVariable) environment variable",
+                "missing data.path: set data.path, data.synthetic (the built-in corpus), or the \(SpecLoader.dataEnvironmentVariable) environment variable, or put the corpus in \(SpecLoader.defaultDataPath)",
                 "data")
         }
         if data.path != nil && data.synthetic != nil {

@@ -37,6 +37,9 @@ public struct ExperimentPlan: Sendable {
 public struct SpecLoader {
     /// The environment variable naming the corpus when a spec has neither `data.path` nor `data.synthetic`.
     public static let dataEnvironmentVariable = "SER_DATA"
+    /// The corpus folder used when neither `data.path`, `data.synthetic` nor `SER_DATA` is set and it exists
+    /// (relative to the working directory).
+    public static let defaultDataPath = "data/ravdess"
 
     public var limits: SpecLimits
     public var environment: [String: String]
@@ -309,7 +312,7 @@ public struct SpecLoader {
         return ExperimentPlan(name: first.name, description: first.description, specPath: specPath, runs: runs)
     }
 
-    /// Without `data.path` and `data.synthetic`, `SER_DATA` names the corpus.
+    /// Without `data.path` and `data.synthetic`, `SER_DATA` names the corpus, else `data/ravdess` if it exists.
     private func fillDataPathFromEnvironment(_ tree: inout SpecNode) {
         func isOff(_ node: SpecNode?) -> Bool {
             switch node?.value {
@@ -317,10 +320,17 @@ public struct SpecLoader {
             default: return false
             }
         }
-        guard isOff(tree.node(at: ["data", "path"])), isOff(tree.node(at: ["data", "synthetic"])),
-            let value = environment[Self.dataEnvironmentVariable], !value.isEmpty
-        else { return }
-        let location = SourceLocation(file: "$\(Self.dataEnvironmentVariable)", line: 0, column: 0)
+        guard isOff(tree.node(at: ["data", "path"])), isOff(tree.node(at: ["data", "synthetic"])) else { return }
+        var value = environment[Self.dataEnvironmentVariable] ?? ""
+        var source = "$\(Self.dataEnvironmentVariable)"
+        if value.isEmpty {
+            // The conventional place (`tools/get-ravdess` puts the corpus there), when it exists.
+            let fallback = URL(fileURLWithPath: Self.defaultDataPath, relativeTo: URL(fileURLWithPath: workingDirectory))
+            guard FileManager.default.fileExists(atPath: fallback.path) else { return }
+            value = Self.defaultDataPath
+            source = "default \(Self.defaultDataPath)"
+        }
+        let location = SourceLocation(file: source, line: 0, column: 0)
         try? tree.set(["data", "path"], to: SpecNode(.string(value), at: location), keyLocation: location)
     }
 

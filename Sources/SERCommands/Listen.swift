@@ -179,7 +179,7 @@ enum ClassifierFactory {
     /// Turns a model path into a classifier. Replace the body's last line with the model loader's adapter.
     static var load: (String) throws -> WindowClassifier = { path in
         guard FileManager.default.fileExists(atPath: path) else { throw ListenError.modelMissing(path) }
-        throw ListenError.modelLoadingUnavailable(path)
+        return try BundleClassifier(path: path)
     }
 
     /// Converts windows to the model's rate when the source's differs, exactly as the file loader does.

@@ -144,7 +144,7 @@ final class SpecErrorTests: XCTestCase {
         XCTAssertEqual(
             errors("name: x\ndata: {labels: emotion}\n"),
             [
-                "2:7: missing data.path: set data.path, data.synthetic (the built-in corpus), or the SER_DATA environment variable"
+                "2:7: missing data.path: set data.path, data.synthetic (the built-in corpus), or the SER_DATA environment variable, or put the corpus in data/ravdess"
             ])
         let missing = errors("data: {path: corpus}\n")
         XCTAssertEqual(missing.count, 1)

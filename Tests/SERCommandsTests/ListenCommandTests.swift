@@ -58,13 +58,13 @@ final class ListenCommandTests: XCTestCase {
         (0..<n).map { i in 0.3 * Float(sin(Double(i) * 0.01)) + 0.2 * Float((i / 4000) % 2) }
     }
 
-    func testWithoutAModelLoaderTheCommandSaysSoAtLoadingTime() throws {
+    func testAFileThatIsNotAModelIsRefusedAtLoadingTimeNamingIt() throws {
         let dir = TemporaryDirectory()
         let model = dir.path("model.safetensors")
         XCTAssertTrue(FileManager.default.createFile(atPath: model, contents: Data()))
         let command = try Listen.parse([model, "--stdin", "--rate", "16000"])
         XCTAssertThrowsError(try command.run(output: MemorySink())) { error in
-            XCTAssertTrue("\(error)".contains("model loading is not available yet"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("\(model): not a safetensors file"), "\(error)")
         }
         XCTAssertThrowsError(
             try Listen.parse([dir.path("none"), "--stdin", "--rate", "16000"]).run(output: MemorySink())

@@ -1,0 +1,355 @@
+import Datasets
+import Features
+import Foundation
+import NeuralNet
+import RunStore
+import Training
+
+/// How the runner reports while it works.
+public struct RunnerOptions {
+    /// Recorded with each run.
+    public var toolVersion: String
+    /// The learner's live table and progress bar (`.standard` in the CLI, `.silent` in tests).
+    public var output: LearnerOutput
+    /// Status lines ("run 3: features …"), on standard error in the CLI.
+    public var log: (String) -> Void
+    /// Whether feature extraction shows a progress bar/lines on standard error.
+    public var featureProgress: Bool
+    /// Threads for feature extraction.
+    public var threads: Int
+
+    public init(
+        toolVersion: String, output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in },
+        featureProgress: Bool = false, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
+        self.toolVersion = toolVersion
+        self.output = output
+        self.log = log
+        self.featureProgress = featureProgress
+        self.threads = threads
+    }
+}
+
+/// Runs experiment plans and records everything in a run store.
+///
+/// For each resolved spec: queue the run → mark it running (heartbeat every 30 s) → list the corpus
+/// (making the synthetic one on first use) → features through the cache next to the store → split →
+/// ResNet → LR finder (curve and suggestions recorded; `train.lr` picks one) → fit with the spec's schedule,
+/// every epoch recorded and checkpointed → the kept (best-accuracy) model evaluated on validation (and test)
+/// with confusion, per-class metrics and per-file predictions → the model saved as a `ModelBundle`
+/// safetensors artifact → finished. An error marks the run failed with its description; a stop request
+/// (Ctrl-C) ends the current epoch, records it and marks the run interrupted. Nothing recorded is lost.
+public final class ExperimentRunner {
+    public let store: RunStore
+    public let paths: RunnerPaths
+    public var options: RunnerOptions
+    /// Set by a signal handler (or a test) to stop the current run after its current batch's epoch.
+    public let stop = StopFlag()
+    /// Test hook: called after each recorded epoch (run id, 1-based epoch); throwing fails the run.
+    public var onEpochRecorded: ((Int64, Int) throws -> Void)?
+    /// The metric that picks the kept epoch.
+    public var bestMetric: BestEpochMetric = .accuracy
+
+    private let state = RunnerState()
+
+    public init(store: RunStore, options: RunnerOptions) {
+        self.store = store
+        self.paths = RunnerPaths(storePath: store.path)
+        self.options = options
+    }
+
+    /// The run being trained and its recorded epochs (for a second Ctrl-C, which exits at once).
+    public var current: (runID: Int64, epochs: Int)? { state.current }
+
+    // MARK: Plans
+
+    /// Queues every run of `plan` under its experiment, then runs them in order. After a stop request the
+    /// remaining runs are marked interrupted without starting. Failed runs do not stop the others.
+    public func run(_ plan: ExperimentPlan) throws -> [RunOutcome] {
+        let ids = try plan.enqueue(in: store, toolVersion: options.toolVersion)
+        var outcomes: [RunOutcome] = []
+        for (index, (id, resolved)) in zip(ids, plan.runs).enumerated() {
+            if stop.isRequested {
+                try store.markRunning(id)
+                try store.interrupt(id, reason: "\(stop.reason ?? "interrupted") before this run started")
+                outcomes.append(
+                    RunOutcome(
+                        runID: id, name: resolved.runName, sweep: resolved.sweepLabel, status: "interrupted",
+                        error: "not started", epochs: 0, seconds: 0))
+                continue
+            }
+            if plan.runs.count > 1 {
+                options.log("run \(id) (\(index + 1)/\(plan.runs.count)): \(resolved.runName)")
+            } else {
+                options.log("run \(id): \(resolved.runName)")
+            }
+            outcomes.append(execute(runID: id, resolved: resolved, resume: false))
+        }
+        return outcomes
+    }
+
+    /// Continues run `runID` (interrupted, failed, or stale) from its latest checkpoint, under the same id,
+    /// with the spec it recorded; without a checkpoint it starts that run again.
+    /// - Throws: `RunnerError.notResumable` for a finished or live run; spec errors when a recorded path
+    ///   no longer exists.
+    public func resume(runID: Int64, loader: SpecLoader = SpecLoader()) throws -> RunOutcome {
+        let summary = try store.summary(of: runID)
+        switch summary.displayStatus {
+        case "finished": throw RunnerError.notResumable(run: runID, reason: "it has finished")
+        case "running":
+            throw RunnerError.notResumable(
+                run: runID,
+                reason: "it is still running (pid \(summary.pid.map(String.init) ?? "?") on \(summary.host))")
+        default: break
+        }
+        guard let run = try store.run(runID) else { throw RunStoreError.noSuchRun(runID) }
+        let resolved = try loader.load(resolvedYAML: run.specYaml, runName: run.name)
+        options.log("run \(runID): resuming \(run.name)")
+        return execute(runID: runID, resolved: resolved, resume: true)
+    }
+
+    // MARK: One run
+
+    /// Runs one queued (or resumed) run to its end; never throws: the outcome says how it ended and the
+    /// store has the status and reason.
+    func execute(runID: Int64, resolved: ResolvedSpec, resume: Bool) -> RunOutcome {
+        let started = Date()
+        var outcome = RunOutcome(
+            runID: runID, name: resolved.runName, sweep: resolved.sweepLabel, status: "running", epochs: 0, seconds: 0)
+        state.begin(runID)
+        defer { state.end() }
+        do {
+            try store.markRunning(runID)
+        } catch {
+            outcome.status = "failed"
+            outcome.error = "\(error)"
+            return outcome
+        }
+        let heartbeat = store.startHeartbeat(runID)
+        defer { heartbeat.stop() }
+        do {
+            try train(runID: runID, resolved: resolved, resume: resume, outcome: &outcome)
+        } catch let error as RunnerError {
+            if case .interrupted(_, let reason) = error {
+                outcome.status = "interrupted"
+                outcome.error = reason
+                try? store.interrupt(runID, reason: reason)
+            } else {
+                outcome.status = "failed"
+                outcome.error = error.description
+                try? store.fail(runID, reason: error.description)
+            }
+        } catch {
+            outcome.status = "failed"
+            outcome.error = "\(error)"
+            try? store.fail(runID, reason: "\(error)")
+        }
+        outcome.epochs = state.current?.epochs ?? outcome.epochs
+        outcome.seconds = Date().timeIntervalSince(started)
+        return outcome
+    }
+
+    private func train(runID: Int64, resolved: ResolvedSpec, resume: Bool, outcome: inout RunOutcome) throws {
+        let spec = resolved.spec
+        let parameters = try spec.featureParameters()
+        let data = try RunData.load(spec, paths: paths, log: options.log)
+        let audio = AudioSettings(
+            sampleRate: spec.audio.sampleRate, duration: spec.audio.duration,
+            frames: spec.exampleFrames(parameters), trimDB: spec.audio.trimDB)
+        let cache = try FeatureCache(
+            directory: paths.featureCache(trimDB: spec.audio.trimDB), parameters: parameters, decode: audio.decoder)
+        let progress =
+            options.featureProgress ? ProgressReporter(total: data.items.count, label: "features") : nil
+        let features = try FeatureDataset.load(
+            items: data.items, classNames: data.classNames, cache: cache, threads: options.threads, progress: progress)
+        let split = try makeSplit(
+            speakers: features.speakers, kind: try spec.splitKind(), testSpeakers: data.testSpeakers,
+            testIndices: data.testIndices)
+        options.log(
+            "run \(runID): \(features.count) files, \(data.classNames.count) classes; train \(split.train.count), valid \(split.valid.count)"
+                + (split.test.isEmpty ? "" : ", test \(split.test.count)"))
+        let statistics =
+            spec.usesDatasetNormalization ? DatasetStatistics.compute(features, indices: split.train) : nil
+        let normalization = spec.normalization(datasetStatistics: statistics)
+        let batches = BatchConfiguration(
+            batchSize: spec.train.batchSize, frames: audio.frames, normalization: normalization,
+            augmentation: spec.augmentation)
+        let architecture = try spec.architecture(classCount: data.classNames.count)
+        var model = try architecture.makeResNet(seed: UInt64(spec.seed))
+        if let initial = spec.model.initWeights {
+            do {
+                try model.load(from: URL(fileURLWithPath: initial))
+            } catch {
+                throw RunnerError.data("model.init \(initial): \(error)")
+            }
+        }
+        let configuration = LearnerConfiguration(
+            batches: batches,
+            loss: TrainingLoss(labelSmoothing: Float(spec.train.labelSmoothing)),
+            seed: UInt64(spec.seed), bestMetric: bestMetric, checkpointDirectory: paths.checkpoints(runID),
+            output: options.output)
+        let context = TrainingContext(
+            runID: runID, resolved: resolved, features: features, split: split, audio: audio, parameters: parameters,
+            normalization: normalization, architecture: architecture, labelScheme: data.labelScheme, resume: resume)
+        let o = spec.train.optimizer
+        switch o.name {
+        case "sgd":
+            let optimizer = SGD(learningRate: 1e-3, momentum: Float(o.momentum), weightDecay: Float(o.wd))
+            try fit(
+                model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
+        default:
+            let optimizer = Adam(
+                learningRate: 1e-3, beta1: Float(o.momentum), beta2: Float(o.beta2), epsilon: Float(o.eps),
+                weightDecay: Float(o.wd), decoupledWeightDecay: o.name == "adamw")
+            try fit(
+                model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
+        }
+    }
+
+    /// What `fit` needs besides the model and optimizer.
+    struct TrainingContext {
+        var runID: Int64
+        var resolved: ResolvedSpec
+        var features: FeatureDataset
+        var split: SplitIndices
+        var audio: AudioSettings
+        var parameters: FeatureParameters
+        var normalization: Normalization
+        var architecture: ModelArchitecture
+        var labelScheme: String
+        var resume: Bool
+    }
+
+    private func fit<Opt: Optimizer>(
+        model: ResNet, optimizer: Opt, configuration: LearnerConfiguration, context c: TrainingContext,
+        outcome: inout RunOutcome
+    ) throws {
+        let spec = c.resolved.spec
+        let runID = c.runID
+        let learner = Learner(
+            model: model, optimizer: optimizer, data: c.features, split: c.split, configuration: configuration)
+        let recorder = StoreRecorder(
+            store: store, runID: runID, stop: stop, onEpochRecorded: onEpochRecorded,
+            progress: { [state] in state.recorded($0) })
+        recorder.requestStop = { [unowned learner] in learner.requestStop() }
+        learner.observers.append(recorder)
+        let checkpoints = paths.checkpoints(runID)
+        let summary: FitSummary
+        if c.resume, let checkpoint = try? CheckpointState.read(from: checkpoints) {
+            try store.deleteEpochs(of: runID, after: checkpoint.epochsCompleted)
+            options.log(
+                "run \(runID): continuing after epoch \(checkpoint.epochsCompleted) of \(checkpoint.plan.epochs)")
+            outcome.learningRate = checkpoint.plan.policy.peakLearningRate
+            summary = try learner.resume(from: checkpoints)
+        } else {
+            try store.deleteEpochs(of: runID, after: 0)
+            try? FileManager.default.removeItem(at: checkpoints)
+            let lr = try chooseLearningRate(learner, spec: spec, runID: runID)
+            outcome.learningRate = lr
+            summary = try learner.fit(FitPlan(epochs: spec.train.epochs, policy: spec.policy(lr: lr)))
+        }
+        if let error = recorder.error { throw error }
+        let epochs = summary.history.count
+        if summary.stoppedEarly {
+            let reason = "\(stop.reason ?? "interrupted") after epoch \(epochs)"
+            throw RunnerError.interrupted(run: runID, reason: reason)
+        }
+        learner.loadBestModel()
+        outcome.bestEpoch = summary.best.map { $0.epoch + 1 }
+        outcome.selectedBy = summary.best?.metric.rawValue
+        let valid = learner.evaluate(c.split.valid)
+        try record(valid, split: "valid", runID: runID, data: c.features)
+        outcome.valid = Self.metrics(valid)
+        if !c.split.test.isEmpty {
+            let test = learner.evaluate(c.split.test)
+            try record(test, split: "test", runID: runID, data: c.features)
+            outcome.test = Self.metrics(test)
+        }
+        let bundle = ModelBundle(
+            architecture: c.architecture, features: c.parameters, audio: c.audio, normalization: c.normalization,
+            labels: c.features.classNames, labelScheme: c.labelScheme,
+            source: ModelSource(
+                runID: runID, runName: c.resolved.runName, experiment: spec.name, specHash: c.resolved.hash,
+                epoch: outcome.bestEpoch, selectedBy: outcome.selectedBy),
+            toolVersion: options.toolVersion, model: learner.model)
+        let weights = paths.weights(runID)
+        try bundle.save(to: weights)
+        try store.addArtifact(runID: runID, kind: "weights", path: weights.path)
+        outcome.weights = weights.path
+        try store.finish(runID)
+        outcome.status = "finished"
+    }
+
+    /// Runs the LR finder when enabled (recording its curve and suggestions) and returns the rate `train.lr`
+    /// names: a number, or a suggestion.
+    private func chooseLearningRate<Opt: Optimizer>(_ learner: Learner<ResNet, Opt>, spec: ExperimentSpec, runID: Int64)
+        throws -> Double
+    {
+        var chosenName: String?
+        var finder: LRFinderResult?
+        if spec.lrFinder.enabled {
+            let methods = spec.lrFinder.suggest.compactMap(LRSuggestionMethod.init(rawValue:))
+            let result = try learner.lrFind(
+                start: spec.lrFinder.startLR, end: spec.lrFinder.endLR, numIt: spec.lrFinder.numIt,
+                stopDiv: spec.lrFinder.stopDiv, methods: methods)
+            finder = result
+            if case .suggestion(let name) = spec.train.lr { chosenName = name }
+            try store.recordFinder(
+                runID: runID,
+                steps: result.points.map {
+                    FinderStep(
+                        iteration: $0.iteration, lr: $0.learningRate, loss: $0.loss, smoothedLoss: $0.smoothedLoss)
+                },
+                suggestions: result.suggestions.map { (method: $0.method.rawValue, lr: $0.learningRate) },
+                chosen: chosenName)
+            let text = result.suggestions.map { "\($0.method.rawValue) \(String(format: "%.2e", $0.learningRate))" }
+            options.log("run \(runID): lr_find suggests " + text.joined(separator: ", "))
+        }
+        switch spec.train.lr {
+        case .value(let value): return value
+        case .suggestion(let name):
+            guard let method = LRSuggestionMethod(rawValue: name), let lr = finder?.learningRate(method), lr > 0,
+                lr.isFinite
+            else {
+                throw RunnerError.noSuggestion(method: name, points: finder?.points.count ?? 0)
+            }
+            return lr
+        }
+    }
+
+    private func record(_ evaluation: Evaluation, split: String, runID: Int64, data: FeatureDataset) throws {
+        let m = evaluation.metrics
+        let names = data.classNames
+        let predicted = evaluation.predictions
+        try store.recordSplitEvaluation(
+            runID: runID, split: split, loss: m.loss, accuracy: m.accuracy, uar: m.unweightedAverageRecall,
+            f1: m.macroF1, labels: names, confusion: m.confusion.counts,
+            classes: m.confusion.perClass.map {
+                ClassRow(
+                    label: $0.className, precision: $0.precision, recall: $0.recall, f1: $0.f1, support: $0.support)
+            },
+            predictions: evaluation.indices.enumerated().map { k, index in
+                let p = evaluation.probabilities[k]
+                return PredictionRow(
+                    path: data.items[index].path, label: names[evaluation.targets[k]], predicted: names[predicted[k]],
+                    confidence: p[predicted[k]], probabilities: p)
+            })
+    }
+
+    static func metrics(_ evaluation: Evaluation) -> OutcomeMetrics {
+        let m = evaluation.metrics
+        return OutcomeMetrics(
+            loss: m.loss.isFinite ? m.loss : nil, accuracy: m.accuracy, uar: m.unweightedAverageRecall,
+            f1Macro: m.macroF1)
+    }
+}
+
+/// The run in progress and its recorded epochs, read by signal handlers on another thread.
+final class RunnerState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: (runID: Int64, epochs: Int)?
+    var current: (runID: Int64, epochs: Int)? { lock.withLock { value } }
+    func begin(_ runID: Int64) { lock.withLock { value = (runID, 0) } }
+    func recorded(_ epochs: Int) { lock.withLock { if value != nil { value!.epochs = epochs } } }
+    func end() { lock.withLock { value = value.map { ($0.runID, $0.epochs) } } }
+}

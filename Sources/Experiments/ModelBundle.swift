@@ -1,0 +1,321 @@
+import Audio
+import Datasets
+import Features
+import Foundation
+import NeuralNet
+import Soxr
+import Training
+
+/// How audio becomes one example: decoding rate, clip length, silence trimming, crop.
+public struct AudioSettings: Codable, Equatable, Sendable {
+    /// Rate the audio is resampled to (Hz); equals the feature parameters' rate.
+    public var sampleRate: Int
+    /// Seconds per example (shorter clips are padded, longer ones centre-cropped).
+    public var duration: Double
+    /// Frames per example at the feature hop (the model's input width).
+    public var frames: Int
+    /// Leading/trailing silence quieter than this many dB below the peak is trimmed (nil: no trimming).
+    public var trimDB: Double?
+    /// Where an example is taken from a longer utterance at evaluation: `center`.
+    public var crop: String
+
+    enum CodingKeys: String, CodingKey {
+        case duration, frames, crop
+        case sampleRate = "sample_rate"
+        case trimDB = "trim_db"
+    }
+
+    public init(sampleRate: Int, duration: Double, frames: Int, trimDB: Double?, crop: String = "center") {
+        self.sampleRate = sampleRate
+        self.duration = duration
+        self.frames = frames
+        self.trimDB = trimDB
+        self.crop = crop
+    }
+
+    /// Decodes a file as training and evaluation do: mono at `sampleRate` (librosa.load), then trimmed.
+    public var decoder: AudioDecoder {
+        let trim = trimDB
+        return { path, rate in
+            let samples = try AudioLoader.load(path, sampleRate: rate).samples
+            return AudioSettings.trim(samples, topDB: trim)
+        }
+    }
+
+    /// Trims silence like `librosa.effects.trim(top_db:)` (no-op for nil or when nothing would be left).
+    public static func trim(_ samples: [Float], topDB: Double?) -> [Float] {
+        guard let topDB, !samples.isEmpty else { return samples }
+        let kept = trimSilence(samples, topDB: Float(topDB)).samples
+        return kept.isEmpty ? samples : kept
+    }
+}
+
+/// Where a model came from.
+public struct ModelSource: Codable, Equatable, Sendable {
+    public var runID: Int64?
+    public var runName: String?
+    public var experiment: String?
+    public var specHash: String?
+    /// The epoch (1-based) whose weights these are, and the metric that chose it.
+    public var epoch: Int?
+    public var selectedBy: String?
+
+    enum CodingKeys: String, CodingKey {
+        case experiment, epoch
+        case runID = "run_id"
+        case runName = "run_name"
+        case specHash = "spec_hash"
+        case selectedBy = "selected_by"
+    }
+
+    public init(
+        runID: Int64? = nil, runName: String? = nil, experiment: String? = nil, specHash: String? = nil,
+        epoch: Int? = nil, selectedBy: String? = nil
+    ) {
+        self.runID = runID
+        self.runName = runName
+        self.experiment = experiment
+        self.specHash = specHash
+        self.epoch = epoch
+        self.selectedBy = selectedBy
+    }
+}
+
+/// A trained model with everything needed to use it: one safetensors file whose `__metadata__` holds the
+/// architecture, feature parameters, audio settings, normalisation, label names, source run and tool version
+/// (each a JSON string; see docs/runner.md), and whose tensors are the network's `stateDict`.
+///
+/// `classify` applies exactly the preprocessing of evaluation during training (decode at the model's rate,
+/// trim, log-mel, centre crop/pad to the model's frames, normalisation), so its probabilities equal the ones
+/// the run recorded for the same files.
+public struct ModelBundle {
+    /// `__metadata__["format"]` of a model file.
+    public static let format = "ser-model"
+    public static let formatVersion = 1
+
+    public var architecture: ModelArchitecture
+    public var features: FeatureParameters
+    public var audio: AudioSettings
+    public var normalization: Normalization
+    /// Class names in output order.
+    public var labels: [String]
+    /// The label scheme the classes came from (e.g. `emotion`, `gender_emotion`).
+    public var labelScheme: String
+    public var source: ModelSource
+    public var toolVersion: String
+    public var model: ResNet
+
+    public init(
+        architecture: ModelArchitecture, features: FeatureParameters, audio: AudioSettings,
+        normalization: Normalization, labels: [String], labelScheme: String, source: ModelSource,
+        toolVersion: String, model: ResNet
+    ) {
+        self.architecture = architecture
+        self.features = features
+        self.audio = audio
+        self.normalization = normalization
+        self.labels = labels
+        self.labelScheme = labelScheme
+        self.source = source
+        self.toolVersion = toolVersion
+        self.model = model
+    }
+
+    // MARK: File format
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// The `__metadata__` strings of the file.
+    public func metadata() throws -> [String: String] {
+        [
+            "format": Self.format,
+            "format_version": String(Self.formatVersion),
+            "architecture": try Self.json(architecture),
+            "features": features.canonicalJSON,
+            "audio": try Self.json(audio),
+            "normalization": try Self.json(normalization),
+            "labels": try Self.json(labels),
+            "label_scheme": labelScheme,
+            "source": try Self.json(source),
+            "tool_version": toolVersion,
+        ]
+    }
+
+    /// Writes the model file (atomically).
+    public func save(to url: URL) throws {
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try SafeTensors.write(model.stateDict, metadata: try metadata(), to: url)
+    }
+
+    /// Reads a model file written by `save(to:)` (a run's weights or `ser export`'s output).
+    /// - Throws: `ModelFileError` naming the file and the missing or malformed metadata key.
+    public static func load(from url: URL) throws -> ModelBundle {
+        let path = url.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ModelFileError(path: path, problem: "no such file")
+        }
+        let file: (tensors: [(name: String, tensor: Tensor)], metadata: [String: String])
+        do {
+            file = try SafeTensors.read(from: url)
+        } catch {
+            throw ModelFileError(path: path, problem: "not a safetensors file (\(error))")
+        }
+        let meta = file.metadata
+        guard meta["format"] == format else {
+            throw ModelFileError(
+                path: path,
+                problem:
+                    "not a ser model file: its metadata has no format '\(format)' (checkpoints are not model files; use a run's weights or `ser export`)"
+            )
+        }
+        guard let version = meta["format_version"].flatMap(Int.init), version <= formatVersion else {
+            throw ModelFileError(
+                path: path,
+                problem:
+                    "model format version \(meta["format_version"] ?? "?") is newer than this ser reads (\(formatVersion))"
+            )
+        }
+        func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
+            guard let text = meta[key] else {
+                throw ModelFileError(path: path, problem: "metadata key '\(key)' is missing")
+            }
+            do {
+                return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+            } catch {
+                throw ModelFileError(path: path, problem: "metadata key '\(key)' is not valid JSON for it: \(error)")
+            }
+        }
+        let architecture = try decode(ModelArchitecture.self, "architecture")
+        let features = try decode(FeatureParameters.self, "features")
+        let audio = try decode(AudioSettings.self, "audio")
+        let normalization = try decode(Normalization.self, "normalization")
+        let labels = try decode([String].self, "labels")
+        let source = try decode(ModelSource.self, "source")
+        guard labels.count == architecture.classCount else {
+            throw ModelFileError(
+                path: path, problem: "\(labels.count) labels for \(architecture.classCount) classes in the architecture"
+            )
+        }
+        var model = try architecture.makeResNet(seed: 0)
+        do {
+            try model.loadStateDict(
+                Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
+        } catch {
+            throw ModelFileError(path: path, problem: "weights do not fit the architecture in its metadata: \(error)")
+        }
+        return ModelBundle(
+            architecture: architecture, features: features, audio: audio, normalization: normalization, labels: labels,
+            labelScheme: meta["label_scheme"] ?? "", source: source, toolVersion: meta["tool_version"] ?? "",
+            model: model)
+    }
+
+    // MARK: Classification
+
+    /// The extractor of the model's feature parameters.
+    public func extractor() throws -> LogMelExtractor { try LogMelExtractor(features) }
+
+    /// Features of mono `samples` at `sampleRate` (resampled to the model's rate like `librosa.load`, then
+    /// trimmed), before crop and normalisation: `rows × frames`.
+    public func featureMatrix(samples: [Float], sampleRate: Int, extractor: LogMelExtractor) throws -> FeatureMatrix {
+        var x = samples
+        if sampleRate != features.sampleRate {
+            x = try Soxr.resample(samples, from: sampleRate, to: features.sampleRate, quality: .high)
+            let length = AudioLoader.librosaResampledLength(samples.count, from: sampleRate, to: features.sampleRate)
+            if x.count > length { x.removeLast(x.count - length) }
+            if x.count < length { x.append(contentsOf: repeatElement(0, count: length - x.count)) }
+        }
+        return extractor.features(of: AudioSettings.trim(x, topDB: audio.trimDB))
+    }
+
+    /// Class probabilities (in `labels` order) for feature matrices from `featureMatrix`, in batches of
+    /// `batchSize`, with evaluation's crop and normalisation. One forward pass per batch.
+    public mutating func classify(matrices: [FeatureMatrix], batchSize: Int = 32) -> [[Double]] {
+        guard !matrices.isEmpty else { return [] }
+        let items = matrices.indices.map { i in
+            DatasetItem(file: DatasetFile(path: "#\(i)", relativePath: "#\(i)"), classIndex: 0, label: labels[0])
+        }
+        let data = FeatureDataset(items: items, classNames: labels, features: matrices)
+        let loader = BatchLoader(
+            data: data,
+            configuration: BatchConfiguration(
+                batchSize: batchSize, evaluationBatchSize: batchSize, frames: audio.frames, normalization: normalization
+            ))
+        var probabilities: [[Double]] = []
+        for group in loader.evaluationOrder(Array(matrices.indices)) {
+            let batch = loader.evaluationBatch(group)
+            probabilities += softmaxRows(model.forward(batch.input, training: false))
+        }
+        return probabilities
+    }
+
+    /// Class probabilities for mono `samples` at `sampleRate`.
+    public mutating func classify(samples: [Float], sampleRate: Int) throws -> [Double] {
+        let matrix = try featureMatrix(samples: samples, sampleRate: sampleRate, extractor: try extractor())
+        return classify(matrices: [matrix])[0]
+    }
+
+    /// Class probabilities for the audio file at `path` (decoded as in training).
+    public mutating func classify(file path: String) throws -> [Double] {
+        try classify(files: [path])[0]
+    }
+
+    /// Class probabilities for each file, decoding and extracting on `threads` threads.
+    /// - Throws: the first file's decoding error (naming the file).
+    public mutating func classify(
+        files: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> [[Double]] {
+        let matrices = try featureMatrices(files: files, threads: threads)
+        return classify(matrices: matrices)
+    }
+
+    /// Features of each file (decoded at the model's rate and trimmed), before crop and normalisation.
+    public func featureMatrices(
+        files: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> [FeatureMatrix] {
+        let extractor = try extractor()
+        let decode = audio.decoder
+        let rate = features.sampleRate
+        let slots = MatrixSlots(count: files.count)
+        ParallelWork.forEach(count: files.count, threads: threads) { i in
+            do {
+                slots.set(i, .success(extractor.features(of: try decode(files[i], rate))))
+            } catch {
+                slots.set(i, .failure(error))
+            }
+        }
+        return try slots.values().map { try $0.get() }
+    }
+
+    /// Index of the most probable class (first on ties).
+    public static func argmax(_ probabilities: [Double]) -> Int {
+        probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+    }
+}
+
+/// Per-index results written from several threads.
+final class MatrixSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<FeatureMatrix, Error>?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<FeatureMatrix, Error>) { lock.withLock { slots[i] = r } }
+    func values() -> [Result<FeatureMatrix, Error>] {
+        lock.withLock { slots.map { $0 ?? .failure(ModelFileError(path: "?", problem: "not processed")) } }
+    }
+}
+
+/// A model file that cannot be used, naming the file and what is wrong with it.
+public struct ModelFileError: Error, CustomStringConvertible, LocalizedError {
+    public var path: String
+    public var problem: String
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+    public var description: String { "\(path): \(problem)" }
+    public var errorDescription: String? { description }
+}

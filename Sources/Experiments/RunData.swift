@@ -1,0 +1,87 @@
+import Audio
+import Datasets
+import Foundation
+
+/// The labelled files of one run: the corpus after `data:` filters, plus a `test.path`/`test.manifest`
+/// set appended at the end, and which items are test items.
+public struct RunData: Sendable {
+    /// Training/validation items first, then test-set items from another folder (if any).
+    public var items: [DatasetItem]
+    public var classNames: [String]
+    /// The label scheme's description (e.g. `emotion` or `emotion[happy,sad]`).
+    public var labelScheme: String
+    /// Item indices of a `test.path`/`test.manifest` set.
+    public var testIndices: Set<Int>
+    /// Speakers held out as `test.actors`.
+    public var testSpeakers: Set<String>
+    /// The corpus folder the items came from.
+    public var root: String
+
+    /// Lists and labels the corpus of `spec` (making the synthetic corpus under `paths` first when
+    /// `data.synthetic` is set). Reads only the file system (and writes the synthetic corpus once).
+    /// - Throws: `DatasetError`/`SyntheticCorpusError` naming the path, or `RunnerError.data`.
+    public static func load(_ spec: ExperimentSpec, paths: RunnerPaths, log: (String) -> Void = { _ in }) throws
+        -> RunData
+    {
+        let root: String
+        if let synthetic = spec.data.synthetic {
+            let folder = paths.syntheticCorpus(actors: synthetic.actors, seed: synthetic.seed).path
+            let outcome = try SyntheticCorpus.ensureReporting(
+                at: folder, actors: synthetic.actors, seed: UInt64(synthetic.seed)
+            ).outcome
+            if outcome != .reused {
+                log("made the synthetic corpus (\(synthetic.actors) actors, seed \(synthetic.seed)) in \(folder)")
+            }
+            root = folder
+        } else if let path = spec.data.path {
+            root = path
+        } else {
+            throw RunnerError.data(
+                "no data: set data.path, data.synthetic, or the \(SpecLoader.dataEnvironmentVariable) environment variable"
+            )
+        }
+        let layout = try DatasetLayout(parsing: spec.data.layout)
+        let scheme = try spec.labelScheme()
+        var listing = try DatasetListing.make(root, layout: layout)
+        listing.files = listing.files.filter { keep($0, spec.data) }
+        guard !listing.files.isEmpty else {
+            throw RunnerError.data("no file of \(root) is left after the data.actors/emotions/intensity filters")
+        }
+        let dataset = try Dataset(listing: listing, labels: scheme)
+        var items = dataset.items
+        var testIndices = Set<Int>()
+        if let test = spec.test, let source = test.path ?? test.manifest {
+            var testListing = try DatasetListing.make(source, layout: test.manifest != nil ? .csv : layout)
+            testListing.files = testListing.files.filter { keep($0, spec.data, actors: false) }
+            let testSet = try Dataset(listing: testListing, labels: scheme)
+            let index = Dictionary(uniqueKeysWithValues: dataset.classNames.enumerated().map { ($1, $0) })
+            let unknown = Set(testSet.items.map(\.label)).subtracting(index.keys)
+            guard unknown.isEmpty else {
+                throw RunnerError.testLabels(path: source, unknown: unknown.sorted(), known: dataset.classNames)
+            }
+            for var item in testSet.items {
+                item.classIndex = index[item.label]!
+                testIndices.insert(items.count)
+                items.append(item)
+            }
+        }
+        let testSpeakers = Set((spec.test?.actors ?? []).map(ExperimentSpec.speakerName))
+        return RunData(
+            items: items, classNames: dataset.classNames, labelScheme: scheme.description, testIndices: testIndices,
+            testSpeakers: testSpeakers, root: root)
+    }
+
+    /// Whether `file` passes `data.actors`, `data.emotions` and `data.intensity` (RAVDESS names; other
+    /// layouts are filtered by speaker only).
+    static func keep(_ file: DatasetFile, _ data: DataSpec, actors: Bool = true) -> Bool {
+        if actors, let wanted = data.actors {
+            let actor = file.ravdess?.actor ?? file.speaker.flatMap { Int($0) }
+            guard let actor, wanted.contains(actor) else { return false }
+        }
+        if let name = file.ravdess {
+            if let emotions = data.emotions, !emotions.contains(name.emotion.name) { return false }
+            if let intensity = data.intensity, name.intensity.name != intensity { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Why the runner could not start or finish a run; each case names the key, file or run and what was
+/// expected. A run that fails records `description` as its error in the store.
+public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    /// A spec value the pipeline cannot carry out (yet).
+    case unsupported(key: String, value: String, expected: String)
+    /// The data left no item to train on, or a class has no examples.
+    case data(String)
+    /// The LR finder did not produce the suggestion `train.lr` names.
+    case noSuggestion(method: String, points: Int)
+    /// A test set's labels are not among the training classes.
+    case testLabels(path: String, unknown: [String], known: [String])
+    /// `ser resume` on a run that cannot be resumed.
+    case notResumable(run: Int64, reason: String)
+    /// The run was stopped by a signal (Ctrl-C) or a stop request; its finished epochs are kept.
+    case interrupted(run: Int64, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unsupported(let key, let value, let expected):
+            return "\(key): '\(value)' is not supported; expected \(expected)"
+        case .data(let message): return message
+        case .noSuggestion(let method, let points):
+            return
+                "the LR finder gave no '\(method)' suggestion (its curve has \(points) points; try a larger lr_finder.num_it, or set train.lr to a number)"
+        case .testLabels(let path, let unknown, let known):
+            return
+                "test set \(path) has labels \(unknown.joined(separator: ", ")) the model does not know; expected some of \(known.joined(separator: ", "))"
+        case .notResumable(let run, let reason): return "run \(run) cannot be resumed: \(reason)"
+        case .interrupted(let run, let reason): return "run \(run) \(reason)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

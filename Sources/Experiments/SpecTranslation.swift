@@ -1,0 +1,131 @@
+import Datasets
+import Features
+import Foundation
+import NeuralNet
+import Training
+
+/// How a resolved spec maps onto the pipeline's own types: feature parameters, label scheme, split,
+/// augmentation, batches, learning-rate policy and network. Pure functions of the spec; no I/O.
+extension ExperimentSpec {
+    /// The log-mel (or MFCC) parameters of `features:` and `audio.sample_rate`. Crop/pad and
+    /// standardisation are left to the batch loader (`batchConfiguration`), so the feature cache keeps the
+    /// whole utterance.
+    /// - Throws: `RunnerError.unsupported` for `features.window: hamming` (the extractor has Hann only).
+    public func featureParameters() throws -> FeatureParameters {
+        guard features.window == "hann" else {
+            throw RunnerError.unsupported(
+                key: "features.window", value: features.window, expected: "hann (the only window the extractor has)")
+        }
+        var p = FeatureParameters()
+        p.sampleRate = audio.sampleRate
+        p.nFFT = features.nFFT
+        p.hopLength = features.hopLength
+        p.winLength = features.winLength
+        p.center = features.center
+        p.nMels = features.nMels
+        p.fmin = features.fmin
+        p.fmax = features.fmax
+        p.power = features.power
+        p.toDB = true
+        switch features.db.ref {
+        case .max: p.ref = .max
+        case .value(let value): p.ref = .value(value)
+        }
+        p.amin = features.db.amin
+        p.topDB = features.db.topDB
+        p.nMFCC = features.kind == "mfcc" ? features.nMFCC : nil
+        p.standardise = .none
+        p.duration = nil
+        return p
+    }
+
+    /// Frames of one example: `audio.duration` seconds at the feature hop.
+    public func exampleFrames(_ parameters: FeatureParameters) -> Int {
+        max(1, parameters.frameCount(sampleCount: clipSamples))
+    }
+
+    /// The label scheme of `data.labels`, restricted to `data.emotions` when they are set (for
+    /// `gender_emotion`, both genders of each kept emotion).
+    public func labelScheme() throws -> LabelScheme {
+        let kind = try LabelKind(parsing: data.labels)
+        guard let emotions = data.emotions else { return LabelScheme(kind) }
+        switch kind {
+        case .emotion: return LabelScheme(.emotion, subset: emotions)
+        case .genderEmotion:
+            let names = LabelScheme.fixedClassNames(.genderEmotion) ?? []
+            return LabelScheme(
+                .genderEmotion, subset: names.filter { name in emotions.contains { name.hasSuffix("_" + $0) } })
+        default: return LabelScheme(kind)
+        }
+    }
+
+    /// The validation split of `split:` (`split.fold` counts from 1 in the spec, from 0 here).
+    public func splitKind() throws -> SplitKind {
+        let seed = UInt64(splitSeed)
+        switch split.kind {
+        case "random": return .random(validFraction: split.validPct ?? 0.2, seed: seed)
+        case "speakers":
+            if let valid = split.valid { return .speakers(valid.map(Self.speakerName)) }
+            return .speakerFraction(split.validPct ?? 0.2, seed: seed)
+        case "kfold_speakers":
+            let k = split.k ?? 5
+            guard let fold = split.fold else {
+                throw RunnerError.unsupported(
+                    key: "split.fold", value: "null",
+                    expected: "a fold 1…\(k) (the loader expands null into one run per fold)")
+            }
+            return .kFoldSpeakers(k: k, fold: fold - 1)
+        default:
+            throw RunnerError.unsupported(
+                key: "split.kind", value: split.kind, expected: "random, speakers or kfold_speakers")
+        }
+    }
+
+    /// RAVDESS's speaker id of actor `n`: two digits, as the dataset layer writes it.
+    public static func speakerName(_ actor: Int) -> String { String(format: "%02d", actor) }
+
+    /// Training-time augmentation of `train.augment:`.
+    public var augmentation: Augmentation {
+        let a = train.augment
+        return Augmentation(
+            specAugment: a.specAugment.map {
+                .init(
+                    freqMasks: $0.freqMasks, freqWidth: $0.freqWidth, timeMasks: $0.timeMasks, timeWidth: $0.timeWidth)
+            },
+            timeShift: a.timeShift ?? 0,
+            noiseSNR: a.noise.map { $0.snrDB...$0.snrDB },
+            noiseProbability: a.noise == nil ? 0 : 1,
+            mixupAlpha: a.mixup?.alpha)
+    }
+
+    /// Whether `features.normalize` is `dataset` (statistics of the training split).
+    public var usesDatasetNormalization: Bool { features.normalize == "dataset" }
+
+    /// The normalisation of `features.normalize` (`dataset` needs the training split's statistics).
+    public func normalization(datasetStatistics: DatasetStatistics?) -> Normalization {
+        switch features.normalize {
+        case "none": return .none
+        case "dataset": return datasetStatistics.map { .dataset($0) } ?? .utterance
+        default: return .utterance
+        }
+    }
+
+    /// The learning-rate policy of `train.schedule` at `lr`.
+    public func policy(lr: Double) -> LRPolicy {
+        switch train.schedule {
+        case "one_cycle": return .oneCycle(lrMax: lr)
+        case "flat_cos": return .flatCosine(lr: lr)
+        default: return .constant(lr: lr)
+        }
+    }
+
+    /// The network architecture of `model:` for `classCount` classes.
+    public func architecture(classCount: Int) throws -> ModelArchitecture {
+        guard ResNet.Depth(rawValue: model.depth) != nil else {
+            throw RunnerError.unsupported(key: "model.depth", value: "\(model.depth)", expected: "10, 18, 34 or 50")
+        }
+        return ModelArchitecture(
+            arch: model.arch, depth: model.depth, width: model.width, stem: model.stem, inputChannels: 1,
+            classCount: classCount, dropout: model.dropout)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import RunStore
+
+// This file imports RunStore but not Training: both modules define `LRFinderPoint` and `LRSuggestion`,
+// so the runner builds store records here from plain values.
+
+/// One LR-finder step, as the store records it.
+struct FinderStep {
+    var iteration: Int
+    var lr: Double
+    var loss: Double
+    var smoothedLoss: Double
+}
+
+/// One class's metrics on a split.
+struct ClassRow {
+    var label: String
+    var precision: Double
+    var recall: Double
+    var f1: Double
+    var support: Int
+}
+
+/// One evaluated file.
+struct PredictionRow {
+    var path: String
+    var label: String
+    var predicted: String
+    var confidence: Double
+    var probabilities: [Double]
+}
+
+extension RunStore {
+    /// Records the finder's curve and suggestions; `chosen` marks the suggestion trained with.
+    func recordFinder(runID: Int64, steps: [FinderStep], suggestions: [(method: String, lr: Double)], chosen: String?)
+        throws
+    {
+        try recordLRFinder(
+            runID: runID,
+            points: steps.map {
+                LRFinderPoint(
+                    runId: runID, iteration: $0.iteration, lr: $0.lr, loss: $0.loss, smoothedLoss: $0.smoothedLoss)
+            },
+            suggestions: suggestions.map {
+                LRSuggestion(runId: runID, method: $0.method, lr: $0.lr, chosen: $0.method == chosen)
+            })
+    }
+
+    /// Records one split's evaluation with its per-class metrics and per-file predictions.
+    func recordSplitEvaluation(
+        runID: Int64, split: String, loss: Double, accuracy: Double, uar: Double, f1: Double, labels: [String],
+        confusion: [[Int]], classes: [ClassRow], predictions: [PredictionRow]
+    ) throws {
+        try recordEvaluation(
+            EvaluationRecord(
+                runId: runID, split: split, loss: loss.isFinite ? loss : nil, accuracy: accuracy,
+                balancedAccuracy: uar, f1Macro: f1, labels: labels, confusion: confusion),
+            classMetrics: classes.map {
+                ClassMetric(
+                    runId: runID, split: split, label: $0.label, precision: $0.precision, recall: $0.recall, f1: $0.f1,
+                    support: $0.support)
+            },
+            predictions: predictions.map {
+                Prediction(
+                    runId: runID, split: split, path: $0.path, label: $0.label, predicted: $0.predicted,
+                    confidence: $0.confidence, probabilities: $0.probabilities)
+            })
+    }
+}

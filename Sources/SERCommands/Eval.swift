@@ -1,0 +1,126 @@
+import ArgumentParser
+import Datasets
+import Experiments
+import Foundation
+import Plots
+import Training
+
+/// `ser eval MODEL DIR`: a model's accuracy, UAR, macro-F1 and confusion matrix on a labelled folder.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a model file on a labelled folder: accuracy, UAR, macro-F1 and the confusion matrix.")
+
+    @Argument(help: ArgumentHelp("A model file (a run's weights or `ser export` output).", valueName: "model"))
+    var model: String
+
+    @Argument(
+        help: ArgumentHelp("A labelled corpus: a RAVDESS folder, class folders, or a CSV manifest.", valueName: "dir"))
+    var directory: String
+
+    @Option(help: ArgumentHelp("ravdess, folders or csv (default: detected).", valueName: "layout"))
+    var layout: String?
+
+    @Option(help: ArgumentHelp("Threads for decoding and features.", valueName: "n"))
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        if let layout, DatasetLayout(rawValue: layout) == nil {
+            throw ValidationError("--layout expects ravdess, folders or csv, got '\(layout)'.")
+        }
+        if threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    }
+
+    struct Report: Encodable {
+        var model: String
+        var data: String
+        var files: Int
+        var excluded: Int
+        var accuracy: Double
+        var uar: Double
+        var f1Macro: Double
+        var labels: [String]
+        var confusion: [[Int]]
+        var perClass: [ClassMetrics]
+
+        enum CodingKeys: String, CodingKey {
+            case model, data, files, excluded, accuracy, uar, labels, confusion
+            case f1Macro = "f1_macro"
+            case perClass = "per_class"
+        }
+    }
+
+    /// The label scheme to read `listing` with so its classes are the model's.
+    static func scheme(for bundle: ModelBundle, layout: DatasetLayout) throws -> LabelScheme {
+        guard layout == .ravdess else { return .given }
+        let kindName = String(bundle.labelScheme.prefix { $0 != "[" })
+        let kind = try LabelKind(parsing: kindName.isEmpty ? "emotion" : kindName)
+        guard let all = LabelScheme.fixedClassNames(kind) else { return LabelScheme(kind) }
+        return all == bundle.labels ? LabelScheme(kind) : LabelScheme(kind, subset: bundle.labels)
+    }
+
+    func evaluate() throws -> Report {
+        var bundle = try ModelBundle.load(from: URL(fileURLWithPath: model))
+        let listing = try DatasetListing.make(directory, layout: layout.map { DatasetLayout(rawValue: $0)! })
+        let dataset = try Dataset(listing: listing, labels: Self.scheme(for: bundle, layout: listing.layout))
+        let index = Dictionary(uniqueKeysWithValues: bundle.labels.enumerated().map { ($1, $0) })
+        let unknown = Set(dataset.items.map(\.label)).subtracting(index.keys).sorted()
+        guard unknown.isEmpty else {
+            throw EvalError.labels(directory, unknown: unknown, model: bundle.labels)
+        }
+        guard !dataset.items.isEmpty else { throw EvalError.empty(directory) }
+        let probabilities = try bundle.classify(files: dataset.items.map(\.path), threads: threads)
+        let targets = dataset.items.map { index[$0.label]! }
+        let confusion = ConfusionMatrix(
+            classNames: bundle.labels, targets: targets, predictions: probabilities.map(ModelBundle.argmax))
+        return Report(
+            model: model, data: directory, files: dataset.items.count, excluded: dataset.excluded.count,
+            accuracy: confusion.accuracy, uar: confusion.unweightedAverageRecall, f1Macro: confusion.macroF1,
+            labels: bundle.labels, confusion: confusion.counts, perClass: confusion.perClass)
+    }
+
+    func run() throws {
+        let report = try evaluate()
+        if json {
+            print(try StoreFormat.json(report))
+            return
+        }
+        var lines = [
+            "\(report.files) files of \(report.data)"
+                + (report.excluded > 0 ? " (\(report.excluded) of classes the model does not know left out)" : ""),
+            "accuracy \(StoreFormat.number(report.accuracy)), UAR \(StoreFormat.number(report.uar)), macro-F1 \(StoreFormat.number(report.f1Macro))",
+            "",
+        ]
+        lines += TerminalConfusionGrid.render(
+            classNames: report.labels, counts: report.confusion, style: isatty(1) == 1 ? .ansi256 : .plain)
+        lines.append("")
+        lines.append(
+            StoreFormat.table(
+                ["CLASS", "PRECISION", "RECALL", "F1", "SUPPORT"],
+                report.perClass.map {
+                    [
+                        $0.className, StoreFormat.number($0.precision), StoreFormat.number($0.recall),
+                        StoreFormat.number($0.f1), String($0.support),
+                    ]
+                }, right: [1, 2, 3, 4]))
+        print(lines.joined(separator: "\n"))
+    }
+}
+
+enum EvalError: Error, CustomStringConvertible, LocalizedError {
+    case labels(String, unknown: [String], model: [String])
+    case empty(String)
+
+    var description: String {
+        switch self {
+        case .labels(let path, let unknown, let model):
+            return
+                "\(path) has classes the model does not know: \(unknown.joined(separator: ", ")); the model's labels are \(model.joined(separator: ", "))"
+        case .empty(let path): return "\(path) has no file of the model's classes"
+        }
+    }
+
+    var errorDescription: String? { description }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import RunStore
+import TestSupport
+import XCTest
+
+@testable import SERCommands
+
+/// `ser run`, `resume`, `export`, `predict` and `eval` end to end on a tiny synthetic corpus.
+final class RunCommandTests: XCTestCase {
+    var directory: TemporaryDirectory!
+    var store: String { directory.path("runs/ser.sqlite") }
+
+    override func setUp() { directory = TemporaryDirectory("ser-run-command") }
+
+    let spec = """
+        name: tiny
+        seed: 5
+        data:
+          synthetic: {actors: 2, seed: 1}
+          labels: emotion
+          emotions: [neutral, happy, sad, angry]
+        audio: {sample_rate: 16000, duration: 1.0}
+        features: {n_fft: 256, hop_length: 160, n_mels: 16}
+        model: {depth: 10, width: 8, stem: small, dropout: 0.1}
+        lr_finder: {num_it: 12, suggest: [minimum, steep]}
+        train: {epochs: 2, batch_size: 16, schedule: one_cycle, lr: minimum}
+        split: {kind: speakers, valid: [2]}
+        """
+
+    func parse<T: ParsableCommand>(_ type: T.Type, _ arguments: [String]) throws -> T {
+        let command = try SER.parseAsRoot(arguments)
+        return try XCTUnwrap(command as? T, "\(arguments) parsed as \(Swift.type(of: command))")
+    }
+
+    func writeSpec() throws -> String {
+        let path = directory.path("tiny.yaml")
+        try spec.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testRunShowExportPredictAndEvalAgreeWithTheStore() throws {
+        let path = try writeSpec()
+        let outcomes = try parse(RunCommand.self, ["run", path, "--store", store, "--set", "train.epochs=2"])
+            .perform(output: .silent, log: { _ in }, trap: false)
+        XCTAssertEqual(outcomes.map(\.status), ["finished"], "\(outcomes.map(\.error))")
+        let id = outcomes[0].runID
+        let text = RunOutput.text(outcomes)
+        XCTAssertTrue(text.contains("run \(id) (tiny) finished after 2 epochs"), text)
+        XCTAssertTrue(text.contains("weights: "), text)
+
+        let runs = try parse(Runs.self, ["runs", "--store", store]).output()
+        XCTAssertTrue(runs.contains("tiny") && runs.contains("finished"), runs)
+        let show = try parse(Show.self, ["show", String(id), "--store", store]).output()
+        for expected in ["status       finished", "minimum", "(used)", "Valid: accuracy", "weights", "checkpoint"] {
+            XCTAssertTrue(show.contains(expected), "missing \(expected) in\n\(show)")
+        }
+
+        let model = directory.path("model.safetensors")
+        _ = try parse(Export.self, ["export", String(id), "--store", store, "-o", model]).export()
+        let runStore = try RunStore(path: store)
+        let recorded = try runStore.predictions(of: id, split: "valid")
+        XCTAssertEqual(recorded.count, 28, "actor 2's files of 4 emotions: 4 neutral + 3 × 8")
+        let predicted = try parse(Predict.self, ["predict", model] + recorded.map(\.path) + ["--top-k", "2"])
+            .predictions()
+        XCTAssertEqual(predicted.map(\.label), recorded.map(\.predicted))
+        for (p, r) in zip(predicted, recorded) {
+            XCTAssertEqual(p.top.count, 2)
+            XCTAssertEqual(p.probability, r.confidence, accuracy: 1e-4)
+        }
+
+        // `ser listen`'s classifier gives the same answer on the decoded samples.
+        let live = try BundleClassifier(path: model)
+        XCTAssertEqual(live.classNames, ["neutral", "happy", "sad", "angry"])
+        XCTAssertEqual(live.sampleRate, 16000)
+        let samples = try AudioSettings(sampleRate: 16000, duration: 1, frames: 101, trimDB: nil)
+            .decoder(recorded[0].path, 16000)
+        let window = try live.classify(samples)
+        XCTAssertEqual(Double(window.max()!), recorded[0].confidence, accuracy: 1e-4)
+
+        // eval on a folder holding exactly the validation files gives the recorded evaluation.
+        let folder = directory.url.appendingPathComponent("valid/Actor_02")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for r in recorded {
+            try FileManager.default.copyItem(
+                atPath: r.path, toPath: folder.appendingPathComponent((r.path as NSString).lastPathComponent).path)
+        }
+        let report = try parse(Eval.self, ["eval", model, directory.path("valid")]).evaluate()
+        let evaluation = try XCTUnwrap(try runStore.detail(of: id).evaluations.first { $0.split == "valid" })
+        XCTAssertEqual(report.files, recorded.count)
+        XCTAssertEqual(report.confusion, evaluation.confusion)
+        XCTAssertEqual(report.accuracy, evaluation.accuracy, accuracy: 1e-12)
+        XCTAssertEqual(report.uar, evaluation.balancedAccuracy, accuracy: 1e-12)
+        XCTAssertEqual(report.labels, ["neutral", "happy", "sad", "angry"])
+    }
+
+    func testRunValidatesFirstAndNamesTheBadKey() throws {
+        let path = try writeSpec()
+        XCTAssertThrowsError(
+            try parse(RunCommand.self, ["run", path, "--store", store, "--set", "data.path=/no/such/folder"])
+                .perform(output: .silent, log: { _ in }, trap: false)
+        ) { error in
+            XCTAssertEqual((error as? ExitCode)?.rawValue, 1, "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store), "nothing is recorded for an invalid spec")
+        var lines: [String] = []
+        XCTAssertThrowsError(
+            try RunCommand.loadPlans([path], overrides: ["model.depth=19"], report: { lines.append($0) }))
+        XCTAssertTrue(lines.joined(separator: "\n").contains("model.depth"), "\(lines)")
+    }
+
+    func testPredictAndEvalRefuseFilesThatAreNotModels() throws {
+        let bogus = directory.path("bogus.safetensors")
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: bogus))
+        XCTAssertThrowsError(try parse(Predict.self, ["predict", bogus, "x.wav"]).predictions()) { error in
+            XCTAssertTrue("\(error)".contains("bogus.safetensors"), "\(error)")
+        }
+        XCTAssertThrowsError(try SER.parseAsRoot(["predict", bogus, "x.wav", "--top-k", "0"]))
+        XCTAssertThrowsError(try SER.parseAsRoot(["eval", bogus, "dir", "--layout", "flat"]))
+    }
+}
