@@ -92,6 +92,10 @@ let package = Package(
 
         // Tests. TestSupport holds helpers shared by the test targets (gradient checker, temp dirs, signals).
         .target(name: "TestSupport", dependencies: ["BLAS"], path: "Tests/TestSupport"),
+        // A filled, file-backed run store for the report and command tests.
+        .target(
+            name: "StoreTestSupport", dependencies: ["Experiments", "RunStore", "SndFile", "TestSupport"],
+            path: "Tests/StoreTestSupport"),
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS", "TestSupport"]),
@@ -106,9 +110,11 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Checksum", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "RunStore", "Plots", "SndFile", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "RunStore", "Plots", "SndFile", "StoreTestSupport", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Audio", "PortAudio", "SndFile", "TestSupport"]),
-        .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "Live", "SndFile", "Checksum", "TestSupport"]),
+        .testTarget(
+            name: "SERCommandsTests",
+            dependencies: ["SERCommands", "Live", "SndFile", "Checksum", "StoreTestSupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,3 +1,4 @@
+import StoreTestSupport
 import Foundation
 import Plots
 import RunStore

@@ -1,3 +1,4 @@
+import StoreTestSupport
 import ArgumentParser
 import Foundation
 import RunStore

@@ -4,14 +4,13 @@ import RunStore
 import SndFile
 import TestSupport
 
-/// (A copy of Tests/ReportsTests/ReportFixture.swift: test targets cannot share sources.)
 /// A real, file-backed run store in a temporary folder, filled through the RunStore API the way `ser run`
 /// fills it: one experiment with a two-run sweep over `train.lr`, each with epochs, an LR-finder curve and
 /// suggestions, a validation evaluation with per-file predictions whose audio files exist (short WAV tones),
 /// run 1 also a test evaluation; one prediction points at a file that is gone.
-enum ReportFixture {
-    static let classes = ["neutral", "calm", "happy", "sad"]
-    static let spec = """
+public enum ReportFixture {
+    public static let classes = ["neutral", "calm", "happy", "sad"]
+    public static let spec = """
         name: fixture
         data: {synthetic: true}
         audio: {sample_rate: 16000, duration: 1.0}
@@ -22,19 +21,19 @@ enum ReportFixture {
           train.lr: [0.001, 0.004]
         """
 
-    struct Made {
-        var store: RunStore
-        var storePath: String
-        var runs: [Int64]
+    public struct Made {
+        public var store: RunStore
+        public var storePath: String
+        public var runs: [Int64]
         /// Validation files that exist, and the one that does not.
-        var audio: [String]
-        var missing: String
+        public var audio: [String]
+        public var missing: String
     }
 
-    static func make(in directory: TemporaryDirectory) throws -> Made { try make(inFolder: directory.url.path) }
+    public static func make(in directory: TemporaryDirectory) throws -> Made { try make(inFolder: directory.url.path) }
 
     /// The fixture in `folder` (created if needed): `runs/ser.sqlite` and `audio/*.wav`.
-    static func make(inFolder folder: String) throws -> Made {
+    public static func make(inFolder folder: String) throws -> Made {
         try FileManager.default.createDirectory(atPath: folder + "/runs", withIntermediateDirectories: true)
         let storePath = folder + "/runs/ser.sqlite"
         let store = try RunStore(path: storePath)
