@@ -6,6 +6,7 @@
 //   C libraries      CSndFile  CSoxr  CFFTW  CBLAS  CPNG  CPortAudio   (system-library targets)
 //   thin wrappers    SndFile   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
 //   SeededRandom     the reproducible random-number generator every module takes
+//   Checksum         SHA-256 for cache keys, spec hashes and artifact checksums
 //   Audio            decode, resample, trim, synthetic corpus
 //   Live             audio sources (device, raw PCM, file replay), sliding windows, energy gate, smoothing
 //   Datasets         RAVDESS names, label schemes, folder/CSV layouts, scans
@@ -58,30 +59,33 @@ let package = Package(
 
         // Seeded random numbers shared by every module that makes a random choice.
         .target(name: "SeededRandom"),
+        // SHA-256 for cache keys, spec hashes and artifact checksums (optimised: it hashes weight files).
+        .target(name: "Checksum", swiftSettings: numeric),
 
         // The pipeline, by role.
         .target(name: "Audio", dependencies: ["SndFile", "Soxr", "SeededRandom"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
         .target(name: "Live", dependencies: ["Audio", "SndFile", "Soxr", "PortAudio"], swiftSettings: numeric),
-        .target(name: "Features", dependencies: ["Audio", "FFTW", "BLAS"], swiftSettings: numeric),
+        .target(name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum"], swiftSettings: numeric),
         .target(name: "Plots", dependencies: ["PNG"]),
         .target(name: "NeuralNet", dependencies: ["BLAS", "SeededRandom"], swiftSettings: numeric),
         .target(
             name: "Training", dependencies: ["Datasets", "Features", "NeuralNet"],
             swiftSettings: numeric),
-        // RunStore is optimised too: it hashes weight files (SHA-256) of tens of megabytes.
         .target(
-            name: "RunStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            name: "RunStore", dependencies: ["Checksum", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: numeric),
         .target(
             name: "Experiments",
-            dependencies: ["Training", "RunStore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reports", dependencies: ["Plots", "RunStore"]),
+            dependencies: ["Training", "RunStore", "Checksum", .product(name: "Yams", package: "Yams")]),
+        // Reports reads runs (RunStore), their specs (Experiments) and audio (Audio, Features) for the pictures.
+        .target(
+            name: "Reports", dependencies: ["Plots", "RunStore", "Experiments", "Training", "Features", "Audio"]),
         .target(
             name: "SERCommands",
             dependencies: [
                 "BLAS", "Audio", "Datasets", "Features", "Plots", "NeuralNet", "Training",
-                "RunStore", "Experiments", "Reports", "Live", "PortAudio",
+                "RunStore", "Experiments", "Reports", "Live", "PortAudio", "Checksum",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ser", dependencies: ["SERCommands", "BLAS"]),
@@ -89,6 +93,7 @@ let package = Package(
         // Tests. TestSupport holds helpers shared by the test targets (gradient checker, temp dirs, signals).
         .target(name: "TestSupport", dependencies: ["BLAS"], path: "Tests/TestSupport"),
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
+        .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS", "TestSupport"]),
         .testTarget(
             name: "AudioTests", dependencies: ["Audio", "SndFile", "Soxr", "TestSupport"],
@@ -99,11 +104,11 @@ let package = Package(
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
-        .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "TestSupport"]),
+        .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Checksum", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "RunStore", "Plots", "SndFile", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Audio", "PortAudio", "SndFile", "TestSupport"]),
-        .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "Live", "SndFile", "TestSupport"]),
+        .testTarget(name: "SERCommandsTests", dependencies: ["SERCommands", "Live", "SndFile", "Checksum", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

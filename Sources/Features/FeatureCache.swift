@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 
 /// Decodes an audio file to mono samples at the given rate (the cache's only access to audio).
@@ -197,17 +198,11 @@ public final class FeatureCache: @unchecked Sendable {
     }
 
     static func hashFile(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw FeatureCacheError(path: path, reason: "cannot open for reading")
+        do {
+            return try SHA256.hexAndSize(ofFileAt: path).hex
+        } catch {
+            throw FeatureCacheError(path: path, reason: "cannot read to hash it: \(error.localizedDescription)")
         }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while true {
-            let chunk = handle.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { break }
-            chunk.withUnsafeBytes { hasher.update($0) }
-        }
-        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 
     static func loadIdentities(_ url: URL) -> [String: FileIdentity] {

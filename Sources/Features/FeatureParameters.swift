@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 
 /// Every parameter that shapes a feature matrix, named after librosa's arguments

@@ -47,8 +47,11 @@ public struct BatchNorm2d: Layer {
 
     /// `relu?(bn(input) + residual?)`. `residual` must have the input's shape.
     public mutating func forward(_ input: Tensor, training: Bool, residual: Tensor?, relu: Bool) -> Tensor {
-        precondition(input.shape.count == 4 && input.c == featureCount, "BatchNorm2d(\(featureCount)) got input \(input.shape)")
-        if let residual { precondition(residual.shape == input.shape, "residual \(residual.shape) vs input \(input.shape)") }
+        precondition(
+            input.shape.count == 4 && input.c == featureCount, "BatchNorm2d(\(featureCount)) got input \(input.shape)")
+        if let residual {
+            precondition(residual.shape == input.shape, "residual \(residual.shape) vs input \(input.shape)")
+        }
         let batch = input.n, channels = featureCount, plane = input.h * input.w
         let count = batch * plane
         var mean = [Float](repeating: 0, count: channels)
@@ -100,15 +103,18 @@ public struct BatchNorm2d: Layer {
                     switch (rp, relu) {
                     case (nil, false): for i in 0..<plane { dst[i] = src[i] * scale + shift }
                     case (nil, true): for i in 0..<plane { dst[i] = max(src[i] * scale + shift, 0) }
-                    case (let r?, false): let rr = r + nc * plane; for i in 0..<plane { dst[i] = src[i] * scale + shift + rr[i] }
-                    case (let r?, true): let rr = r + nc * plane; for i in 0..<plane { dst[i] = max(src[i] * scale + shift + rr[i], 0) }
+                    case (let r?, false):
+                        let rr = r + nc * plane; for i in 0..<plane { dst[i] = src[i] * scale + shift + rr[i] }
+                    case (let r?, true):
+                        let rr = r + nc * plane; for i in 0..<plane { dst[i] = max(src[i] * scale + shift + rr[i], 0) }
                     }
                 }
             }
         }
         withExtendedLifetime((input, residual, weight, bias)) {}
         if training {
-            cache = Cache(input: input, output: relu ? y : nil, mean: mean, invStd: invStd, hasResidual: residual != nil)
+            cache = Cache(
+                input: input, output: relu ? y : nil, mean: mean, invStd: invStd, hasResidual: residual != nil)
         }
         return y
     }
@@ -118,7 +124,8 @@ public struct BatchNorm2d: Layer {
         guard let cache else { preconditionFailure("BatchNorm2d.backward without a training-mode forward") }
         self.cache = nil
         let x = cache.input
-        precondition(gradOutput.shape == x.shape, "BatchNorm2d.backward: gradient shape \(gradOutput.shape) vs \(x.shape)")
+        precondition(
+            gradOutput.shape == x.shape, "BatchNorm2d.backward: gradient shape \(gradOutput.shape) vs \(x.shape)")
         let batch = x.n, channels = featureCount, plane = x.h * x.w
         let count = batch * plane
         var g = consume gradOutput  // sole owner when the caller passed a temporary: masked in place
@@ -135,7 +142,8 @@ public struct BatchNorm2d: Layer {
                             var a: Double = 0, b: Double = 0
                             for n in 0..<batch {
                                 let offset = (n * channels + c) * plane
-                                let (pa, pb) = simdMaskedSums(gpm + offset, mask: mask.map { $0 + offset }, x: xp + offset, plane, mean: mp[c])
+                                let (pa, pb) = simdMaskedSums(
+                                    gpm + offset, mask: mask.map { $0 + offset }, x: xp + offset, plane, mean: mp[c])
                                 a += Double(pa)
                                 b += Double(pb)
                             }

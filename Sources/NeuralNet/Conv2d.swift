@@ -55,7 +55,8 @@ public struct Conv2d: Layer {
     }
 
     func geometry(_ x: Tensor) -> ConvGeometry {
-        precondition(x.shape.count == 4 && x.c == inputChannels, "Conv2d expects [N, \(inputChannels), H, W], got \(x.shape)")
+        precondition(
+            x.shape.count == 4 && x.c == inputChannels, "Conv2d expects [N, \(inputChannels), H, W], got \(x.shape)")
         return ConvGeometry(
             channels: inputChannels, height: x.h, width: x.w, kernelH: kernelSize.height, kernelW: kernelSize.width,
             strideH: stride.height, strideW: stride.width, padH: padding.height, padW: padding.width)
@@ -68,8 +69,10 @@ public struct Conv2d: Layer {
         return [input[0], outputChannels, oh, ow]
     }
 
-    /// Samples per sgemm: enough for ~1024 columns, at most the batch.
-    static func groupSize(batch: Int, plane: Int) -> Int { max(1, min(batch, (1024 + plane - 1) / plane)) }
+    /// Samples per sgemm: enough for ``Engine/gemmColumnTarget`` columns, at most the batch.
+    static func groupSize(batch: Int, plane: Int) -> Int {
+        max(1, min(batch, (Engine.gemmColumnTarget + plane - 1) / plane))
+    }
 
     public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
         let g = geometry(input)
@@ -77,40 +80,61 @@ public struct Conv2d: Layer {
         let batch = input.n, plane = g.outH * g.outW, outC = outputChannels, patch = g.patch
         var y = Tensor(uninitializedShape: [batch, outC, g.outH, g.outW])
         let yp = y.mutablePointer
-        let group = Self.groupSize(batch: batch, plane: plane)
-        let pointwise = g.isPointwise && group == 1
-        var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
-        var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
-        let colp = col.mutablePointer, stp = staging.mutablePointer
         let xp = input.pointer, wp = weight.value.pointer
         let imageSize = g.channels * g.height * g.width
-        var n0 = 0
-        while n0 < batch {
-            let s = min(group, batch - n0)
-            let columns = s * plane
-            let b: UnsafePointer<Float>
-            if pointwise {
-                b = xp + n0 * imageSize
-            } else {
-                im2col(xp + n0 * imageSize, samples: s, g, colp)
-                b = UnsafePointer(colp)
-            }
-            if group == 1 {
-                gemm(.none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: yp + n0 * outC * plane, ldc: columns)
-            } else {
-                gemm(.none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: stp, ldc: columns)
-                // [O, s, P] → [s, O, P]
-                parallelFor(outC, costPerItem: columns) { o in
-                    for k in 0..<s { (yp + ((n0 + k) * outC + o) * plane).update(from: stp + o * columns + k * plane, count: plane) }
+        let lanes = Engine.sampleLanes(batch: batch)
+        let group = Self.groupSize(batch: (batch + lanes - 1) / lanes, plane: plane)
+        let pointwise = g.isPointwise && group == 1
+        let parallel = lanes == 1
+        Engine.countFLOPs(2 * outC * patch * plane * batch)
+        // Each lane convolves its own range of samples with its own scratch buffers.
+        forEachLane(lanes) { lane in
+            let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
+            var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
+            var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
+            let colp = col.mutablePointer, stp = staging.mutablePointer
+            var n0 = start
+            while n0 < end {
+                let s = min(group, end - n0)
+                let columns = s * plane
+                let b: UnsafePointer<Float>
+                if pointwise {
+                    b = xp + n0 * imageSize
+                } else {
+                    im2col(xp + n0 * imageSize, samples: s, g, colp, parallel: parallel)
+                    b = UnsafePointer(colp)
                 }
+                if group == 1 {
+                    gemm(
+                        .none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns,
+                        c: yp + n0 * outC * plane, ldc: columns)
+                } else {
+                    gemm(
+                        .none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: stp,
+                        ldc: columns)
+                    // [O, s, P] → [s, O, P]
+                    parallelFor(outC, costPerItem: parallel ? columns : 0) { o in
+                        for k in 0..<s {
+                            (yp + ((n0 + k) * outC + o) * plane).update(
+                                from: stp + o * columns + k * plane, count: plane)
+                        }
+                    }
+                }
+                n0 += s
             }
-            n0 += s
+            withExtendedLifetime((col, staging)) {}
         }
         if let bias {
             let bp = bias.value.pointer
-            for n in 0..<batch { for o in 0..<outC { let row = yp + (n * outC + o) * plane; let v = bp[o]; for i in 0..<plane { row[i] += v } } }
+            for n in 0..<batch {
+                for o in 0..<outC {
+                    let row = yp + (n * outC + o) * plane
+                    let v = bp[o]
+                    for i in 0..<plane { row[i] += v }
+                }
+            }
         }
-        withExtendedLifetime((col, staging, input, weight)) {}
+        withExtendedLifetime((input, weight)) {}
         if training { cachedInput = input }
         return y
     }
@@ -120,85 +144,124 @@ public struct Conv2d: Layer {
         cachedInput = nil
         let g = geometry(input)
         let batch = input.n, plane = g.outH * g.outW, outC = outputChannels, patch = g.patch
-        precondition(gradOutput.shape == [batch, outC, g.outH, g.outW], "Conv2d.backward: gradient shape \(gradOutput.shape)")
-        let group = Self.groupSize(batch: batch, plane: plane)
+        precondition(
+            gradOutput.shape == [batch, outC, g.outH, g.outW], "Conv2d.backward: gradient shape \(gradOutput.shape)")
+        let lanes = Engine.sampleLanes(batch: batch)
+        let group = Self.groupSize(batch: (batch + lanes - 1) / lanes, plane: plane)
         let pointwise = g.isPointwise && group == 1
+        let parallel = lanes == 1
         var dx = Tensor(uninitializedShape: computesInputGradient ? input.shape : [0])
         let dxp = dx.mutablePointer
-        var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
-        var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
-        let stp = staging.mutablePointer
         let xp = input.pointer, gp = gradOutput.pointer, wp = weight.value.pointer
         let dwp = weight.gradient.mutablePointer
         let imageSize = g.channels * g.height * g.width, imagePlane = g.height * g.width
         // Stride-1 convolutions whose output has the input's size take the flipped-kernel path.
         let transposedGeometry = ConvGeometry(
-            channels: outC, height: g.outH, width: g.outW, kernelH: g.kernelH, kernelW: g.kernelW, strideH: 1, strideW: 1,
-            padH: g.kernelH - 1 - g.padH, padW: g.kernelW - 1 - g.padW)
-        let useFlipped = computesInputGradient && !pointwise && g.strideH == 1 && g.strideW == 1
+            channels: outC, height: g.outH, width: g.outW, kernelH: g.kernelH, kernelW: g.kernelW, strideH: 1,
+            strideW: 1, padH: g.kernelH - 1 - g.padH, padW: g.kernelW - 1 - g.padW)
+        let useFlipped =
+            computesInputGradient && !pointwise && g.strideH == 1 && g.strideW == 1
             && transposedGeometry.padH >= 0 && transposedGeometry.padW >= 0
             && transposedGeometry.outH == g.height && transposedGeometry.outW == g.width
             && transposedGeometry.patch * imagePlane <= patch * plane * 2
-        var flipped: Tensor? = nil
-        var dxStaging = Tensor(uninitializedShape: [0])
+        var flipped = Tensor(uninitializedShape: [0])
         if useFlipped {
             // W'[c, o, i, j] = W[o, c, kH−1−i, kW−1−j], stored as [C, O·kH·kW].
-            var f = Tensor(uninitializedShape: [g.channels, outC * g.kernelH * g.kernelW])
-            let fp = f.mutablePointer
+            flipped = Tensor(uninitializedShape: [g.channels, outC * g.kernelH * g.kernelW])
+            let fp = flipped.mutablePointer
             let kh = g.kernelH, kw = g.kernelW, cin = g.channels
-            for o in 0..<outC { for c in 0..<cin { for i in 0..<kh { for j in 0..<kw {
-                fp[((c * outC + o) * kh + i) * kw + j] = wp[((o * cin + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)]
-            } } } }
-            flipped = f
-            if transposedGeometry.patch * group * imagePlane > col.count { col = Tensor(uninitializedShape: [transposedGeometry.patch * group * imagePlane]) }
-            if group > 1 { dxStaging = Tensor(uninitializedShape: [g.channels * group * imagePlane]) }
-        }
-        let colp = col.mutablePointer, dstp = dxStaging.mutablePointer
-        var n0 = 0
-        while n0 < batch {
-            let s = min(group, batch - n0)
-            let columns = s * plane
-            let dy: UnsafePointer<Float>
-            if group == 1 {
-                dy = gp + n0 * outC * plane
-            } else {
-                parallelFor(outC, costPerItem: columns) { o in
-                    for k in 0..<s { (stp + o * columns + k * plane).update(from: gp + ((n0 + k) * outC + o) * plane, count: plane) }
-                }
-                dy = UnsafePointer(stp)
-            }
-            let b: UnsafePointer<Float>
-            if pointwise {
-                b = xp + n0 * imageSize
-            } else {
-                im2col(xp + n0 * imageSize, samples: s, g, colp)
-                b = UnsafePointer(colp)
-            }
-            // dW (+)= dY · colᵀ
-            gemm(.none, .transposed, m: outC, n: patch, k: columns, a: dy, lda: columns, b: b, ldb: columns, beta: n0 == 0 ? 0 : 1, c: dwp, ldc: patch)
-            if computesInputGradient {
-                if pointwise {
-                    gemm(.transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns, c: dxp + n0 * imageSize, ldc: columns)
-                } else if let flippedWeight = flipped {
-                    // Stride 1: dX is a stride-1 convolution of dY with the flipped, transposed kernel:
-                    // im2col(dY) and one well-shaped sgemm (K = O·kH·kW) instead of a K = O sgemm and col2im.
-                    im2col(gp + n0 * outC * plane, samples: s, transposedGeometry, colp)
-                    let cols = s * imagePlane
-                    if s == 1 {
-                        gemm(.none, .none, m: g.channels, n: cols, k: transposedGeometry.patch, a: flippedWeight.pointer, lda: transposedGeometry.patch, b: colp, ldb: cols, c: dxp + n0 * imageSize, ldc: cols)
-                    } else {
-                        gemm(.none, .none, m: g.channels, n: cols, k: transposedGeometry.patch, a: flippedWeight.pointer, lda: transposedGeometry.patch, b: colp, ldb: cols, c: dstp, ldc: cols)
-                        let channels = g.channels
-                        parallelFor(channels, costPerItem: cols) { c in
-                            for k in 0..<s { (dxp + n0 * imageSize + k * imageSize + c * imagePlane).update(from: dstp + c * cols + k * imagePlane, count: imagePlane) }
+            for o in 0..<outC {
+                for c in 0..<cin {
+                    for i in 0..<kh {
+                        for j in 0..<kw {
+                            fp[((c * outC + o) * kh + i) * kw + j] =
+                                wp[((o * cin + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)]
                         }
                     }
-                } else {
-                    gemm(.transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns, c: colp, ldc: columns)
-                    col2im(colp, samples: s, g, dxp + n0 * imageSize)
                 }
             }
-            n0 += s
+        }
+        let fwp = UnsafePointer(flipped.mutablePointer)
+        Engine.countFLOPs(2 * outC * patch * plane * batch * (computesInputGradient ? 2 : 1))
+        // Lanes after the first accumulate their weight gradient separately; summed in lane order below.
+        var partials = Tensor(uninitializedShape: [max(0, lanes - 1) * outC * patch])
+        let partialp = partials.mutablePointer
+        forEachLane(lanes) { lane in
+            let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
+            let dwLane = lane == 0 ? dwp : partialp + (lane - 1) * outC * patch
+            let colCount = max(patch * group * plane, useFlipped ? transposedGeometry.patch * group * imagePlane : 0)
+            var col = Tensor(uninitializedShape: pointwise ? [0] : [colCount])
+            var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
+            var dxStaging = Tensor(
+                uninitializedShape: useFlipped && group > 1 ? [g.channels * group * imagePlane] : [0])
+            let colp = col.mutablePointer, stp = staging.mutablePointer, dstp = dxStaging.mutablePointer
+            var n0 = start
+            while n0 < end {
+                let s = min(group, end - n0)
+                let columns = s * plane
+                let dy: UnsafePointer<Float>
+                if group == 1 {
+                    dy = gp + n0 * outC * plane
+                } else {
+                    parallelFor(outC, costPerItem: parallel ? columns : 0) { o in
+                        for k in 0..<s {
+                            (stp + o * columns + k * plane).update(
+                                from: gp + ((n0 + k) * outC + o) * plane, count: plane)
+                        }
+                    }
+                    dy = UnsafePointer(stp)
+                }
+                let b: UnsafePointer<Float>
+                if pointwise {
+                    b = xp + n0 * imageSize
+                } else {
+                    im2col(xp + n0 * imageSize, samples: s, g, colp, parallel: parallel)
+                    b = UnsafePointer(colp)
+                }
+                // dW (+)= dY · colᵀ
+                gemm(
+                    .none, .transposed, m: outC, n: patch, k: columns, a: dy, lda: columns, b: b, ldb: columns,
+                    beta: n0 == start ? 0 : 1, c: dwLane, ldc: patch)
+                if computesInputGradient {
+                    if pointwise {
+                        gemm(
+                            .transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns,
+                            c: dxp + n0 * imageSize, ldc: columns)
+                    } else if useFlipped {
+                        // Stride 1: dX is a stride-1 convolution of dY with the flipped, transposed kernel:
+                        // im2col(dY) and one well-shaped sgemm (K = O·kH·kW) instead of a K = O sgemm + col2im.
+                        im2col(gp + n0 * outC * plane, samples: s, transposedGeometry, colp, parallel: parallel)
+                        let cols = s * imagePlane
+                        let k = transposedGeometry.patch
+                        if s == 1 {
+                            gemm(
+                                .none, .none, m: g.channels, n: cols, k: k, a: fwp, lda: k, b: colp, ldb: cols,
+                                c: dxp + n0 * imageSize, ldc: cols)
+                        } else {
+                            gemm(
+                                .none, .none, m: g.channels, n: cols, k: k, a: fwp, lda: k, b: colp, ldb: cols,
+                                c: dstp, ldc: cols)
+                            parallelFor(g.channels, costPerItem: parallel ? cols : 0) { c in
+                                for k in 0..<s {
+                                    (dxp + (n0 + k) * imageSize + c * imagePlane).update(
+                                        from: dstp + c * cols + k * imagePlane, count: imagePlane)
+                                }
+                            }
+                        }
+                    } else {
+                        gemm(
+                            .transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns,
+                            c: colp, ldc: columns)
+                        col2im(colp, samples: s, g, dxp + n0 * imageSize, parallel: parallel)
+                    }
+                }
+                n0 += s
+            }
+            withExtendedLifetime((col, staging, dxStaging)) {}
+        }
+        for lane in 1..<max(1, lanes) {
+            let partial = partialp + (lane - 1) * outC * patch
+            for i in 0..<(outC * patch) { dwp[i] += partial[i] }
         }
         if bias != nil {
             let dbp = bias!.gradient.mutablePointer
@@ -213,7 +276,7 @@ public struct Conv2d: Layer {
                 dbp[o] = Float(sum)
             }
         }
-        withExtendedLifetime((col, staging, input, gradOutput, weight, flipped, dxStaging)) {}
+        withExtendedLifetime((input, gradOutput, weight, flipped, partials)) {}
         return dx
     }
 

@@ -14,17 +14,22 @@ public struct Linear: Layer {
         self.inputSize = inputSize
         self.outputSize = outputSize
         weight = Parameter(
-            initialWeights(shape: [outputSize, inputSize], fanIn: inputSize, fanOut: outputSize, .pytorchDefault, using: &rng),
+            initialWeights(
+                shape: [outputSize, inputSize], fanIn: inputSize, fanOut: outputSize, .pytorchDefault, using: &rng),
             decays: true)
         self.bias = bias ? Parameter(uniformBias(count: outputSize, fanIn: inputSize, using: &rng), decays: false) : nil
     }
 
     public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
-        precondition(input.shape.count == 2 && input.shape[1] == inputSize, "Linear(\(inputSize)→\(outputSize)) got \(input.shape)")
+        precondition(
+            input.shape.count == 2 && input.shape[1] == inputSize,
+            "Linear(\(inputSize)→\(outputSize)) got \(input.shape)")
         let batch = input.shape[0]
         var y = Tensor(uninitializedShape: [batch, outputSize])
         let yp = y.mutablePointer
-        gemm(.none, .transposed, m: batch, n: outputSize, k: inputSize, a: input.pointer, lda: inputSize, b: weight.value.pointer, ldb: inputSize, c: yp, ldc: outputSize)
+        gemm(
+            .none, .transposed, m: batch, n: outputSize, k: inputSize, a: input.pointer, lda: inputSize,
+            b: weight.value.pointer, ldb: inputSize, c: yp, ldc: outputSize)
         if let bias {
             for n in 0..<batch { for o in 0..<outputSize { yp[n * outputSize + o] += bias.value[o] } }
         }
@@ -39,7 +44,9 @@ public struct Linear: Layer {
         let batch = x.shape[0]
         precondition(gradOutput.shape == [batch, outputSize], "Linear.backward: gradient shape \(gradOutput.shape)")
         let gp = gradOutput.pointer
-        gemm(.transposed, .none, m: outputSize, n: inputSize, k: batch, a: gp, lda: outputSize, b: x.pointer, ldb: inputSize, c: weight.gradient.mutablePointer, ldc: inputSize)
+        gemm(
+            .transposed, .none, m: outputSize, n: inputSize, k: batch, a: gp, lda: outputSize, b: x.pointer,
+            ldb: inputSize, c: weight.gradient.mutablePointer, ldc: inputSize)
         if bias != nil {
             let db = bias!.gradient.mutablePointer
             for o in 0..<outputSize {
@@ -49,7 +56,9 @@ public struct Linear: Layer {
             }
         }
         var dx = Tensor(uninitializedShape: x.shape)
-        gemm(.none, .none, m: batch, n: inputSize, k: outputSize, a: gp, lda: outputSize, b: weight.value.pointer, ldb: inputSize, c: dx.mutablePointer, ldc: inputSize)
+        gemm(
+            .none, .none, m: batch, n: inputSize, k: outputSize, a: gp, lda: outputSize, b: weight.value.pointer,
+            ldb: inputSize, c: dx.mutablePointer, ldc: inputSize)
         withExtendedLifetime((x, gradOutput, weight)) {}
         return dx
     }

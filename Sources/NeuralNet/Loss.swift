@@ -9,16 +9,21 @@ public struct CrossEntropyLoss: Sendable {
     public var classWeights: [Float]?
 
     public init(labelSmoothing: Float = 0, classWeights: [Float]? = nil) {
-        precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got \(labelSmoothing)")
+        precondition(
+            labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got \(labelSmoothing)")
         self.labelSmoothing = labelSmoothing
         self.classWeights = classWeights
     }
 
     /// The loss and d(loss)/d(logits).
     public func callAsFunction(_ logits: Tensor, labels: [Int]) -> (loss: Float, gradient: Tensor) {
-        precondition(logits.shape.count == 2 && logits.shape[0] == labels.count, "logits \(logits.shape) vs \(labels.count) labels")
+        precondition(
+            logits.shape.count == 2 && logits.shape[0] == labels.count,
+            "logits \(logits.shape) vs \(labels.count) labels")
         let batch = labels.count, classes = logits.shape[1]
-        if let classWeights { precondition(classWeights.count == classes, "\(classWeights.count) class weights for \(classes) classes") }
+        if let classWeights {
+            precondition(classWeights.count == classes, "\(classWeights.count) class weights for \(classes) classes")
+        }
         let w = classWeights.map { $0.map(Double.init) } ?? [Double](repeating: 1, count: classes)
         let wSum = w.reduce(0, +)
         let eps = Double(labelSmoothing)

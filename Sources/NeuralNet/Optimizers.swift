@@ -22,7 +22,8 @@ extension Optimizer {
     /// Writes the state (tensors + step count + hyper-parameters) as a safetensors file.
     public func save(to url: URL) throws {
         try SafeTensors.write(
-            stateTensors, metadata: ["step": String(stepCount), "lr": String(learningRate), "momentum": String(momentum)],
+            stateTensors,
+            metadata: ["step": String(stepCount), "lr": String(learningRate), "momentum": String(momentum)],
             to: url)
     }
 
@@ -30,7 +31,8 @@ extension Optimizer {
     public mutating func load(from url: URL) throws {
         let file = try SafeTensors.read(from: url)
         guard let step = file.metadata["step"].flatMap(Int.init) else {
-            throw SafeTensorsError.invalidHeader(path: url.path, reason: "optimizer state has no integer 'step' metadata")
+            throw SafeTensorsError.invalidHeader(
+                path: url.path, reason: "optimizer state has no integer 'step' metadata")
         }
         stepCount = step
         if let lr = file.metadata["lr"].flatMap(Float.init) { learningRate = lr }
@@ -117,8 +119,11 @@ public struct Adam: Optimizer {
         firstMoments = [:]
         secondMoments = [:]
         for (key, t) in tensors {
-            if key.hasPrefix("exp_avg_sq.") { secondMoments[String(key.dropFirst("exp_avg_sq.".count))] = t }
-            else if key.hasPrefix("exp_avg.") { firstMoments[String(key.dropFirst("exp_avg.".count))] = t }
+            if key.hasPrefix("exp_avg_sq.") {
+                secondMoments[String(key.dropFirst("exp_avg_sq.".count))] = t
+            } else if key.hasPrefix("exp_avg.") {
+                firstMoments[String(key.dropFirst("exp_avg.".count))] = t
+            }
         }
     }
 }

@@ -7,7 +7,9 @@ public struct MaxPool2d: Layer {
     private var cache: (inputShape: [Int], argmax: [Int32])?
 
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
-        precondition(kernelSize > 0 && padding >= 0 && padding * 2 <= kernelSize, "MaxPool2d: invalid kernel \(kernelSize) / padding \(padding)")
+        precondition(
+            kernelSize > 0 && padding >= 0 && padding * 2 <= kernelSize,
+            "MaxPool2d: invalid kernel \(kernelSize) / padding \(padding)")
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
@@ -22,27 +24,50 @@ public struct MaxPool2d: Layer {
         let yp = y.mutablePointer, xp = input.pointer
         let k = kernelSize, s = stride, p = padding
         argmax.withUnsafeMutableBufferPointer { ap in
-            let fast = k == 3 && s == 2 && p == 1 && !training
+            let fast = k == 3 && s == 2 && p == 1 && w >= 2
             parallelFor(input.n * input.c, costPerItem: oh * ow * k * k) { nc in
                 let src = xp + nc * h * w, dst = yp + nc * oh * ow
                 if fast {
-                    // Inference, 3×3 stride 2 pad 1 (ResNet's stem): column maxima of the three rows,
-                    // then maxima of three neighbouring columns, without index bookkeeping.
+                    // 3×3 stride 2 pad 1 (ResNet's stem): column maxima of the three rows, then maxima
+                    // of three neighbouring columns. Ties go to the smallest flat index, i.e. the first
+                    // maximum in row-major order, like the general path.
                     withUnsafeTemporaryAllocation(of: Float.self, capacity: w + 2) { row in
-                        for oy in 0..<oh {
-                            let y0 = max(0, 2 * oy - 1), y1 = min(h, 2 * oy + 2)
-                            row[0] = -.infinity
-                            row[w + 1] = -.infinity
-                            let first = src + y0 * w
-                            for x in 0..<w { row[x + 1] = first[x] }
-                            for iy in (y0 + 1)..<y1 {
-                                let r = src + iy * w
-                                for x in 0..<w { row[x + 1] = max(row[x + 1], r[x]) }
-                            }
-                            let out = dst + oy * ow
-                            for ox in 0..<ow {
-                                let c = 2 * ox + 1  // padded index of input column 2·ox
-                                out[ox] = max(max(row[c - 1], row[c]), c + 1 <= w ? row[c + 1] : -.infinity)
+                        withUnsafeTemporaryAllocation(of: Int32.self, capacity: w + 2) { at in
+                            for oy in 0..<oh {
+                                let y0 = max(0, 2 * oy - 1), y1 = min(h, 2 * oy + 2)
+                                row[0] = -.infinity
+                                row[w + 1] = -.infinity
+                                at[0] = Int32.max
+                                at[w + 1] = Int32.max
+                                let first = src + y0 * w
+                                for x in 0..<w {
+                                    row[x + 1] = first[x]
+                                    at[x + 1] = Int32(y0 * w + x)
+                                }
+                                for iy in (y0 + 1)..<y1 {
+                                    let r = src + iy * w
+                                    let base = Int32(iy * w)
+                                    for x in 0..<w {  // branch-free so it vectorises
+                                        let v = r[x], better = v > row[x + 1]
+                                        row[x + 1] = better ? v : row[x + 1]
+                                        at[x + 1] = better ? base + Int32(x) : at[x + 1]
+                                    }
+                                }
+                                let out = dst + oy * ow
+                                for ox in 0..<ow {
+                                    let c = 2 * ox + 1  // padded index of input column 2·ox
+                                    var best = row[c - 1], index = at[c - 1]
+                                    if row[c] > best || (row[c] == best && at[c] < index) {
+                                        best = row[c]
+                                        index = at[c]
+                                    }
+                                    if row[c + 1] > best || (row[c + 1] == best && at[c + 1] < index) {
+                                        best = row[c + 1]
+                                        index = at[c + 1]
+                                    }
+                                    out[ox] = best
+                                    if !ap.isEmpty { ap[nc * oh * ow + oy * ow + ox] = index }
+                                }
                             }
                         }
                     }
@@ -114,7 +139,9 @@ public struct GlobalAvgPool2d: Layer {
     }
 
     public mutating func backward(_ gradOutput: consuming Tensor) -> Tensor {
-        guard let shape = inputShape else { preconditionFailure("GlobalAvgPool2d.backward without a training-mode forward") }
+        guard let shape = inputShape else {
+            preconditionFailure("GlobalAvgPool2d.backward without a training-mode forward")
+        }
         inputShape = nil
         let plane = shape[2] * shape[3]
         var dx = Tensor(uninitializedShape: shape)

@@ -11,16 +11,26 @@ public struct BasicBlock: Layer {
     public var bn2: BatchNorm2d
     public var downsample: (conv: Conv2d, bn: BatchNorm2d)?
 
-    public init(inputChannels: Int, channels: Int, stride: Int, zeroInitResidual: Bool, using rng: inout some RandomNumberGenerator) {
-        conv1 = Conv2d(inputChannels: inputChannels, outputChannels: channels, kernelSize: 3, stride: stride, padding: 1, bias: false, initialization: .kaimingNormalFanOut, using: &rng)
+    public init(
+        inputChannels: Int, channels: Int, stride: Int, zeroInitResidual: Bool,
+        using rng: inout some RandomNumberGenerator
+    ) {
+        conv1 = Conv2d(
+            inputChannels: inputChannels, outputChannels: channels, kernelSize: 3, stride: stride, padding: 1,
+            bias: false, initialization: .kaimingNormalFanOut, using: &rng)
         bn1 = BatchNorm2d(featureCount: channels)
-        conv2 = Conv2d(inputChannels: channels, outputChannels: channels, kernelSize: 3, padding: 1, bias: false, initialization: .kaimingNormalFanOut, using: &rng)
+        conv2 = Conv2d(
+            inputChannels: channels, outputChannels: channels, kernelSize: 3, padding: 1, bias: false,
+            initialization: .kaimingNormalFanOut, using: &rng)
         bn2 = BatchNorm2d(featureCount: channels)
         if zeroInitResidual { bn2.weight.value.zero() }
         if stride != 1 || inputChannels != channels {
             downsample = (
-                Conv2d(inputChannels: inputChannels, outputChannels: channels, kernelSize: 1, stride: stride, bias: false, initialization: .kaimingNormalFanOut, using: &rng),
-                BatchNorm2d(featureCount: channels))
+                Conv2d(
+                    inputChannels: inputChannels, outputChannels: channels, kernelSize: 1, stride: stride, bias: false,
+                    initialization: .kaimingNormalFanOut, using: &rng),
+                BatchNorm2d(featureCount: channels)
+            )
         }
     }
 
@@ -76,19 +86,31 @@ public struct Bottleneck: Layer {
     public var bn3: BatchNorm2d
     public var downsample: (conv: Conv2d, bn: BatchNorm2d)?
 
-    public init(inputChannels: Int, channels: Int, stride: Int, zeroInitResidual: Bool, using rng: inout some RandomNumberGenerator) {
+    public init(
+        inputChannels: Int, channels: Int, stride: Int, zeroInitResidual: Bool,
+        using rng: inout some RandomNumberGenerator
+    ) {
         let out = channels * Self.expansion
-        conv1 = Conv2d(inputChannels: inputChannels, outputChannels: channels, kernelSize: 1, bias: false, initialization: .kaimingNormalFanOut, using: &rng)
+        conv1 = Conv2d(
+            inputChannels: inputChannels, outputChannels: channels, kernelSize: 1, bias: false,
+            initialization: .kaimingNormalFanOut, using: &rng)
         bn1 = BatchNorm2d(featureCount: channels)
-        conv2 = Conv2d(inputChannels: channels, outputChannels: channels, kernelSize: 3, stride: stride, padding: 1, bias: false, initialization: .kaimingNormalFanOut, using: &rng)
+        conv2 = Conv2d(
+            inputChannels: channels, outputChannels: channels, kernelSize: 3, stride: stride, padding: 1, bias: false,
+            initialization: .kaimingNormalFanOut, using: &rng)
         bn2 = BatchNorm2d(featureCount: channels)
-        conv3 = Conv2d(inputChannels: channels, outputChannels: out, kernelSize: 1, bias: false, initialization: .kaimingNormalFanOut, using: &rng)
+        conv3 = Conv2d(
+            inputChannels: channels, outputChannels: out, kernelSize: 1, bias: false,
+            initialization: .kaimingNormalFanOut, using: &rng)
         bn3 = BatchNorm2d(featureCount: out)
         if zeroInitResidual { bn3.weight.value.zero() }
         if stride != 1 || inputChannels != out {
             downsample = (
-                Conv2d(inputChannels: inputChannels, outputChannels: out, kernelSize: 1, stride: stride, bias: false, initialization: .kaimingNormalFanOut, using: &rng),
-                BatchNorm2d(featureCount: out))
+                Conv2d(
+                    inputChannels: inputChannels, outputChannels: out, kernelSize: 1, stride: stride, bias: false,
+                    initialization: .kaimingNormalFanOut, using: &rng),
+                BatchNorm2d(featureCount: out)
+            )
         }
     }
 
@@ -211,10 +233,14 @@ public struct ResNet: Layer {
         self.stem = stem
         switch stem {
         case .imageNet:
-            conv1 = Conv2d(inputChannels: inputChannels, outputChannels: width, kernelSize: 7, stride: 2, padding: 3, bias: false, initialization: .kaimingNormalFanOut, using: &rng)
+            conv1 = Conv2d(
+                inputChannels: inputChannels, outputChannels: width, kernelSize: 7, stride: 2, padding: 3, bias: false,
+                initialization: .kaimingNormalFanOut, using: &rng)
             maxPool = MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
         case .smallInput:
-            conv1 = Conv2d(inputChannels: inputChannels, outputChannels: width, kernelSize: 3, stride: 1, padding: 1, bias: false, initialization: .kaimingNormalFanOut, using: &rng)
+            conv1 = Conv2d(
+                inputChannels: inputChannels, outputChannels: width, kernelSize: 3, stride: 1, padding: 1, bias: false,
+                initialization: .kaimingNormalFanOut, using: &rng)
             maxPool = nil
         }
         conv1.computesInputGradient = false
@@ -227,10 +253,18 @@ public struct ResNet: Layer {
             for i in 0..<count {
                 let stride = (stage > 0 && i == 0) ? 2 : 1
                 if depth.usesBasicBlock {
-                    blocks.append(.basic(BasicBlock(inputChannels: channels, channels: planes, stride: stride, zeroInitResidual: zeroInitResidual, using: &rng)))
+                    blocks.append(
+                        .basic(
+                            BasicBlock(
+                                inputChannels: channels, channels: planes, stride: stride,
+                                zeroInitResidual: zeroInitResidual, using: &rng)))
                     channels = planes
                 } else {
-                    blocks.append(.bottleneck(Bottleneck(inputChannels: channels, channels: planes, stride: stride, zeroInitResidual: zeroInitResidual, using: &rng)))
+                    blocks.append(
+                        .bottleneck(
+                            Bottleneck(
+                                inputChannels: channels, channels: planes, stride: stride,
+                                zeroInitResidual: zeroInitResidual, using: &rng)))
                     channels = planes * Bottleneck.expansion
                 }
             }
@@ -276,7 +310,9 @@ public struct ResNet: Layer {
         conv1.visitParameters(prefix: join(prefix, "conv1"), body)
         bn1.visitParameters(prefix: join(prefix, "bn1"), body)
         for s in layers.indices {
-            for b in layers[s].indices { layers[s][b].visitParameters(prefix: join(prefix, "layer\(s + 1).\(b)"), body) }
+            for b in layers[s].indices {
+                layers[s][b].visitParameters(prefix: join(prefix, "layer\(s + 1).\(b)"), body)
+            }
         }
         fc.visitParameters(prefix: join(prefix, "fc"), body)
     }

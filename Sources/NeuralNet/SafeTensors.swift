@@ -8,7 +8,9 @@ import Foundation
 /// PyTorch's, so a saved model loads with `model.load_state_dict(safetensors.torch.load_file(path))`.
 /// Reading accepts F32, F64, F16, BF16, I64 and I32 and converts to Float32.
 public enum SafeTensors {
-    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL) throws {
+    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL)
+        throws
+    {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
@@ -17,7 +19,9 @@ public enum SafeTensors {
             guard names.insert(name).inserted else { throw SafeTensorsError.duplicateName(name) }
             let isInt = name.hasSuffix("num_batches_tracked")
             let bytes = t.count * (isInt ? 8 : 4)
-            header[name] = ["dtype": isInt ? "I64" : "F32", "shape": t.shape, "data_offsets": [offset, offset + bytes]]
+            header[name] = [
+                "dtype": isInt ? "I64" : "F32", "shape": t.shape, "data_offsets": [offset, offset + bytes],
+            ]
             offset += bytes
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
@@ -29,21 +33,36 @@ public enum SafeTensors {
             if name.hasSuffix("num_batches_tracked") {
                 for v in t.scalars { withUnsafeBytes(of: Int64(v).littleEndian) { data.append(contentsOf: $0) } }
             } else {
-                t.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * 4)) }
+                t.withUnsafeBufferPointer {
+                    data.append(
+                        UnsafeBufferPointer(
+                            start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self),
+                            count: $0.count * 4))
+                }
             }
         }
-        do { try data.write(to: url, options: .atomic) } catch { throw SafeTensorsError.io(path: url.path, reason: error.localizedDescription) }
+        do { try data.write(to: url, options: .atomic) } catch {
+            throw SafeTensorsError.io(path: url.path, reason: error.localizedDescription)
+        }
     }
 
     /// Tensors in file order (by data offset) and the `__metadata__` strings.
-    public static func read(from url: URL) throws -> (tensors: [(name: String, tensor: Tensor)], metadata: [String: String]) {
+    public static func read(from url: URL) throws -> (
+        tensors: [(name: String, tensor: Tensor)], metadata: [String: String]
+    ) {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw SafeTensorsError.io(path: url.path, reason: error.localizedDescription) }
+        do { data = try Data(contentsOf: url) } catch {
+            throw SafeTensorsError.io(path: url.path, reason: error.localizedDescription)
+        }
         func bad(_ reason: String) -> SafeTensorsError { .invalidHeader(path: url.path, reason: reason) }
         guard data.count >= 8 else { throw bad("file is \(data.count) bytes, shorter than the 8-byte header length") }
-        let headerLength = Int(data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        let headerLength = Int(
+            data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
         guard headerLength <= data.count - 8 else { throw bad("header length \(headerLength) exceeds the file size") }
-        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any] else {
+        guard
+            let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength)))
+                as? [String: Any]
+        else {
             throw bad("header is not a JSON object")
         }
         let base = 8 + headerLength
@@ -66,7 +85,8 @@ public enum SafeTensors {
             default: throw bad("entry '\(name)' has dtype \(dtype); expected F32, F64, F16, BF16, I64 or I32")
             }
             guard offsets[0] >= 0, offsets[1] - offsets[0] == count * size, base + offsets[1] <= data.count else {
-                throw bad("entry '\(name)' has data_offsets \(offsets), inconsistent with shape \(shape) × \(size) bytes")
+                throw bad(
+                    "entry '\(name)' has data_offsets \(offsets), inconsistent with shape \(shape) × \(size) bytes")
             }
             var t = Tensor(uninitializedShape: shape)
             let p = t.mutablePointer
@@ -74,12 +94,27 @@ public enum SafeTensors {
                 let src = raw.baseAddress! + base + offsets[0]
                 for i in 0..<count {
                     switch dtype {
-                    case "F32": p[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                    case "I32": p[i] = Float(Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
-                    case "F64": p[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
-                    case "I64": p[i] = Float(Int64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
-                    case "BF16": p[i] = Float(bitPattern: UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
-                    default: p[i] = Float(Float16(bitPattern: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                    case "F32":
+                        p[i] = Float(
+                            bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    case "I32":
+                        p[i] = Float(Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+                    case "F64":
+                        p[i] = Float(
+                            Double(
+                                bitPattern: UInt64(
+                                    littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                    case "I64":
+                        p[i] = Float(Int64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+                    case "BF16":
+                        p[i] = Float(
+                            bitPattern: UInt32(
+                                UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+                    default:
+                        p[i] = Float(
+                            Float16(
+                                bitPattern: UInt16(
+                                    littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
                     }
                 }
             }

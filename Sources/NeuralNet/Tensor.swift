@@ -25,7 +25,9 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
 
     /// A tensor with the given elements (row-major); `scalars.count` must equal the shape's product.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
+        precondition(
+            shape.reduce(1, *) == scalars.count,
+            "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
         self.init(uninitializedShape: shape)
         scalars.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: scalars.count) }
     }
@@ -64,7 +66,9 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
 
     /// Calls `body` with mutable access to the elements (copies first when the buffer is shared).
     @inlinable
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R)
+        rethrows -> R
+    {
         let p = mutablePointer
         return try withExtendedLifetime(storage) { try body(UnsafeMutableBufferPointer(start: p, count: count)) }
     }

@@ -22,6 +22,26 @@ public enum PNGFile {
         guard ok == 1 else { throw PNGError(path: path, message: String(cString: message)) }
     }
 
+    /// Encodes `rgb` (row-major, top row first, 3 bytes per pixel) as 8-bit RGB PNG bytes in memory
+    /// (for `data:` URIs). - Throws: ``PNGError`` (path "<memory>") with libpng's message.
+    public static func encodeRGB(_ rgb: [UInt8], width: Int, height: Int) throws -> [UInt8] {
+        precondition(width > 0 && height > 0 && rgb.count == width * height * 3, "rgb must hold width × height × 3 bytes")
+        var message = [CChar](repeating: 0, count: 64)
+        var size = 0
+        let measured = rgb.withUnsafeBufferPointer {
+            ser_png_write_rgb_memory(nil, &size, $0.baseAddress, UInt32(width), UInt32(height), &message)
+        }
+        guard measured == 1, size > 0 else { throw PNGError(path: "<memory>", message: String(cString: message)) }
+        var out = [UInt8](repeating: 0, count: size)
+        let ok = out.withUnsafeMutableBytes { dst in
+            rgb.withUnsafeBufferPointer {
+                ser_png_write_rgb_memory(dst.baseAddress, &size, $0.baseAddress, UInt32(width), UInt32(height), &message)
+            }
+        }
+        guard ok == 1 else { throw PNGError(path: "<memory>", message: String(cString: message)) }
+        return Array(out.prefix(size))
+    }
+
     /// Reads a PNG file converted to 8-bit RGB.
     /// - Returns: the pixels (row-major, 3 bytes each) and the dimensions.
     public static func readRGB(_ path: String) throws -> (rgb: [UInt8], width: Int, height: Int) {

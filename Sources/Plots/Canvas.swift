@@ -1,3 +1,4 @@
+import Foundation
 import PNG
 
 /// An 8-bit RGB colour.
@@ -113,6 +114,11 @@ public struct Canvas: Sendable {
             }
             left += (BitmapFont.width + 1) * scale
         }
+    }
+
+    /// The canvas as 8-bit RGB PNG bytes (for `data:` URIs), encoded by libpng.
+    public func pngData() throws -> Data {
+        Data(try PNGFile.encodeRGB(pixels, width: width, height: height))
     }
 
     /// Writes the canvas as an 8-bit RGB PNG.

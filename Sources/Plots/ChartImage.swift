@@ -18,8 +18,14 @@ public struct ImageColorBar: Equatable, Sendable {
 
     /// Viridis sampled at 32 stops (the heat-map scale).
     public static func viridis(label: String, unit: String? = nil, domain: ClosedRange<Double>) -> ImageColorBar {
-        ImageColorBar(
-            label: label, unit: unit, domain: domain, colors: (0..<32).map { ChartHeatScale.hex(Double($0) / 31) })
+        colourMap(.viridis, label: label, unit: unit, domain: domain)
+    }
+
+    /// `map` sampled at 32 stops (e.g. `.magma` beside a spectrogram rendered with it).
+    public static func colourMap(
+        _ map: ColourMap, label: String, unit: String? = nil, domain: ClosedRange<Double>
+    ) -> ImageColorBar {
+        ImageColorBar(label: label, unit: unit, domain: domain, colors: map.stops(32))
     }
 }
 

@@ -27,15 +27,7 @@ public func lrFinderChart(
 ) -> String {
     precondition(learningRates.count == losses.count, "LR finder: \(learningRates.count) rates, \(losses.count) losses")
     let xAxis = AxisSpec("Learning rate", scale: .log10)
-    let finite = losses.filter(\.isFinite)
-    var yDomain: ClosedRange<Double> = 0...1
-    if let lo = finite.min(), let hi = finite.max() {
-        let start = finite.prefix(max(1, finite.count / 20)).max() ?? hi
-        var top = min(hi, start + 0.35 * max(start - lo, 1e-9))
-        top = max(top, suggestions.map(\.loss).filter(\.isFinite).max() ?? top)
-        // A little room under the minimum so the valley does not sit on the axis.
-        yDomain = ChartTicks.niceDomain(lo - 0.04 * (top - lo), max(top, lo + 1e-9), targetCount: 5)
-    }
+    let yDomain = lrFinderLossDomain(losses: losses, suggestions: suggestions)
     let yAxis = AxisSpec("Loss", domain: yDomain)
     let curveStyle = SeriesStyle(color: ChartPalette.blue)
     var legend = [LegendEntry(lossLabel, style: curveStyle)]
@@ -75,4 +67,17 @@ public func lrFinderChart(
     doc.close()
     ChartDraw.legend(&doc, legend, x: layout.legendOrigin.x, y: layout.legendOrigin.y)
     return doc.render()
+}
+
+/// The loss range an LR-finder plot shows (SVG and raster alike): from a little under the minimum to a little
+/// above the starting loss (so the final divergence does not flatten the curve), widened to include every
+/// suggestion's marker, rounded to nice ticks.
+public func lrFinderLossDomain(losses: [Double], suggestions: [LRFinderMarker]) -> ClosedRange<Double> {
+    let finite = losses.filter(\.isFinite)
+    guard let lo = finite.min(), let hi = finite.max() else { return 0...1 }
+    let start = finite.prefix(max(1, finite.count / 20)).max() ?? hi
+    var top = min(hi, start + 0.35 * max(start - lo, 1e-9))
+    top = max(top, suggestions.map(\.loss).filter(\.isFinite).max() ?? top)
+    // A little room under the minimum so the valley does not sit on the axis.
+    return ChartTicks.niceDomain(lo - 0.04 * (top - lo), max(top, lo + 1e-9), targetCount: 5)
 }

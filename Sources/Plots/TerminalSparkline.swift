@@ -4,11 +4,13 @@ public enum Sparkline {
 
     /// One block per value (after averaging down to at most `maxWidth` columns), scaled from the minimum
     /// (`▁`) to the maximum (`█`) of the finite values; non-finite values show as a space; a constant series
-    /// is drawn at mid-height (`▄`). O(n).
-    public static func render(_ values: [Double], maxWidth: Int = 60) -> String {
+    /// is drawn at mid-height (`▄`). With `range`, values are scaled to it instead (clamped), so several
+    /// sparklines drawn with one range can be compared by height. O(n).
+    public static func render(_ values: [Double], maxWidth: Int = 60, range: ClosedRange<Double>? = nil) -> String {
         let shown = resample(values, to: maxWidth)
         let finite = shown.filter(\.isFinite)
-        guard let lo = finite.min(), let hi = finite.max() else { return String(repeating: " ", count: shown.count) }
+        guard let lo = range?.lowerBound ?? finite.min(), let hi = range?.upperBound ?? finite.max(), !finite.isEmpty
+        else { return String(repeating: " ", count: shown.count) }
         return String(
             shown.map { v -> Character in
                 guard v.isFinite else { return " " }

@@ -41,9 +41,9 @@ public struct HTMLPage {
     public mutating func closeRow() { body += "</div>\n" }
 
     /// Preformatted text (the spec), optionally folded in a `<details>` element.
-    public mutating func preformatted(_ text: String, summary: String? = nil) {
+    public mutating func preformatted(_ text: String, summary: String? = nil, className: String? = nil) {
         if let summary { body += "<details open=\"open\"><summary>\(xmlEscape(summary))</summary>\n" }
-        body += "<pre>\(xmlEscape(text))</pre>\n"
+        body += "<pre\(classAttr(className))>\(xmlEscape(text))</pre>\n"
         if summary != nil { body += "</details>\n" }
     }
 
@@ -124,10 +124,12 @@ public struct HTMLPage {
         tbody tr:nth-child(even) { background: #fafaf7; }
         pre { background: #f4f4f0; border: 1px solid #e3e3dc; border-radius: 4px; padding: 10px 12px;
           overflow-x: auto; font-size: 13px; line-height: 1.4; max-height: 420px; }
+        pre.spec { white-space: pre-wrap; column-width: 20em; column-gap: 2.5em; column-rule: 1px solid #e3e3dc; max-height: none; overflow-x: visible; }
         details > summary { cursor: pointer; color: #333; font-weight: 600; margin: 8px 0; }
         .topgrid { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 12px 18px; }
         .topgrid figure { margin: 0; }
         .empty { color: #777; font-style: italic; }
+        p.note { color: #4a3b00; background: #fff8e1; border-left: 3px solid #E69F00; padding: 4px 10px; margin: 6px 0; }
         @media print { body { background: #fff; } section.run, section.comparison { border: none; } }
         """
 }

@@ -52,6 +52,8 @@ public enum HTMLReport {
     }
 
     static func formatMetric(_ m: ReportMetric) -> String {
-        m.isFraction ? percent(m.value) : (m.value.isFinite ? String(format: "%.4g", m.value) : "–")
+        m.isFraction
+            ? percent(m.value)
+            : !m.value.isFinite ? "–" : abs(m.value) < 1000 ? String(format: "%.3f", m.value) : String(format: "%.4g", m.value)
     }
 }

@@ -170,6 +170,25 @@ public struct ReportParameter: Equatable, Sendable {
     }
 }
 
+/// A further evaluation of a run shown after the main one (e.g. the held-out test set after validation).
+public struct ReportEvaluation: Equatable, Sendable {
+    /// Names the split in headings: "Test set".
+    public var title: String
+    public var confusion: ReportConfusion?
+    public var perClass: [ReportClassScores]
+    public var mostConfused: [ReportConfusedPair]
+
+    public init(
+        title: String, confusion: ReportConfusion?, perClass: [ReportClassScores] = [],
+        mostConfused: [ReportConfusedPair] = []
+    ) {
+        self.title = title
+        self.confusion = confusion
+        self.perClass = perClass
+        self.mostConfused = mostConfused
+    }
+}
+
 /// Everything one run contributes to a report. Empty arrays and nil members simply leave their section out.
 public struct RunReportData: Equatable, Sendable {
     public var name: String
@@ -185,12 +204,22 @@ public struct RunReportData: Equatable, Sendable {
     public var perClass: [ReportClassScores]
     public var mostConfused: [ReportConfusedPair]
     public var topLosses: [ReportTopLoss]
+    /// Names the split of `confusion`/`perClass`/`mostConfused` in headings ("Validation"); nil: no name.
+    public var evaluationTitle: String?
+    /// Evaluations shown after the main one (the test set).
+    public var otherEvaluations: [ReportEvaluation]
+    /// Remarks shown under the top losses (e.g. audio files that are gone, so no spectrogram).
+    public var topLossNotes: [String]
 
     public init(
         name: String, specYAML: String = "", parameters: [ReportParameter] = [], metrics: [ReportMetric] = [],
         epochs: [ReportEpoch] = [], lrFinder: ReportLRFinder? = nil, confusion: ReportConfusion? = nil,
-        perClass: [ReportClassScores] = [], mostConfused: [ReportConfusedPair] = [], topLosses: [ReportTopLoss] = []
+        perClass: [ReportClassScores] = [], mostConfused: [ReportConfusedPair] = [], topLosses: [ReportTopLoss] = [],
+        evaluationTitle: String? = nil, otherEvaluations: [ReportEvaluation] = [], topLossNotes: [String] = []
     ) {
+        self.evaluationTitle = evaluationTitle
+        self.otherEvaluations = otherEvaluations
+        self.topLossNotes = topLossNotes
         self.name = name
         self.specYAML = specYAML
         self.parameters = parameters

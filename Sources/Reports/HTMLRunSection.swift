@@ -12,7 +12,7 @@ enum HTMLRunSection {
                 headers: run.metrics.map(\.name), rows: [run.metrics.map(HTMLReport.formatMetric)],
                 alignments: run.metrics.map { _ in .right }, caption: "Final metrics")
         }
-        if !run.specYAML.isEmpty { page.preformatted(run.specYAML, summary: "Spec") }
+        if !run.specYAML.isEmpty { page.preformatted(run.specYAML, summary: "Spec", className: "spec") }
 
         if !run.epochs.isEmpty {
             page.heading("Training curves", level: 3)
@@ -28,6 +28,7 @@ enum HTMLRunSection {
 
         if let lr = run.lrFinder {
             page.heading("Learning-rate finder", level: 3)
+            page.openRow()
             page.figure(
                 svg: lrFinderChart(
                     learningRates: lr.learningRates, losses: lr.losses,
@@ -36,51 +37,21 @@ enum HTMLRunSection {
                     }),
                 caption: "Smoothed training loss while the learning rate grows exponentially; markers show each "
                     + "method's suggestion.")
-        }
-
-        if let confusion = run.confusion {
-            page.heading("Confusion matrix", level: 3)
-            page.openRow()
-            page.figure(
-                svg: confusionHeatmap(
-                    title: "Counts", classNames: confusion.classNames, counts: confusion.counts, values: .counts),
-                caption: "Rows: true class; columns: predicted class.")
-            page.figure(
-                svg: confusionHeatmap(
-                    title: "Row-normalised (% of each true class)", classNames: confusion.classNames,
-                    counts: confusion.counts, values: .rowNormalized),
-                caption: "Each row sums to 100 %; the diagonal is the recall of that class.")
+            if !lr.suggestions.isEmpty {
+                page.table(
+                    headers: ["Suggestion", "Learning rate", "Loss there"],
+                    rows: lr.suggestions.map {
+                        [$0.method, String(format: "%.2e", $0.learningRate), String(format: "%.3f", $0.loss)]
+                    }, alignments: [.left, .right, .right], caption: "Suggested learning rates")
+            }
             page.closeRow()
         }
 
-        if !run.perClass.isEmpty {
-            page.heading("Per-class scores", level: 3)
-            page.openRow()
-            page.figure(
-                svg: groupedBarChart(
-                    title: "Precision, recall and F1 per class", categories: run.perClass.map(\.name),
-                    seriesNames: ["Precision", "Recall", "F1"],
-                    values: run.perClass.map { [$0.precision, $0.recall, $0.f1] },
-                    valueAxis: AxisSpec("Score", domain: 0...1), categoryAxisTitle: "Class"))
-            page.table(
-                headers: ["Class", "Precision", "Recall", "F1", "Support"],
-                rows: run.perClass.map {
-                    [
-                        $0.name, HTMLReport.percent($0.precision), HTMLReport.percent($0.recall),
-                        HTMLReport.percent($0.f1),
-                        String($0.support),
-                    ]
-                }, alignments: [.left, .right, .right, .right, .right])
-            page.closeRow()
-        }
-
-        if !run.mostConfused.isEmpty {
-            page.heading("Most confused pairs", level: 3)
-            page.table(
-                headers: ["True class", "Predicted as", "Count"],
-                rows: run.mostConfused.map { [$0.actual, $0.predicted, String($0.count)] },
-                alignments: [.left, .left, .right])
-        }
+        appendEvaluation(
+            ReportEvaluation(
+                title: run.evaluationTitle ?? "", confusion: run.confusion, perClass: run.perClass,
+                mostConfused: run.mostConfused), to: &page)
+        for evaluation in run.otherEvaluations { appendEvaluation(evaluation, to: &page) }
 
         if !run.topLosses.isEmpty {
             page.heading("Top losses", level: 3)
@@ -109,7 +80,61 @@ enum HTMLRunSection {
                 page.raw("</div>\n")
             }
         }
+        if !run.topLossNotes.isEmpty {
+            if run.topLosses.isEmpty { page.heading("Top losses", level: 3) }
+            for note in run.topLossNotes { page.paragraph(note, className: "note") }
+        }
         page.closeSection()
+    }
+
+    /// Confusion heat-maps, per-class bars and table, and most-confused pairs of one evaluation; headings
+    /// carry the evaluation's title in brackets when it has one ("Confusion matrix (test set)").
+    static func appendEvaluation(_ evaluation: ReportEvaluation, to page: inout HTMLPage) {
+        let suffix = evaluation.title.isEmpty ? "" : " (\(evaluation.title.lowercased()))"
+        if let confusion = evaluation.confusion {
+            page.heading("Confusion matrix" + suffix, level: 3)
+            page.openRow()
+            page.figure(
+                svg: confusionHeatmap(
+                    title: "Counts", classNames: confusion.classNames, counts: confusion.counts, values: .counts),
+                caption: "Rows: true class; columns: predicted class.")
+            page.figure(
+                svg: confusionHeatmap(
+                    title: "Row-normalised (% of each true class)", classNames: confusion.classNames,
+                    counts: confusion.counts, values: .rowNormalized),
+                caption: "Each row sums to 100 %; the diagonal is the recall of that class.")
+            page.closeRow()
+        }
+
+        if !evaluation.perClass.isEmpty {
+            page.heading("Per-class scores" + suffix, level: 3)
+            page.openRow()
+            page.figure(
+                svg: groupedBarChart(
+                    title: "Precision, recall and F1 per class", categories: evaluation.perClass.map(\.name),
+                    seriesNames: ["Precision", "Recall", "F1"],
+                    values: evaluation.perClass.map { [$0.precision, $0.recall, $0.f1] },
+                    valueAxis: AxisSpec("Score", domain: 0...1), categoryAxisTitle: "Class"))
+            page.table(
+                headers: ["Class", "Precision", "Recall", "F1", "Support"],
+                rows: evaluation.perClass.map {
+                    [
+                        $0.name, HTMLReport.percent($0.precision), HTMLReport.percent($0.recall),
+                        HTMLReport.percent($0.f1),
+                        String($0.support),
+                    ]
+                }, alignments: [.left, .right, .right, .right, .right])
+            page.closeRow()
+        }
+
+        if !evaluation.mostConfused.isEmpty {
+            page.heading("Most confused pairs" + suffix, level: 3)
+            page.table(
+                headers: ["True class", "Predicted as", "Count"],
+                rows: evaluation.mostConfused.map { [$0.actual, $0.predicted, String($0.count)] },
+                alignments: [.left, .left, .right])
+        }
+
     }
 
     static func lossChart(_ run: RunReportData) -> String {

@@ -44,11 +44,21 @@ struct BenchTrain: ParsableCommand {
     var inferenceOnly = false
 
     func validate() throws {
-        guard ResNet.Depth(rawValue: depth) != nil else { throw ValidationError("--depth must be 10, 18, 34 or 50, got \(depth).") }
-        guard ResNet.Stem(rawValue: stem) != nil else { throw ValidationError("--stem must be imageNet or smallInput, got \(stem).") }
-        guard mels >= 8, frames >= 8 else { throw ValidationError("--mels and --frames must be at least 8, got \(mels)×\(frames).") }
-        guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (BatchNorm needs a batch), got \(batch).") }
-        guard steps >= 1, width >= 1, classes >= 2 else { throw ValidationError("--steps and --width must be positive and --classes at least 2.") }
+        guard ResNet.Depth(rawValue: depth) != nil else {
+            throw ValidationError("--depth must be 10, 18, 34 or 50, got \(depth).")
+        }
+        guard ResNet.Stem(rawValue: stem) != nil else {
+            throw ValidationError("--stem must be imageNet or smallInput, got \(stem).")
+        }
+        guard mels >= 8, frames >= 8 else {
+            throw ValidationError("--mels and --frames must be at least 8, got \(mels)×\(frames).")
+        }
+        guard batch >= 2 else {
+            throw ValidationError("--batch must be at least 2 (BatchNorm needs a batch), got \(batch).")
+        }
+        guard steps >= 1, width >= 1, classes >= 2 else {
+            throw ValidationError("--steps and --width must be positive and --classes at least 2.")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be positive, got \(threads).") }
     }
 
@@ -76,12 +86,12 @@ struct TrainingBenchmark: Codable {
     var inferenceCPUSecondsPerBatch: Double
 
     static func run(
-        depth: ResNet.Depth, stem: ResNet.Stem, width: Int, classes: Int, mels: Int, frames: Int, batch: Int, steps: Int,
+        depth: ResNet.Depth, stem: ResNet.Stem, width: Int, classes: Int, mels: Int, frames: Int, batch: Int,
+        steps: Int,
         threads: Int?, inferenceOnly: Bool = false
     ) -> TrainingBenchmark {
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        BLASKernels.setThreadCount(threadCount)
-        Engine.threadCount = threadCount
+        Engine.configure(threads: threadCount)
         var rng = Xoshiro256(seed: 1)
         var model = ResNet(classCount: classes, depth: depth, width: width, stem: stem, using: &rng)
         var input = Tensor(shape: [batch, 1, mels, frames])
@@ -98,7 +108,8 @@ struct TrainingBenchmark: Codable {
         func cpuSeconds() -> Double {
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
-            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+                usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         }
         if !inferenceOnly { trainStep() }  // warm-up: buffers, BLAS threads
         Engine.gemmFLOPs = 0
@@ -127,7 +138,8 @@ struct TrainingBenchmark: Codable {
             trainingGFLOPS: trainFLOPs / trainSeconds / 1e9,
             inferenceSamplesPerSecond: Double(batch * steps) / inferSeconds,
             inferenceGFLOPS: inferFLOPs / inferSeconds / 1e9,
-            peakRSSMiB: Double(usage.ru_maxrss) / 1024, trainingCPUSecondsPerStep: trainCPU, inferenceCPUSecondsPerBatch: inferCPU)
+            peakRSSMiB: Double(usage.ru_maxrss) / 1024, trainingCPUSecondsPerStep: trainCPU,
+            inferenceCPUSecondsPerBatch: inferCPU)
     }
 
     var text: String {
@@ -135,7 +147,9 @@ struct TrainingBenchmark: Codable {
             "model      \(model)",
             "input      \(input.map(String.init).joined(separator: "×")) (N×C×mels×frames)",
             "threads    \(threads) (OpenBLAS \(blasCore))",
-            String(format: "training   %.2f samples/s (forward + backward + AdamW), %.1f GFLOPS", trainingSamplesPerSecond, trainingGFLOPS),
+            String(
+                format: "training   %.2f samples/s (forward + backward + AdamW), %.1f GFLOPS", trainingSamplesPerSecond,
+                trainingGFLOPS),
             String(format: "inference  %.2f samples/s, %.1f GFLOPS", inferenceSamplesPerSecond, inferenceGFLOPS),
             String(format: "peak RSS   %.0f MiB", peakRSSMiB),
             String(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Plots
 import RunStore
 
 /// `ser compare`: runs side by side.
@@ -41,6 +42,8 @@ struct Compare: ParsableCommand {
         var bestEpoch: Int?
         var final: Double?
         var parameters: [String: String]
+        /// The metric per epoch (empty for test metrics, which have one value).
+        var curve: [Double?]
     }
 
     func rows() throws -> (keys: [String], rows: [Row]) {
@@ -52,12 +55,24 @@ struct Compare: ParsableCommand {
         }
         let specs = metrics.map { SpecDiff.flatten(yaml: $0.specYaml) }
         let keys = SpecDiff.differingKeys(specs)
-        let rows = zip(metrics, specs).map { result, spec in
-            Row(
+        let storeMetric = try StoreMetric.named(metric)
+        let rows = try zip(metrics, specs).map { result, spec in
+            let epochs = storeMetric.rawValue.hasPrefix("test_") ? [] : try runStore.epochs(of: result.runID)
+            let curve: [Double?] = epochs.map { epoch in
+                switch storeMetric {
+                case .validLoss: return epoch.validLoss
+                case .trainLoss: return epoch.trainLoss
+                case .accuracy: return epoch.accuracy
+                case .balancedAccuracy: return epoch.balancedAccuracy
+                case .f1Macro: return epoch.f1Macro
+                default: return nil
+                }
+            }
+            return Row(
                 run: result.runID, experiment: result.experiment, name: result.name, status: result.status.rawValue,
                 epochs: result.epochs, metric: result.metric.rawValue, best: result.best, bestEpoch: result.bestEpoch,
                 final: result.final,
-                parameters: Dictionary(uniqueKeysWithValues: keys.map { ($0, spec[$0] ?? "–") }))
+                parameters: Dictionary(uniqueKeysWithValues: keys.map { ($0, spec[$0] ?? "–") }), curve: curve)
         }
         return (keys, rows)
     }
@@ -66,11 +81,16 @@ struct Compare: ParsableCommand {
         let (keys, rows) = try rows()
         if json { return try StoreFormat.json(rows) }
         if rows.isEmpty { return "No runs to compare." }
-        let headers = ["RUN", "EXPERIMENT"] + keys + ["BEST \(metric)", "EPOCH", "FINAL", "EPOCHS", "STATUS"]
+        let headers =
+            ["RUN", "EXPERIMENT"] + keys + ["BEST \(metric)", "EPOCH", "FINAL", "EPOCHS", "STATUS", "PER EPOCH"]
+        // One scale for every run's sparkline, so heights compare across rows.
+        let all = rows.flatMap { $0.curve.compactMap { $0 } }.filter(\.isFinite)
+        let shared = all.min().flatMap { lo in all.max().map { lo...$0 } }
         let table = rows.map { row in
             [String(row.run), row.experiment] + keys.map { row.parameters[$0] ?? "–" } + [
                 StoreFormat.number(row.best), row.bestEpoch.map(String.init) ?? "-", StoreFormat.number(row.final),
                 String(row.epochs), row.status,
+                row.curve.contains { $0 != nil } ? Sparkline.render(row.curve.map { $0 ?? .nan }, maxWidth: 24, range: shared) : "-",
             ]
         }
         let numeric = Set([0] + (keys.count + 2...keys.count + 5).map { $0 })

@@ -1,3 +1,4 @@
+import Checksum
 import ArgumentParser
 import Foundation
 import RunStore

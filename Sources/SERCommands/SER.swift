@@ -21,6 +21,8 @@ public struct SER: ParsableCommand {
             Runs.self,
             Show.self,
             Compare.self,
+            Report.self,
+            LRFind.self,
             Export.self,
             Query.self,
             Remove.self,

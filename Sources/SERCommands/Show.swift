@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plots
 import RunStore
 
 /// `ser show RUN`: everything recorded about one run.
@@ -18,14 +19,37 @@ struct Show: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    func output() throws -> String {
+    /// The text printed; `style` decides whether the confusion grid uses ANSI grey backgrounds.
+    func output(style: TerminalStyle = .plain) throws -> String {
         let detail = try store.openExisting().detail(of: runID)
-        return json ? try StoreFormat.json(detail) : Self.text(detail, includeSpec: spec)
+        return json ? try StoreFormat.json(detail) : Self.text(detail, includeSpec: spec, style: style)
     }
 
-    func run() throws { print(try output()) }
+    func run() throws { print(try output(style: TerminalStyle.forStandardOutput())) }
 
-    static func text(_ detail: RunDetail, includeSpec: Bool) -> String {
+    /// Sparklines of the per-epoch curves, one line each, names padded to one width.
+    static func curves(_ epochs: [EpochMetric]) -> [String] {
+        let curves: [(String, [Double?])] = [
+            ("train loss", epochs.map(\.trainLoss)), ("valid loss", epochs.map(\.validLoss)),
+            ("accuracy", epochs.map(\.accuracy)), ("UAR", epochs.map(\.balancedAccuracy)),
+            ("F1 macro", epochs.map(\.f1Macro)),
+        ].filter { $0.1.contains { $0 != nil } }
+        let width = curves.map(\.0.count).max() ?? 0
+        return curves.map { name, values in
+            "  " + Sparkline.labelled(
+                name.padding(toLength: width, withPad: " ", startingAt: 0), values.map { $0 ?? .nan }, maxWidth: 40,
+                format: { String(format: "%.3f", $0) })
+        }
+    }
+
+    /// Finder losses capped at the top of the range the charts show (a little above the starting loss), so
+    /// the divergence at the end does not flatten the descent into one level.
+    static func clippedFinderLosses(_ losses: [Double]) -> [Double] {
+        let top = lrFinderLossDomain(losses: losses, suggestions: []).upperBound
+        return losses.map { $0.isFinite ? min($0, top) : $0 }
+    }
+
+    static func text(_ detail: RunDetail, includeSpec: Bool, style: TerminalStyle = .plain) -> String {
         let run = detail.run
         var lines: [String] = []
         lines.append("Run \(run.id ?? 0)  \(run.name)")
@@ -72,6 +96,11 @@ struct Show: ParsableCommand {
                 StoreFormat.table(
                     ["EPOCH", "TRAIN LOSS", "VALID LOSS", "ACCURACY", "BAL ACC", "F1 MACRO", "LR", "TIME"], rows,
                     right: Set(0..<8)))
+            if detail.epochs.count > 1 {
+                lines.append("")
+                lines.append("Curves (epoch 1 → \(detail.epochs.last!.epoch)):")
+                lines += curves(detail.epochs)
+            }
         }
         if !detail.suggestions.isEmpty {
             lines.append("")
@@ -79,6 +108,12 @@ struct Show: ParsableCommand {
                 "LR finder (\(detail.lrFinder.count) points): "
                     + detail.suggestions.map { "\($0.method) \(StoreFormat.rate($0.lr))\($0.chosen ? " (used)" : "")" }
                     .joined(separator: ", "))
+            let curve = detail.lrFinder.sorted { $0.iteration < $1.iteration }
+            if let first = curve.first, let last = curve.last, curve.count > 1 {
+                lines.append(
+                    "  loss from lr \(StoreFormat.rate(first.lr)) to \(StoreFormat.rate(last.lr))  "
+                        + Sparkline.render(Self.clippedFinderLosses(curve.map { $0.smoothedLoss ?? $0.loss }), maxWidth: 50))
+            }
         }
         for evaluation in detail.evaluations {
             lines.append("")
@@ -86,12 +121,12 @@ struct Show: ParsableCommand {
                 "\(evaluation.split.capitalized): accuracy \(StoreFormat.number(evaluation.accuracy)), balanced accuracy "
                     + "\(StoreFormat.number(evaluation.balancedAccuracy)), F1 macro \(StoreFormat.number(evaluation.f1Macro))"
                     + (evaluation.loss.map { ", loss \(StoreFormat.number($0))" } ?? ""))
-            lines.append("Confusion matrix (rows: true class, columns: predicted):")
-            let header = [""] + evaluation.labels
-            let rows = zip(evaluation.labels, evaluation.confusion).map { label, counts in
-                [label] + counts.map(String.init)
+            let n = evaluation.labels.count
+            if n > 0, evaluation.confusion.count == n, evaluation.confusion.allSatisfy({ $0.count == n }) {
+                lines.append("Confusion matrix (rows: true class, columns: predicted; shade: share of the row):")
+                lines += TerminalConfusionGrid.render(
+                    classNames: evaluation.labels, counts: evaluation.confusion, style: style)
             }
-            lines.append(StoreFormat.table(header, rows, right: Set(1...max(1, evaluation.labels.count))))
             let metrics = detail.classMetrics.filter { $0.split == evaluation.split }
             if !metrics.isEmpty {
                 lines.append(

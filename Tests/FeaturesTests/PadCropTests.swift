@@ -124,25 +124,6 @@ final class ParameterTests: XCTestCase {
     }
 }
 
-final class SHA256Tests: XCTestCase {
-    func testKnownVectors() {
-        XCTAssertEqual(SHA256.hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertEqual(
-            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        // Streaming in odd-sized pieces gives the same digest as one update.
-        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        var h = SHA256()
-        var i = 0
-        for size in [1, 63, 64, 65, 7, 800] where i < bytes.count {
-            h.update(Array(bytes[i..<min(bytes.count, i + size)]))
-            i += size
-        }
-        XCTAssertEqual(h.finalize().map { String(format: "%02x", $0) }.joined(), SHA256.hex(bytes))
-    }
-}
-
 final class NumpyFileTests: XCTestCase {
     func testHeaderBytesAndRoundTrip() throws {
         let m = FeatureMatrix(rows: 2, frames: 3, values: [1, 2, 3, 4, 5, -6.5])

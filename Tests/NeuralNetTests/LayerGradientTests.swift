@@ -1,3 +1,4 @@
+import BLAS
 import SeededRandom
 import TestSupport
 import XCTest
@@ -24,7 +25,10 @@ func checkLayerGradients<L: Layer>(
     let y = trained.forward(Tensor(shape: inputShape, scalars: x), training: true)
     let gx = trained.backward(Tensor(shape: y.shape, scalars: r))
     if checkInput {
-        GradientChecker.assertGradient("\(L.self) input", at: x, analytic: gx.scalars, epsilon: epsilon, tolerance: tolerance, file: file, line: line) { xs in
+        GradientChecker.assertGradient(
+            "\(L.self) input", at: x, analytic: gx.scalars, epsilon: epsilon, tolerance: tolerance, file: file,
+            line: line
+        ) { xs in
             var l = layer
             return GradientChecker.dot(l.forward(Tensor(shape: inputShape, scalars: xs), training: true).scalars, r)
         }
@@ -33,7 +37,10 @@ func checkLayerGradients<L: Layer>(
         var original = layer
         var value: Tensor?
         original.visitParameters { n, q in if n == name { value = q.value } }
-        GradientChecker.assertGradient("\(L.self) \(name)", at: value!.scalars, analytic: p.gradient.scalars, epsilon: epsilon, tolerance: tolerance, file: file, line: line) { ps in
+        GradientChecker.assertGradient(
+            "\(L.self) \(name)", at: value!.scalars, analytic: p.gradient.scalars, epsilon: epsilon,
+            tolerance: tolerance, file: file, line: line
+        ) { ps in
             var l = layer
             l.visitParameters { n, q in if n == name { q.value = Tensor(shape: q.value.shape, scalars: ps) } }
             return GradientChecker.dot(l.forward(Tensor(shape: inputShape, scalars: x), training: true).scalars, r)
@@ -57,30 +64,69 @@ final class LayerGradientTests: XCTestCase {
             (2, 2, (3, 3), (1, 1), (0, 0), false, (6, 7), 2),  // "valid" stride-1 convolution
         ]
         for (c, o, k, s, p, bias, hw, n) in cases {
-            let conv = Conv2d(inputChannels: c, outputChannels: o, kernelSize: k, stride: s, padding: p, bias: bias, using: &rng)
+            let conv = Conv2d(
+                inputChannels: c, outputChannels: o, kernelSize: k, stride: s, padding: p, bias: bias, using: &rng)
             checkLayerGradients(conv, inputShape: [n, c, hw.0, hw.1])
         }
     }
 
+    func testConv2dGradientsWithSampleLanes() {
+        // Engine.configure(threads: 2): single-threaded sgemm, samples split over two lanes.
+        let savedThreads = Engine.threadCount, savedBLAS = BLASKernels.threadCount
+        Engine.configure(threads: 2)
+        defer {
+            Engine.threadCount = savedThreads
+            BLASKernels.setThreadCount(savedBLAS)
+        }
+        XCTAssertEqual(Engine.sampleLanes(batch: 5), 2)
+        var rng = Xoshiro256(seed: 17)
+        checkLayerGradients(
+            Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, using: &rng),
+            inputShape: [5, 2, 6, 5])
+        checkLayerGradients(
+            Conv2d(inputChannels: 3, outputChannels: 2, kernelSize: 3, stride: 2, padding: 1, bias: false, using: &rng),
+            inputShape: [3, 3, 7, 6])
+        checkLayerGradients(
+            Conv2d(inputChannels: 2, outputChannels: 2, kernelSize: 3, padding: 1, bias: false, using: &rng),
+            inputShape: [3, 2, 32, 33])
+        checkLayerGradients(
+            Conv2d(inputChannels: 4, outputChannels: 3, kernelSize: 1, bias: false, using: &rng),
+            inputShape: [2, 4, 32, 40])
+    }
+
     func testConv2dForwardMatchesDirectConvolution() {
         var rng = Xoshiro256(seed: 3)
-        var conv = Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: (3, 2), stride: (2, 1), padding: (1, 1), bias: true, using: &rng)
+        var conv = Conv2d(
+            inputChannels: 2, outputChannels: 3, kernelSize: (3, 2), stride: (2, 1), padding: (1, 1), bias: true,
+            using: &rng)
         let shape = [3, 2, 5, 4]
         let x = randomScalars(shape.reduce(1, *), &rng)
         let y = conv.forward(Tensor(shape: shape, scalars: x), training: false)
         XCTAssertEqual(y.shape, [3, 3, 3, 5])
         let w = conv.weight.value.scalars, b = conv.bias!.value.scalars
         var expected: [Float] = []
-        for n in 0..<3 { for oc in 0..<3 { for oy in 0..<3 { for ox in 0..<5 {
-            var s = Double(b[oc])
-            for ic in 0..<2 { for i in 0..<3 { for j in 0..<2 {
-                let iy = oy * 2 - 1 + i, ix = ox - 1 + j
-                if iy >= 0 && iy < 5 && ix >= 0 && ix < 4 {
-                    s += Double(w[((oc * 2 + ic) * 3 + i) * 2 + j]) * Double(x[((n * 2 + ic) * 5 + iy) * 4 + ix])
+        for n in 0..<3 {
+            for oc in 0..<3 {
+                for oy in 0..<3 {
+                    for ox in 0..<5 {
+                        var s = Double(b[oc])
+                        for ic in 0..<2 {
+                            for i in 0..<3 {
+                                for j in 0..<2 {
+                                    let iy = oy * 2 - 1 + i, ix = ox - 1 + j
+                                    if iy >= 0 && iy < 5 && ix >= 0 && ix < 4 {
+                                        s +=
+                                            Double(w[((oc * 2 + ic) * 3 + i) * 2 + j])
+                                            * Double(x[((n * 2 + ic) * 5 + iy) * 4 + ix])
+                                    }
+                                }
+                            }
+                        }
+                        expected.append(Float(s))
+                    }
                 }
-            } } }
-            expected.append(Float(s))
-        } } } }
+            }
+        }
         assertAllClose(y.scalars, expected, absolute: 1e-5)
     }
 
@@ -117,7 +163,8 @@ final class LayerGradientTests: XCTestCase {
             return Float(k) * 0.05 - 4.475
         }
         checkLayerGradients(ReLU(), inputShape: [2, 3, 5, 6], input: spaced, epsilon: 5e-3)
-        checkLayerGradients(MaxPool2d(kernelSize: 3, stride: 2, padding: 1), inputShape: [2, 3, 5, 6], input: spaced, epsilon: 5e-3)
+        checkLayerGradients(
+            MaxPool2d(kernelSize: 3, stride: 2, padding: 1), inputShape: [2, 3, 5, 6], input: spaced, epsilon: 5e-3)
         checkLayerGradients(MaxPool2d(kernelSize: 2), inputShape: [2, 3, 5, 6], input: spaced, epsilon: 5e-3)
         checkLayerGradients(GlobalAvgPool2d(), inputShape: [2, 3, 5, 6])
         checkLayerGradients(Flatten(), inputShape: [2, 3, 2, 2])
@@ -130,12 +177,37 @@ final class LayerGradientTests: XCTestCase {
         var pool = MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
         let x = Tensor(shape: [1, 1, 4, 4], scalars: (0..<16).map(Float.init))
         XCTAssertEqual(pool.forward(x, training: false).scalars, [5, 7, 13, 15])
-        // The inference fast path agrees with the general (training) path, odd and even sizes.
+        // The 3×3/2 fast path matches a direct reference, values and gradient routing, including ties
+        // (ReLU outputs have many equal zeros): the first maximum in row-major order wins.
         var rng = Xoshiro256(seed: 12)
-        for (h, w) in [(7, 9), (8, 6), (5, 5)] {
-            let t = Tensor(shape: [2, 3, h, w], scalars: randomScalars(6 * h * w, &rng))
+        for (h, w) in [(7, 9), (8, 6), (5, 5), (2, 3)] {
+            let values = randomScalars(6 * h * w, &rng).map { max(0, ($0 * 2).rounded() / 2) }
+            let t = Tensor(shape: [2, 3, h, w], scalars: values)
+            let g = randomScalars(6 * ((h + 1) / 2) * ((w + 1) / 2), &rng)
+            var expectedY: [Float] = [], expectedDX = [Float](repeating: 0, count: values.count)
+            var k = 0
+            for nc in 0..<6 {
+                for oy in 0..<((h + 1) / 2) {
+                    for ox in 0..<((w + 1) / 2) {
+                        var best = -Float.infinity, at = 0
+                        for iy in max(0, 2 * oy - 1)..<min(h, 2 * oy + 2) {
+                            for ix in max(0, 2 * ox - 1)..<min(w, 2 * ox + 2) {
+                                let i = nc * h * w + iy * w + ix
+                                if values[i] > best { best = values[i]; at = i }
+                            }
+                        }
+                        expectedY.append(best)
+                        expectedDX[at] += g[k]
+                        k += 1
+                    }
+                }
+            }
             var a = pool, b = pool
-            XCTAssertEqual(a.forward(t, training: false).scalars, b.forward(t, training: true).scalars, "\(h)×\(w)")
+            XCTAssertEqual(a.forward(t, training: false).scalars, expectedY, "\(h)×\(w) inference")
+            let y = b.forward(t, training: true)
+            XCTAssertEqual(y.scalars, expectedY, "\(h)×\(w) training")
+            XCTAssertEqual(
+                b.backward(Tensor(shape: y.shape, scalars: g)).scalars, expectedDX, "\(h)×\(w) gradient routing")
         }
     }
 
@@ -158,7 +230,8 @@ struct FusedBN: Layer {
     var residual: [Float]?
 
     mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
-        bn.forward(input, training: training, residual: residual.map { Tensor(shape: input.shape, scalars: $0) }, relu: relu)
+        bn.forward(
+            input, training: training, residual: residual.map { Tensor(shape: input.shape, scalars: $0) }, relu: relu)
     }
 
     mutating func backward(_ gradOutput: consuming Tensor) -> Tensor { bn.backwardFused(gradOutput).input }

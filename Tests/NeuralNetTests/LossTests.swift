@@ -24,9 +24,13 @@ final class LossTests: XCTestCase {
         var rng = Xoshiro256(seed: 2)
         let labels = [0, 3, 1, 3, 2]
         let x = randomScalars(5 * 4, &rng, scale: 2)
-        for loss in [CrossEntropyLoss(), CrossEntropyLoss(labelSmoothing: 0.1), CrossEntropyLoss(labelSmoothing: 0.2, classWeights: [0.5, 1, 2, 1.5])] {
+        for loss in [
+            CrossEntropyLoss(), CrossEntropyLoss(labelSmoothing: 0.1),
+            CrossEntropyLoss(labelSmoothing: 0.2, classWeights: [0.5, 1, 2, 1.5]),
+        ] {
             let g = loss(Tensor(shape: [5, 4], scalars: x), labels: labels).gradient
-            GradientChecker.assertGradient("cross-entropy", at: x, analytic: g.scalars, epsilon: 1e-2, tolerance: 2e-3) { xs in
+            GradientChecker.assertGradient("cross-entropy", at: x, analytic: g.scalars, epsilon: 1e-2, tolerance: 2e-3)
+            { xs in
                 Double(loss(Tensor(shape: [5, 4], scalars: xs), labels: labels).loss)
             }
         }

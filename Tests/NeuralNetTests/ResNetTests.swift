@@ -1,3 +1,4 @@
+import BLAS
 import SeededRandom
 import TestSupport
 import XCTest
@@ -14,7 +15,9 @@ final class ResNetTests: XCTestCase {
     /// ε and ε/2 differences disagree, and a 10 % tolerance keep the check meaningful: a wrong or
     /// missing gradient path (a dropped shortcut, a wrong BN term) is off by far more. The precise
     /// whole-network check is `testGradientsMatchPyTorchReference` (agreement to 1e-3).
-    func checkNetwork(_ model: ResNet, inputShape: [Int], seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+    func checkNetwork(
+        _ model: ResNet, inputShape: [Int], seed: UInt64, file: StaticString = #filePath, line: UInt = #line
+    ) {
         var rng = Xoshiro256(seed: seed)
         let x = randomScalars(inputShape.reduce(1, *), &rng)
         let labels = (0..<inputShape[0]).map { $0 % model.classCount }
@@ -28,7 +31,8 @@ final class ResNetTests: XCTestCase {
         let logits = trained.forward(Tensor(shape: inputShape, scalars: x), training: true)
         let gx = trained.backward(loss(logits, labels: labels).gradient)
         let epsilon: Float = 2e-4
-        func assertDirectional(_ label: String, _ value: [Float], _ gradient: [Float], _ evaluate: ([Float]) -> Double) {
+        func assertDirectional(_ label: String, _ value: [Float], _ gradient: [Float], _ evaluate: ([Float]) -> Double)
+        {
             // Random directions d; a direction whose differences with ε and ε/2 disagree crossed a kink
             // and is replaced. Every clean direction must match; at least two must be clean.
             var clean = 0, tries = 0
@@ -36,7 +40,8 @@ final class ResNetTests: XCTestCase {
                 tries += 1
                 let d = randomScalars(value.count, &rng)
                 func difference(_ e: Float) -> Double {
-                    (evaluate(zip(value, d).map { $0 + e * $1 }) - evaluate(zip(value, d).map { $0 - e * $1 })) / (2 * Double(e))
+                    (evaluate(zip(value, d).map { $0 + e * $1 }) - evaluate(zip(value, d).map { $0 - e * $1 }))
+                        / (2 * Double(e))
                 }
                 let coarse = difference(epsilon), fine = difference(epsilon / 2)
                 if abs(coarse - fine) > 0.02 * abs(fine) + 2e-4 { continue }
@@ -65,8 +70,12 @@ final class ResNetTests: XCTestCase {
         var rng = Xoshiro256(seed: 47)
         // Inputs large enough that layer4's BatchNorm sees ≥ 12 values per channel (BN over 2–3 values is
         // nearly constant and its finite differences are dominated by rounding).
-        checkNetwork(ResNet(classCount: 3, depth: .resNet10, width: 2, stem: .smallInput, using: &rng), inputShape: [8, 1, 8, 8], seed: 1)
-        checkNetwork(ResNet(classCount: 3, depth: .resNet10, inputChannels: 2, width: 2, stem: .imageNet, using: &rng), inputShape: [8, 2, 32, 32], seed: 2)
+        checkNetwork(
+            ResNet(classCount: 3, depth: .resNet10, width: 2, stem: .smallInput, using: &rng),
+            inputShape: [8, 1, 8, 8], seed: 1)
+        checkNetwork(
+            ResNet(classCount: 3, depth: .resNet10, inputChannels: 2, width: 2, stem: .imageNet, using: &rng),
+            inputShape: [8, 2, 32, 32], seed: 2)
     }
 
     func testBottleneckResNetGradientsMatchFiniteDifferences() {
@@ -74,7 +83,9 @@ final class ResNetTests: XCTestCase {
         var block = Bottleneck(inputChannels: 4, channels: 2, stride: 2, zeroInitResidual: false, using: &rng)
         block.bn3.weight.value = Tensor(shape: [8], repeating: 0.7)
         checkLayerGradients(block, inputShape: [2, 4, 6, 6], epsilon: 4e-3, tolerance: 2e-2)
-        checkLayerGradients(BasicBlock(inputChannels: 3, channels: 3, stride: 1, zeroInitResidual: false, using: &rng), inputShape: [2, 3, 5, 5], epsilon: 4e-3, tolerance: 2e-2)
+        checkLayerGradients(
+            BasicBlock(inputChannels: 3, channels: 3, stride: 1, zeroInitResidual: false, using: &rng),
+            inputShape: [2, 3, 5, 5], epsilon: 4e-3, tolerance: 2e-2)
     }
 
     func testTorchvisionParameterNamesAndCounts() {
@@ -92,7 +103,11 @@ final class ResNetTests: XCTestCase {
         let r34 = ResNet(classCount: 1000, depth: .resNet34, inputChannels: 3, using: &rng)
         XCTAssertEqual(r34.parameterCount, 21_797_672)  // torchvision resnet34
         let decaying = r18.namedParameters.filter(\.parameter.decays).map(\.name)
-        XCTAssertTrue(decaying.allSatisfy { $0.hasSuffix("conv1.weight") || $0.hasSuffix("conv2.weight") || $0.hasSuffix("downsample.0.weight") || $0 == "fc.weight" })
+        XCTAssertTrue(
+            decaying.allSatisfy {
+                $0.hasSuffix("conv1.weight") || $0.hasSuffix("conv2.weight") || $0.hasSuffix("downsample.0.weight")
+                    || $0 == "fc.weight"
+            })
     }
 
     func testKaimingInitialisationScale() {
@@ -148,30 +163,47 @@ final class ResNetTests: XCTestCase {
 /// Whole-network agreement with PyTorch (fixture written by tools/bench/make_reference_fixture.py).
 final class PyTorchReferenceTests: XCTestCase {
     func testGradientsMatchPyTorchReference() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/resnet_reference.safetensors")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/resnet_reference.safetensors")
         let file = try SafeTensors.read(from: url)
         let tensors = Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        for (stem, depth) in [(ResNet.Stem.smallInput, ResNet.Depth.resNet10), (.imageNet, .resNet18)] {
+        let savedThreads = Engine.threadCount, savedBLAS = BLASKernels.threadCount
+        defer {
+            Engine.threadCount = savedThreads
+            BLASKernels.setThreadCount(savedBLAS)
+        }
+        // Both engine configurations: threaded sgemm, and sample lanes with single-threaded sgemm.
+        for (stem, depth, lanes) in [
+            (ResNet.Stem.smallInput, ResNet.Depth.resNet10, false), (.imageNet, .resNet18, false),
+            (.smallInput, .resNet10, true), (.imageNet, .resNet18, true),
+        ] {
+            if lanes { Engine.configure(threads: 2) }
             let p = stem.rawValue + "."
             let x = try XCTUnwrap(tensors[p + "input"])
             var rng = Xoshiro256(seed: 0)
-            var model = ResNet(classCount: 3, depth: depth, inputChannels: x.shape[1], width: 4, stem: stem, using: &rng)
+            var model = ResNet(
+                classCount: 3, depth: depth, inputChannels: x.shape[1], width: 4, stem: stem, using: &rng)
             var state: [String: Tensor] = [:]
-            for (k, v) in tensors where k.hasPrefix(p + "model.") { state[String(k.dropFirst((p + "model.").count))] = v }
+            for (k, v) in tensors where k.hasPrefix(p + "model.") {
+                state[String(k.dropFirst((p + "model.").count))] = v
+            }
             try model.loadStateDict(state)
             let labels = tensors[p + "labels"]!.scalars.map { Int($0) }
             let logits = model.forward(x, training: true)
-            assertAllClose(logits.scalars, tensors[p + "logits"]!.scalars, absolute: 1e-4, relative: 1e-3, "\(stem) logits")
+            assertAllClose(
+                logits.scalars, tensors[p + "logits"]!.scalars, absolute: 1e-4, relative: 1e-3, "\(stem) logits")
             let (loss, g) = CrossEntropyLoss(labelSmoothing: 0.1)(logits, labels: labels)
             XCTAssertEqual(loss, tensors[p + "loss"]![0], accuracy: 1e-5)
             _ = model.backward(g)
             for (name, param) in model.namedParameters {
                 let expected = try XCTUnwrap(tensors[p + "grad." + name], name)
-                let error = GradientChecker.relativeError(param.gradient.scalars.map(Double.init), expected.scalars.map(Double.init))
+                let error = GradientChecker.relativeError(
+                    param.gradient.scalars.map(Double.init), expected.scalars.map(Double.init))
                 XCTAssertLessThan(error, 5e-3, "\(stem) \(name): relative gradient difference from PyTorch")
             }
             for (name, t) in model.stateDict where name.contains("running") {
-                assertAllClose(t.scalars, tensors[p + "after." + name]!.scalars, absolute: 1e-5, relative: 1e-4, "\(stem) \(name)")
+                assertAllClose(
+                    t.scalars, tensors[p + "after." + name]!.scalars, absolute: 1e-5, relative: 1e-4, "\(stem) \(name)")
             }
         }
     }

@@ -22,7 +22,9 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(conv["shape"] as? [Int], [4, 1, 7, 7])
         XCTAssertEqual((header["bn1.num_batches_tracked"] as! [String: Any])["dtype"] as? String, "I64")
         XCTAssertEqual((header["__metadata__"] as! [String: String])["arch"], "resnet10")
-        let offsets = header.values.compactMap { ($0 as? [String: Any])?["data_offsets"] as? [Int] }.sorted { $0[0] < $1[0] }
+        let offsets = header.values.compactMap { ($0 as? [String: Any])?["data_offsets"] as? [Int] }.sorted {
+            $0[0] < $1[0]
+        }
         XCTAssertEqual(offsets.first?[0], 0)
         XCTAssertEqual(offsets.last?[1], data.count - 8 - headerLength, "tensors fill the rest of the file")
         for (a, b) in zip(offsets, offsets.dropFirst()) { XCTAssertEqual(a[1], b[0], "contiguous") }
@@ -44,7 +46,9 @@ final class SafeTensorsTests: XCTestCase {
         try ResNet(classCount: 5, depth: .resNet10, width: 4, using: &rng).save(to: url)
         var wider = ResNet(classCount: 5, depth: .resNet10, width: 8, using: &rng)
         XCTAssertThrowsError(try wider.load(from: url)) { error in
-            XCTAssertEqual(error as? ModelStateError, .shapeMismatch(name: "conv1.weight", expected: [8, 1, 7, 7], found: [4, 1, 7, 7]))
+            XCTAssertEqual(
+                error as? ModelStateError,
+                .shapeMismatch(name: "conv1.weight", expected: [8, 1, 7, 7], found: [4, 1, 7, 7]))
         }
         var deeper = ResNet(classCount: 5, depth: .resNet18, width: 4, using: &rng)
         XCTAssertThrowsError(try deeper.load(from: url)) { error in

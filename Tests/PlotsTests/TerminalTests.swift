@@ -85,3 +85,12 @@ final class TerminalTests: XCTestCase {
         XCTAssertEqual(table.lines()[3], "ab    y")
     }
 }
+
+extension TerminalTests {
+    func testSparklinesWithASharedRangeCompareByHeight() {
+        XCTAssertEqual(Sparkline.render([1, 2], range: 0...2), "▅█")
+        XCTAssertEqual(Sparkline.render([0, 1], range: 0...2), "▁▅")
+        XCTAssertEqual(Sparkline.render([-5, 9], range: 0...2), "▁█")  // clamped
+        XCTAssertEqual(Sparkline.render([3, 3], range: 3...3), "▄▄")
+    }
+}

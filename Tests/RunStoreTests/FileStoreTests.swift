@@ -99,20 +99,4 @@ final class FileStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.query("DELETE FROM run"))
         XCTAssertEqual(try RunStore.query(path: path, sql: "SELECT 1 UNION SELECT 2", limit: 1).rows.count, 1)
     }
-
-    func testSHA256MatchesKnownVectors() throws {
-        XCTAssertEqual(SHA256.hex(of: ""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(
-            SHA256.hex(of: "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        let million = Data(repeating: UInt8(ascii: "a"), count: 1_000_000)
-        XCTAssertEqual(SHA256.hex(of: million), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
-        // Incremental updates in odd pieces give the same digest.
-        let piece = million.prefix(10_007)
-        var hasher = SHA256()
-        hasher.update(piece[0..<7])
-        hasher.update(Data(piece[7..<5_003]))
-        hasher.update(piece[5_003...])
-        XCTAssertEqual(hasher.finalize().map { String(format: "%02x", $0) }.joined(), SHA256.hex(of: Data(piece)))
-    }
 }

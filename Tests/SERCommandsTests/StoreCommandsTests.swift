@@ -1,3 +1,4 @@
+import Checksum
 import ArgumentParser
 import Foundation
 import RunStore
@@ -105,7 +106,7 @@ final class StoreCommandsTests: XCTestCase {
             "Run 1  alpha [model.depth=18]", "status       finished", "sweep        model.depth=18",
             "EPOCH  TRAIN LOSS", "    2      1.5000      1.2000    0.6500", "steep 3.00e-04 (used)",
             "Valid: accuracy 0.6000, balanced accuracy 0.5800, F1 macro 0.5700",
-            "angry      7     3", "weights", "# resolved spec\nseed: 1",
+            "angry      7 ▓▓  3 ▒▒", "weights", "# resolved spec\nseed: 1",
         ] {
             XCTAssertTrue(text.contains(expected), "missing \(expected.debugDescription) in\n\(text)")
         }

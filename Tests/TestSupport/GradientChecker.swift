@@ -49,7 +49,9 @@ public enum GradientChecker {
         epsilon: Float = 1e-2, tolerance: Double = 1e-2, file: StaticString = #filePath, line: UInt = #line,
         _ f: ([Float]) -> Double
     ) {
-        XCTAssertEqual(analytic.count, x.count, "\(label): analytic gradient has \(analytic.count) entries for \(x.count) inputs", file: file, line: line)
+        XCTAssertEqual(
+            analytic.count, x.count, "\(label): analytic gradient has \(analytic.count) entries for \(x.count) inputs",
+            file: file, line: line)
         guard analytic.count == x.count, !x.isEmpty else { return }
         let chosen = indices ?? spread(count: x.count, samples: sampleCount)
         let coarse = numericalGradient(at: x, indices: chosen, epsilon: epsilon, f)
@@ -64,7 +66,9 @@ public enum GradientChecker {
             a.append(Double(analytic[chosen[k]]))
             numerical.append(fine[k])
         }
-        XCTAssertLessThanOrEqual(skipped * 2, chosen.count, "\(label): \(skipped) of \(chosen.count) coordinates straddle kinks", file: file, line: line)
+        XCTAssertLessThanOrEqual(
+            skipped * 2, chosen.count, "\(label): \(skipped) of \(chosen.count) coordinates straddle kinks", file: file,
+            line: line)
         let error = relativeError(a, numerical)
         XCTAssertLessThan(
             error, tolerance,

@@ -1,7 +1,9 @@
+import Foundation
+
 /// SHA-256 (FIPS 180-4), implemented here because Foundation on Linux has no CryptoKit and
-/// swift-crypto is not a dependency. Used for the feature cache's keys: the digest of each audio
-/// file's bytes and of the canonical JSON of the feature parameters. Streaming: feed bytes with
-/// ``update(_:)`` and read ``finalize()`` once.
+/// swift-crypto is not a dependency. One implementation for the whole tool: the feature cache's keys
+/// (audio file bytes, canonical feature parameters), resolved spec hashes and artifact checksums.
+/// Streaming: feed bytes with ``update(_:)`` and read ``finalize()`` once.
 ///
 /// - Complexity: O(n) in the bytes hashed (about 200–400 MB/s in an optimised build).
 public struct SHA256: Sendable {
@@ -23,6 +25,29 @@ public struct SHA256: Sendable {
 
     /// The digest of a string's UTF-8 bytes as hexadecimal.
     public static func hex(_ string: String) -> String { hex(Array(string.utf8)) }
+
+    /// The lowercase hex digest of `data`.
+    public static func hex(of data: Data) -> String {
+        var hasher = SHA256()
+        data.withUnsafeBytes { hasher.update($0) }
+        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+
+    /// The lowercase hex digest of the UTF-8 bytes of `string`.
+    public static func hex(of string: String) -> String { hex(string) }
+
+    /// The hex digest and size in bytes of the file at `path`, read in 1 MiB chunks.
+    public static func hexAndSize(ofFileAt path: String) throws -> (hex: String, bytes: Int64) {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { hasher.update($0) }
+            size += Int64(chunk.count)
+        }
+        return (hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined(), size)
+    }
 
     /// Adds bytes to the message.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -53,6 +78,9 @@ public struct SHA256: Sendable {
 
     /// Adds bytes to the message.
     public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+
+    /// Adds the bytes of `data` to the message.
+    public mutating func update(_ data: Data) { data.withUnsafeBytes { update($0) } }
 
     /// Pads the message and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import Plots
+import RunStore
+import Training
+
+/// `ser lr-find`: the learning-rate finder alone (fastai's `learn.lr_find()`), its suggestions as a table and
+/// its curve as a PNG and/or SVG.
+struct LRFind: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lr-find",
+        abstract: "Run only the learning-rate finder of a spec (or replot a recorded run's) and plot the curve.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(
+        help: ArgumentHelp("The experiment spec (YAML); its lr_finder section sets the sweep.", valueName: "spec"))
+    var spec: String?
+
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Override a key, e.g. --set lr_finder.num_it=50.", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(
+        name: .customLong("run"),
+        help: ArgumentHelp("Replot the finder recorded for this run instead of running it.", valueName: "run"))
+    var recordedRun: Int64?
+
+    @Option(help: ArgumentHelp("Write the plot as a PNG (raster, bitmap font).", valueName: "file"))
+    var png: String?
+
+    @Option(help: ArgumentHelp("Write the plot as an SVG.", valueName: "file"))
+    var svg: String?
+
+    func validate() throws {
+        if (spec == nil) == (recordedRun == nil) {
+            throw ValidationError("give a spec file or --run RUN (one of them).")
+        }
+        if recordedRun != nil && !overrides.isEmpty { throw ValidationError("--set applies to a spec, not to --run.") }
+    }
+
+    /// A finder curve and its suggestions, from a run of the finder or from the store.
+    struct Curve {
+        var title: String
+        var learningRates: [Double]
+        /// Smoothed losses (raw where no smoothed value was recorded).
+        var losses: [Double]
+        var suggestions: [LRFinderMarker]
+        var chosen: String?
+    }
+
+    /// The finder recorded for run `id`: points in iteration order, each suggestion marked at the nearest
+    /// recorded rate.
+    static func recorded(_ id: Int64, in store: RunStore) throws -> Curve {
+        let detail = try store.detail(of: id)
+        let points = detail.lrFinder.filter { $0.lr > 0 }.sorted { $0.iteration < $1.iteration }
+        guard !points.isEmpty else { throw LRFindError.noFinder(id) }
+        let rates = points.map(\.lr)
+        let losses = points.map { $0.smoothedLoss ?? $0.loss }
+        let marks = detail.suggestions.map { s in
+            LRFinderMarker(method: s.method, learningRate: s.lr, loss: losses[nearest(s.lr, in: rates)])
+        }
+        return Curve(
+            title: "Learning-rate finder: run \(id)", learningRates: rates, losses: losses, suggestions: marks,
+            chosen: detail.suggestions.first { $0.chosen }?.method)
+    }
+
+    /// Runs the finder of the spec (one run; a sweep must be pinned with --set) with the data, features and
+    /// model `ser run` would use; the feature cache and synthetic corpus are shared with the store's runs.
+    func runFinder(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> Curve {
+        let plan = try RunCommand.loadPlans([spec!], overrides: overrides, report: log)[0]
+        guard plan.runs.count == 1 else { throw LRFindError.sweep(spec!, plan.runs.count) }
+        let resolved = plan.runs[0]
+        let result = try LRFindSession.run(resolved, storePath: store.path, output: output, log: log)
+        guard !result.points.isEmpty else { throw LRFindError.noPoints(spec!) }
+        let rates = result.points.map(\.learningRate)
+        let losses = result.points.map(\.smoothedLoss)
+        let marks = result.suggestions.map { s in
+            LRFinderMarker(
+                method: s.method.rawValue, learningRate: s.learningRate,
+                loss: losses[Self.nearest(s.learningRate, in: rates)])
+        }
+        var chosen: String?
+        if case .suggestion(let name) = resolved.spec.train.lr { chosen = name }
+        return Curve(
+            title: "Learning-rate finder: \(resolved.runName)", learningRates: rates, losses: losses,
+            suggestions: marks, chosen: chosen)
+    }
+
+    /// The index of the rate closest to `lr` on a log scale (0 for an empty list).
+    static func nearest(_ lr: Double, in rates: [Double]) -> Int {
+        rates.indices.min { abs(log(rates[$0] / lr)) < abs(log(rates[$1] / lr)) } ?? 0
+    }
+
+    /// Writes the requested plots and returns the text printed: the suggestions table and the files written.
+    static func report(_ curve: Curve, png: String?, svg: String?) throws -> String {
+        var table = TextTable(columns: [
+            .init("METHOD"), .init("LR", alignment: .right), .init("LOSS", alignment: .right),
+        ])
+        for s in curve.suggestions {
+            table.append([
+                s.method + (s.method == curve.chosen ? " (used)" : ""), String(format: "%.2e", s.learningRate),
+                String(format: "%.4f", s.loss),
+            ])
+        }
+        var lines = [
+            "\(curve.learningRates.count) steps, lr \(String(format: "%.1e", curve.learningRates.first ?? 0)) → "
+                + "\(String(format: "%.1e", curve.learningRates.last ?? 0)): "
+                + Sparkline.render(Show.clippedFinderLosses(curve.losses), maxWidth: 50)
+        ]
+        lines += curve.suggestions.isEmpty ? ["No suggestions (too few points)."] : table.lines()
+        if let png {
+            let canvas = LRFinderRaster.render(
+                title: curve.title, learningRates: curve.learningRates, losses: curve.losses,
+                suggestions: curve.suggestions)
+            try createParent(of: png)
+            try canvas.writePNG(to: png)
+            lines.append("Wrote \(png)")
+        }
+        if let svg {
+            let text = lrFinderChart(
+                title: curve.title, learningRates: curve.learningRates, losses: curve.losses,
+                suggestions: curve.suggestions)
+            try createParent(of: svg)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
+            lines.append("Wrote \(svg)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func createParent(of path: String) throws {
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+    }
+
+    func output(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> String {
+        let curve =
+            try recordedRun.map { try Self.recorded($0, in: store.openExisting()) }
+            ?? runFinder(output: output, log: log)
+        return try Self.report(curve, png: png, svg: svg)
+    }
+
+    func run() throws { print(try output(output: .standard, log: RunOutput.log)) }
+}
+
+/// Errors of `ser lr-find`.
+enum LRFindError: Error, CustomStringConvertible, LocalizedError {
+    case noFinder(Int64)
+    case sweep(String, Int)
+    case noPoints(String)
+
+    var description: String {
+        switch self {
+        case .noFinder(let id):
+            return "run \(id) recorded no learning-rate finder (lr_finder.enabled was false, or it failed first)."
+        case .sweep(let spec, let count):
+            return "\(spec) expands to \(count) runs; pin the swept keys with --set to find the rate of one."
+        case .noPoints(let spec):
+            return "\(spec): the finder recorded no step (is the training split empty?)."
+        }
+    }
+
+    var errorDescription: String? { description }
+}
