@@ -42,6 +42,26 @@ public struct RunOutcome: Codable, Equatable, Sendable {
     public var weights: String?
     public var seconds: Double
 
+    public init(
+        runID: Int64, name: String, sweep: String, status: String, error: String? = nil, epochs: Int,
+        bestEpoch: Int? = nil, selectedBy: String? = nil, valid: OutcomeMetrics? = nil, test: OutcomeMetrics? = nil,
+        learningRate: Double? = nil, weights: String? = nil, seconds: Double
+    ) {
+        self.runID = runID
+        self.name = name
+        self.sweep = sweep
+        self.status = status
+        self.error = error
+        self.epochs = epochs
+        self.bestEpoch = bestEpoch
+        self.selectedBy = selectedBy
+        self.valid = valid
+        self.test = test
+        self.learningRate = learningRate
+        self.weights = weights
+        self.seconds = seconds
+    }
+
     enum CodingKeys: String, CodingKey {
         case name, sweep, status, error, epochs, valid, test, weights, seconds
         case runID = "run_id"

@@ -95,6 +95,33 @@ final class RunnerTests: XCTestCase {
         assertClose(try classifier.classify(samples: samples, sampleRate: 16000), again[0], 1e-4)
     }
 
+    func testATestSetAndDatasetNormalizationAreEvaluatedAndCarriedIntoTheModelFile() throws {
+        let store = try RunStore(path: storePath)
+        let spec = try plan(
+            tinySpec(epochs: 1),
+            overrides: ["features.normalize=dataset", "test.actors=[2]", "lr_finder.enabled=false", "train.lr=0.01"])
+        let outcome = try runner(store).run(spec)[0]
+        XCTAssertEqual(outcome.status, "finished", outcome.error ?? "")
+        XCTAssertNotNil(outcome.test)
+        let detail = try store.detail(of: outcome.runID)
+        XCTAssertTrue(detail.lrFinder.isEmpty)
+        XCTAssertEqual(Set(detail.evaluations.map(\.split)), ["valid", "test"])
+        let test = try store.predictions(of: outcome.runID, split: "test")
+        XCTAssertEqual(test.count, 28, "actor 2's files of the 4 emotions")
+        XCTAssertTrue(test.allSatisfy { $0.path.contains("Actor_02") })
+        XCTAssertTrue(
+            try store.predictions(of: outcome.runID, split: "valid").allSatisfy { $0.path.contains("Actor_01") })
+        var bundle = try ModelBundle.load(from: URL(fileURLWithPath: try XCTUnwrap(outcome.weights)))
+        guard case .dataset(let statistics) = bundle.normalization else {
+            return XCTFail("expected dataset statistics in the model file, got \(bundle.normalization)")
+        }
+        XCTAssertEqual(statistics.mean.count, 1)
+        let again = try bundle.classify(files: test.map(\.path))
+        for (prediction, probabilities) in zip(test, again) {
+            assertClose(probabilities, prediction.probabilities ?? [], 1e-4)
+        }
+    }
+
     func testStopAfterTheFirstEpochMarksTheRunInterruptedAndResumeFinishesItUnderTheSameID() throws {
         let store = try RunStore(path: storePath)
         let first = runner(store)

@@ -120,3 +120,31 @@ final class RunCommandTests: XCTestCase {
         XCTAssertThrowsError(try SER.parseAsRoot(["eval", bogus, "dir", "--layout", "flat"]))
     }
 }
+
+/// The text `ser run` prints at the end, and its exit codes.
+final class RunOutputTests: XCTestCase {
+    func outcome(_ id: Int64, fold: Int?, accuracy: Double?, status: String = "finished") -> RunOutcome {
+        var o = RunOutcome(
+            runID: id, name: "x", sweep: fold.map { "split.fold=\($0)" } ?? "", status: status, epochs: 2, seconds: 65)
+        o.valid = accuracy.map { OutcomeMetrics(loss: 1, accuracy: $0, uar: $0 - 0.1, f1Macro: $0 - 0.2) }
+        return o
+    }
+
+    func testFoldsEndWithMeanAndStandardDeviation() {
+        let text = RunOutput.text([outcome(1, fold: 1, accuracy: 0.5), outcome(2, fold: 2, accuracy: 0.7)])
+        XCTAssertTrue(text.contains("run 1 (x) finished after 2 epochs in 1m05s"), text)
+        XCTAssertTrue(text.contains("k-fold over 2 folds: accuracy 0.6000 ± 0.1414"), text)
+        XCTAssertNil(
+            RunOutput.foldSummary([outcome(1, fold: nil, accuracy: 0.5), outcome(2, fold: nil, accuracy: 0.7)]))
+    }
+
+    func testExitCodes() {
+        XCTAssertEqual(RunOutput.exitCode([outcome(1, fold: nil, accuracy: 0.5)]), 0)
+        XCTAssertEqual(RunOutput.exitCode([outcome(1, fold: nil, accuracy: nil, status: "failed")]), 1)
+        XCTAssertEqual(
+            RunOutput.exitCode([
+                outcome(1, fold: nil, accuracy: nil, status: "failed"),
+                outcome(2, fold: nil, accuracy: nil, status: "interrupted"),
+            ]), 130)
+    }
+}
