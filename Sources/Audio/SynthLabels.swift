@@ -1,27 +1,9 @@
-/// The eight RAVDESS emotions; raw values are RAVDESS's two-digit emotion codes.
-public enum SynthEmotion: Int, CaseIterable, Codable, Sendable, CustomStringConvertible {
-    case neutral = 1, calm, happy, sad, angry, fearful, disgust, surprised
-
-    public var description: String {
-        switch self {
-        case .neutral: return "neutral"
-        case .calm: return "calm"
-        case .happy: return "happy"
-        case .sad: return "sad"
-        case .angry: return "angry"
-        case .fearful: return "fearful"
-        case .disgust: return "disgust"
-        case .surprised: return "surprised"
-        }
-    }
-}
-
 /// Which utterance of the synthetic corpus a file holds: the same fields as a RAVDESS speech file name
 /// (`03-01-EE-II-SS-RR-AA.wav`, modality 03 = audio-only, vocal channel 01 = speech).
 public struct SynthUtteranceID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
     /// 1…24; odd actors are male, even actors female (as in RAVDESS).
     public var actor: Int
-    public var emotion: SynthEmotion
+    public var emotion: Emotion
     /// 1 normal, 2 strong (neutral has normal only).
     public var intensity: Int
     /// 1 "kids are talking by the door", 2 "dogs are sitting by the door".
@@ -29,7 +11,7 @@ public struct SynthUtteranceID: Hashable, Comparable, Codable, Sendable, CustomS
     /// 1 or 2.
     public var repetition: Int
 
-    public init(actor: Int, emotion: SynthEmotion, intensity: Int, statement: Int, repetition: Int) {
+    public init(actor: Int, emotion: Emotion, intensity: Int, statement: Int, repetition: Int) {
         self.actor = actor
         self.emotion = emotion
         self.intensity = intensity
@@ -55,7 +37,7 @@ public struct SynthUtteranceID: Hashable, Comparable, Codable, Sendable, CustomS
     /// (normal only for neutral) × 2 statements × 2 repetitions.
     public static func ravdessSpeech(actor: Int) -> [SynthUtteranceID] {
         var ids: [SynthUtteranceID] = []
-        for emotion in SynthEmotion.allCases {
+        for emotion in Emotion.allCases {
             for intensity in emotion == .neutral ? [1] : [1, 2] {
                 for statement in 1...2 {
                     for repetition in 1...2 {

@@ -46,7 +46,7 @@ public struct SynthParameters: Codable, Sendable, Equatable {
 
     static func make(for id: SynthUtteranceID, voice: SynthVoice, rng: inout Xoshiro256) -> SynthParameters {
         let k = intensityScale(id.intensity) * (id.emotion == .neutral ? 1 : voice.expressiveness)
-        let p = SynthEmotionProfile.of(id.emotion).scaled(k)
+        let p = EmotionProfile.of(id.emotion).scaled(k)
         let e = id.emotion.rawValue - 1
         let habit = id.emotion == .neutral ? 0.0 : 1.0
         // Repetition-level variation: a take never sounds exactly like the previous one.

@@ -44,7 +44,7 @@ public struct SynthVoice: Codable, Sendable, Equatable {
         var f0Habits: [Double] = []
         var rateHabits: [Double] = []
         var levelHabits: [Double] = []
-        for _ in SynthEmotion.allCases {
+        for _ in Emotion.allCases {
             f0Habits.append(1.2 * rng.nextNormal())
             rateHabits.append(0.08 * rng.nextNormal())
             levelHabits.append(2.0 * rng.nextNormal())
@@ -60,7 +60,7 @@ public struct SynthVoice: Codable, Sendable, Equatable {
 /// expressive actors scale the departure from the neutral row. Values follow the direction of the
 /// vocal-emotion literature (Scherer 2003; Juslin & Laukka 2003): high-arousal emotions are higher,
 /// louder, faster and more "pressed" (flatter spectrum); sad and calm are lower, softer, slower, breathier.
-struct SynthEmotionProfile: Sendable {
+struct EmotionProfile: Sendable {
     /// Mean pitch shift (semitones).
     var f0Semitones: Double
     /// Log of the speaking-rate multiplier.
@@ -84,11 +84,11 @@ struct SynthEmotionProfile: Sendable {
     var accent: Double
     var finalMove: Double
 
-    static let neutral = SynthEmotionProfile(
+    static let neutral = EmotionProfile(
         f0Semitones: 0, logRate: 0, levelDB: 0, jitter: 0.008, shimmer: 0.04, tilt: 0.55, openQuotient: 0.6,
         breathiness: 0, tremor: 0, declination: -3, accent: 2, finalMove: -1.5)
 
-    static func of(_ emotion: SynthEmotion) -> SynthEmotionProfile {
+    static func of(_ emotion: Emotion) -> EmotionProfile {
         switch emotion {
         case .neutral: return neutral
         case .calm:
@@ -123,7 +123,7 @@ struct SynthEmotionProfile: Sendable {
     }
 
     /// `neutral + k·(self − neutral)`, field by field.
-    func scaled(_ k: Double) -> SynthEmotionProfile {
+    func scaled(_ k: Double) -> EmotionProfile {
         let n = Self.neutral
         func mix(_ a: Double, _ b: Double) -> Double { b + k * (a - b) }
         return .init(

@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 
 /// What a label scheme reads from a file.

@@ -50,7 +50,7 @@ final class SynthSignalTests: XCTestCase {
         let corpus = SyntheticCorpus(actors: 4, seed: 1)
         for actor in 1...4 {
             let all = corpus.render(SynthUtteranceID.ravdessSpeech(actor: actor))
-            func mean(_ emotion: SynthEmotion, _ value: (SynthesizedUtterance) -> Double) -> Double {
+            func mean(_ emotion: Emotion, _ value: (SynthesizedUtterance) -> Double) -> Double {
                 let some = all.filter { $0.id.emotion == emotion }
                 return some.map(value).reduce(0, +) / Double(some.count)
             }
