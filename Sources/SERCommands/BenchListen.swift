@@ -13,7 +13,7 @@ struct BenchListen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "listen",
         abstract:
-            "Time live windows from their last sample to their label (log-mel + a seeded random ResNet until models load)."
+            "Time live windows from their last sample to their label (log-mel + a ResNet with seeded random weights)."
     )
 
     @Option(help: "Replay this audio file (default: a synthetic signal).")

@@ -161,14 +161,10 @@ struct Listen: ParsableCommand {
 /// Why `ser listen` could not get a classifier.
 enum ListenError: Error, CustomStringConvertible, Equatable {
     case modelMissing(String)
-    case modelLoadingUnavailable(String)
 
     var description: String {
         switch self {
         case .modelMissing(let path): return "\(path): no such model file"
-        case .modelLoadingUnavailable(let path):
-            return "\(path): model loading is not available yet (this build has no model loader; `ser listen` "
-                + "works once exported models can be read)"
         }
     }
 }
@@ -176,7 +172,7 @@ enum ListenError: Error, CustomStringConvertible, Equatable {
 /// The single place where a model file becomes a ``WindowClassifier`` (and where the window resampler
 /// comes from). Tests replace ``load`` with a fake.
 enum ClassifierFactory {
-    /// Turns a model path into a classifier. Replace the body's last line with the model loader's adapter.
+    /// Turns a model path (a file from `ser export` or a run's `model.safetensors`) into a classifier.
     static var load: (String) throws -> WindowClassifier = { path in
         guard FileManager.default.fileExists(atPath: path) else { throw ListenError.modelMissing(path) }
         return try BundleClassifier(path: path)
