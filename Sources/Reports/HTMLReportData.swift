@@ -24,18 +24,8 @@ public struct ReportEpoch: Equatable, Sendable {
 }
 
 /// One suggestion of the LR finder: method name ("valley", "slide", "minimum", "steep"), the learning rate
-/// and the smoothed loss where it is marked.
-public struct ReportLRSuggestion: Equatable, Sendable {
-    public var method: String
-    public var learningRate: Double
-    public var loss: Double
-
-    public init(method: String, learningRate: Double, loss: Double) {
-        self.method = method
-        self.learningRate = learningRate
-        self.loss = loss
-    }
-}
+/// and the smoothed loss where it is marked (the chart's own marker type).
+public typealias ReportLRSuggestion = LRFinderMarker
 
 /// The LR-finder sweep: learning rates (ascending, > 0) and the smoothed loss at each.
 public struct ReportLRFinder: Equatable, Sendable {

@@ -32,9 +32,7 @@ enum HTMLRunSection {
             page.figure(
                 svg: lrFinderChart(
                     learningRates: lr.learningRates, losses: lr.losses,
-                    suggestions: lr.suggestions.map {
-                        LRFinderMarker(method: $0.method, learningRate: $0.learningRate, loss: $0.loss)
-                    }),
+                    suggestions: lr.suggestions),
                 caption: "Smoothed training loss while the learning rate grows exponentially; markers show each "
                     + "method's suggestion.")
             if !lr.suggestions.isEmpty {
