@@ -254,9 +254,14 @@ public final class ExperimentRunner {
             let reason = "\(stop.reason ?? "interrupted") after epoch \(epochs)"
             throw RunnerError.interrupted(run: runID, reason: reason)
         }
-        learner.loadBestModel()
-        outcome.bestEpoch = summary.best.map { $0.epoch + 1 }
-        outcome.selectedBy = summary.best?.metric.rawValue
+        if spec.train.keep == "last" {
+            outcome.bestEpoch = epochs
+            outcome.selectedBy = "last"
+        } else {
+            learner.loadBestModel()
+            outcome.bestEpoch = summary.best.map { $0.epoch + 1 }
+            outcome.selectedBy = summary.best?.metric.rawValue
+        }
         let valid = learner.evaluate(c.split.valid)
         try record(valid, split: "valid", runID: runID, data: c.features)
         outcome.valid = Self.metrics(valid)

@@ -207,6 +207,8 @@ public struct TrainSpec: Codable, Equatable, Sendable {
     public var optimizer: OptimizerSpec
     public var labelSmoothing: Double
     public var augment: AugmentSpec
+    /// `best` (validation accuracy) | `last`: the epoch whose weights the run keeps and reports.
+    public var keep: String
 
     public struct OptimizerSpec: Codable, Equatable, Sendable {
         /// `adamw` | `adam` | `sgd`.
@@ -256,7 +258,7 @@ public struct TrainSpec: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case epochs, schedule, lr, optimizer, augment
+        case epochs, schedule, lr, optimizer, augment, keep
         case batchSize = "batch_size"
         case labelSmoothing = "label_smoothing"
     }

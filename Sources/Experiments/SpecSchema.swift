@@ -78,6 +78,8 @@ public enum SpecVocabulary {
     public static let suggestions = ["minimum", "steep", "valley", "slide"]
     public static let schedules = ["fit", "one_cycle", "flat_cos"]
     public static let optimizers = ["adamw", "adam", "sgd"]
+    /// Which epoch's weights a run keeps: the best by validation accuracy, or the last.
+    public static let keep = ["best", "last"]
     public static let splitKinds = ["random", "speakers", "kfold_speakers"]
     public static let depths = [10, 18, 34, 50]
     /// RAVDESS has 24 actors (only 1–20 may be present locally).
@@ -199,6 +201,9 @@ enum SpecSchema {
         Field(
             "label_smoothing", .number(min: 0, max: 1, maxExclusive: true), .double(0), "label smoothing ε"),
         Field("augment", .section(augment), nil, "training-time augmentation (all off by default)"),
+        Field(
+            "keep", .choice(SpecVocabulary.keep), .string("best"),
+            "weights to keep: `best` validation accuracy, or `last` (no selection on the validation set)"),
     ]
 
     static let split = Shape.variants(

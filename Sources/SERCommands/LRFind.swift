@@ -142,7 +142,10 @@ struct LRFind: ParsableCommand {
         return try Self.report(curve, png: png, svg: svg)
     }
 
-    func run() throws { print(try output(output: .standard, log: RunOutput.log)) }
+    func run() throws {
+        RunOutput.useTrainingThreads()
+        print(try output(output: .standard, log: RunOutput.log))
+    }
 }
 
 /// Errors of `ser lr-find`.

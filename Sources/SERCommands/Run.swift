@@ -66,6 +66,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        RunOutput.useTrainingThreads()
         let outcomes = try perform(output: json ? .silent : .standard, log: RunOutput.log)
         if json {
             print(try StoreFormat.json(outcomes))
