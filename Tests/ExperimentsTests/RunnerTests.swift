@@ -122,6 +122,26 @@ final class RunnerTests: XCTestCase {
         }
     }
 
+    func testKeepLastReportsTheLastEpochAndKeepBestTheMostAccurateOne() throws {
+        let store = try RunStore(path: storePath)
+        for keep in ["last", "best"] {
+            let spec = try plan(
+                tinySpec(name: "keep-\(keep)", epochs: 3),
+                overrides: ["train.keep=\(keep)", "lr_finder.enabled=false", "train.lr=0.02"])
+            let outcome = try runner(store).run(spec)[0]
+            XCTAssertEqual(outcome.status, "finished", outcome.error ?? "")
+            let epochs = try store.detail(of: outcome.runID).epochs
+            let accuracies = epochs.compactMap(\.accuracy)
+            XCTAssertEqual(accuracies.count, 3)
+            let kept = keep == "last" ? 3 : accuracies.firstIndex(of: accuracies.max()!)! + 1
+            XCTAssertEqual(outcome.bestEpoch, kept, keep)
+            XCTAssertEqual(outcome.selectedBy, keep == "last" ? "last" : "accuracy")
+            XCTAssertEqual(try XCTUnwrap(outcome.valid?.accuracy), accuracies[kept - 1], accuracy: 1e-12, keep)
+            let bundle = try ModelBundle.load(from: URL(fileURLWithPath: try XCTUnwrap(outcome.weights)))
+            XCTAssertEqual(bundle.source.epoch, kept)
+        }
+    }
+
     func testStopAfterTheFirstEpochMarksTheRunInterruptedAndResumeFinishesItUnderTheSameID() throws {
         let store = try RunStore(path: storePath)
         let first = runner(store)
