@@ -20,7 +20,9 @@ enum RunOutput {
             if let valid = o.valid {
                 var line =
                     "  valid: accuracy \(StoreFormat.number(valid.accuracy)), UAR \(StoreFormat.number(valid.uar)), macro-F1 \(StoreFormat.number(valid.f1Macro))"
-                if let epoch = o.bestEpoch, let metric = o.selectedBy { line += " (epoch \(epoch), best \(metric))" }
+                if let epoch = o.bestEpoch, let metric = o.selectedBy {
+                    line += metric == "last" ? " (epoch \(epoch), the last)" : " (epoch \(epoch), best \(metric))"
+                }
                 lines.append(line)
             }
             if let test = o.test {

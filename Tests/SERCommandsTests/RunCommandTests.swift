@@ -138,6 +138,18 @@ final class RunOutputTests: XCTestCase {
             RunOutput.foldSummary([outcome(1, fold: nil, accuracy: 0.5), outcome(2, fold: nil, accuracy: 0.7)]))
     }
 
+    func testTheKeptEpochIsNamedWithHowItWasChosen() {
+        var best = outcome(1, fold: nil, accuracy: 0.5)
+        best.bestEpoch = 1
+        best.selectedBy = "accuracy"
+        var last = outcome(2, fold: nil, accuracy: 0.5)
+        last.bestEpoch = 2
+        last.selectedBy = "last"
+        let text = RunOutput.text([best, last])
+        XCTAssertTrue(text.contains("(epoch 1, best accuracy)"), text)
+        XCTAssertTrue(text.contains("(epoch 2, the last)"), text)
+    }
+
     func testExitCodes() {
         XCTAssertEqual(RunOutput.exitCode([outcome(1, fold: nil, accuracy: 0.5)]), 0)
         XCTAssertEqual(RunOutput.exitCode([outcome(1, fold: nil, accuracy: nil, status: "failed")]), 1)
