@@ -20,6 +20,9 @@ public struct Conv2d: Layer {
     public var computesInputGradient = true
 
     private var cachedInput: Tensor?
+    /// Winograd-transformed weights kept between inference (eval-mode) calls, with the weight
+    /// storage they were made from: any change to the weights gives them new storage (copy on write).
+    private var winogradCache: (source: TensorStorage, u: Tensor)?
 
     public init(
         inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -83,9 +86,14 @@ public struct Conv2d: Layer {
         let xp = input.pointer, wp = weight.value.pointer
         let imageSize = g.channels * g.height * g.width
         let lanes = Engine.sampleLanes(batch: batch)
+        let parallel = lanes == 1
+        // Batch 1 with single-threaded BLAS: each product is split over the lanes instead.
+        let productLanes = lanes == 1 ? Engine.productLanes : 1
+        if Engine.usesWinograd && Winograd.applies(g) {
+            forwardWinograd(input, g, into: yp, training: training, lanes: lanes, productLanes: productLanes)
+        } else {
         let group = Self.groupSize(batch: (batch + lanes - 1) / lanes, plane: plane)
         let pointwise = g.isPointwise && group == 1
-        let parallel = lanes == 1
         Engine.countFLOPs(2 * outC * patch * plane * batch)
         // Each lane convolves its own range of samples with its own scratch buffers.
         forEachLane(lanes) { lane in
@@ -105,8 +113,8 @@ public struct Conv2d: Layer {
                     b = UnsafePointer(colp)
                 }
                 if group == 1 {
-                    gemm(
-                        .none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns,
+                    laneGemm(
+                        lanes: productLanes, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns,
                         c: yp + n0 * outC * plane, ldc: columns)
                 } else {
                     gemm(
@@ -123,6 +131,7 @@ public struct Conv2d: Layer {
                 n0 += s
             }
             withExtendedLifetime((col, staging)) {}
+        }
         }
         if let bias {
             let bp = bias.value.pointer
@@ -159,8 +168,10 @@ public struct Conv2d: Layer {
         let transposedGeometry = ConvGeometry(
             channels: outC, height: g.outH, width: g.outW, kernelH: g.kernelH, kernelW: g.kernelW, strideH: 1,
             strideW: 1, padH: g.kernelH - 1 - g.padH, padW: g.kernelW - 1 - g.padW)
+        // 3×3 stride-1 padding-1: dX is the Winograd convolution of dY with the flipped, transposed kernel.
+        let useWinograd = computesInputGradient && Engine.usesWinograd && Winograd.applies(g)
         let useFlipped =
-            computesInputGradient && !pointwise && g.strideH == 1 && g.strideW == 1
+            computesInputGradient && !useWinograd && !pointwise && g.strideH == 1 && g.strideW == 1
             && transposedGeometry.padH >= 0 && transposedGeometry.padW >= 0
             && transposedGeometry.outH == g.height && transposedGeometry.outW == g.width
             && transposedGeometry.patch * imagePlane <= patch * plane * 2
@@ -182,7 +193,16 @@ public struct Conv2d: Layer {
             }
         }
         let fwp = UnsafePointer(flipped.mutablePointer)
-        Engine.countFLOPs(2 * outC * patch * plane * batch * (computesInputGradient ? 2 : 1))
+        var winogradWeights = Tensor(
+            uninitializedShape: useWinograd
+                ? [Winograd.weightCount(outputChannels: g.channels, inputChannels: outC)] : [0])
+        if useWinograd {
+            Winograd.transformWeights(
+                wp, outputChannels: outC, inputChannels: g.channels, transposedFlipped: true,
+                into: winogradWeights.mutablePointer)
+        }
+        let uwp = UnsafePointer(winogradWeights.mutablePointer)
+        Engine.countFLOPs(2 * outC * patch * plane * batch * (computesInputGradient && !useWinograd ? 2 : 1))
         // Lanes after the first accumulate their weight gradient separately; summed in lane order below.
         var partials = Tensor(uninitializedShape: [max(0, lanes - 1) * outC * patch])
         let partialp = partials.mutablePointer
@@ -195,6 +215,14 @@ public struct Conv2d: Layer {
             var dxStaging = Tensor(
                 uninitializedShape: useFlipped && group > 1 ? [g.channels * group * imagePlane] : [0])
             let colp = col.mutablePointer, stp = staging.mutablePointer, dstp = dxStaging.mutablePointer
+            var winogradScratch = Tensor(
+                uninitializedShape: useWinograd
+                    ? [
+                        Winograd.scratchCount(
+                            samples: group, inputChannels: outC, outputChannels: g.channels, height: g.height,
+                            width: g.width)
+                    ] : [0])
+            let wsp = winogradScratch.mutablePointer
             var n0 = start
             while n0 < end {
                 let s = min(group, end - n0)
@@ -227,6 +255,11 @@ public struct Conv2d: Layer {
                         gemm(
                             .transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns,
                             c: dxp + n0 * imageSize, ldc: columns)
+                    } else if useWinograd {
+                        Winograd.convolve(
+                            gp + n0 * outC * plane, samples: s, channels: outC, height: g.outH, width: g.outW,
+                            weights: uwp, outputChannels: g.channels, dxp + n0 * imageSize, scratch: wsp,
+                            parallel: parallel)
                     } else if useFlipped {
                         // Stride 1: dX is a stride-1 convolution of dY with the flipped, transposed kernel:
                         // im2col(dY) and one well-shaped sgemm (K = O·kH·kW) instead of a K = O sgemm + col2im.
@@ -257,7 +290,7 @@ public struct Conv2d: Layer {
                 }
                 n0 += s
             }
-            withExtendedLifetime((col, staging, dxStaging)) {}
+            withExtendedLifetime((col, staging, dxStaging, winogradScratch)) {}
         }
         for lane in 1..<max(1, lanes) {
             let partial = partialp + (lane - 1) * outC * patch
@@ -276,8 +309,55 @@ public struct Conv2d: Layer {
                 dbp[o] = Float(sum)
             }
         }
-        withExtendedLifetime((input, gradOutput, weight, flipped, partials)) {}
+        withExtendedLifetime((input, gradOutput, weight, flipped, partials, winogradWeights)) {}
         return dx
+    }
+
+    /// Forward pass of a 3×3 stride-1 padding-1 convolution by Winograd F(2×2, 3×3) into `y`
+    /// (`[N, O, H, W]`, without bias): the weights are transformed once, then each lane convolves its
+    /// samples in groups of ≥ ``Engine/gemmColumnTarget`` tiles per product. In eval mode the
+    /// transformed weights are cached until the weights change. Complexity
+    /// O(16·O·C·N·⌈H/2⌉·⌈W/2⌉) in sgemm plus O((C + O)·N·H·W) transforms.
+    private mutating func forwardWinograd(
+        _ input: Tensor, _ g: ConvGeometry, into yp: UnsafeMutablePointer<Float>, training: Bool, lanes: Int,
+        productLanes: Int
+    ) {
+        let batch = input.n, outC = outputChannels, cin = inputChannels
+        let imageSize = cin * g.height * g.width, outSize = outC * g.outH * g.outW
+        var u: Tensor
+        if !training, let cache = winogradCache, cache.source === weight.value.storage {
+            u = cache.u
+        } else {
+            u = Tensor(uninitializedShape: [Winograd.weightCount(outputChannels: outC, inputChannels: cin)])
+            Winograd.transformWeights(
+                weight.value.pointer, outputChannels: outC, inputChannels: cin, into: u.mutablePointer)
+            // Training changes the weights every step: keep no cache (it would also make the
+            // optimizer's in-place update copy the weights).
+            winogradCache = training ? nil : (weight.value.storage, u)
+        }
+        let up = u.pointer, xp = input.pointer
+        let group = Self.groupSize(
+            batch: (batch + lanes - 1) / lanes, plane: Winograd.tiles(height: g.outH, width: g.outW))
+        forEachLane(lanes) { lane in
+            let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
+            var scratch = Tensor(
+                uninitializedShape: [
+                    Winograd.scratchCount(
+                        samples: group, inputChannels: cin, outputChannels: outC, height: g.height, width: g.width)
+                ])
+            let sp = scratch.mutablePointer
+            var n0 = start
+            while n0 < end {
+                let s = min(group, end - n0)
+                Winograd.convolve(
+                    xp + n0 * imageSize, samples: s, channels: cin, height: g.height, width: g.width, weights: up,
+                    outputChannels: outC, yp + n0 * outSize, scratch: sp, parallel: lanes == 1,
+                    productLanes: productLanes)
+                n0 += s
+            }
+            withExtendedLifetime(scratch) {}
+        }
+        withExtendedLifetime((input, u, weight)) {}
     }
 
     public mutating func visitParameters(prefix: String, _ body: (String, inout Parameter) -> Void) {
