@@ -4,9 +4,11 @@ import SeededRandom
 /// 2-D convolution over NCHW input with weight `[outputChannels, inputChannels, kH, kW]`
 /// (PyTorch layout and names: `weight`, `bias`).
 ///
-/// Forward and backward are im2col + sgemm: samples are grouped so each product has at least ~1024
-/// columns (small late-stage feature maps batch several samples into one product); 1×1 stride-1
-/// convolutions of single samples use the input directly. Complexity O(N·O·C·kH·kW·outH·outW).
+/// 3×3 stride-1 padding-1 kernels use Winograd F(2×2, 3×3) for forward and backward when
+/// ``Engine/usesWinograd`` is on (Conv2dWinograd.swift). Everything else is im2col + sgemm: samples
+/// are grouped so each product has at least ~1024 columns (small late-stage feature maps batch
+/// several samples into one product); 1×1 stride-1 convolutions of single samples use the input
+/// directly. Complexity O(N·O·C·kH·kW·outH·outW).
 /// The forward pass caches only the input; backward recomputes the column matrix.
 public struct Conv2d: Layer {
     public let inputChannels: Int
@@ -22,7 +24,7 @@ public struct Conv2d: Layer {
     private var cachedInput: Tensor?
     /// Winograd-transformed weights kept between inference (eval-mode) calls, with the weight
     /// storage they were made from: any change to the weights gives them new storage (copy on write).
-    private var winogradCache: (source: TensorStorage, u: Tensor)?
+    var winogradCache: (source: TensorStorage, u: Tensor)?
 
     public init(
         inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -155,6 +157,11 @@ public struct Conv2d: Layer {
         let batch = input.n, plane = g.outH * g.outW, outC = outputChannels, patch = g.patch
         precondition(
             gradOutput.shape == [batch, outC, g.outH, g.outW], "Conv2d.backward: gradient shape \(gradOutput.shape)")
+        if Engine.usesWinograd && Winograd.applies(g) {
+            let dx = backwardWinograd(input, gradOutput, g)
+            computeBiasGradient(gradOutput)
+            return dx
+        }
         let lanes = Engine.sampleLanes(batch: batch)
         let group = Self.groupSize(batch: (batch + lanes - 1) / lanes, plane: plane)
         let pointwise = g.isPointwise && group == 1
@@ -168,10 +175,8 @@ public struct Conv2d: Layer {
         let transposedGeometry = ConvGeometry(
             channels: outC, height: g.outH, width: g.outW, kernelH: g.kernelH, kernelW: g.kernelW, strideH: 1,
             strideW: 1, padH: g.kernelH - 1 - g.padH, padW: g.kernelW - 1 - g.padW)
-        // 3×3 stride-1 padding-1: dX is the Winograd convolution of dY with the flipped, transposed kernel.
-        let useWinograd = computesInputGradient && Engine.usesWinograd && Winograd.applies(g)
         let useFlipped =
-            computesInputGradient && !useWinograd && !pointwise && g.strideH == 1 && g.strideW == 1
+            computesInputGradient && !pointwise && g.strideH == 1 && g.strideW == 1
             && transposedGeometry.padH >= 0 && transposedGeometry.padW >= 0
             && transposedGeometry.outH == g.height && transposedGeometry.outW == g.width
             && transposedGeometry.patch * imagePlane <= patch * plane * 2
@@ -193,16 +198,7 @@ public struct Conv2d: Layer {
             }
         }
         let fwp = UnsafePointer(flipped.mutablePointer)
-        var winogradWeights = Tensor(
-            uninitializedShape: useWinograd
-                ? [Winograd.weightCount(outputChannels: g.channels, inputChannels: outC)] : [0])
-        if useWinograd {
-            Winograd.transformWeights(
-                wp, outputChannels: outC, inputChannels: g.channels, transposedFlipped: true,
-                into: winogradWeights.mutablePointer)
-        }
-        let uwp = UnsafePointer(winogradWeights.mutablePointer)
-        Engine.countFLOPs(2 * outC * patch * plane * batch * (computesInputGradient && !useWinograd ? 2 : 1))
+        Engine.countFLOPs(2 * outC * patch * plane * batch * (computesInputGradient ? 2 : 1))
         // Lanes after the first accumulate their weight gradient separately; summed in lane order below.
         var partials = Tensor(uninitializedShape: [max(0, lanes - 1) * outC * patch])
         let partialp = partials.mutablePointer
@@ -215,14 +211,6 @@ public struct Conv2d: Layer {
             var dxStaging = Tensor(
                 uninitializedShape: useFlipped && group > 1 ? [g.channels * group * imagePlane] : [0])
             let colp = col.mutablePointer, stp = staging.mutablePointer, dstp = dxStaging.mutablePointer
-            var winogradScratch = Tensor(
-                uninitializedShape: useWinograd
-                    ? [
-                        Winograd.scratchCount(
-                            samples: group, inputChannels: outC, outputChannels: g.channels, height: g.height,
-                            width: g.width)
-                    ] : [0])
-            let wsp = winogradScratch.mutablePointer
             var n0 = start
             while n0 < end {
                 let s = min(group, end - n0)
@@ -255,11 +243,6 @@ public struct Conv2d: Layer {
                         gemm(
                             .transposed, .none, m: patch, n: columns, k: outC, a: wp, lda: patch, b: dy, ldb: columns,
                             c: dxp + n0 * imageSize, ldc: columns)
-                    } else if useWinograd {
-                        Winograd.convolve(
-                            gp + n0 * outC * plane, samples: s, channels: outC, height: g.outH, width: g.outW,
-                            weights: uwp, outputChannels: g.channels, dxp + n0 * imageSize, scratch: wsp,
-                            parallel: parallel)
                     } else if useFlipped {
                         // Stride 1: dX is a stride-1 convolution of dY with the flipped, transposed kernel:
                         // im2col(dY) and one well-shaped sgemm (K = O·kH·kW) instead of a K = O sgemm + col2im.
@@ -290,12 +273,21 @@ public struct Conv2d: Layer {
                 }
                 n0 += s
             }
-            withExtendedLifetime((col, staging, dxStaging, winogradScratch)) {}
+            withExtendedLifetime((col, staging, dxStaging)) {}
         }
         for lane in 1..<max(1, lanes) {
             let partial = partialp + (lane - 1) * outC * patch
             for i in 0..<(outC * patch) { dwp[i] += partial[i] }
         }
+        computeBiasGradient(gradOutput)
+        withExtendedLifetime((input, gradOutput, weight, flipped, partials)) {}
+        return dx
+    }
+
+    /// bias.gradient[o] = Σ over samples and positions of dY[·, o, ·, ·] (Double accumulation).
+    private mutating func computeBiasGradient(_ gradOutput: Tensor) {
+        let batch = gradOutput.n, outC = outputChannels, plane = gradOutput.h * gradOutput.w
+        let gp = gradOutput.pointer
         if bias != nil {
             let dbp = bias!.gradient.mutablePointer
             for o in 0..<outC {
@@ -309,55 +301,7 @@ public struct Conv2d: Layer {
                 dbp[o] = Float(sum)
             }
         }
-        withExtendedLifetime((input, gradOutput, weight, flipped, partials, winogradWeights)) {}
-        return dx
-    }
-
-    /// Forward pass of a 3×3 stride-1 padding-1 convolution by Winograd F(2×2, 3×3) into `y`
-    /// (`[N, O, H, W]`, without bias): the weights are transformed once, then each lane convolves its
-    /// samples in groups of ≥ ``Engine/gemmColumnTarget`` tiles per product. In eval mode the
-    /// transformed weights are cached until the weights change. Complexity
-    /// O(16·O·C·N·⌈H/2⌉·⌈W/2⌉) in sgemm plus O((C + O)·N·H·W) transforms.
-    private mutating func forwardWinograd(
-        _ input: Tensor, _ g: ConvGeometry, into yp: UnsafeMutablePointer<Float>, training: Bool, lanes: Int,
-        productLanes: Int
-    ) {
-        let batch = input.n, outC = outputChannels, cin = inputChannels
-        let imageSize = cin * g.height * g.width, outSize = outC * g.outH * g.outW
-        var u: Tensor
-        if !training, let cache = winogradCache, cache.source === weight.value.storage {
-            u = cache.u
-        } else {
-            u = Tensor(uninitializedShape: [Winograd.weightCount(outputChannels: outC, inputChannels: cin)])
-            Winograd.transformWeights(
-                weight.value.pointer, outputChannels: outC, inputChannels: cin, into: u.mutablePointer)
-            // Training changes the weights every step: keep no cache (it would also make the
-            // optimizer's in-place update copy the weights).
-            winogradCache = training ? nil : (weight.value.storage, u)
-        }
-        let up = u.pointer, xp = input.pointer
-        let group = Self.groupSize(
-            batch: (batch + lanes - 1) / lanes, plane: Winograd.tiles(height: g.outH, width: g.outW))
-        forEachLane(lanes) { lane in
-            let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
-            var scratch = Tensor(
-                uninitializedShape: [
-                    Winograd.scratchCount(
-                        samples: group, inputChannels: cin, outputChannels: outC, height: g.height, width: g.width)
-                ])
-            let sp = scratch.mutablePointer
-            var n0 = start
-            while n0 < end {
-                let s = min(group, end - n0)
-                Winograd.convolve(
-                    xp + n0 * imageSize, samples: s, channels: cin, height: g.height, width: g.width, weights: up,
-                    outputChannels: outC, yp + n0 * outSize, scratch: sp, parallel: lanes == 1,
-                    productLanes: productLanes)
-                n0 += s
-            }
-            withExtendedLifetime(scratch) {}
-        }
-        withExtendedLifetime((input, u, weight)) {}
+        withExtendedLifetime(gradOutput) {}
     }
 
     public mutating func visitParameters(prefix: String, _ body: (String, inout Parameter) -> Void) {

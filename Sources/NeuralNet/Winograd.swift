@@ -241,4 +241,132 @@ enum Winograd {
             }
         }
     }
+
+    // MARK: - Weight gradient
+
+    /// Adds the transform-domain weight gradient of `samples` images to `du` (16 planes `[O, C]`,
+    /// as ``transformWeights(_:outputChannels:inputChannels:transposedFlipped:into:)`` lays out U;
+    /// overwritten when `accumulate` is false): `dU[ξ] (+)= dM[ξ] · V[ξ]ᵀ`, with V the transformed
+    /// input tiles of `x` (`[samples, C, H, W]`) and `dM = A·dy·Aᵀ` the transformed output-gradient
+    /// tiles of `dy` (`[samples, O, H, W]`). ``transformWeightGradient(_:outputChannels:inputChannels:into:)``
+    /// then maps dU to the 3×3 kernels' gradient. `scratch` as for ``convolve``.
+    /// Complexity O(16·O·C·samples·tiles) in sgemm plus O((C + O)·samples·H·W) transforms.
+    static func accumulateWeightGradient(
+        input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, samples: Int, channels: Int,
+        outputChannels: Int, height: Int, width: Int, into du: UnsafeMutablePointer<Float>, accumulate: Bool,
+        scratch: UnsafeMutablePointer<Float>, parallel: Bool, productLanes: Int = 1
+    ) {
+        let columns = samples * tiles(height: height, width: width)
+        let vStride = planeStride(channels * columns), mStride = planeStride(outputChannels * columns)
+        let uStride = planeStride(outputChannels * channels)
+        let v = scratch, m = scratch + 16 * vStride
+        transformInput(x, samples: samples, channels: channels, height: height, width: width, v, parallel: parallel)
+        transformOutputGradient(
+            dy, samples: samples, channels: outputChannels, height: height, width: width, m, parallel: parallel)
+        let cin = channels, cout = outputChannels
+        Engine.countFLOPs(2 * 16 * cout * cin * columns)
+        forEachLane(productLanes) { lane in
+            for xi in (16 * lane / productLanes)..<(16 * (lane + 1) / productLanes) {
+                gemm(
+                    .none, .transposed, m: cout, n: cin, k: columns, a: m + xi * mStride, lda: columns,
+                    b: v + xi * vStride, ldb: columns, beta: accumulate ? 1 : 0, c: du + xi * uStride, ldc: cin)
+            }
+        }
+    }
+
+    /// `dM[ξ][o][s·tiles + t] = (A·dy·Aᵀ)[ξ]` for every 2×2 output-gradient tile dy (zero outside
+    /// the image), A = [[1, 0], [1, 1], [1, −1], [0, −1]]: the adjoint of ``transformOutput``.
+    /// Complexity O(samples·O·H·W).
+    static func transformOutputGradient(
+        _ dy: UnsafePointer<Float>, samples: Int, channels: Int, height: Int, width: Int,
+        _ m: UnsafeMutablePointer<Float>, parallel: Bool
+    ) {
+        let tilesH = (height + 1) / 2, tilesW = (width + 1) / 2
+        let perSample = tilesH * tilesW, columns = samples * perSample
+        let stride = planeStride(channels * columns)
+        let rowLength = 2 * tilesW
+        parallelFor(channels, costPerItem: parallel ? 8 * samples * height * width : 0) { o in
+            // Two output-gradient rows, zero-padded to an even width.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * rowLength) { buffer in
+                let rows = buffer.baseAddress!
+                rows.initialize(repeating: 0, count: 2 * rowLength)
+                for s in 0..<samples {
+                    let plane = dy + (s * channels + o) * height * width
+                    let base = m + o * columns + s * perSample
+                    for ty in 0..<tilesH {
+                        for r in 0..<2 {
+                            let iy = 2 * ty + r
+                            if iy < height {
+                                (rows + r * rowLength).update(from: plane + iy * width, count: width)
+                            } else {
+                                (rows + r * rowLength).update(repeating: 0, count: width)
+                            }
+                        }
+                        let r0 = rows, r1 = rows + rowLength
+                        let out = base + ty * tilesW
+                        for tx in 0..<tilesW {
+                            let y00 = r0[2 * tx], y01 = r0[2 * tx + 1], y10 = r1[2 * tx], y11 = r1[2 * tx + 1]
+                            // P = A·dy (4×2), then P·Aᵀ row by row.
+                            let p00 = y00, p01 = y01
+                            let p10 = y00 + y10, p11 = y01 + y11
+                            let p20 = y00 - y10, p21 = y01 - y11
+                            let p30 = -y10, p31 = -y11
+                            let p = out + tx
+                            p[0 * stride] = p00
+                            p[1 * stride] = p00 + p01
+                            p[2 * stride] = p00 - p01
+                            p[3 * stride] = -p01
+                            p[4 * stride] = p10
+                            p[5 * stride] = p10 + p11
+                            p[6 * stride] = p10 - p11
+                            p[7 * stride] = -p11
+                            p[8 * stride] = p20
+                            p[9 * stride] = p20 + p21
+                            p[10 * stride] = p20 - p21
+                            p[11 * stride] = -p21
+                            p[12 * stride] = p30
+                            p[13 * stride] = p30 + p31
+                            p[14 * stride] = p30 - p31
+                            p[15 * stride] = -p31
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Maps the transform-domain gradient `du` (16 planes `[O, C]`) to the gradient of the 3×3
+    /// kernels, `dw` (`[O, C, 3, 3]`, overwritten): `dg = Gᵀ·dU·G`, the adjoint of `U = G·g·Gᵀ`.
+    /// Complexity O(16·O·C).
+    static func transformWeightGradient(
+        _ du: UnsafePointer<Float>, outputChannels: Int, inputChannels: Int, into dw: UnsafeMutablePointer<Float>
+    ) {
+        let count = outputChannels * inputChannels
+        let stride = planeStride(count)
+        parallelFor(outputChannels, costPerItem: 64 * inputChannels) { o in
+            for c in 0..<inputChannels {
+                let p = du + o * inputChannels + c
+                // r = Gᵀ·dU (3×4), column by column.
+                var r0 = SIMD4<Float>(), r1 = SIMD4<Float>(), r2 = SIMD4<Float>()
+                for j in 0..<4 {
+                    let d0 = p[j * stride], d1 = p[(4 + j) * stride]
+                    let d2 = p[(8 + j) * stride], d3 = p[(12 + j) * stride]
+                    r0[j] = d0 + 0.5 * (d1 + d2)
+                    r1[j] = 0.5 * (d1 - d2)
+                    r2[j] = 0.5 * (d1 + d2) + d3
+                }
+                // dg = r·G (3×3).
+                let k = dw + (o * inputChannels + c) * 9
+                k[0] = r0[0] + 0.5 * (r0[1] + r0[2])
+                k[1] = 0.5 * (r0[1] - r0[2])
+                k[2] = 0.5 * (r0[1] + r0[2]) + r0[3]
+                k[3] = r1[0] + 0.5 * (r1[1] + r1[2])
+                k[4] = 0.5 * (r1[1] - r1[2])
+                k[5] = 0.5 * (r1[1] + r1[2]) + r1[3]
+                k[6] = r2[0] + 0.5 * (r2[1] + r2[2])
+                k[7] = 0.5 * (r2[1] - r2[2])
+                k[8] = 0.5 * (r2[1] + r2[2]) + r2[3]
+            }
+        }
+    }
 }

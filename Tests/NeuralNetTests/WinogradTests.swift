@@ -50,7 +50,7 @@ final class WinogradTests: XCTestCase {
             let label = "C \(c) O \(o) \(h)×\(w) batch \(n)"
             XCTAssertLessThan(scaledError(fast.y, reference.y), 1e-5, "output, \(label)", file: file, line: line)
             XCTAssertLessThan(scaledError(fast.dx, reference.dx), 1e-5, "input gradient, \(label)", file: file, line: line)
-            XCTAssertEqual(fast.dw, reference.dw, "weight gradient (im2col in both), \(label)", file: file, line: line)
+            XCTAssertLessThan(scaledError(fast.dw, reference.dw), 1e-5, "weight gradient, \(label)", file: file, line: line)
         }
     }
 
