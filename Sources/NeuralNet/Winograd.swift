@@ -128,38 +128,90 @@ enum Winograd {
         let tilesH = (height + 1) / 2, tilesW = (width + 1) / 2
         let perSample = tilesH * tilesW, columns = samples * perSample
         let stride = planeStride(channels * columns)  // between ξ planes
-        let rowLength = 2 * tilesW + 2
+        // Each of the four input rows of a tile row is split into even and odd columns of the
+        // zero-padded row (padded column j = image column j − 1), so that tile tx reads
+        // d0…d3 = even[tx], odd[tx], even[tx + 1], odd[tx + 1]: contiguous in tx, eight tiles at a time.
+        let half = tilesW + 1
         parallelFor(channels, costPerItem: parallel ? 8 * samples * height * width : 0) { c in
-            // Four zero-padded input rows; column 1 + x holds x[·][x].
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * rowLength) { buffer in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * half) { buffer in
                 let rows = buffer.baseAddress!
-                rows.initialize(repeating: 0, count: 4 * rowLength)
+                rows.initialize(repeating: 0, count: 8 * half)
                 for s in 0..<samples {
                     let channel = x + (s * channels + c) * height * width
                     let base = v + c * columns + s * perSample
                     for ty in 0..<tilesH {
                         for r in 0..<4 {
                             let iy = 2 * ty - 1 + r
-                            let row = rows + r * rowLength + 1
+                            let even = rows + 2 * r * half, odd = even + half
                             if iy >= 0 && iy < height {
-                                row.update(from: channel + iy * width, count: width)
+                                let src = channel + iy * width
+                                let pairs = width / 2
+                                var k = 0
+                                while k + 8 <= pairs {
+                                    let v = UnsafeRawPointer(src + 2 &* k).loadUnaligned(as: SIMD16<Float>.self)
+                                    UnsafeMutableRawPointer(odd + k).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                                    UnsafeMutableRawPointer(even + (k &+ 1)).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                                    k &+= 8
+                                }
+                                while k < pairs {
+                                    odd[k] = src[2 &* k]
+                                    even[k &+ 1] = src[2 &* k &+ 1]
+                                    k &+= 1
+                                }
+                                if width % 2 == 1 { odd[pairs] = src[width - 1] }
                             } else {
-                                row.update(repeating: 0, count: width)
+                                even.update(repeating: 0, count: half)
+                                odd.update(repeating: 0, count: half)
                             }
                         }
-                        let r0 = rows, r1 = rows + rowLength, r2 = rows + 2 * rowLength, r3 = rows + 3 * rowLength
                         let out = base + ty * tilesW
-                        for tx in 0..<tilesW {
-                            let o = 2 * tx
+                        let e0 = rows, o0 = rows + half, e1 = rows + 2 * half, o1 = rows + 3 * half
+                        let e2 = rows + 4 * half, o2 = rows + 5 * half, e3 = rows + 6 * half, o3 = rows + 7 * half
+                        var tx = 0
+                        while tx + 8 <= tilesW {
+                            @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+                                UnsafeRawPointer(p + tx).loadUnaligned(as: SIMD8<Float>.self)
+                            }
+                            let a0 = load(e0) - load(e0 + 1), a1 = load(o0) + load(e0 + 1)
+                            let a2 = load(e0 + 1) - load(o0), a3 = load(o0) - load(o0 + 1)
+                            let b0 = load(e1) - load(e1 + 1), b1 = load(o1) + load(e1 + 1)
+                            let b2 = load(e1 + 1) - load(o1), b3 = load(o1) - load(o1 + 1)
+                            let c0 = load(e2) - load(e2 + 1), c1 = load(o2) + load(e2 + 1)
+                            let c2 = load(e2 + 1) - load(o2), c3 = load(o2) - load(o2 + 1)
+                            let d0 = load(e3) - load(e3 + 1), d1 = load(o3) + load(e3 + 1)
+                            let d2 = load(e3 + 1) - load(o3), d3 = load(o3) - load(o3 + 1)
+                            let p = UnsafeMutableRawPointer(out + tx)
+                            @inline(__always) func store(_ xi: Int, _ value: SIMD8<Float>) {
+                                (p + 4 * xi * stride).storeBytes(of: value, as: SIMD8<Float>.self)
+                            }
+                            store(0, a0 - c0)
+                            store(1, a1 - c1)
+                            store(2, a2 - c2)
+                            store(3, a3 - c3)
+                            store(4, b0 + c0)
+                            store(5, b1 + c1)
+                            store(6, b2 + c2)
+                            store(7, b3 + c3)
+                            store(8, c0 - b0)
+                            store(9, c1 - b1)
+                            store(10, c2 - b2)
+                            store(11, c3 - b3)
+                            store(12, b0 - d0)
+                            store(13, b1 - d1)
+                            store(14, b2 - d2)
+                            store(15, b3 - d3)
+                            tx += 8
+                        }
+                        while tx < tilesW {
                             // Columns: t[r][j] = (d[r]·B)[j]
-                            let a0 = r0[o] - r0[o + 2], a1 = r0[o + 1] + r0[o + 2]
-                            let a2 = r0[o + 2] - r0[o + 1], a3 = r0[o + 1] - r0[o + 3]
-                            let b0 = r1[o] - r1[o + 2], b1 = r1[o + 1] + r1[o + 2]
-                            let b2 = r1[o + 2] - r1[o + 1], b3 = r1[o + 1] - r1[o + 3]
-                            let c0 = r2[o] - r2[o + 2], c1 = r2[o + 1] + r2[o + 2]
-                            let c2 = r2[o + 2] - r2[o + 1], c3 = r2[o + 1] - r2[o + 3]
-                            let d0 = r3[o] - r3[o + 2], d1 = r3[o + 1] + r3[o + 2]
-                            let d2 = r3[o + 2] - r3[o + 1], d3 = r3[o + 1] - r3[o + 3]
+                            let a0 = e0[tx] - e0[tx + 1], a1 = o0[tx] + e0[tx + 1]
+                            let a2 = e0[tx + 1] - o0[tx], a3 = o0[tx] - o0[tx + 1]
+                            let b0 = e1[tx] - e1[tx + 1], b1 = o1[tx] + e1[tx + 1]
+                            let b2 = e1[tx + 1] - o1[tx], b3 = o1[tx] - o1[tx + 1]
+                            let c0 = e2[tx] - e2[tx + 1], c1 = o2[tx] + e2[tx + 1]
+                            let c2 = e2[tx + 1] - o2[tx], c3 = o2[tx] - o2[tx + 1]
+                            let d0 = e3[tx] - e3[tx + 1], d1 = o3[tx] + e3[tx + 1]
+                            let d2 = e3[tx + 1] - o3[tx], d3 = o3[tx] - o3[tx + 1]
                             // Rows: Bᵀ·t
                             let p = out + tx
                             p[0 * stride] = a0 - c0
@@ -178,6 +230,7 @@ enum Winograd {
                             p[13 * stride] = b1 - d1
                             p[14 * stride] = b2 - d2
                             p[15 * stride] = b3 - d3
+                            tx += 1
                         }
                     }
                 }
@@ -217,8 +270,34 @@ enum Winograd {
                         // Columns: ·A
                         return (s0 + s1 + s2, s1 - s2 - s3, t0 + t1 + t2, t1 - t2 - t3)
                     }
+                    var start = 0
                     if hasRow1 {
-                        for tx in 0..<fullW {
+                        // Eight tiles at a time; the results are interleaved into the rows through `staged`.
+                        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 4) { staged in
+                            let sp = UnsafeMutableRawPointer(staged.baseAddress!).assumingMemoryBound(to: Float.self)
+                            while start + 8 <= fullW {
+                                @inline(__always) func load(_ xi: Int) -> SIMD8<Float> {
+                                    UnsafeRawPointer(q + start + xi * stride).loadUnaligned(as: SIMD8<Float>.self)
+                                }
+                                let s0 = load(0) + load(4) + load(8), s1 = load(1) + load(5) + load(9)
+                                let s2 = load(2) + load(6) + load(10), s3 = load(3) + load(7) + load(11)
+                                let t0 = load(4) - load(8) - load(12), t1 = load(5) - load(9) - load(13)
+                                let t2 = load(6) - load(10) - load(14), t3 = load(7) - load(11) - load(15)
+                                staged[0] = s0 + s1 + s2
+                                staged[1] = s1 - s2 - s3
+                                staged[2] = t0 + t1 + t2
+                                staged[3] = t1 - t2 - t3
+                                let r0 = row0 + 2 * start, r1 = row1 + 2 * start
+                                for i in 0..<8 {
+                                    r0[2 * i] = sp[i]
+                                    r0[2 * i + 1] = sp[8 + i]
+                                    r1[2 * i] = sp[16 + i]
+                                    r1[2 * i + 1] = sp[24 + i]
+                                }
+                                start += 8
+                            }
+                        }
+                        for tx in start..<fullW {
                             let (y00, y01, y10, y11) = tile(tx)
                             row0[2 * tx] = y00
                             row0[2 * tx + 1] = y01
