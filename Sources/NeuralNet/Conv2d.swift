@@ -91,7 +91,7 @@ public struct Conv2d: Layer {
         let parallel = lanes == 1
         // Batch 1 with single-threaded BLAS: each product is split over the lanes instead.
         let productLanes = lanes == 1 ? Engine.productLanes : 1
-        if Engine.usesWinograd && Winograd.applies(g) {
+        if usesWinograd(g, batch: batch, lanes: lanes) {
             forwardWinograd(input, g, into: yp, training: training, lanes: lanes, productLanes: productLanes)
         } else {
         let group = Self.groupSize(batch: (batch + lanes - 1) / lanes, plane: plane)
@@ -157,7 +157,7 @@ public struct Conv2d: Layer {
         let batch = input.n, plane = g.outH * g.outW, outC = outputChannels, patch = g.patch
         precondition(
             gradOutput.shape == [batch, outC, g.outH, g.outW], "Conv2d.backward: gradient shape \(gradOutput.shape)")
-        if Engine.usesWinograd && Winograd.applies(g) {
+        if usesWinograd(g, batch: batch, lanes: Engine.sampleLanes(batch: batch)) {
             let dx = backwardWinograd(input, gradOutput, g)
             computeBiasGradient(gradOutput)
             return dx

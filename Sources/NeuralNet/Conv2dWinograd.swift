@@ -5,6 +5,18 @@ import BLAS
 /// split over ``Engine/sampleLanes(batch:)`` lanes as on the im2col path; a single sample splits the
 /// 16 products over ``Engine/productLanes`` instead.
 extension Conv2d {
+    /// Whether this convolution takes the Winograd path for input geometry `g`: ``Engine/usesWinograd``,
+    /// a 3×3 stride-1 padding-1 kernel, and at least ``Engine/winogradMinimumColumns`` tiles per
+    /// product (each lane's samples are grouped as on the im2col path). Very few tiles (batch-1
+    /// inference on the last stage's 4×21 maps: 22) make 16 thin products that stream 16 transformed
+    /// weight planes (1.8× the kernel's size) for little work; one im2col product is faster there.
+    func usesWinograd(_ g: ConvGeometry, batch: Int, lanes: Int) -> Bool {
+        guard Engine.usesWinograd && Winograd.applies(g) else { return false }
+        let perLane = (batch + lanes - 1) / lanes
+        let tiles = Winograd.tiles(height: g.outH, width: g.outW)
+        return Self.groupSize(batch: perLane, plane: tiles) * tiles >= Engine.winogradMinimumColumns
+    }
+
     /// Forward pass of a 3×3 stride-1 padding-1 convolution by Winograd F(2×2, 3×3) into `y`
     /// (`[N, O, H, W]`, without bias): the weights are transformed once, then each lane convolves its
     /// samples in groups of ≥ ``Engine/gemmColumnTarget`` tiles per product. In eval mode the

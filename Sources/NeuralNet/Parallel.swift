@@ -20,6 +20,11 @@ public enum Engine {
     nonisolated(unsafe) public static var usesWinograd: Bool =
         ProcessInfo.processInfo.environment["SER_WINOGRAD"] != "0"
 
+    /// Convolutions take the Winograd path only when each of its 16 products has at least this many
+    /// columns (tiles); `SER_WINOGRAD_MIN_COLUMNS` overrides it.
+    nonisolated(unsafe) public static var winogradMinimumColumns: Int =
+        Int(ProcessInfo.processInfo.environment["SER_WINOGRAD_MIN_COLUMNS"] ?? "") ?? 32
+
     /// Floating-point operations issued to sgemm since the last reset (2·m·n·k per product).
     nonisolated(unsafe) public static var gemmFLOPs: Int = 0
     private static let flopLock = NSLock()

@@ -21,9 +21,10 @@ final class WinogradTests: XCTestCase {
 
     /// Forward output, input gradient and weight gradient of `conv` on `shape` with Winograd on or off.
     func run(_ conv: Conv2d, shape: [Int], winograd: Bool, seed: UInt64) -> (y: [Float], dx: [Float], dw: [Float]) {
-        let saved = Engine.usesWinograd
+        let saved = (Engine.usesWinograd, Engine.winogradMinimumColumns)
         Engine.usesWinograd = winograd
-        defer { Engine.usesWinograd = saved }
+        Engine.winogradMinimumColumns = 0  // Winograd even for the smallest shapes
+        defer { (Engine.usesWinograd, Engine.winogradMinimumColumns) = saved }
         var rng = Xoshiro256(seed: seed)
         let x = Tensor(shape: shape, scalars: randomScalars(shape.reduce(1, *), &rng))
         var layer = conv
@@ -70,7 +71,45 @@ final class WinogradTests: XCTestCase {
         checkAgainstIm2col()
     }
 
+    func testWinogradGradientsPassFiniteDifferences() {
+        let saved = Engine.winogradMinimumColumns
+        Engine.winogradMinimumColumns = 0
+        defer { Engine.winogradMinimumColumns = saved }
+        var rng = Xoshiro256(seed: 21)
+        // (C, O, H, W, N), odd and even sizes, with and without bias.
+        for (i, (c, o, h, w, n)) in [(2, 3, 5, 6, 2), (1, 2, 3, 3, 3), (3, 2, 4, 7, 2)].enumerated() {
+            let conv = Conv2d(inputChannels: c, outputChannels: o, kernelSize: 3, padding: 1, bias: i != 1, using: &rng)
+            XCTAssertTrue(conv.usesWinograd(conv.geometry(Tensor(shape: [n, c, h, w])), batch: n, lanes: 1))
+            checkLayerGradients(conv, inputShape: [n, c, h, w])
+        }
+    }
+
+    func testInferenceCacheFollowsWeightChanges() {
+        let saved = (Engine.usesWinograd, Engine.winogradMinimumColumns)
+        Engine.winogradMinimumColumns = 0
+        defer { (Engine.usesWinograd, Engine.winogradMinimumColumns) = saved }
+        var rng = Xoshiro256(seed: 4)
+        var conv = Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, using: &rng)
+        let x = Tensor(shape: [1, 2, 6, 5], scalars: randomScalars(60, &rng))
+        func im2colOutput(_ conv: Conv2d) -> [Float] {
+            Engine.usesWinograd = false
+            defer { Engine.usesWinograd = true }
+            var reference = conv
+            return reference.forward(x, training: false).scalars
+        }
+        Engine.usesWinograd = true
+        _ = conv.forward(x, training: false)  // fills the cache
+        // In place (as an optimizer step does) and by assignment.
+        conv.weight.value.withUnsafeMutableBufferPointer { $0[0] += 1 }
+        assertAllClose(conv.forward(x, training: false).scalars, im2colOutput(conv), absolute: 1e-5)
+        conv.weight.value = Tensor(shape: conv.weight.value.shape, scalars: randomScalars(54, &rng))
+        assertAllClose(conv.forward(x, training: false).scalars, im2colOutput(conv), absolute: 1e-5)
+    }
+
     func testWinogradMatchesDirectConvolution() {
+        let saved = Engine.winogradMinimumColumns
+        Engine.winogradMinimumColumns = 0
+        defer { Engine.winogradMinimumColumns = saved }
         var rng = Xoshiro256(seed: 9)
         var conv = Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, bias: true, using: &rng)
         let (n, c, h, w) = (2, 2, 5, 4)
