@@ -75,8 +75,8 @@ public struct Conv2d: Layer {
     }
 
     /// Samples per sgemm: enough for ``Engine/gemmColumnTarget`` columns, at most the batch.
-    static func groupSize(batch: Int, plane: Int) -> Int {
-        max(1, min(batch, (Engine.gemmColumnTarget + plane - 1) / plane))
+    static func groupSize(batch: Int, plane: Int, target: Int = Engine.gemmColumnTarget) -> Int {
+        max(1, min(batch, (target + plane - 1) / plane))
     }
 
     public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {

@@ -14,7 +14,8 @@ extension Conv2d {
         guard Engine.usesWinograd && Winograd.applies(g) else { return false }
         let perLane = (batch + lanes - 1) / lanes
         let tiles = Winograd.tiles(height: g.outH, width: g.outW)
-        return Self.groupSize(batch: perLane, plane: tiles) * tiles >= Engine.winogradMinimumColumns
+        return Self.groupSize(batch: perLane, plane: tiles, target: Engine.winogradColumnTarget) * tiles
+            >= Engine.winogradMinimumColumns
     }
 
     /// Forward pass of a 3×3 stride-1 padding-1 convolution by Winograd F(2×2, 3×3) into `y`
@@ -41,7 +42,8 @@ extension Conv2d {
         }
         let up = u.pointer, xp = input.pointer
         let group = Self.groupSize(
-            batch: (batch + lanes - 1) / lanes, plane: Winograd.tiles(height: g.outH, width: g.outW))
+            batch: (batch + lanes - 1) / lanes, plane: Winograd.tiles(height: g.outH, width: g.outW),
+            target: Engine.winogradColumnTarget)
         forEachLane(lanes) { lane in
             let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
             var scratch = Tensor(
@@ -76,7 +78,8 @@ extension Conv2d {
         let parallel = lanes == 1
         let productLanes = lanes == 1 ? Engine.productLanes : 1
         let group = Self.groupSize(
-            batch: (batch + lanes - 1) / lanes, plane: Winograd.tiles(height: g.outH, width: g.outW))
+            batch: (batch + lanes - 1) / lanes, plane: Winograd.tiles(height: g.outH, width: g.outW),
+            target: Engine.winogradColumnTarget)
         let weightCount = Winograd.weightCount(outputChannels: outC, inputChannels: cin)
         var dx = Tensor(uninitializedShape: computesInputGradient ? input.shape : [0])
         var flipped = Tensor(uninitializedShape: [computesInputGradient ? weightCount : 0])

@@ -20,6 +20,11 @@ public enum Engine {
     nonisolated(unsafe) public static var usesWinograd: Bool =
         ProcessInfo.processInfo.environment["SER_WINOGRAD"] != "0"
 
+    /// Winograd convolutions group samples until each of their 16 products has at least this many
+    /// columns (tiles); `SER_WINOGRAD_COLUMNS` overrides it.
+    nonisolated(unsafe) public static var winogradColumnTarget: Int =
+        Int(ProcessInfo.processInfo.environment["SER_WINOGRAD_COLUMNS"] ?? "") ?? 1024
+
     /// Convolutions take the Winograd path only when each of its 16 products has at least this many
     /// columns (tiles); `SER_WINOGRAD_MIN_COLUMNS` overrides it.
     nonisolated(unsafe) public static var winogradMinimumColumns: Int =
