@@ -94,46 +94,46 @@ public struct Conv2d: Layer {
         if usesWinograd(g, batch: batch, lanes: lanes) {
             forwardWinograd(input, g, into: yp, training: training, lanes: lanes, productLanes: productLanes)
         } else {
-        let group = Self.groupSize(batch: (batch + lanes - 1) / lanes, plane: plane)
-        let pointwise = g.isPointwise && group == 1
-        Engine.countFLOPs(2 * outC * patch * plane * batch)
-        // Each lane convolves its own range of samples with its own scratch buffers.
-        forEachLane(lanes) { lane in
-            let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
-            var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
-            var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
-            let colp = col.mutablePointer, stp = staging.mutablePointer
-            var n0 = start
-            while n0 < end {
-                let s = min(group, end - n0)
-                let columns = s * plane
-                let b: UnsafePointer<Float>
-                if pointwise {
-                    b = xp + n0 * imageSize
-                } else {
-                    im2col(xp + n0 * imageSize, samples: s, g, colp, parallel: parallel)
-                    b = UnsafePointer(colp)
-                }
-                if group == 1 {
-                    laneGemm(
-                        lanes: productLanes, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns,
-                        c: yp + n0 * outC * plane, ldc: columns)
-                } else {
-                    gemm(
-                        .none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: stp,
-                        ldc: columns)
-                    // [O, s, P] → [s, O, P]
-                    parallelFor(outC, costPerItem: parallel ? columns : 0) { o in
-                        for k in 0..<s {
-                            (yp + ((n0 + k) * outC + o) * plane).update(
-                                from: stp + o * columns + k * plane, count: plane)
+            let group = Self.groupSize(batch: (batch + lanes - 1) / lanes, plane: plane)
+            let pointwise = g.isPointwise && group == 1
+            Engine.countFLOPs(2 * outC * patch * plane * batch)
+            // Each lane convolves its own range of samples with its own scratch buffers.
+            forEachLane(lanes) { lane in
+                let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
+                var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
+                var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
+                let colp = col.mutablePointer, stp = staging.mutablePointer
+                var n0 = start
+                while n0 < end {
+                    let s = min(group, end - n0)
+                    let columns = s * plane
+                    let b: UnsafePointer<Float>
+                    if pointwise {
+                        b = xp + n0 * imageSize
+                    } else {
+                        im2col(xp + n0 * imageSize, samples: s, g, colp, parallel: parallel)
+                        b = UnsafePointer(colp)
+                    }
+                    if group == 1 {
+                        laneGemm(
+                            lanes: productLanes, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns,
+                            c: yp + n0 * outC * plane, ldc: columns)
+                    } else {
+                        gemm(
+                            .none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: stp,
+                            ldc: columns)
+                        // [O, s, P] → [s, O, P]
+                        parallelFor(outC, costPerItem: parallel ? columns : 0) { o in
+                            for k in 0..<s {
+                                (yp + ((n0 + k) * outC + o) * plane).update(
+                                    from: stp + o * columns + k * plane, count: plane)
+                            }
                         }
                     }
+                    n0 += s
                 }
-                n0 += s
+                withExtendedLifetime((col, staging)) {}
             }
-            withExtendedLifetime((col, staging)) {}
-        }
         }
         if let bias {
             let bp = bias.value.pointer

@@ -94,7 +94,8 @@ public struct MaxPool2d: Layer {
                                         let old = UnsafeRawPointer(rp + x).loadUnaligned(as: SIMD8<Float>.self)
                                         let oldIndex = UnsafeRawPointer(ip + x).loadUnaligned(as: SIMD8<Int32>.self)
                                         let better = v .> old
-                                        let index = SIMD8<Int32>(repeating: base &+ Int32(truncatingIfNeeded: x)) &+ offsets
+                                        let index =
+                                            SIMD8<Int32>(repeating: base &+ Int32(truncatingIfNeeded: x)) &+ offsets
                                         UnsafeMutableRawPointer(rp + x).storeBytes(
                                             of: old.replacing(with: v, where: better), as: SIMD8<Float>.self)
                                         UnsafeMutableRawPointer(ip + x).storeBytes(

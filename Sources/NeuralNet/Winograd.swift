@@ -150,7 +150,8 @@ enum Winograd {
                                 while k + 8 <= pairs {
                                     let v = UnsafeRawPointer(src + 2 &* k).loadUnaligned(as: SIMD16<Float>.self)
                                     UnsafeMutableRawPointer(odd + k).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
-                                    UnsafeMutableRawPointer(even + (k &+ 1)).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                                    UnsafeMutableRawPointer(even + (k &+ 1)).storeBytes(
+                                        of: v.oddHalf, as: SIMD8<Float>.self)
                                     k &+= 8
                                 }
                                 while k < pairs {

@@ -50,8 +50,10 @@ final class WinogradTests: XCTestCase {
             let reference = run(conv, shape: [n, c, h, w], winograd: false, seed: UInt64(i))
             let label = "C \(c) O \(o) \(h)×\(w) batch \(n)"
             XCTAssertLessThan(scaledError(fast.y, reference.y), 1e-5, "output, \(label)", file: file, line: line)
-            XCTAssertLessThan(scaledError(fast.dx, reference.dx), 1e-5, "input gradient, \(label)", file: file, line: line)
-            XCTAssertLessThan(scaledError(fast.dw, reference.dw), 1e-5, "weight gradient, \(label)", file: file, line: line)
+            XCTAssertLessThan(
+                scaledError(fast.dx, reference.dx), 1e-5, "input gradient, \(label)", file: file, line: line)
+            XCTAssertLessThan(
+                scaledError(fast.dw, reference.dw), 1e-5, "weight gradient, \(label)", file: file, line: line)
         }
     }
 
@@ -128,7 +130,9 @@ final class WinogradTests: XCTestCase {
                                 for j in 0..<3 {
                                     let iy = oy - 1 + i, ix = ox - 1 + j
                                     guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
-                                    sum += Double(wt[((o * c + ic) * 3 + i) * 3 + j]) * Double(x[((s * c + ic) * h + iy) * w + ix])
+                                    sum +=
+                                        Double(wt[((o * c + ic) * 3 + i) * 3 + j])
+                                        * Double(x[((s * c + ic) * h + iy) * w + ix])
                                 }
                             }
                         }
