@@ -119,9 +119,13 @@ extension Conv2d {
             withExtendedLifetime(scratch) {}
         }
         // Lanes' sums in lane order (deterministic), then back to the 3×3 kernels.
+        // Only the [O, C] part of each plane is written; the padding between planes is skipped.
+        let planeStride = Winograd.planeStride(outC * cin)
         for lane in 1..<max(1, lanes) {
-            let partial = dup + lane * weightCount
-            for i in 0..<weightCount { dup[i] += partial[i] }
+            for xi in 0..<16 {
+                let sum = dup + xi * planeStride, partial = sum + lane * weightCount
+                for i in 0..<(outC * cin) { sum[i] += partial[i] }
+            }
         }
         Winograd.transformWeightGradient(
             dup, outputChannels: outC, inputChannels: cin, into: weight.gradient.mutablePointer)
