@@ -20,7 +20,7 @@ extension Conv2d {
 
     /// Forward pass of a 3×3 stride-1 padding-1 convolution by Winograd F(2×2, 3×3) into `y`
     /// (`[N, O, H, W]`, without bias): the weights are transformed once, then each lane convolves its
-    /// samples in groups of ≥ ``Engine/gemmColumnTarget`` tiles per product. In eval mode the
+    /// samples in groups of ≥ ``Engine/winogradColumnTarget`` tiles per product. In eval mode the
     /// transformed weights are cached until the weights change. Complexity
     /// O(16·O·C·N·⌈H/2⌉·⌈W/2⌉) in sgemm plus O((C + O)·N·H·W) transforms.
     mutating func forwardWinograd(
