@@ -4,9 +4,11 @@ import SeededRandom
 /// 2-D convolution over NCHW input with weight `[outputChannels, inputChannels, kH, kW]`
 /// (PyTorch layout and names: `weight`, `bias`).
 ///
-/// Forward and backward are im2col + sgemm: samples are grouped so each product has at least ~1024
-/// columns (small late-stage feature maps batch several samples into one product); 1×1 stride-1
-/// convolutions of single samples use the input directly. Complexity O(N·O·C·kH·kW·outH·outW).
+/// 3×3 stride-1 padding-1 kernels use Winograd F(2×2, 3×3) for forward and backward when
+/// ``Engine/usesWinograd`` is on (Conv2dWinograd.swift). Everything else is im2col + sgemm: samples
+/// are grouped so each product has at least ~1024 columns (small late-stage feature maps batch
+/// several samples into one product); 1×1 stride-1 convolutions of single samples use the input
+/// directly. Complexity O(N·O·C·kH·kW·outH·outW).
 /// The forward pass caches only the input; backward recomputes the column matrix.
 public struct Conv2d: Layer {
     public let inputChannels: Int
@@ -20,6 +22,9 @@ public struct Conv2d: Layer {
     public var computesInputGradient = true
 
     private var cachedInput: Tensor?
+    /// Winograd-transformed weights kept between inference (eval-mode) calls, with the weight
+    /// storage they were made from: any change to the weights gives them new storage (copy on write).
+    var winogradCache: (source: TensorStorage, u: Tensor)?
 
     public init(
         inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -70,8 +75,8 @@ public struct Conv2d: Layer {
     }
 
     /// Samples per sgemm: enough for ``Engine/gemmColumnTarget`` columns, at most the batch.
-    static func groupSize(batch: Int, plane: Int) -> Int {
-        max(1, min(batch, (Engine.gemmColumnTarget + plane - 1) / plane))
+    static func groupSize(batch: Int, plane: Int, target: Int = Engine.gemmColumnTarget) -> Int {
+        max(1, min(batch, (target + plane - 1) / plane))
     }
 
     public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
@@ -83,46 +88,52 @@ public struct Conv2d: Layer {
         let xp = input.pointer, wp = weight.value.pointer
         let imageSize = g.channels * g.height * g.width
         let lanes = Engine.sampleLanes(batch: batch)
-        let group = Self.groupSize(batch: (batch + lanes - 1) / lanes, plane: plane)
-        let pointwise = g.isPointwise && group == 1
         let parallel = lanes == 1
-        Engine.countFLOPs(2 * outC * patch * plane * batch)
-        // Each lane convolves its own range of samples with its own scratch buffers.
-        forEachLane(lanes) { lane in
-            let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
-            var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
-            var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
-            let colp = col.mutablePointer, stp = staging.mutablePointer
-            var n0 = start
-            while n0 < end {
-                let s = min(group, end - n0)
-                let columns = s * plane
-                let b: UnsafePointer<Float>
-                if pointwise {
-                    b = xp + n0 * imageSize
-                } else {
-                    im2col(xp + n0 * imageSize, samples: s, g, colp, parallel: parallel)
-                    b = UnsafePointer(colp)
-                }
-                if group == 1 {
-                    gemm(
-                        .none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns,
-                        c: yp + n0 * outC * plane, ldc: columns)
-                } else {
-                    gemm(
-                        .none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: stp,
-                        ldc: columns)
-                    // [O, s, P] → [s, O, P]
-                    parallelFor(outC, costPerItem: parallel ? columns : 0) { o in
-                        for k in 0..<s {
-                            (yp + ((n0 + k) * outC + o) * plane).update(
-                                from: stp + o * columns + k * plane, count: plane)
+        // Batch 1 with single-threaded BLAS: each product is split over the lanes instead.
+        let productLanes = lanes == 1 ? Engine.productLanes : 1
+        if usesWinograd(g, batch: batch, lanes: lanes) {
+            forwardWinograd(input, g, into: yp, training: training, lanes: lanes, productLanes: productLanes)
+        } else {
+            let group = Self.groupSize(batch: (batch + lanes - 1) / lanes, plane: plane)
+            let pointwise = g.isPointwise && group == 1
+            Engine.countFLOPs(2 * outC * patch * plane * batch)
+            // Each lane convolves its own range of samples with its own scratch buffers.
+            forEachLane(lanes) { lane in
+                let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
+                var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
+                var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
+                let colp = col.mutablePointer, stp = staging.mutablePointer
+                var n0 = start
+                while n0 < end {
+                    let s = min(group, end - n0)
+                    let columns = s * plane
+                    let b: UnsafePointer<Float>
+                    if pointwise {
+                        b = xp + n0 * imageSize
+                    } else {
+                        im2col(xp + n0 * imageSize, samples: s, g, colp, parallel: parallel)
+                        b = UnsafePointer(colp)
+                    }
+                    if group == 1 {
+                        laneGemm(
+                            lanes: productLanes, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns,
+                            c: yp + n0 * outC * plane, ldc: columns)
+                    } else {
+                        gemm(
+                            .none, .none, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns, c: stp,
+                            ldc: columns)
+                        // [O, s, P] → [s, O, P]
+                        parallelFor(outC, costPerItem: parallel ? columns : 0) { o in
+                            for k in 0..<s {
+                                (yp + ((n0 + k) * outC + o) * plane).update(
+                                    from: stp + o * columns + k * plane, count: plane)
+                            }
                         }
                     }
+                    n0 += s
                 }
-                n0 += s
+                withExtendedLifetime((col, staging)) {}
             }
-            withExtendedLifetime((col, staging)) {}
         }
         if let bias {
             let bp = bias.value.pointer
@@ -146,6 +157,11 @@ public struct Conv2d: Layer {
         let batch = input.n, plane = g.outH * g.outW, outC = outputChannels, patch = g.patch
         precondition(
             gradOutput.shape == [batch, outC, g.outH, g.outW], "Conv2d.backward: gradient shape \(gradOutput.shape)")
+        if usesWinograd(g, batch: batch, lanes: Engine.sampleLanes(batch: batch)) {
+            let dx = backwardWinograd(input, gradOutput, g)
+            computeBiasGradient(gradOutput)
+            return dx
+        }
         let lanes = Engine.sampleLanes(batch: batch)
         let group = Self.groupSize(batch: (batch + lanes - 1) / lanes, plane: plane)
         let pointwise = g.isPointwise && group == 1
@@ -263,6 +279,15 @@ public struct Conv2d: Layer {
             let partial = partialp + (lane - 1) * outC * patch
             for i in 0..<(outC * patch) { dwp[i] += partial[i] }
         }
+        computeBiasGradient(gradOutput)
+        withExtendedLifetime((input, gradOutput, weight, flipped, partials)) {}
+        return dx
+    }
+
+    /// bias.gradient[o] = Σ over samples and positions of dY[·, o, ·, ·] (Double accumulation).
+    private mutating func computeBiasGradient(_ gradOutput: Tensor) {
+        let batch = gradOutput.n, outC = outputChannels, plane = gradOutput.h * gradOutput.w
+        let gp = gradOutput.pointer
         if bias != nil {
             let dbp = bias!.gradient.mutablePointer
             for o in 0..<outC {
@@ -276,8 +301,7 @@ public struct Conv2d: Layer {
                 dbp[o] = Float(sum)
             }
         }
-        withExtendedLifetime((input, gradOutput, weight, flipped, partials)) {}
-        return dx
+        withExtendedLifetime(gradOutput) {}
     }
 
     public mutating func visitParameters(prefix: String, _ body: (String, inout Parameter) -> Void) {

@@ -14,6 +14,22 @@ public enum Engine {
     nonisolated(unsafe) public static var gemmColumnTarget: Int =
         Int(ProcessInfo.processInfo.environment["SER_GEMM_COLUMNS"] ?? "") ?? 1024
 
+    /// Whether 3×3 stride-1 padding-1 convolutions use Winograd F(2×2, 3×3) for the forward pass and
+    /// the input gradient (see `Winograd`); otherwise im2col + sgemm. On unless the environment sets
+    /// `SER_WINOGRAD=0`.
+    nonisolated(unsafe) public static var usesWinograd: Bool =
+        ProcessInfo.processInfo.environment["SER_WINOGRAD"] != "0"
+
+    /// Winograd convolutions group samples until each of their 16 products has at least this many
+    /// columns (tiles); `SER_WINOGRAD_COLUMNS` overrides it.
+    nonisolated(unsafe) public static var winogradColumnTarget: Int =
+        Int(ProcessInfo.processInfo.environment["SER_WINOGRAD_COLUMNS"] ?? "") ?? 1024
+
+    /// Convolutions take the Winograd path only when each of its 16 products has at least this many
+    /// columns (tiles); `SER_WINOGRAD_MIN_COLUMNS` overrides it.
+    nonisolated(unsafe) public static var winogradMinimumColumns: Int =
+        Int(ProcessInfo.processInfo.environment["SER_WINOGRAD_MIN_COLUMNS"] ?? "") ?? 32
+
     /// Floating-point operations issued to sgemm since the last reset (2·m·n·k per product).
     nonisolated(unsafe) public static var gemmFLOPs: Int = 0
     private static let flopLock = NSLock()
@@ -39,6 +55,41 @@ public enum Engine {
     /// single-threaded (see ``configure(threads:)``), else 1 (OpenBLAS parallelises each product).
     static func sampleLanes(batch: Int) -> Int {
         threadCount > 1 && BLASKernels.threadCount == 1 ? min(threadCount, batch) : 1
+    }
+}
+
+extension Engine {
+    /// Lanes one matrix product is split over when a convolution has a single sample (batch-1
+    /// inference): ``threadCount`` when OpenBLAS is single-threaded (see ``configure(threads:)``),
+    /// else 1 (OpenBLAS threads the product itself).
+    static var productLanes: Int { threadCount > 1 && BLASKernels.threadCount == 1 ? threadCount : 1 }
+}
+
+/// `C = A·B` (row-major, no transposes; A is m×k, B is k×n) as `lanes` concurrent single-threaded
+/// products over contiguous blocks of C: blocks of rows when m ≥ n, else of columns (block edges at
+/// multiples of 16). Every element of C is computed by one lane in BLAS's usual order, so the
+/// result does not depend on timing. Complexity O(m·n·k).
+func laneGemm(
+    lanes: Int, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    if lanes <= 1 {
+        gemm(.none, .none, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        return
+    }
+    let byRows = m >= n
+    let extent = byRows ? m : n
+    let blocks = (extent + 15) / 16
+    forEachLane(lanes) { lane in
+        let lo = min(extent, blocks * lane / lanes * 16), hi = min(extent, blocks * (lane + 1) / lanes * 16)
+        if lo >= hi { return }
+        if byRows {
+            gemm(
+                .none, .none, m: hi - lo, n: n, k: k, a: a + lo * lda, lda: lda, b: b, ldb: ldb, c: c + lo * ldc,
+                ldc: ldc)
+        } else {
+            gemm(.none, .none, m: m, n: hi - lo, k: k, a: a, lda: lda, b: b + lo, ldb: ldb, c: c + lo, ldc: ldc)
+        }
     }
 }
 

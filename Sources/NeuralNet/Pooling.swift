@@ -27,6 +27,42 @@ public struct MaxPool2d: Layer {
             let fast = k == 3 && s == 2 && p == 1 && w >= 2
             parallelFor(input.n * input.c, costPerItem: oh * ow * k * k) { nc in
                 let src = xp + nc * h * w, dst = yp + nc * oh * ow
+                if fast && ap.isEmpty {
+                    // Inference (no argmax to record): the same maxima without index bookkeeping.
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: w + 2) { row in
+                        let rp = row.baseAddress!
+                        for oy in 0..<oh {
+                            let y0 = max(0, 2 * oy - 1), y1 = min(h, 2 * oy + 2)
+                            rp[0] = -.infinity
+                            rp[w + 1] = -.infinity
+                            (rp + 1).update(from: src + y0 * w, count: w)
+                            for iy in (y0 + 1)..<y1 {
+                                let r = src + iy * w, m = rp + 1
+                                var x = 0
+                                while x + 8 <= w {
+                                    let v = UnsafeRawPointer(r + x).loadUnaligned(as: SIMD8<Float>.self)
+                                    let old = UnsafeRawPointer(m + x).loadUnaligned(as: SIMD8<Float>.self)
+                                    UnsafeMutableRawPointer(m + x).storeBytes(
+                                        of: old.replacing(with: v, where: v .> old), as: SIMD8<Float>.self)
+                                    x += 8
+                                }
+                                while x < w {
+                                    if r[x] > m[x] { m[x] = r[x] }
+                                    x += 1
+                                }
+                            }
+                            let out = dst + oy * ow
+                            for ox in 0..<ow {
+                                let c = 2 * ox + 1
+                                var best = rp[c - 1]
+                                if rp[c] > best { best = rp[c] }
+                                if rp[c + 1] > best { best = rp[c + 1] }
+                                out[ox] = best
+                            }
+                        }
+                    }
+                    return
+                }
                 if fast {
                     // 3×3 stride 2 pad 1 (ResNet's stem): column maxima of the three rows, then maxima
                     // of three neighbouring columns. Ties go to the smallest flat index, i.e. the first
@@ -40,17 +76,38 @@ public struct MaxPool2d: Layer {
                                 at[0] = Int32.max
                                 at[w + 1] = Int32.max
                                 let first = src + y0 * w
+                                (row.baseAddress! + 1).update(from: first, count: w)
+                                var index = Int32(truncatingIfNeeded: y0 * w)
                                 for x in 0..<w {
-                                    row[x + 1] = first[x]
-                                    at[x + 1] = Int32(y0 * w + x)
+                                    at[x + 1] = index
+                                    index &+= 1
                                 }
                                 for iy in (y0 + 1)..<y1 {
                                     let r = src + iy * w
-                                    let base = Int32(iy * w)
-                                    for x in 0..<w {  // branch-free so it vectorises
-                                        let v = r[x], better = v > row[x + 1]
-                                        row[x + 1] = better ? v : row[x + 1]
-                                        at[x + 1] = better ? base + Int32(x) : at[x + 1]
+                                    let rp = row.baseAddress! + 1, ip = at.baseAddress! + 1
+                                    let base = Int32(truncatingIfNeeded: iy * w)
+                                    // Eight columns at a time (explicit SIMD: the scalar loop does not vectorise).
+                                    let offsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+                                    var x = 0
+                                    while x + 8 <= w {
+                                        let v = UnsafeRawPointer(r + x).loadUnaligned(as: SIMD8<Float>.self)
+                                        let old = UnsafeRawPointer(rp + x).loadUnaligned(as: SIMD8<Float>.self)
+                                        let oldIndex = UnsafeRawPointer(ip + x).loadUnaligned(as: SIMD8<Int32>.self)
+                                        let better = v .> old
+                                        let index =
+                                            SIMD8<Int32>(repeating: base &+ Int32(truncatingIfNeeded: x)) &+ offsets
+                                        UnsafeMutableRawPointer(rp + x).storeBytes(
+                                            of: old.replacing(with: v, where: better), as: SIMD8<Float>.self)
+                                        UnsafeMutableRawPointer(ip + x).storeBytes(
+                                            of: oldIndex.replacing(with: index, where: better), as: SIMD8<Int32>.self)
+                                        x += 8
+                                    }
+                                    while x < w {
+                                        if r[x] > rp[x] {
+                                            rp[x] = r[x]
+                                            ip[x] = base &+ Int32(truncatingIfNeeded: x)
+                                        }
+                                        x += 1
                                     }
                                 }
                                 let out = dst + oy * ow

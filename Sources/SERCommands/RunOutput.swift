@@ -54,6 +54,7 @@ enum RunOutput {
 
     /// Training runs one lane of samples per core, each with single-threaded OpenBLAS (the fastest
     /// setting measured by `ser bench train`; results are reproducible for a given core count).
+    /// Batch-1 inference (`ser listen`) uses it too: each product is then split over the lanes.
     static func useTrainingThreads() { Engine.configure(threads: ProcessInfo.processInfo.activeProcessorCount) }
 
     /// Exit code: 130 when a run was interrupted, 1 when one failed, 0 otherwise.

@@ -180,7 +180,7 @@ final class LayerGradientTests: XCTestCase {
         // The 3×3/2 fast path matches a direct reference, values and gradient routing, including ties
         // (ReLU outputs have many equal zeros): the first maximum in row-major order wins.
         var rng = Xoshiro256(seed: 12)
-        for (h, w) in [(7, 9), (8, 6), (5, 5), (2, 3)] {
+        for (h, w) in [(7, 9), (8, 6), (5, 5), (2, 3), (6, 21), (3, 16)] {  // ≥ 8 wide: SIMD paths
             let values = randomScalars(6 * h * w, &rng).map { max(0, ($0 * 2).rounded() / 2) }
             let t = Tensor(shape: [2, 3, h, w], scalars: values)
             let g = randomScalars(6 * ((h + 1) / 2) * ((w + 1) / 2), &rng)

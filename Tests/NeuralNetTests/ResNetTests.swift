@@ -158,6 +158,31 @@ final class ResNetTests: XCTestCase {
         XCTAssertTrue(zip(a, b).allSatisfy { $0.tensor.scalars == $1.tensor.scalars })
         XCTAssertFalse(zip(a, c).allSatisfy { $0.tensor.scalars == $1.tensor.scalars })
     }
+
+    func testTwoLanesGiveDeterministicWeights() {
+        // Sample lanes (Winograd and im2col convolutions, lane-ordered weight-gradient sums): the
+        // same seed gives the same weights on every run with the same thread count.
+        func train(seed: UInt64) -> [(name: String, tensor: Tensor)] {
+            let savedThreads = Engine.threadCount, savedBLAS = BLASKernels.threadCount
+            Engine.configure(threads: 2)
+            defer {
+                Engine.threadCount = savedThreads
+                BLASKernels.setThreadCount(savedBLAS)
+            }
+            var rng = Xoshiro256(seed: seed)
+            var model = ResNet(classCount: 3, depth: .resNet10, width: 8, stem: .imageNet, using: &rng)
+            var adam = Adam(learningRate: 1e-2)
+            let x = Tensor(shape: [6, 1, 32, 40], scalars: randomScalars(6 * 32 * 40, &rng))
+            for _ in 0..<2 {
+                let (_, g) = CrossEntropyLoss()(model.forward(x, training: true), labels: [0, 1, 2, 0, 1, 2])
+                _ = model.backward(g)
+                adam.step(&model)
+            }
+            return model.stateDict
+        }
+        let a = train(seed: 3), b = train(seed: 3)
+        XCTAssertTrue(zip(a, b).allSatisfy { $0.tensor.scalars == $1.tensor.scalars })
+    }
 }
 
 /// Whole-network agreement with PyTorch (fixture written by tools/bench/make_reference_fixture.py).
