@@ -7,8 +7,9 @@ import SeededRandom
 
 /// `ser bench listen`: latency of live windows through log-mel features and a ResNet.
 ///
-/// Until trained models can be loaded, the ResNet has seeded random weights: the work per window
-/// (features, convolutions, classifier) is the same as a trained model's of the same depth and input.
+/// The ResNet has seeded random weights: the work per window (features, convolutions, classifier) is the
+/// same as a trained model's of the same depth and input. For a model file, `ser listen MODEL --file F`
+/// prints the same latency summary.
 struct BenchListen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "listen",
@@ -120,7 +121,7 @@ struct BenchListen: ParsableCommand {
 
 /// A ``WindowClassifier`` that computes the notebook's log-mel features and runs a ResNet on them
 /// (`[1, 1, nMels, frames]` → softmax over `classCount`). Used by the benchmark with seeded random
-/// weights; the trained-model adapter will have the same shape.
+/// weights (``BundleClassifier`` is the model-file counterpart).
 final class ResNetWindowClassifier: WindowClassifier {
     let sampleRate: Int
     let classNames: [String]
