@@ -1,5 +1,44 @@
 import SeededRandom
 
+/// A residual block's shortcut: the identity, or conv1×1 (with the block's stride) + BN when the block
+/// changes the shape. Parameters are named like torchvision's `downsample.0` / `downsample.1` under the
+/// block's prefix. Shapes: `[N, C, H, W]` → `[N, O, H/s, W/s]`.
+public struct Shortcut: Layer {
+    public var downsample: (conv: Conv2d, bn: BatchNorm2d)?
+
+    /// The identity when `stride` is 1 and the channel counts agree, else a projection.
+    public init(inputChannels: Int, outputChannels: Int, stride: Int, using rng: inout some RandomNumberGenerator) {
+        if stride != 1 || inputChannels != outputChannels {
+            downsample = (
+                Conv2d(
+                    inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1, stride: stride,
+                    bias: false, initialization: .kaimingNormalFanOut, using: &rng),
+                BatchNorm2d(featureCount: outputChannels)
+            )
+        }
+    }
+
+    public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
+        guard downsample != nil else { return input }
+        return downsample!.bn.forward(downsample!.conv.forward(input, training: training), training: training)
+    }
+
+    public mutating func backward(_ gradOutput: consuming Tensor) -> Tensor {
+        guard downsample != nil else { return gradOutput }
+        return downsample!.conv.backward(downsample!.bn.backward(gradOutput))
+    }
+
+    public mutating func visitParameters(prefix: String, _ body: (String, inout Parameter) -> Void) {
+        guard downsample != nil else { return }
+        downsample!.conv.visitParameters(prefix: join(prefix, "downsample.0"), body)
+        downsample!.bn.visitParameters(prefix: join(prefix, "downsample.1"), body)
+    }
+
+    public mutating func visitBuffers(prefix: String, _ body: (String, inout Tensor) -> Void) {
+        downsample?.bn.visitBuffers(prefix: join(prefix, "downsample.1"), body)
+    }
+}
+
 /// The residual block of ResNet-10/18/34: conv3×3 → BN → ReLU → conv3×3 → BN, plus the shortcut
 /// (identity, or conv1×1 + BN when the shape changes), then ReLU. Names follow torchvision
 /// (`conv1`, `bn1`, `conv2`, `bn2`, `downsample.0`, `downsample.1`).
@@ -9,7 +48,7 @@ public struct BasicBlock: Layer {
     public var bn1: BatchNorm2d
     public var conv2: Conv2d
     public var bn2: BatchNorm2d
-    public var downsample: (conv: Conv2d, bn: BatchNorm2d)?
+    public var shortcut: Shortcut
 
     public init(
         inputChannels: Int, channels: Int, stride: Int, zeroInitResidual: Bool,
@@ -24,35 +63,21 @@ public struct BasicBlock: Layer {
             initialization: .kaimingNormalFanOut, using: &rng)
         bn2 = BatchNorm2d(featureCount: channels)
         if zeroInitResidual { bn2.weight.value.zero() }
-        if stride != 1 || inputChannels != channels {
-            downsample = (
-                Conv2d(
-                    inputChannels: inputChannels, outputChannels: channels, kernelSize: 1, stride: stride, bias: false,
-                    initialization: .kaimingNormalFanOut, using: &rng),
-                BatchNorm2d(featureCount: channels)
-            )
-        }
+        shortcut = Shortcut(inputChannels: inputChannels, outputChannels: channels, stride: stride, using: &rng)
     }
 
     public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
         var y = conv1.forward(input, training: training)
         y = bn1.forward(y, training: training, residual: nil, relu: true)
         y = conv2.forward(y, training: training)
-        var shortcut = input
-        if downsample != nil {
-            shortcut = downsample!.bn.forward(downsample!.conv.forward(input, training: training), training: training)
-        }
-        return bn2.forward(y, training: training, residual: shortcut, relu: true)
+        let identity = shortcut.forward(input, training: training)
+        return bn2.forward(y, training: training, residual: identity, relu: true)
     }
 
     public mutating func backward(_ gradOutput: consuming Tensor) -> Tensor {
         let (g, gShortcut) = bn2.backwardFused(gradOutput)
         var gx = conv1.backward(bn1.backward(conv2.backward(g)))
-        if downsample != nil {
-            gx.add(downsample!.conv.backward(downsample!.bn.backward(gShortcut!)))
-        } else {
-            gx.add(gShortcut!)
-        }
+        gx.add(shortcut.backward(gShortcut!))
         return gx
     }
 
@@ -61,16 +86,13 @@ public struct BasicBlock: Layer {
         bn1.visitParameters(prefix: join(prefix, "bn1"), body)
         conv2.visitParameters(prefix: join(prefix, "conv2"), body)
         bn2.visitParameters(prefix: join(prefix, "bn2"), body)
-        if downsample != nil {
-            downsample!.conv.visitParameters(prefix: join(prefix, "downsample.0"), body)
-            downsample!.bn.visitParameters(prefix: join(prefix, "downsample.1"), body)
-        }
+        shortcut.visitParameters(prefix: prefix, body)
     }
 
     public mutating func visitBuffers(prefix: String, _ body: (String, inout Tensor) -> Void) {
         bn1.visitBuffers(prefix: join(prefix, "bn1"), body)
         bn2.visitBuffers(prefix: join(prefix, "bn2"), body)
-        downsample?.bn.visitBuffers(prefix: join(prefix, "downsample.1"), body)
+        shortcut.visitBuffers(prefix: prefix, body)
     }
 }
 
@@ -84,7 +106,7 @@ public struct Bottleneck: Layer {
     public var bn2: BatchNorm2d
     public var conv3: Conv2d
     public var bn3: BatchNorm2d
-    public var downsample: (conv: Conv2d, bn: BatchNorm2d)?
+    public var shortcut: Shortcut
 
     public init(
         inputChannels: Int, channels: Int, stride: Int, zeroInitResidual: Bool,
@@ -104,35 +126,21 @@ public struct Bottleneck: Layer {
             initialization: .kaimingNormalFanOut, using: &rng)
         bn3 = BatchNorm2d(featureCount: out)
         if zeroInitResidual { bn3.weight.value.zero() }
-        if stride != 1 || inputChannels != out {
-            downsample = (
-                Conv2d(
-                    inputChannels: inputChannels, outputChannels: out, kernelSize: 1, stride: stride, bias: false,
-                    initialization: .kaimingNormalFanOut, using: &rng),
-                BatchNorm2d(featureCount: out)
-            )
-        }
+        shortcut = Shortcut(inputChannels: inputChannels, outputChannels: out, stride: stride, using: &rng)
     }
 
     public mutating func forward(_ input: Tensor, training: Bool) -> Tensor {
         var y = bn1.forward(conv1.forward(input, training: training), training: training, residual: nil, relu: true)
         y = bn2.forward(conv2.forward(y, training: training), training: training, residual: nil, relu: true)
         y = conv3.forward(y, training: training)
-        var shortcut = input
-        if downsample != nil {
-            shortcut = downsample!.bn.forward(downsample!.conv.forward(input, training: training), training: training)
-        }
-        return bn3.forward(y, training: training, residual: shortcut, relu: true)
+        let identity = shortcut.forward(input, training: training)
+        return bn3.forward(y, training: training, residual: identity, relu: true)
     }
 
     public mutating func backward(_ gradOutput: consuming Tensor) -> Tensor {
         let (g, gShortcut) = bn3.backwardFused(gradOutput)
         var gx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(conv3.backward(g)))))
-        if downsample != nil {
-            gx.add(downsample!.conv.backward(downsample!.bn.backward(gShortcut!)))
-        } else {
-            gx.add(gShortcut!)
-        }
+        gx.add(shortcut.backward(gShortcut!))
         return gx
     }
 
@@ -143,17 +151,14 @@ public struct Bottleneck: Layer {
         bn2.visitParameters(prefix: join(prefix, "bn2"), body)
         conv3.visitParameters(prefix: join(prefix, "conv3"), body)
         bn3.visitParameters(prefix: join(prefix, "bn3"), body)
-        if downsample != nil {
-            downsample!.conv.visitParameters(prefix: join(prefix, "downsample.0"), body)
-            downsample!.bn.visitParameters(prefix: join(prefix, "downsample.1"), body)
-        }
+        shortcut.visitParameters(prefix: prefix, body)
     }
 
     public mutating func visitBuffers(prefix: String, _ body: (String, inout Tensor) -> Void) {
         bn1.visitBuffers(prefix: join(prefix, "bn1"), body)
         bn2.visitBuffers(prefix: join(prefix, "bn2"), body)
         bn3.visitBuffers(prefix: join(prefix, "bn3"), body)
-        downsample?.bn.visitBuffers(prefix: join(prefix, "downsample.1"), body)
+        shortcut.visitBuffers(prefix: prefix, body)
     }
 }
 
