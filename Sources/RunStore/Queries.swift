@@ -27,6 +27,15 @@ public enum StoreMetric: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// The `evaluation` column (split `valid`) holding an epoch metric for the kept model.
+    var keptColumn: String? {
+        switch self {
+        case .validLoss: return "loss"
+        case .accuracy, .balancedAccuracy, .f1Macro: return rawValue
+        default: return nil
+        }
+    }
+
     /// The `evaluation` column (split `test`) for a test metric.
     var testColumn: String? {
         rawValue.hasPrefix("test_") ? String(rawValue.dropFirst(5)) : nil
@@ -136,6 +145,9 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     /// The epoch of the best value (nil for test metrics, which have one value).
     public var bestEpoch: Int?
     public var final: Double?
+    /// The value of the model the run kept (its `valid` evaluation: the best or the last epoch, as its
+    /// spec's `train.keep` says); nil before the run finished, for test metrics and for `train_loss`.
+    public var kept: Double? = nil
     public var epochs: Int
 }
 
@@ -289,6 +301,11 @@ extension RunStore {
                         db,
                         sql: "SELECT \(column) FROM epoch_metric WHERE run_id = ? ORDER BY epoch DESC LIMIT 1",
                         arguments: [id])
+                    if let kept = metric.keptColumn {
+                        result.kept = try Double.fetchOne(
+                            db, sql: "SELECT \(kept) FROM evaluation WHERE run_id = ? AND split = 'valid'",
+                            arguments: [id])
+                    }
                 } else if let column = metric.testColumn {
                     let value = try Double.fetchOne(
                         db, sql: "SELECT \(column) FROM evaluation WHERE run_id = ? AND split = 'test'",
@@ -309,12 +326,19 @@ extension RunStore {
         }
     }
 
-    /// The run with the best `metric` (optionally within `experiment`), if any run has recorded it.
+    /// The run with the best `metric` (optionally within `experiment`), if any run has recorded it: ranked by
+    /// the value of the model each run kept (``RunMetrics/kept``, what `ser export` copies), else by its
+    /// best epoch.
     public func bestRun(metric: StoreMetric, experiment: String? = nil) throws -> RunMetrics? {
         if let experiment, try self.experiment(named: experiment) == nil {
             throw RunStoreError.noSuchExperiment(experiment)
         }
-        return try compare(experiment: experiment, metric: metric).first { $0.best != nil }
+        let ranked = try compare(experiment: experiment, metric: metric).filter { $0.best != nil }
+        return ranked.enumerated().min { a, b in
+            let x = a.element.kept ?? a.element.best!, y = b.element.kept ?? b.element.best!
+            if x != y { return metric.higherIsBetter ? x > y : x < y }
+            return a.offset < b.offset
+        }?.element
     }
 
     /// Marks every stale running run `interrupted` (the process is gone); returns their ids.

@@ -1,5 +1,5 @@
-import Checksum
 import ArgumentParser
+import Checksum
 import Foundation
 import RunStore
 
@@ -75,7 +75,7 @@ struct Export: ParsableCommand {
         try FileManager.default.copyItem(atPath: weights.path, toPath: target.path)
         return Result(
             run: id!, name: detail.run.name, source: weights.path, output: target.path, sha256: hash, bytes: bytes,
-            metric: ranked.map { _ in metric }, value: ranked?.best)
+            metric: ranked.map { _ in metric }, value: ranked.flatMap { $0.kept ?? $0.best })
     }
 
     func run() throws {
@@ -86,7 +86,7 @@ struct Export: ParsableCommand {
             var line =
                 "Exported run \(result.run) (\(result.name)) to \(result.output): \(result.bytes) bytes, sha256 \(result.sha256)"
             if let metric = result.metric, let value = result.value {
-                line += "; best \(metric) \(StoreFormat.number(value))"
+                line += "; \(metric) \(StoreFormat.number(value)) (the exported model on its validation split)"
             }
             print(line)
         }

@@ -221,6 +221,18 @@ final class RunStoreTests: XCTestCase {
                 confusion: [[1]]),
             classMetrics: [], predictions: [])
         XCTAssertEqual(try store.bestRun(metric: .testAccuracy)?.runID, b)
+        // Once runs have kept a model, --best ranks by that model's validation value, not the best epoch's.
+        for (run, accuracy) in [(a, 0.7), (b, 0.75)] {
+            try store.recordEvaluation(
+                EvaluationRecord(
+                    runId: run, split: "valid", accuracy: accuracy, balancedAccuracy: accuracy, f1Macro: accuracy,
+                    labels: ["a"], confusion: [[1]]),
+                classMetrics: [], predictions: [])
+        }
+        let kept = try XCTUnwrap(try store.bestRun(metric: .accuracy, experiment: "e"))
+        XCTAssertEqual(kept.runID, b, "a's best epoch (0.8) is higher, but the model it kept scores 0.7")
+        XCTAssertEqual(kept.kept, 0.75)
+        XCTAssertEqual(kept.best, 0.75)
         XCTAssertThrowsError(try StoreMetric.named("acuracy")) { error in
             XCTAssertTrue("\(error)".contains("balanced_accuracy"), "\(error)")
         }
