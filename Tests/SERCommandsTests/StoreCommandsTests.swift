@@ -233,7 +233,10 @@ final class StoreCommandsTests: XCTestCase {
         let best = try parse(Export.self, ["export", "--best", "--experiment", "alpha", "-o", out, "--store", path])
             .export()
         XCTAssertEqual(best.run, 1)
-        XCTAssertEqual(best.value, 0.65)
+        // The value printed is that of the exported model: the run's recorded validation evaluation.
+        let kept = try XCTUnwrap(store.detail(of: 1).evaluations.first { $0.split == "valid" })
+        XCTAssertEqual(best.value, kept.accuracy)
+        XCTAssertNotEqual(kept.accuracy, 0.65, "the fixture's best epoch differs from its kept model")
         XCTAssertThrowsError(try parse(Export.self, ["export", "2", "-o", out, "--store", path]).export()) { error in
             XCTAssertTrue("\(error)".contains("no weights"), "\(error)")
         }
