@@ -59,7 +59,7 @@ struct BenchListen: ParsableCommand {
 
     func run() throws {
         // As `ser listen`: batch-1 inference splits each product over one lane per core.
-        RunOutput.useTrainingThreads()
+        EngineSetup.oneLanePerCore()
         let classifier = try ResNetWindowClassifier(depth: ResNet.Depth(rawValue: depth)!, classCount: 8)
         let source: FileReplaySource
         if let file {

@@ -143,7 +143,7 @@ struct LRFind: ParsableCommand {
     }
 
     func run() throws {
-        RunOutput.useTrainingThreads()
+        EngineSetup.oneLanePerCore()
         print(try output(output: .standard, log: RunOutput.log))
     }
 }

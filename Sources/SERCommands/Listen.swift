@@ -110,7 +110,7 @@ struct Listen: ParsableCommand {
     /// Loads the model, opens the source and prints a line per window and a summary to `output`.
     func run(output: LineSink, installSignalHandler: Bool = false) throws {
         // Batch-1 inference splits each product over one lane per core (single-threaded BLAS).
-        RunOutput.useTrainingThreads()
+        EngineSetup.oneLanePerCore()
         let classifier = try ClassifierFactory.load(model)
         let source = try openSource(modelRate: classifier.sampleRate)
         let driver: LiveDriver

@@ -28,7 +28,7 @@ struct Resume: ParsableCommand {
     }
 
     func run() throws {
-        RunOutput.useTrainingThreads()
+        EngineSetup.oneLanePerCore()
         let outcome = try perform(output: json ? .silent : .standard, log: RunOutput.log)
         if json {
             print(try StoreFormat.json(outcome))

@@ -66,7 +66,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        RunOutput.useTrainingThreads()
+        EngineSetup.oneLanePerCore()
         let outcomes = try perform(output: json ? .silent : .standard, log: RunOutput.log)
         if json {
             print(try StoreFormat.json(outcomes))

@@ -1,6 +1,5 @@
 import Experiments
 import Foundation
-import NeuralNet
 import Training
 
 /// What `ser run` and `ser resume` print when runs end, and how they exit.
@@ -51,11 +50,6 @@ enum RunOutput {
         return
             "k-fold over \(finished.count) folds: accuracy \(accuracy), UAR \(uar), macro-F1 \(f1)"
     }
-
-    /// Training runs one lane of samples per core, each with single-threaded OpenBLAS (the fastest
-    /// setting measured by `ser bench train`; results are reproducible for a given core count).
-    /// Batch-1 inference (`ser listen`) uses it too: each product is then split over the lanes.
-    static func useTrainingThreads() { Engine.configure(threads: ProcessInfo.processInfo.activeProcessorCount) }
 
     /// Exit code: 130 when a run was interrupted, 1 when one failed, 0 otherwise.
     static func exitCode(_ outcomes: [RunOutcome]) -> Int32 {
