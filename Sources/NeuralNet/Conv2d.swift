@@ -74,6 +74,17 @@ public struct Conv2d: Layer {
         return [input[0], outputChannels, oh, ow]
     }
 
+    /// The column matrix of `samples` consecutive samples starting at `x`: the input itself for a
+    /// pointwise convolution of one sample, else its im2col written to `col` (`patch × samples·plane`).
+    static func columnMatrix(
+        _ x: UnsafePointer<Float>, samples: Int, _ g: ConvGeometry, pointwise: Bool,
+        into col: UnsafeMutablePointer<Float>, parallel: Bool
+    ) -> UnsafePointer<Float> {
+        if pointwise { return x }
+        im2col(x, samples: samples, g, col, parallel: parallel)
+        return UnsafePointer(col)
+    }
+
     /// Samples per sgemm: enough for ``Engine/gemmColumnTarget`` columns, at most the batch.
     static func groupSize(batch: Int, plane: Int, target: Int = Engine.gemmColumnTarget) -> Int {
         max(1, min(batch, (target + plane - 1) / plane))
@@ -107,13 +118,8 @@ public struct Conv2d: Layer {
                 while n0 < end {
                     let s = min(group, end - n0)
                     let columns = s * plane
-                    let b: UnsafePointer<Float>
-                    if pointwise {
-                        b = xp + n0 * imageSize
-                    } else {
-                        im2col(xp + n0 * imageSize, samples: s, g, colp, parallel: parallel)
-                        b = UnsafePointer(colp)
-                    }
+                    let b = Self.columnMatrix(
+                        xp + n0 * imageSize, samples: s, g, pointwise: pointwise, into: colp, parallel: parallel)
                     if group == 1 {
                         laneGemm(
                             lanes: productLanes, m: outC, n: columns, k: patch, a: wp, lda: patch, b: b, ldb: columns,
@@ -227,13 +233,8 @@ public struct Conv2d: Layer {
                     }
                     dy = UnsafePointer(stp)
                 }
-                let b: UnsafePointer<Float>
-                if pointwise {
-                    b = xp + n0 * imageSize
-                } else {
-                    im2col(xp + n0 * imageSize, samples: s, g, colp, parallel: parallel)
-                    b = UnsafePointer(colp)
-                }
+                let b = Self.columnMatrix(
+                    xp + n0 * imageSize, samples: s, g, pointwise: pointwise, into: colp, parallel: parallel)
                 // dW (+)= dY · colᵀ
                 gemm(
                     .none, .transposed, m: outC, n: patch, k: columns, a: dy, lda: columns, b: b, ldb: columns,
