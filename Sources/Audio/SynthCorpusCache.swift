@@ -82,6 +82,9 @@ extension SyntheticCorpus {
         defer { try? fm.removeItem(at: staging) }
         try corpus.write(to: staging.path)
 
+        // Another process or thread may have finished the same corpus meanwhile and be reading it:
+        // keep theirs rather than moving it away under the reader.
+        if corpus.isComplete(at: target.path) { return (dir, .reused) }
         // Move the old corpus (ours, checked above) out of the way, then rename the new one in.
         var retired: URL? = nil
         if fm.fileExists(atPath: target.path) {
