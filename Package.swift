@@ -114,7 +114,9 @@ let package = Package(
         .testTarget(name: "LiveTests", dependencies: ["Live", "Audio", "PortAudio", "SndFile", "TestSupport"]),
         .testTarget(
             name: "SERCommandsTests",
-            dependencies: ["SERCommands", "Live", "SndFile", "Checksum", "StoreTestSupport", "TestSupport"]),
+            dependencies: [
+                "SERCommands", "Live", "SndFile", "Checksum", "BLAS", "NeuralNet", "StoreTestSupport", "TestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -48,7 +48,9 @@ struct RunCommand: ParsableCommand {
 
     /// Validates the specs, runs them and returns how each run ended (`output`/`log`: the live table and
     /// status lines; tests pass silent ones). Ctrl-C stops after the current epoch while this runs.
+    /// Trains with one lane per core (``EngineSetup/oneLanePerCore()``).
     func perform(output: LearnerOutput, log: @escaping (String) -> Void, trap: Bool = true) throws -> [RunOutcome] {
+        EngineSetup.oneLanePerCore()
         let plans = try Self.loadPlans(specs, overrides: overrides)
         let runStore = try store.open()
         let runner = ExperimentRunner(
@@ -66,7 +68,6 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        EngineSetup.oneLanePerCore()
         let outcomes = try perform(output: json ? .silent : .standard, log: RunOutput.log)
         if json {
             print(try StoreFormat.json(outcomes))

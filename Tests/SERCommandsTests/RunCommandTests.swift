@@ -1,6 +1,8 @@
 import ArgumentParser
+import BLAS
 import Experiments
 import Foundation
+import NeuralNet
 import RunStore
 import TestSupport
 import XCTest
@@ -42,9 +44,17 @@ final class RunCommandTests: XCTestCase {
 
     func testRunShowExportPredictAndEvalAgreeWithTheStore() throws {
         let path = try writeSpec()
+        // Start from the library's default (OpenBLAS threading each product, one lane) to see `ser run`
+        // switch to one lane per core with single-threaded OpenBLAS, the setting `ser bench train` measures.
+        let (lanes, blasThreads) = (Engine.threadCount, BLASKernels.threadCount)
+        Engine.threadCount = 1
+        BLASKernels.setThreadCount(2)
+        defer { Engine.threadCount = lanes; BLASKernels.setThreadCount(blasThreads) }
         let outcomes = try parse(RunCommand.self, ["run", path, "--store", store, "--set", "train.epochs=2"])
             .perform(output: .silent, log: { _ in }, trap: false)
         XCTAssertEqual(outcomes.map(\.status), ["finished"], "\(outcomes.map(\.error))")
+        XCTAssertEqual(Engine.threadCount, ProcessInfo.processInfo.activeProcessorCount)
+        XCTAssertEqual(BLASKernels.threadCount, 1)
         let id = outcomes[0].runID
         let text = RunOutput.text(outcomes)
         XCTAssertTrue(text.contains("run \(id) (tiny) finished after 2 epochs"), text)
