@@ -110,13 +110,10 @@ public struct Conv2d: Layer {
             Engine.countFLOPs(2 * outC * patch * plane * batch)
             // Each lane convolves its own range of samples with its own scratch buffers.
             forEachLane(lanes) { lane in
-                let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
                 var col = Tensor(uninitializedShape: pointwise ? [0] : [patch * group * plane])
                 var staging = Tensor(uninitializedShape: group > 1 ? [outC * group * plane] : [0])
                 let colp = col.mutablePointer, stp = staging.mutablePointer
-                var n0 = start
-                while n0 < end {
-                    let s = min(group, end - n0)
+                forEachSampleGroup(lane: lane, of: lanes, batch: batch, group: group) { n0, s, _ in
                     let columns = s * plane
                     let b = Self.columnMatrix(
                         xp + n0 * imageSize, samples: s, g, pointwise: pointwise, into: colp, parallel: parallel)
@@ -136,7 +133,6 @@ public struct Conv2d: Layer {
                             }
                         }
                     }
-                    n0 += s
                 }
                 withExtendedLifetime((col, staging)) {}
             }
@@ -209,7 +205,6 @@ public struct Conv2d: Layer {
         var partials = Tensor(uninitializedShape: [max(0, lanes - 1) * outC * patch])
         let partialp = partials.mutablePointer
         forEachLane(lanes) { lane in
-            let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
             let dwLane = lane == 0 ? dwp : partialp + (lane - 1) * outC * patch
             let colCount = max(patch * group * plane, useFlipped ? transposedGeometry.patch * group * imagePlane : 0)
             var col = Tensor(uninitializedShape: pointwise ? [0] : [colCount])
@@ -217,9 +212,7 @@ public struct Conv2d: Layer {
             var dxStaging = Tensor(
                 uninitializedShape: useFlipped && group > 1 ? [g.channels * group * imagePlane] : [0])
             let colp = col.mutablePointer, stp = staging.mutablePointer, dstp = dxStaging.mutablePointer
-            var n0 = start
-            while n0 < end {
-                let s = min(group, end - n0)
+            forEachSampleGroup(lane: lane, of: lanes, batch: batch, group: group) { n0, s, isLaneStart in
                 let columns = s * plane
                 let dy: UnsafePointer<Float>
                 if group == 1 {
@@ -238,7 +231,7 @@ public struct Conv2d: Layer {
                 // dW (+)= dY · colᵀ
                 gemm(
                     .none, .transposed, m: outC, n: patch, k: columns, a: dy, lda: columns, b: b, ldb: columns,
-                    beta: n0 == start ? 0 : 1, c: dwLane, ldc: patch)
+                    beta: isLaneStart ? 0 : 1, c: dwLane, ldc: patch)
                 if computesInputGradient {
                     if pointwise {
                         gemm(
@@ -272,7 +265,6 @@ public struct Conv2d: Layer {
                         col2im(colp, samples: s, g, dxp + n0 * imageSize, parallel: parallel)
                     }
                 }
-                n0 += s
             }
             withExtendedLifetime((col, staging, dxStaging)) {}
         }

@@ -45,21 +45,17 @@ extension Conv2d {
             batch: (batch + lanes - 1) / lanes, plane: Winograd.tiles(height: g.outH, width: g.outW),
             target: Engine.winogradColumnTarget)
         forEachLane(lanes) { lane in
-            let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
             var scratch = Tensor(
                 uninitializedShape: [
                     Winograd.scratchCount(
                         samples: group, inputChannels: cin, outputChannels: outC, height: g.height, width: g.width)
                 ])
             let sp = scratch.mutablePointer
-            var n0 = start
-            while n0 < end {
-                let s = min(group, end - n0)
+            forEachSampleGroup(lane: lane, of: lanes, batch: batch, group: group) { n0, s, _ in
                 Winograd.convolve(
                     xp + n0 * imageSize, samples: s, channels: cin, height: g.height, width: g.width, weights: up,
                     outputChannels: outC, yp + n0 * outSize, scratch: sp, parallel: lanes == 1,
                     productLanes: productLanes)
-                n0 += s
             }
             withExtendedLifetime(scratch) {}
         }
@@ -93,7 +89,6 @@ extension Conv2d {
         let xp = input.pointer, gp = gradOutput.pointer
         let computesInputGradient = computesInputGradient
         forEachLane(lanes) { lane in
-            let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
             // The weight-gradient and input-gradient steps need the same scratch size; they share it.
             var scratch = Tensor(
                 uninitializedShape: [
@@ -101,20 +96,17 @@ extension Conv2d {
                         samples: group, inputChannels: cin, outputChannels: outC, height: g.height, width: g.width)
                 ])
             let sp = scratch.mutablePointer
-            var n0 = start
-            while n0 < end {
-                let s = min(group, end - n0)
+            forEachSampleGroup(lane: lane, of: lanes, batch: batch, group: group) { n0, s, isLaneStart in
                 Winograd.accumulateWeightGradient(
                     input: xp + n0 * imageSize, outputGradient: gp + n0 * outSize, samples: s, channels: cin,
                     outputChannels: outC, height: g.height, width: g.width, into: dup + lane * weightCount,
-                    accumulate: n0 != start, scratch: sp, parallel: parallel, productLanes: productLanes)
+                    accumulate: !isLaneStart, scratch: sp, parallel: parallel, productLanes: productLanes)
                 if computesInputGradient {
                     Winograd.convolve(
                         gp + n0 * outSize, samples: s, channels: outC, height: g.outH, width: g.outW, weights: fp,
                         outputChannels: cin, dxp + n0 * imageSize, scratch: sp, parallel: parallel,
                         productLanes: productLanes)
                 }
-                n0 += s
             }
             withExtendedLifetime(scratch) {}
         }

@@ -103,6 +103,23 @@ func forEachLane(_ lanes: Int, _ body: (Int) -> Void) {
     withoutActuallyEscaping(body) { body in DispatchQueue.concurrentPerform(iterations: lanes, execute: body) }
 }
 
+/// Walks lane `lane`'s share of a batch of `batch` samples (the contiguous range
+/// `batch·lane/lanes ..< batch·(lane+1)/lanes`, the split ``forEachLane(_:_:)`` callers use) in groups
+/// of at most `group` samples, in order: `body(first, count, isLaneStart)` with `isLaneStart` true for
+/// the lane's first group (where a lane's running sum starts instead of adding on).
+@inline(__always)
+func forEachSampleGroup(
+    lane: Int, of lanes: Int, batch: Int, group: Int, _ body: (_ first: Int, _ count: Int, _ isLaneStart: Bool) -> Void
+) {
+    let start = batch * lane / lanes, end = batch * (lane + 1) / lanes
+    var n0 = start
+    while n0 < end {
+        let s = min(group, end - n0)
+        body(n0, s, n0 == start)
+        n0 += s
+    }
+}
+
 /// Runs `body(i)` for i in 0..<count, split over ``Engine/threadCount`` threads in contiguous
 /// chunks when `count · costPerItem` is large enough to pay for the hand-off (~1e5 element ops).
 @inline(__always)
