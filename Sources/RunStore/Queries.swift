@@ -333,12 +333,11 @@ extension RunStore {
         if let experiment, try self.experiment(named: experiment) == nil {
             throw RunStoreError.noSuchExperiment(experiment)
         }
-        let ranked = try compare(experiment: experiment, metric: metric).filter { $0.best != nil }
-        return ranked.enumerated().min { a, b in
-            let x = a.element.kept ?? a.element.best!, y = b.element.kept ?? b.element.best!
-            if x != y { return metric.higherIsBetter ? x > y : x < y }
-            return a.offset < b.offset
-        }?.element
+        // `min(by:)` returns the first of equal values, so ties keep `compare`'s order.
+        return try compare(experiment: experiment, metric: metric).filter { $0.best != nil }.min { a, b in
+            let x = a.kept ?? a.best!, y = b.kept ?? b.best!
+            return metric.higherIsBetter ? x > y : x < y
+        }
     }
 
     /// Marks every stale running run `interrupted` (the process is gone); returns their ids.
