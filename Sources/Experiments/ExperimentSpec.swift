@@ -226,6 +226,8 @@ public struct TrainSpec: Codable, Equatable, Sendable {
         public var timeShift: Double?
         public var noise: Noise?
         public var mixup: Mixup?
+        /// Largest relative scaling of the mel axis's frequencies (VTLP-style), nil: off.
+        public var freqWarp: Double?
 
         public struct SpecAugment: Codable, Equatable, Sendable {
             public var freqMasks: Int
@@ -254,6 +256,7 @@ public struct TrainSpec: Codable, Equatable, Sendable {
             case noise, mixup
             case specAugment = "spec_augment"
             case timeShift = "time_shift"
+            case freqWarp = "freq_warp"
         }
     }
 

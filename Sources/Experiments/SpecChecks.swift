@@ -70,6 +70,12 @@ struct SpecChecks {
                 "train.augment.spec_augment.freq_width")
         }
 
+        if spec.train.augment.freqWarp != nil, features.kind != "log_mel" {
+            fail(
+                "train.augment.freq_warp warps mel bands; it needs features.kind: log_mel, got \(features.kind)",
+                "train.augment.freq_warp")
+        }
+
         // Model.
         if checkPaths, let weights = spec.model.initWeights, !fileManager.fileExists(atPath: weights) {
             fail("model.init \(weights) does not exist", "model.init")

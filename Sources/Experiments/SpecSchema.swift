@@ -180,6 +180,9 @@ enum SpecSchema {
             "noise", .toggle([Field("snr_db", .number(min: -20, max: 100), .double(20), "signal-to-noise ratio")]),
             .null, "add white noise"),
         Field("mixup", .toggle([Field("alpha", positive, .double(0.4), "Beta(α, α) mixing")]), .null, "mixup"),
+        Field(
+            "freq_warp", .nullable(.number(min: 0, minExclusive: true, max: 0.5, maxExclusive: true)), .null,
+            "scale every frequency by a random factor within 1 ± this (log_mel only)"),
     ]
 
     static let train: [Field] = [

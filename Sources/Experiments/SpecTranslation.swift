@@ -95,7 +95,10 @@ extension ExperimentSpec {
             timeShift: a.timeShift ?? 0,
             noiseSNR: a.noise.map { $0.snrDB...$0.snrDB },
             noiseProbability: a.noise == nil ? 0 : 1,
-            mixupAlpha: a.mixup?.alpha)
+            mixupAlpha: a.mixup?.alpha,
+            frequencyWarp: a.freqWarp.map {
+                .init(maxWarp: $0, fmin: features.fmin, fmax: fmaxHz)
+            })
     }
 
     /// Whether `features.normalize` is `dataset` (statistics of the training split).

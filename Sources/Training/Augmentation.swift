@@ -1,11 +1,12 @@
+import Features
 import Foundation
 import SeededRandom
 
 /// Training-time augmentation of log-mel "images", each part optional and driven by an injected,
 /// seeded generator. Applied to training batches only, never to validation or test data.
 ///
-/// Order within one example: time shift → additive noise (on the dB values, through the power
-/// domain) → SpecAugment masks. Mixup mixes whole examples of a batch afterwards.
+/// Order within one example: frequency warp → time shift → additive noise (on the dB values, through
+/// the power domain) → SpecAugment masks. Mixup mixes whole examples of a batch afterwards.
 public struct Augmentation: Codable, Equatable, Sendable {
     /// SpecAugment (Park et al., 2019): zero-mean masks over random bands of mel bins and frames.
     public struct SpecAugment: Codable, Equatable, Sendable {
@@ -24,7 +25,44 @@ public struct Augmentation: Codable, Equatable, Sendable {
         }
     }
 
+    /// A random scaling of every frequency, as a different vocal-tract length would give (in the spirit
+    /// of VTLP, Jaitly & Hinton 2013): each example draws a factor α uniformly from `1 ± maxWarp` and
+    /// row `m` (mel band centre `f`) takes the value the spectrogram had at `f / α`, interpolated
+    /// linearly between bands. Rows whose source lies outside the bands repeat the edge band.
+    /// Formants and pitch move together, the clip's timing does not.
+    public struct FrequencyWarp: Codable, Equatable, Sendable {
+        /// Largest relative change of frequency, in (0, 0.5).
+        public var maxWarp: Double
+        /// The mel axis of the features: its lowest and highest frequency and its scale.
+        public var fmin: Double
+        public var fmax: Double
+        public var htk: Bool
+
+        public init(maxWarp: Double, fmin: Double, fmax: Double, htk: Bool = false) {
+            precondition(
+                maxWarp > 0 && maxWarp < 0.5 && fmax > fmin, "warp must be in (0, 0.5) on a mel axis fmin < fmax")
+            self.maxWarp = maxWarp
+            self.fmin = fmin
+            self.fmax = fmax
+            self.htk = htk
+        }
+
+        /// For `mels` bands and warp factor `alpha`, the fractional source row of each row, in `0...mels-1`.
+        /// - Complexity: O(mels).
+        public func sourceRows(mels: Int, alpha: Double) -> [Double] {
+            // The band centres are the inner points of `mels + 2` equally spaced mel frequencies.
+            let lo = MelScale.mel(hz: fmin, htk: htk), hi = MelScale.mel(hz: fmax, htk: htk)
+            let step = (hi - lo) / Double(mels + 1)
+            return (0..<mels).map { m in
+                let centre = MelScale.hz(mel: lo + Double(m + 1) * step, htk: htk)
+                let source = (MelScale.mel(hz: centre / alpha, htk: htk) - lo) / step - 1
+                return min(max(source, 0), Double(mels - 1))
+            }
+        }
+    }
+
     public var specAugment: SpecAugment?
+    public var frequencyWarp: FrequencyWarp?
     /// Maximum circular time shift as a fraction of the frames (0 disables).
     public var timeShift: Double
     /// Signal-to-noise ratio range in dB for additive white noise (nil disables).
@@ -36,9 +74,10 @@ public struct Augmentation: Codable, Equatable, Sendable {
 
     public init(
         specAugment: SpecAugment? = nil, timeShift: Double = 0, noiseSNR: ClosedRange<Double>? = nil,
-        noiseProbability: Double = 0.5, mixupAlpha: Double? = nil
+        noiseProbability: Double = 0.5, mixupAlpha: Double? = nil, frequencyWarp: FrequencyWarp? = nil
     ) {
         self.specAugment = specAugment
+        self.frequencyWarp = frequencyWarp
         self.timeShift = timeShift
         self.noiseSNR = noiseSNR
         self.noiseProbability = noiseProbability
@@ -47,7 +86,10 @@ public struct Augmentation: Codable, Equatable, Sendable {
 
     public static let none = Augmentation()
 
-    public var isEnabled: Bool { specAugment != nil || timeShift > 0 || noiseSNR != nil || mixupAlpha != nil }
+    public var isEnabled: Bool { specAugment != nil || changesDecibels || mixupAlpha != nil }
+
+    /// Whether ``apply(toDecibels:mels:frames:using:)`` changes anything.
+    public var changesDecibels: Bool { frequencyWarp != nil || timeShift > 0 || noiseSNR != nil }
 
     /// Augments one example in place.
     /// - Parameters:
@@ -57,9 +99,16 @@ public struct Augmentation: Codable, Equatable, Sendable {
         toDecibels dB: inout [Float], mels: Int, frames: Int, using rng: inout G
     ) {
         precondition(dB.count == mels * frames, "expected \(mels)×\(frames) values, got \(dB.count)")
+        if let warp = frequencyWarp {
+            let alpha = Double.random(in: (1 - warp.maxWarp)...(1 + warp.maxWarp), using: &rng)
+            Augmentation.resampleRows(&dB, frames: frames, at: warp.sourceRows(mels: mels, alpha: alpha))
+        }
         if timeShift > 0 {
             let maxShift = Int(timeShift * Double(frames))
-            if maxShift > 0 { Augmentation.roll(&dB, mels: mels, frames: frames, by: Int.random(in: -maxShift...maxShift, using: &rng)) }
+            if maxShift > 0 {
+                Augmentation.roll(
+                    &dB, mels: mels, frames: frames, by: Int.random(in: -maxShift...maxShift, using: &rng))
+            }
         }
         if let noiseSNR, rng.nextUnitDouble() < noiseProbability {
             Augmentation.addNoise(toDecibels: &dB, snrDB: Double.random(in: noiseSNR, using: &rng), using: &rng)
@@ -80,6 +129,19 @@ public struct Augmentation: Codable, Equatable, Sendable {
             let width = Int.random(in: 0...min(s.timeWidth, frames), using: &rng)
             let start = Int.random(in: 0...(frames - width), using: &rng)
             for m in 0..<mels { for t in start..<(start + width) { x[m * frames + t] = fill } }
+        }
+    }
+
+    /// Replaces row `m` by the linear interpolation of the rows around fractional row `sources[m]`.
+    static func resampleRows(_ x: inout [Float], frames: Int, at sources: [Double]) {
+        let original = x
+        for (m, source) in sources.enumerated() {
+            let below = Int(source.rounded(.down)), fraction = Float(source - Double(below))
+            let above = min(below + 1, sources.count - 1)
+            for t in 0..<frames {
+                let a = original[below * frames + t], b = original[above * frames + t]
+                x[m * frames + t] = a + fraction * (b - a)
+            }
         }
     }
 

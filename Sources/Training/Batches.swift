@@ -132,7 +132,7 @@ public struct BatchLoader: Sendable {
             }
         }
         let aug = configuration.augmentation
-        if augment && (aug.timeShift > 0 || aug.noiseSNR != nil) {
+        if augment && aug.changesDecibels {
             aug.apply(toDecibels: &scratch, mels: rows, frames: frames, using: &rng)
         }
         scratch.withUnsafeMutableBufferPointer { configuration.normalization.apply($0, rows: rows, frames: frames) }

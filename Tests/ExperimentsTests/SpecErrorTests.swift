@@ -91,6 +91,21 @@ final class SpecErrorTests: XCTestCase {
             ])
     }
 
+    func testFrequencyWarpNeedsMelBandsAndAModestFactor() throws {
+        XCTAssertEqual(
+            errors("data: {synthetic: true}\ntrain: {augment: {freq_warp: 0.5}}\n"),
+            ["2:30: expected a number above 0.0 and below 0.5 for train.augment.freq_warp, got 0.5"])
+        XCTAssertEqual(
+            errors("data: {synthetic: true}\nfeatures: {kind: mfcc}\ntrain: {augment: {freq_warp: 0.1}}\n"),
+            ["3:30: train.augment.freq_warp warps mel bands; it needs features.kind: log_mel, got mfcc"])
+        // A valid warp reaches the batches on the features' own mel axis.
+        let fixture = SpecFixture()
+        fixture.write("ok.yaml", "data: {synthetic: true}\naudio: {sample_rate: 16000}\nfeatures: {fmin: 50}\n")
+        let spec = try fixture.load("ok.yaml", overrides: ["train.augment.freq_warp=0.1"]).runs[0].spec
+        XCTAssertEqual(
+            spec.augmentation.frequencyWarp, .init(maxWarp: 0.1, fmin: 50, fmax: 8000))
+    }
+
     func testUnknownWordsSuggestTheClosestChoice() {
         XCTAssertEqual(
             errors("data: {synthetic: true, labels: emotions}\ntrain: {lr: stepp, schedule: one-cycle}\n"),

@@ -1,3 +1,5 @@
+import Features
+import Foundation
 import SeededRandom
 import XCTest
 
@@ -48,6 +50,61 @@ final class AugmentationTests: XCTestCase {
         let quiet = x[2000...].map { pow(10, Double($0) / 10) }
         XCTAssertEqual(quiet.reduce(0, +) / 2000, 0.05, accuracy: 0.005)
         XCTAssertEqual(Double(x[..<2000].reduce(0, +)) / 2000, 10 * log10(1.05), accuracy: 0.05)
+    }
+
+    /// A tone at f, warped by α, peaks in the band where a tone at α·f peaks.
+    func testFrequencyWarpMovesATonesBandAsAToneAtTheScaledFrequencyWould() throws {
+        var p = FeatureParameters()
+        p.sampleRate = 16000
+        p.nFFT = 1024
+        p.hopLength = 160
+        p.nMels = 64
+        let extractor = try LogMelExtractor(p)
+        func peakRow(_ x: [Float], frames: Int) -> Int {
+            (0..<p.nMels).max { x[$0 * frames + frames / 2] < x[$1 * frames + frames / 2] }!
+        }
+        func tone(_ hz: Double) -> FeatureMatrix {
+            extractor.features(of: (0..<8000).map { Float(sin(2 * Double.pi * hz * Double($0) / 16000)) })
+        }
+        let warp = Augmentation.FrequencyWarp(maxWarp: 0.2, fmin: 0, fmax: 8000)
+        for (hz, alpha) in [(500.0, 1.15), (1500, 0.85), (3000, 1.1), (800, 0.9)] {
+            let original = tone(hz)
+            var warped = original.values
+            Augmentation.resampleRows(
+                &warped, frames: original.frames, at: warp.sourceRows(mels: p.nMels, alpha: alpha))
+            let expected = peakRow(tone(hz * alpha).values, frames: original.frames)
+            XCTAssertEqual(peakRow(warped, frames: original.frames), expected, "\(hz) Hz × \(alpha)")
+            XCTAssertNotEqual(
+                expected, peakRow(original.values, frames: original.frames), "the test must move the peak")
+        }
+    }
+
+    func testFrequencyWarpOfOneIsTheIdentityAndEdgesRepeat() {
+        let warp = Augmentation.FrequencyWarp(maxWarp: 0.1, fmin: 20, fmax: 8000)
+        let identity = warp.sourceRows(mels: 40, alpha: 1)
+        for (m, source) in identity.enumerated() { XCTAssertEqual(source, Double(m), accuracy: 1e-9) }
+        // Lower frequencies read from above the top band: the top rows repeat it.
+        let down = warp.sourceRows(mels: 40, alpha: 0.9)
+        XCTAssertEqual(down.last, 39)
+        XCTAssertTrue(zip(down, down.dropFirst()).allSatisfy { $0 <= $1 }, "sources must not cross")
+        var x = (0..<40).flatMap { m in [Float](repeating: Float(m), count: 3) }
+        Augmentation.resampleRows(&x, frames: 3, at: down)
+        XCTAssertEqual(Array(x.suffix(3)), [39, 39, 39])
+        XCTAssertGreaterThan(x[0], 0)
+    }
+
+    func testFrequencyWarpIsDrawnPerExampleFromTheSeed() {
+        let aug = Augmentation(frequencyWarp: .init(maxWarp: 0.1, fmin: 0, fmax: 8000))
+        XCTAssertTrue(aug.isEnabled && aug.changesDecibels)
+        let x = (0..<(32 * 5)).map { Float($0 / 5) }
+        var a = x, b = x, c = x
+        var r1 = Xoshiro256(seed: 9), r2 = Xoshiro256(seed: 9)
+        aug.apply(toDecibels: &a, mels: 32, frames: 5, using: &r1)
+        aug.apply(toDecibels: &b, mels: 32, frames: 5, using: &r2)
+        aug.apply(toDecibels: &c, mels: 32, frames: 5, using: &r2)
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, x)
+        XCTAssertNotEqual(b, c, "the next example draws another factor")
     }
 
     func testMixupLambdaFollowsBetaAndIsFolded() {
