@@ -30,9 +30,11 @@ extension SyntheticCorpus {
     }
 
     /// Makes sure `dir` holds the complete corpus for (`actors`, `seed`, `sampleRate`), generating it only
-    /// when it is not already there. Generation happens in a temporary sibling directory that is renamed
-    /// into place, so `dir` never holds a partial corpus, and concurrent callers end up with the same result.
-    /// A directory that holds anything other than a synthetic corpus is never overwritten.
+    /// when it is not already there. Writers hold an exclusive lock on the parent directory (`flock`) from
+    /// the check to the rename, so concurrent callers (threads or processes) generate it once: the others
+    /// wait and reuse it. Generation happens in a temporary sibling directory that is renamed into place, so
+    /// `dir` never holds a partial corpus. A directory that holds anything other than a synthetic corpus is
+    /// never overwritten.
     /// - Returns: `dir`.
     /// - Throws: ``SyntheticCorpusError`` when `dir` holds foreign files or cannot be written.
     @discardableResult
@@ -50,6 +52,17 @@ extension SyntheticCorpus {
         let corpus = SyntheticCorpus(actors: actors, seed: seed, sampleRate: sampleRate)
         let fm = FileManager.default
         let target = URL(fileURLWithPath: dir, isDirectory: true).standardizedFileURL
+        if corpus.isComplete(at: target.path) { return (dir, .reused) }
+
+        let parent = target.deletingLastPathComponent()
+        do {
+            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw SyntheticCorpusError(path: parent.path, message: "cannot create: \(error.localizedDescription)")
+        }
+        let lock = try DirectoryLock(parent.path)
+        defer { lock.unlock() }
+        // Another writer may have finished while this one waited for the lock.
         if corpus.isComplete(at: target.path) { return (dir, .reused) }
 
         var replacing = false
@@ -71,21 +84,13 @@ extension SyntheticCorpus {
             }
         }
 
-        let parent = target.deletingLastPathComponent()
-        do {
-            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        } catch {
-            throw SyntheticCorpusError(path: parent.path, message: "cannot create: \(error.localizedDescription)")
-        }
         let unique = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
         let staging = parent.appendingPathComponent(".\(target.lastPathComponent).synth-\(unique)")
         defer { try? fm.removeItem(at: staging) }
         try corpus.write(to: staging.path)
 
-        // Another process or thread may have finished the same corpus meanwhile and be reading it:
-        // keep theirs rather than moving it away under the reader.
-        if corpus.isComplete(at: target.path) { return (dir, .reused) }
-        // Move the old corpus (ours, checked above) out of the way, then rename the new one in.
+        // Move the old corpus (ours, checked above, and no writer can change it while we hold the lock)
+        // out of the way, then rename the new one in.
         var retired: URL? = nil
         if fm.fileExists(atPath: target.path) {
             let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(unique)")
@@ -93,10 +98,8 @@ extension SyntheticCorpus {
         }
         defer { if let retired { try? fm.removeItem(at: retired) } }
         if rename(staging.path, target.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            // Someone else may have finished the same corpus first.
-            if corpus.isComplete(at: target.path) { return (dir, .reused) }
-            throw SyntheticCorpusError(path: dir, message: "cannot move the generated corpus into place: \(reason)")
+            throw SyntheticCorpusError(
+                path: dir, message: "cannot move the generated corpus into place: \(String(cString: strerror(errno)))")
         }
         return (dir, replacing ? .replaced : .created)
     }
@@ -127,3 +130,31 @@ extension SyntheticCorpus {
 #elseif canImport(Darwin)
     import Darwin
 #endif
+
+/// An exclusive advisory lock (`flock`) on a directory, held until ``unlock()``. Each lock opens the
+/// directory afresh, so two threads of one process exclude each other as two processes do.
+struct DirectoryLock {
+    private let descriptor: Int32
+
+    /// Blocks until the lock on `path` is granted.
+    /// - Throws: ``SyntheticCorpusError`` with the system's reason when the directory cannot be opened or locked.
+    init(_ path: String) throws {
+        descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw SyntheticCorpusError(
+                path: path, message: "cannot open to lock it: \(String(cString: strerror(errno)))")
+        }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                throw SyntheticCorpusError(path: path, message: "cannot lock: \(reason)")
+            }
+        }
+    }
+
+    func unlock() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

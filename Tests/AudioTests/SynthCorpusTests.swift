@@ -1,5 +1,6 @@
 import Foundation
 import SndFile
+import Synchronization
 import TestSupport
 import XCTest
 
@@ -113,6 +114,27 @@ final class SynthCorpusTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: probe))
         // No staging directories are left behind.
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent.path("cache")), ["synth"])
+    }
+
+    /// Writers racing on one outdated directory: exactly one replaces it, the others wait and reuse it.
+    func testConcurrentWritersGenerateOnceAndTheOthersReuse() throws {
+        let parent = TemporaryDirectory("synth-race")
+        let dir = parent.path("synth")
+        try SyntheticCorpus.ensure(at: dir, actors: 1, seed: 1)
+        let results = Mutex([String]())
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            let result: String
+            do {
+                result = "\(try SyntheticCorpus.ensureReporting(at: dir, actors: 1, seed: 2).outcome)"
+            } catch {
+                result = "\(error)"
+            }
+            results.withLock { $0.append(result) }
+        }
+        let outcomes = results.withLock { $0 }.sorted()
+        XCTAssertEqual(outcomes, ["replaced", "reused", "reused", "reused"])
+        XCTAssertTrue(SyntheticCorpus(actors: 1, seed: 2).isComplete(at: dir))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent.url.path), ["synth"])
     }
 
     func testAFailedWriteLeavesNoMarkerBehind() throws {
