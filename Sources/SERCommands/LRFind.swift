@@ -69,7 +69,9 @@ struct LRFind: ParsableCommand {
 
     /// Runs the finder of the spec (one run; a sweep must be pinned with --set) with the data, features and
     /// model `ser run` would use; the feature cache and synthetic corpus are shared with the store's runs.
+    /// Trains with one lane per core, as `ser run` does.
     func runFinder(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> Curve {
+        EngineSetup.oneLanePerCore()
         let plan = try RunCommand.loadPlans([spec!], overrides: overrides, report: log)[0]
         guard plan.runs.count == 1 else { throw LRFindError.sweep(spec!, plan.runs.count) }
         let resolved = plan.runs[0]
@@ -143,7 +145,6 @@ struct LRFind: ParsableCommand {
     }
 
     func run() throws {
-        EngineSetup.oneLanePerCore()
         print(try output(output: .standard, log: RunOutput.log))
     }
 }

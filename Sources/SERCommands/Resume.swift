@@ -16,8 +16,9 @@ struct Resume: ParsableCommand {
     @Flag(help: "Print a JSON summary of the run instead of the live table.")
     var json = false
 
-    /// Resumes the run and returns how it ended (`output`/`log` as in `ser run`).
+    /// Resumes the run with one lane per core and returns how it ended (`output`/`log` as in `ser run`).
     func perform(output: LearnerOutput, log: @escaping (String) -> Void, trap: Bool = true) throws -> RunOutcome {
+        EngineSetup.oneLanePerCore()
         let runStore = try store.openExisting()
         let runner = ExperimentRunner(
             store: runStore,
@@ -28,7 +29,6 @@ struct Resume: ParsableCommand {
     }
 
     func run() throws {
-        EngineSetup.oneLanePerCore()
         let outcome = try perform(output: json ? .silent : .standard, log: RunOutput.log)
         if json {
             print(try StoreFormat.json(outcome))

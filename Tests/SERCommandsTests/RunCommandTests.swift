@@ -103,6 +103,18 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(report.accuracy, evaluation.accuracy, accuracy: 1e-12)
         XCTAssertEqual(report.uar, evaluation.balancedAccuracy, accuracy: 1e-12)
         XCTAssertEqual(report.labels, ["neutral", "happy", "sad", "angry"])
+
+        // `ser resume` finishes a run marked interrupted, also with one lane per core.
+        try runStore.interrupt(id, reason: "interrupted by a test")
+        Engine.threadCount = 1
+        BLASKernels.setThreadCount(2)
+        let resumed = try parse(Resume.self, ["resume", String(id), "--store", store])
+            .perform(output: .silent, log: { _ in }, trap: false)
+        XCTAssertEqual(resumed.status, "finished", resumed.error ?? "")
+        XCTAssertEqual(try runStore.run(id)?.status, .finished)
+        XCTAssertEqual(try runStore.epochs(of: id).map(\.epoch), [1, 2], "nothing recorded is lost")
+        XCTAssertEqual(Engine.threadCount, ProcessInfo.processInfo.activeProcessorCount)
+        XCTAssertEqual(BLASKernels.threadCount, 1)
     }
 
     func testRunValidatesFirstAndNamesTheBadKey() throws {
