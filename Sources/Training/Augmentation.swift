@@ -50,11 +50,12 @@ public struct Augmentation: Codable, Equatable, Sendable {
         /// For `mels` bands and warp factor `alpha`, the fractional source row of each row, in `0...mels-1`.
         /// - Complexity: O(mels).
         public func sourceRows(mels: Int, alpha: Double) -> [Double] {
-            // The band centres are the inner points of `mels + 2` equally spaced mel frequencies.
-            let lo = MelScale.mel(hz: fmin, htk: htk), hi = MelScale.mel(hz: fmax, htk: htk)
-            let step = (hi - lo) / Double(mels + 1)
-            return (0..<mels).map { m in
-                let centre = MelScale.hz(mel: lo + Double(m + 1) * step, htk: htk)
+            // The band centres are the inner points of `mels + 2` equally spaced mel frequencies, as in
+            // the filterbank; a frequency's fractional row is its mel distance from the first centre.
+            let edges = MelScale.frequencies(count: mels + 2, fmin: fmin, fmax: fmax, htk: htk)
+            let lo = MelScale.mel(hz: fmin, htk: htk)
+            let step = (MelScale.mel(hz: fmax, htk: htk) - lo) / Double(mels + 1)
+            return edges[1...mels].map { centre in
                 let source = (MelScale.mel(hz: centre / alpha, htk: htk) - lo) / step - 1
                 return min(max(source, 0), Double(mels - 1))
             }
