@@ -1,7 +1,5 @@
-import BLAS
 import Foundation
 import Live
-import NeuralNet
 import SndFile
 import TestSupport
 import XCTest
@@ -102,18 +100,13 @@ final class ListenCommandTests: XCTestCase {
         let samples = wave(16000)
         try SoundFile.write(samples, sampleRate: 16000, to: dir.path("a.wav"), format: .wavFloat)
         let sink = MemorySink()
-        // From the library's default (one lane, OpenBLAS threading each product), `ser listen` switches to one
-        // lane per core with single-threaded OpenBLAS: batch-1 inference splits each product over the lanes.
-        let (lanes, blasThreads) = (Engine.threadCount, BLASKernels.threadCount)
-        Engine.threadCount = 1
-        BLASKernels.setThreadCount(2)
-        defer { Engine.threadCount = lanes; BLASKernels.setThreadCount(blasThreads) }
-        try Listen.parse([
-            "m", "--file", dir.path("a.wav"), "--speed", "0", "--window", "0.5s", "--hop", "0.25s", "--json",
-        ])
-        .run(output: sink)
-        XCTAssertEqual(Engine.threadCount, ProcessInfo.processInfo.activeProcessorCount)
-        XCTAssertEqual(BLASKernels.threadCount, 1)
+        // Batch-1 inference splits each product over one lane per core.
+        try assertSwitchesToOneLanePerCore {
+            try Listen.parse([
+                "m", "--file", dir.path("a.wav"), "--speed", "0", "--window", "0.5s", "--hop", "0.25s", "--json",
+            ])
+            .run(output: sink)
+        }
         // Windows end at 8000, 12000, 16000; then the summary.
         XCTAssertEqual(sink.lines.count, 4, sink.lines.joined(separator: "\n"))
         for (k, line) in sink.lines.prefix(3).enumerated() {

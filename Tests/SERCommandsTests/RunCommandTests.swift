@@ -44,17 +44,11 @@ final class RunCommandTests: XCTestCase {
 
     func testRunShowExportPredictAndEvalAgreeWithTheStore() throws {
         let path = try writeSpec()
-        // Start from the library's default (OpenBLAS threading each product, one lane) to see `ser run`
-        // switch to one lane per core with single-threaded OpenBLAS, the setting `ser bench train` measures.
-        let (lanes, blasThreads) = (Engine.threadCount, BLASKernels.threadCount)
-        Engine.threadCount = 1
-        BLASKernels.setThreadCount(2)
-        defer { Engine.threadCount = lanes; BLASKernels.setThreadCount(blasThreads) }
-        let outcomes = try parse(RunCommand.self, ["run", path, "--store", store, "--set", "train.epochs=2"])
-            .perform(output: .silent, log: { _ in }, trap: false)
+        let outcomes = try assertSwitchesToOneLanePerCore {
+            try parse(RunCommand.self, ["run", path, "--store", store, "--set", "train.epochs=2"])
+                .perform(output: .silent, log: { _ in }, trap: false)
+        }
         XCTAssertEqual(outcomes.map(\.status), ["finished"], "\(outcomes.map(\.error))")
-        XCTAssertEqual(Engine.threadCount, ProcessInfo.processInfo.activeProcessorCount)
-        XCTAssertEqual(BLASKernels.threadCount, 1)
         let id = outcomes[0].runID
         let text = RunOutput.text(outcomes)
         XCTAssertTrue(text.contains("run \(id) (tiny) finished after 2 epochs"), text)
@@ -106,15 +100,13 @@ final class RunCommandTests: XCTestCase {
 
         // `ser resume` finishes a run marked interrupted, also with one lane per core.
         try runStore.interrupt(id, reason: "interrupted by a test")
-        Engine.threadCount = 1
-        BLASKernels.setThreadCount(2)
-        let resumed = try parse(Resume.self, ["resume", String(id), "--store", store])
-            .perform(output: .silent, log: { _ in }, trap: false)
+        let resumed = try assertSwitchesToOneLanePerCore {
+            try parse(Resume.self, ["resume", String(id), "--store", store])
+                .perform(output: .silent, log: { _ in }, trap: false)
+        }
         XCTAssertEqual(resumed.status, "finished", resumed.error ?? "")
         XCTAssertEqual(try runStore.run(id)?.status, .finished)
         XCTAssertEqual(try runStore.epochs(of: id).map(\.epoch), [1, 2], "nothing recorded is lost")
-        XCTAssertEqual(Engine.threadCount, ProcessInfo.processInfo.activeProcessorCount)
-        XCTAssertEqual(BLASKernels.threadCount, 1)
     }
 
     func testRunValidatesFirstAndNamesTheBadKey() throws {
