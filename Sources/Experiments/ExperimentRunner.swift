@@ -187,7 +187,7 @@ public final class ExperimentRunner {
             batches: batches,
             loss: TrainingLoss(labelSmoothing: Float(spec.train.labelSmoothing)),
             seed: UInt64(spec.seed), bestMetric: bestMetric, checkpointDirectory: paths.checkpoints(runID),
-            output: options.output)
+            averageEpochs: spec.train.keep == "average" ? spec.train.averageEpochs : 0, output: options.output)
         let context = TrainingContext(
             runID: runID, resolved: resolved, features: features, split: split, audio: audio, parameters: parameters,
             normalization: normalization, architecture: architecture, labelScheme: data.labelScheme, resume: resume)
@@ -254,10 +254,16 @@ public final class ExperimentRunner {
             let reason = "\(stop.reason ?? "interrupted") after epoch \(epochs)"
             throw RunnerError.interrupted(run: runID, reason: reason)
         }
-        if spec.train.keep == "last" {
+        switch spec.train.keep {
+        case "last":
             outcome.bestEpoch = epochs
             outcome.selectedBy = "last"
-        } else {
+        case "average":
+            learner.loadAveragedModel()
+            let count = learner.averagedEpochCount
+            outcome.bestEpoch = epochs
+            outcome.selectedBy = "average of epochs \(epochs - count + 1)–\(epochs)"
+        default:
             learner.loadBestModel()
             outcome.bestEpoch = summary.best.map { $0.epoch + 1 }
             outcome.selectedBy = summary.best?.metric.rawValue

@@ -207,8 +207,10 @@ public struct TrainSpec: Codable, Equatable, Sendable {
     public var optimizer: OptimizerSpec
     public var labelSmoothing: Double
     public var augment: AugmentSpec
-    /// `best` (validation accuracy) | `last`: the epoch whose weights the run keeps and reports.
+    /// `best` (validation accuracy) | `last` | `average`: the weights the run keeps and reports.
     public var keep: String
+    /// With `keep: average`: the number of last epochs whose weights are averaged.
+    public var averageEpochs: Int
 
     public struct OptimizerSpec: Codable, Equatable, Sendable {
         /// `adamw` | `adam` | `sgd`.
@@ -264,6 +266,7 @@ public struct TrainSpec: Codable, Equatable, Sendable {
         case epochs, schedule, lr, optimizer, augment, keep
         case batchSize = "batch_size"
         case labelSmoothing = "label_smoothing"
+        case averageEpochs = "average_epochs"
     }
 }
 

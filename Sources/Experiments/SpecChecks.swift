@@ -70,6 +70,12 @@ struct SpecChecks {
                 "train.augment.spec_augment.freq_width")
         }
 
+        if spec.train.keep == "average", spec.train.averageEpochs > spec.train.epochs {
+            fail(
+                "expected train.average_epochs ≤ train.epochs (\(spec.train.epochs)) to average the last epochs' weights, got \(spec.train.averageEpochs)",
+                "train.average_epochs")
+        }
+
         if spec.train.augment.freqWarp != nil, features.kind != "log_mel" {
             fail(
                 "train.augment.freq_warp warps mel bands; it needs features.kind: log_mel, got \(features.kind)",

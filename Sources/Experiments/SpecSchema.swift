@@ -78,8 +78,9 @@ public enum SpecVocabulary {
     public static let suggestions = ["minimum", "steep", "valley", "slide"]
     public static let schedules = ["fit", "one_cycle", "flat_cos"]
     public static let optimizers = ["adamw", "adam", "sgd"]
-    /// Which epoch's weights a run keeps: the best by validation accuracy, or the last.
-    public static let keep = ["best", "last"]
+    /// Which weights a run keeps: the best epoch's by validation accuracy, the last epoch's, or the average
+    /// of the last `average_epochs` epochs' weights.
+    public static let keep = ["best", "last", "average"]
     public static let splitKinds = ["random", "speakers", "kfold_speakers"]
     public static let depths = [10, 18, 34, 50]
     /// RAVDESS has 24 actors (only 1–20 may be present locally).
@@ -206,7 +207,11 @@ enum SpecSchema {
         Field("augment", .section(augment), nil, "training-time augmentation (all off by default)"),
         Field(
             "keep", .choice(SpecVocabulary.keep), .string("best"),
-            "weights to keep: `best` validation accuracy, or `last` (no selection on the validation set)"),
+            "weights to keep: `best` validation accuracy, `last`, or the `average` of the last epochs' (no selection on the validation set with `last` and `average`)"
+        ),
+        Field(
+            "average_epochs", .int(2...10_000), .int(10),
+            "with `keep: average`: how many of the last epochs' weights to average"),
     ]
 
     static let split = Shape.variants(

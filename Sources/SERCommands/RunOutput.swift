@@ -20,7 +20,13 @@ enum RunOutput {
                 var line =
                     "  valid: accuracy \(StoreFormat.number(valid.accuracy)), UAR \(StoreFormat.number(valid.uar)), macro-F1 \(StoreFormat.number(valid.f1Macro))"
                 if let epoch = o.bestEpoch, let metric = o.selectedBy {
-                    line += metric == "last" ? " (epoch \(epoch), the last)" : " (epoch \(epoch), best \(metric))"
+                    if metric == "last" {
+                        line += " (epoch \(epoch), the last)"
+                    } else if metric.hasPrefix("average") {
+                        line += " (\(metric))"
+                    } else {
+                        line += " (epoch \(epoch), best \(metric))"
+                    }
                 }
                 lines.append(line)
             }

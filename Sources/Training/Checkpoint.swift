@@ -25,6 +25,8 @@ extension ResNet: RandomStateCarrying {
 /// - `model-eNNNN.safetensors`: the model's `stateDict` (weights + BatchNorm running statistics).
 /// - `optimizer-eNNNN.safetensors`: the optimizer's `stateTensors` (Adam moments / SGD momentum).
 /// - `best-eNNNN.safetensors`: the best epoch's model `stateDict` (NNNN = that epoch).
+/// - `average-eNNNN.safetensors`: the mean of the last epochs' models so far, when the learner averages
+///   (``LearnerConfiguration/averageEpochs``); `averageCount` says over how many epochs.
 ///
 /// Files of older epochs are deleted after the JSON is committed.
 public struct CheckpointState: Codable, Equatable, Sendable {
@@ -47,6 +49,10 @@ public struct CheckpointState: Codable, Equatable, Sendable {
     public var modelFile: String
     public var optimizerFile: String
     public var bestFile: String?
+    /// The weight average so far and how many epochs it is over (absent when the fit does not average, or
+    /// has not reached its averaged epochs).
+    public var averageFile: String?
+    public var averageCount: Int?
 
     static func encodeGenerator(_ g: Xoshiro256) -> [String] {
         let s = g.state
@@ -130,7 +136,7 @@ enum CheckpointFiles {
     static func prune(_ directory: URL, keep: Set<String>) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names where name.hasSuffix(".safetensors") && !keep.contains(name) {
-            if name.hasPrefix("model-e") || name.hasPrefix("optimizer-e") || name.hasPrefix("best-e") {
+            if ["model-e", "optimizer-e", "best-e", "average-e"].contains(where: { name.hasPrefix($0) }) {
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
             }
         }

@@ -13,17 +13,21 @@ public struct LearnerConfiguration: Sendable {
     public var bestMetric: BestEpochMetric
     /// Where a checkpoint is written after every epoch (nil: no checkpoints).
     public var checkpointDirectory: URL?
+    /// Average the weights of a fit's last this many epochs into ``Learner/averagedModel`` (0: no average).
+    public var averageEpochs: Int
     public var output: LearnerOutput
 
     public init(
         batches: BatchConfiguration, loss: TrainingLoss = TrainingLoss(), seed: UInt64 = 42,
-        bestMetric: BestEpochMetric = .validLoss, checkpointDirectory: URL? = nil, output: LearnerOutput = .silent
+        bestMetric: BestEpochMetric = .validLoss, checkpointDirectory: URL? = nil, averageEpochs: Int = 0,
+        output: LearnerOutput = .silent
     ) {
         self.batches = batches
         self.loss = loss
         self.seed = seed
         self.bestMetric = bestMetric
         self.checkpointDirectory = checkpointDirectory
+        self.averageEpochs = averageEpochs
         self.output = output
     }
 }
@@ -62,6 +66,12 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
     public internal(set) var best: BestEpoch?
     /// The model as it was after the best epoch (weights, running statistics).
     public internal(set) var bestModel: Model?
+    /// The mean of the models after each of the fit's last ``LearnerConfiguration/averageEpochs`` epochs
+    /// (nil before the first of them, or when averaging is off).
+    public var averagedModel: Model? { average?.model }
+    /// How many epochs ``averagedModel`` is the mean of.
+    public var averagedEpochCount: Int { average?.count ?? 0 }
+    var average: WeightAverage<Model>?
     /// The last epoch's validation predictions (per-item probabilities, for top losses and reports).
     public internal(set) var lastValidation: Evaluation?
     /// Optimizer steps taken in fits so far.
@@ -114,6 +124,7 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
         history = []
         best = nil
         bestModel = nil
+        average = nil
         smoothedLoss = SmoothedLoss()
         step = 0
         return try run(plan, startEpoch: 0)
@@ -162,6 +173,12 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
             try copy.loadStateDict(CheckpointFiles.tensors(directory.appendingPathComponent(bestFile)))
             bestModel = copy
         }
+        average = nil
+        if let averageFile = state.averageFile, let count = state.averageCount {
+            var copy = model
+            try copy.loadStateDict(CheckpointFiles.tensors(directory.appendingPathComponent(averageFile)))
+            average = WeightAverage(model: copy, count: count)
+        }
         if configuration.checkpointDirectory == nil { configuration.checkpointDirectory = directory }
         return try run(state.plan, startEpoch: state.epochsCompleted)
     }
@@ -169,6 +186,11 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
     /// Sets the model to the best epoch's weights (no-op before any epoch).
     public func loadBestModel() {
         if let bestModel { model = bestModel }
+    }
+
+    /// Sets the model to the average of the last epochs' weights (no-op when there is none).
+    public func loadAveragedModel() {
+        if let averagedModel { model = averagedModel }
     }
 
     func run(_ plan: FitPlan, startEpoch: Int) throws -> FitSummary {
@@ -228,6 +250,9 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
                 best = BestEpoch(metric: metric, epoch: epoch, value: metric.value(record))
                 bestModel = model
             }
+            if configuration.averageEpochs > 0 && epoch >= plan.epochs - configuration.averageEpochs {
+                if average == nil { average = WeightAverage(model) } else { average!.add(model) }
+            }
             configuration.output.table?(table.row(record))
             for o in observers { o.learnerDidFinishEpoch(record) }
             epoch += 1
@@ -273,6 +298,13 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
                     metadata: ["epoch": String(best.epoch), best.metric.rawValue: String(best.value)], to: url)
             }
         }
+        var averageFile: String? = nil
+        if let average {
+            averageFile = CheckpointFiles.name("average", epoch: last)
+            try SafeTensors.write(
+                average.model.stateDict, metadata: ["epochs": String(average.count)],
+                to: directory.appendingPathComponent(averageFile!))
+        }
         let randomStates = (model as? RandomStateCarrying)?.randomStates ?? []
         let state = CheckpointState(
             formatVersion: CheckpointState.currentFormatVersion, plan: plan, epochsCompleted: epochsCompleted,
@@ -280,9 +312,11 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
             seed: configuration.seed, smoothedLoss: smoothedLoss, optimizerStep: optimizer.stepCount,
             learningRate: optimizer.learningRate, momentum: optimizer.momentum,
             modelRandomStates: randomStates.map(CheckpointState.encodeGenerator), best: best, history: history,
-            modelFile: modelFile, optimizerFile: optimizerFile, bestFile: bestFile)
+            modelFile: modelFile, optimizerFile: optimizerFile, bestFile: bestFile, averageFile: averageFile,
+            averageCount: average?.count)
         try state.write(to: directory)
-        CheckpointFiles.prune(directory, keep: Set([modelFile, optimizerFile] + (bestFile.map { [$0] } ?? [])))
+        CheckpointFiles.prune(
+            directory, keep: Set([modelFile, optimizerFile] + [bestFile, averageFile].compactMap { $0 }))
     }
 
     // MARK: Evaluation

@@ -142,6 +142,31 @@ final class RunnerTests: XCTestCase {
         }
     }
 
+    func testKeepAverageReportsTheAverageOfTheLastEpochsWeights() throws {
+        let store = try RunStore(path: storePath)
+        let overrides = ["lr_finder.enabled=false", "train.lr=0.02"]
+        let last = try runner(store).run(
+            try plan(tinySpec(name: "keep-last", epochs: 4), overrides: overrides + ["train.keep=last"]))[0]
+        let averaged = try runner(store).run(
+            try plan(
+                tinySpec(name: "keep-average", epochs: 4),
+                overrides: overrides + ["train.keep=average", "train.average_epochs=3"]))[0]
+        XCTAssertEqual(averaged.status, "finished", averaged.error ?? "")
+        XCTAssertEqual(averaged.selectedBy, "average of epochs 2–4")
+        XCTAssertEqual(averaged.bestEpoch, 4)
+        // Averaging leaves training alone: the epochs are those of the keep: last run…
+        let lastEpochs = try store.detail(of: last.runID).epochs,
+            averagedEpochs = try store.detail(of: averaged.runID).epochs
+        XCTAssertEqual(lastEpochs.map(\.validLoss), averagedEpochs.map(\.validLoss))
+        // …but the kept model is another one, which the run's evaluation and its model file describe.
+        let lastBundle = try ModelBundle.load(from: URL(fileURLWithPath: try XCTUnwrap(last.weights)))
+        let averagedBundle = try ModelBundle.load(from: URL(fileURLWithPath: try XCTUnwrap(averaged.weights)))
+        XCTAssertNotEqual(
+            lastBundle.model.stateDict.map(\.tensor.scalars), averagedBundle.model.stateDict.map(\.tensor.scalars))
+        XCTAssertEqual(averagedBundle.source.selectedBy, "average of epochs 2–4")
+        XCTAssertNotEqual(try XCTUnwrap(averaged.valid?.loss), try XCTUnwrap(lastEpochs.last?.validLoss))
+    }
+
     func testStopAfterTheFirstEpochMarksTheRunInterruptedAndResumeFinishesItUnderTheSameID() throws {
         let store = try RunStore(path: storePath)
         let first = runner(store)

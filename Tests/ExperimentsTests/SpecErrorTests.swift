@@ -155,6 +155,16 @@ final class SpecErrorTests: XCTestCase {
             ["2:34: expected lr_finder.end_lr above start_lr (1.0), got 0.1"])
     }
 
+    func testAveragingMoreEpochsThanTrainedIsReported() {
+        XCTAssertEqual(
+            errors("data: {synthetic: true}\ntrain: {epochs: 5, keep: average, average_epochs: 8}\n"),
+            ["2:51: expected train.average_epochs ≤ train.epochs (5) to average the last epochs' weights, got 8"])
+        // Without keep: average the key is unused, so it is not checked.
+        let fixture = SpecFixture()
+        fixture.write("spec.yaml", "data: {synthetic: true}\ntrain: {epochs: 5, keep: last, average_epochs: 8}\n")
+        XCTAssertNoThrow(try fixture.load("spec.yaml"))
+    }
+
     func testMissingOrConflictingDataIsReported() {
         XCTAssertEqual(
             errors("name: x\ndata: {labels: emotion}\n"),
