@@ -146,7 +146,8 @@ final class ListenCommandTests: XCTestCase {
         let sink = MemorySink()
         try Listen.parse(["m", "--stdin", "--rate", "16000", "--window", "0.5s", "--hop", "0.25s", "--gate", "off"])
             .run(output: sink)
-        XCTAssertEqual(sink.lines.count, 3, sink.lines.joined(separator: "\n"))  // windows end at 8000 and 12000, then the summary
+        // Windows end at 8000 and 12000, then the summary.
+        XCTAssertEqual(sink.lines.count, 3, sink.lines.joined(separator: "\n"))
         XCTAssertTrue(sink.lines[0].hasPrefix("   0.50s  "), sink.lines[0])
         XCTAssertTrue(
             sink.lines[2].hasPrefix("end of stream after 0.75 s of stdin (s16le, 16000 Hz, 1 channel)"), sink.lines[2])
