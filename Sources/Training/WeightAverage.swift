@@ -4,9 +4,9 @@ import NeuralNet
 /// the last epochs of a fit, "checkpoint averaging").
 ///
 /// Parameters and BatchNorm running statistics are averaged alike, as timm's model EMA does, rather than
-/// recomputed with an extra pass over the training data; near the end of an annealed schedule the
-/// averaged models are close, so the averaged statistics fit the averaged weights. Counters
-/// (`num_batches_tracked`) take the latest model's value.
+/// recomputed with an extra pass over the training data. That approximation assumes the averaged models
+/// are close, as they are near the end of an annealed schedule. Counters (`num_batches_tracked`) take the
+/// latest model's value.
 ///
 /// `add` costs O(P) for P weights and statistics; the average holds one copy of the model.
 public struct WeightAverage<Model: Layer> {
