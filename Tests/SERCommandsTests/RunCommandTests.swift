@@ -159,9 +159,13 @@ final class RunOutputTests: XCTestCase {
         var last = outcome(2, fold: nil, accuracy: 0.5)
         last.bestEpoch = 2
         last.selectedBy = "last"
-        let text = RunOutput.text([best, last])
+        var average = outcome(3, fold: nil, accuracy: 0.5)
+        average.bestEpoch = 4
+        average.selectedBy = "average of epochs 2–4"
+        let text = RunOutput.text([best, last, average])
         XCTAssertTrue(text.contains("(epoch 1, best accuracy)"), text)
         XCTAssertTrue(text.contains("(epoch 2, the last)"), text)
+        XCTAssertTrue(text.contains("macro-F1 0.3000 (average of epochs 2–4)"), text)
     }
 
     func testExitCodes() {

@@ -1,4 +1,3 @@
-import BLAS
 import Foundation
 import NeuralNet
 import SeededRandom
@@ -52,14 +51,6 @@ final class LearnerTests: XCTestCase {
             learner.loadBestModel()
             XCTAssertEqual(SyntheticData.weights(learner.model).map(\.1), SyntheticData.weights(kept).map(\.1))
         }
-    }
-
-    /// Runs `body` with one BLAS thread (sgemm's reduction order can depend on its thread split).
-    func withSingleBLASThread<T>(_ body: () throws -> T) rethrows -> T {
-        let threads = BLASKernels.threadCount
-        BLASKernels.setThreadCount(1)
-        defer { BLASKernels.setThreadCount(threads) }
-        return try body()
     }
 
     func testResumeAfterAnInterruptionGivesBitIdenticalWeights() throws {

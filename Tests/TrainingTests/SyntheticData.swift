@@ -1,3 +1,4 @@
+import BLAS
 import Datasets
 import Features
 import Foundation
@@ -109,4 +110,13 @@ extension SyntheticData {
             optimizer: SGD(learningRate: 0.01, momentum: momentum), data: data, split: split(data),
             configuration: configuration)
     }
+}
+
+/// Runs `body` with one BLAS thread (sgemm's reduction order can depend on its thread split), for tests
+/// that compare runs bit for bit.
+func withSingleBLASThread<T>(_ body: () throws -> T) rethrows -> T {
+    let threads = BLASKernels.threadCount
+    BLASKernels.setThreadCount(1)
+    defer { BLASKernels.setThreadCount(threads) }
+    return try body()
 }

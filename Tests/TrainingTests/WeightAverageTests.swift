@@ -1,4 +1,3 @@
-import BLAS
 import Foundation
 import NeuralNet
 import TestSupport
@@ -44,9 +43,10 @@ final class WeightAverageTests: XCTestCase {
     }
 
     func testResumeInsideTheAveragedEpochsGivesTheSameAverage() throws {
-        let threads = BLASKernels.threadCount
-        BLASKernels.setThreadCount(1)
-        defer { BLASKernels.setThreadCount(threads) }
+        try withSingleBLASThread(resumeInsideTheAveragedEpochs)
+    }
+
+    func resumeInsideTheAveragedEpochs() throws {
         func configuration(_ directory: URL?) -> LearnerConfiguration {
             var c = SyntheticData.configuration(checkpoints: directory)
             c.averageEpochs = 2
