@@ -3,8 +3,8 @@
 //
 // Module graph (data flows down the list; a module imports only modules above it):
 //
-//   C libraries      CSndFile  CSoxr  CFFTW  CBLAS  CPNG  CPortAudio   (system-library targets)
-//   thin wrappers    SndFile   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
+//   C libraries      CSndFile  CFLAC  CSoxr  CFFTW  CBLAS  CPNG  CPortAudio   (system-library targets)
+//   thin wrappers    SndFile   FLAC   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
 //   SeededRandom     the reproducible random-number generator every module takes
 //   Checksum         SHA-256 for cache keys, spec hashes and artifact checksums
 //   Audio            decode, resample, trim, synthetic corpus
@@ -43,14 +43,16 @@ let package = Package(
     targets: [
         // C libraries through pkg-config; `tools/setup` installs the -dev packages.
         system("CSndFile", pkgConfig: "sndfile", apt: ["libsndfile1-dev"]),
+        system("CFLAC", pkgConfig: "flac", apt: ["libflac-dev"]),
         system("CSoxr", pkgConfig: "soxr", apt: ["libsoxr-dev"]),
         system("CFFTW", pkgConfig: "fftw3f", apt: ["libfftw3-dev"]),
         system("CBLAS", pkgConfig: "openblas", apt: ["libopenblas-dev"]),
         system("CPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
         system("CPortAudio", pkgConfig: "portaudio-2.0", apt: ["portaudio19-dev"]),
 
-        // Thin Swift wrappers: no sf_/soxr_/fftwf_/cblas_/png_ symbol is used outside these.
+        // Thin Swift wrappers: no sf_/FLAC__/soxr_/fftwf_/cblas_/png_ symbol is used outside these.
         .target(name: "SndFile", dependencies: ["CSndFile"]),
+        .target(name: "FLAC", dependencies: ["CFLAC"], swiftSettings: numeric),
         .target(name: "Soxr", dependencies: ["CSoxr"]),
         .target(name: "FFTW", dependencies: ["CFFTW"]),
         .target(name: "BLAS", dependencies: ["CBLAS"]),
@@ -63,7 +65,7 @@ let package = Package(
         .target(name: "Checksum", swiftSettings: numeric),
 
         // The pipeline, by role.
-        .target(name: "Audio", dependencies: ["SndFile", "Soxr", "SeededRandom"], swiftSettings: numeric),
+        .target(name: "Audio", dependencies: ["SndFile", "FLAC", "Soxr", "SeededRandom"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
         .target(name: "Live", dependencies: ["Audio", "SndFile", "Soxr", "PortAudio"], swiftSettings: numeric),
         .target(name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum"], swiftSettings: numeric),
@@ -100,7 +102,7 @@ let package = Package(
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS", "TestSupport"]),
         .testTarget(
-            name: "AudioTests", dependencies: ["Audio", "SndFile", "Soxr", "TestSupport"],
+            name: "AudioTests", dependencies: ["Audio", "FLAC", "SeededRandom", "SndFile", "Soxr", "TestSupport"],
             exclude: ["Fixtures"]),  // read by path (#filePath), not bundled
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Audio", "TestSupport"]),
         .testTarget(

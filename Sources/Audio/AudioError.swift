@@ -4,8 +4,9 @@ import Foundation
 public struct AudioError: Error, CustomStringConvertible, LocalizedError, Equatable {
     /// What went wrong.
     public enum Problem: Sendable, Equatable {
-        /// libsndfile could not open or decode the file; carries libsndfile's own message (`sf_strerror`).
-        case undecodable(libsndfile: String)
+        /// The decoding library (libsndfile, or libFLAC for native FLAC files) could not open or decode
+        /// the file; carries the library's own message (`sf_strerror`, libFLAC's status names).
+        case undecodable(library: String, message: String)
         /// The header declares no channels.
         case noChannels
         /// The file's sample rate is outside ``AudioLoader/supportedSampleRates``.
@@ -34,9 +35,9 @@ public struct AudioError: Error, CustomStringConvertible, LocalizedError, Equata
     public var description: String {
         let rates = AudioLoader.supportedSampleRates
         switch problem {
-        case .undecodable(let message):
+        case .undecodable(let library, let message):
             return
-                "\(path): cannot decode audio (libsndfile: \(message)); expected a readable WAV (PCM 16/24/32-bit or float), FLAC or OGG/Vorbis file"
+                "\(path): cannot decode audio (\(library): \(message)); expected a readable WAV (PCM 16/24/32-bit or float), FLAC or OGG/Vorbis file"
         case .noChannels:
             return "\(path): the file declares 0 channels; expected at least one"
         case .unsupportedSampleRate(let rate):

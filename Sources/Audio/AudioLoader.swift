@@ -1,3 +1,4 @@
+import FLAC
 import Foundation
 import SndFile
 import Soxr
@@ -14,7 +15,8 @@ public enum AudioLoader {
     /// Decodes, downmixes and resamples the file at `path`.
     ///
     /// Steps, as in `librosa.load`:
-    /// 1. decode with libsndfile (WAV PCM 16/24/32-bit and float, FLAC, OGG/Vorbis, …) to `Float` in [-1, 1];
+    /// 1. decode to `Float` in [-1, 1]: native FLAC files with libFLAC (``FLACReader``, the same samples as
+    ///    libsndfile gives, faster), everything else with libsndfile (WAV PCM 16/24/32-bit and float, OGG/Vorbis, …);
     /// 2. select frames at the file's native rate: the first is `Int(offset · nativeRate)` (truncated), the
     ///    count `Int(duration · nativeRate)` (truncated; clipped at the end of the file);
     /// 3. average the channels (``downmix(interleaved:channels:)``);
@@ -28,7 +30,7 @@ public enum AudioLoader {
     ///   - offset: seconds to skip at the start (0 ≤ offset < file duration).
     ///   - duration: seconds to read after the offset (nil: to the end).
     /// - Returns: the mono signal and its rate. Complexity O(frames · channels).
-    /// - Throws: ``AudioError`` naming the file, with libsndfile's message when it reported the failure.
+    /// - Throws: ``AudioError`` naming the file, with libsndfile's or libFLAC's message when it reported the failure.
     public static func load(
         _ path: String, sampleRate: Int? = AudioLoader.defaultSampleRate, offset: Double = 0,
         duration: Double? = nil
@@ -37,12 +39,8 @@ public enum AudioLoader {
         if let sampleRate, !supportedSampleRates.contains(sampleRate) {
             throw fail(.invalidTargetRate(sampleRate))
         }
-        let info: SoundFileInfo
-        do {
-            info = try SoundFile.info(path)
-        } catch let error as SndFileError {
-            throw fail(.undecodable(libsndfile: error.message))
-        }
+        let decoder = try Decoder(path: path)
+        let info = decoder.info
         guard info.channels > 0 else { throw fail(.noChannels) }
         guard supportedSampleRates.contains(info.sampleRate) else {
             throw fail(.unsupportedSampleRate(info.sampleRate))
@@ -63,12 +61,7 @@ public enum AudioLoader {
             count = min(count, Int(min(duration * nativeRate, Double(Int.max / 2))))
         }
 
-        let interleaved: [Float]
-        do {
-            interleaved = try SoundFile.read(path, offset: start, frameCount: count).samples
-        } catch let error as SndFileError {
-            throw fail(.undecodable(libsndfile: error.message))
-        }
+        let interleaved = try decoder.read(offset: start, frameCount: count)
         let mono = downmix(interleaved: interleaved, channels: info.channels)
         guard let target = sampleRate, target != info.sampleRate else {
             return AudioBuffer(samples: mono, sampleRate: info.sampleRate)
@@ -94,5 +87,66 @@ public enum AudioLoader {
         if inputRate == outputRate { return n }
         let ratio = Double(outputRate) / Double(inputRate)
         return Int((Double(n) * ratio).rounded(.up))
+    }
+}
+
+/// The library that decodes one file: libFLAC directly for native FLAC files whose header states their
+/// length (the RAVDESS case), libsndfile for everything else. Both give the same samples for FLAC.
+private enum Decoder {
+    case flac(FLACReader)
+    case sndfile(path: String, info: SoundFileInfo)
+
+    /// Opens `path` and reads its header.
+    /// - Throws: ``AudioError/Problem/undecodable(library:message:)`` with the library's message.
+    init(path: String) throws {
+        if FLACReader.hasSignature(path) {
+            let reader: FLACReader
+            do {
+                reader = try FLACReader(path: path)
+            } catch let error as FLACError {
+                throw AudioError(path: path, problem: .undecodable(library: "libFLAC", message: error.message))
+            }
+            if reader.info.frames > 0 {
+                self = .flac(reader)
+                return
+            }
+            // A streamed FLAC file without a stated length: libsndfile's handling, as before.
+        }
+        do {
+            self = .sndfile(path: path, info: try SoundFile.info(path))
+        } catch let error as SndFileError {
+            throw AudioError(path: path, problem: .undecodable(library: "libsndfile", message: error.message))
+        }
+    }
+
+    /// The header, as libsndfile reports it.
+    var info: SoundFileInfo {
+        switch self {
+        case .flac(let reader):
+            let i = reader.info
+            return SoundFileInfo(
+                frames: i.frames, sampleRate: i.sampleRate, channels: i.channels, container: "FLAC",
+                encoding: "PCM_\(i.bitsPerSample)")
+        case .sndfile(_, let info):
+            return info
+        }
+    }
+
+    /// `frameCount` frames from frame `offset`, interleaved.
+    func read(offset: Int, frameCount: Int) throws -> [Float] {
+        switch self {
+        case .flac(let reader):
+            do {
+                return try reader.read(offset: offset, frameCount: frameCount)
+            } catch let error as FLACError {
+                throw AudioError(path: reader.path, problem: .undecodable(library: "libFLAC", message: error.message))
+            }
+        case .sndfile(let path, _):
+            do {
+                return try SoundFile.read(path, offset: offset, frameCount: frameCount).samples
+            } catch let error as SndFileError {
+                throw AudioError(path: path, problem: .undecodable(library: "libsndfile", message: error.message))
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BLAS
 import FFTW
+import FLAC
 import Foundation
 import PNG
 import RunStore
@@ -40,6 +41,7 @@ struct DoctorReport: Codable {
     var blasThreads: Int
     var openblas: String
     var libsndfile: String
+    var libFLAC: String
     var fftw: String
     var soxr: String
     var sqlite: String
@@ -57,6 +59,7 @@ struct DoctorReport: Codable {
             blasThreads: BLASKernels.threadCount,
             openblas: BLASKernels.version,
             libsndfile: sndfileVersion,
+            libFLAC: flacVersion,
             fftw: fftwVersion,
             soxr: soxrVersion,
             sqlite: sqliteVersion,
@@ -78,6 +81,7 @@ struct DoctorReport: Codable {
             "BLAS threads \(blasThreads)",
             "OpenBLAS     \(openblas)",
             "libsndfile   \(libsndfile)",
+            "libFLAC      \(libFLAC)",
             "FFTW         \(fftw)",
             "libsoxr      \(soxr)",
             "SQLite       \(sqlite)",

@@ -151,7 +151,7 @@ final class AudioLoaderTests: XCTestCase {
     }
 
     func isUndecodable(_ p: AudioError.Problem, containing text: String) -> Bool {
-        if case .undecodable(let message) = p { return text.isEmpty || message.contains(text) }
+        if case .undecodable(_, let message) = p { return text.isEmpty || message.contains(text) }
         return false
     }
 

@@ -1,4 +1,5 @@
 import Audio
+import FLAC
 import Foundation
 import SndFile
 import TestSupport
@@ -49,5 +50,28 @@ final class RavdessIntegrationTests: XCTestCase {
         let expected = try Fixtures.floats("ravdess-03-01-02-01-01-02-01-22050-slice.f32")
         let actual = Array(loaded.samples[reference.sliceStart..<reference.sliceEnd])
         XCTAssertLessThan(maxAbsDifference(actual, expected), 1e-4)
+    }
+}
+
+extension RavdessIntegrationTests {
+    /// Every RAVDESS file decodes to the same samples through libFLAC as through libsndfile.
+    func testEveryRavdessFileDecodesLikeLibsndfile() throws {
+        try XCTSkipIf(SharedData.ravdess == nil, "RAVDESS data absent")
+        let root = SharedData.ravdess!.path
+        let paths = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix(".flac") }.sorted().map { root + "/" + $0 }
+        XCTAssertGreaterThan(paths.count, 0)
+        for path in paths {
+            let expected = try SoundFile.read(path).samples
+            let reader = try FLACReader(path: path)
+            let samples = try reader.read(frameCount: reader.info.frames)
+            let same =
+                samples.count == expected.count
+                && samples.withUnsafeBytes { a in
+                    expected.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+                }
+            XCTAssertTrue(same, path)
+            if !same { break }
+        }
     }
 }

@@ -7,6 +7,7 @@ final class DoctorTests: XCTestCase {
         let report = DoctorReport.gather(measureSeconds: 0)
         XCTAssertNil(report.sgemmGFLOPS)
         XCTAssertTrue(report.libsndfile.hasPrefix("libsndfile-"), report.libsndfile)
+        XCTAssertTrue(report.libFLAC.first?.isNumber == true, report.libFLAC)
         XCTAssertTrue(report.fftw.hasPrefix("fftw-3"), report.fftw)
         XCTAssertTrue(report.soxr.contains("soxr"), report.soxr)
         XCTAssertTrue(report.sqlite.hasPrefix("3."), report.sqlite)
