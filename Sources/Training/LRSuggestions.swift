@@ -4,7 +4,7 @@ import Foundation
 public enum LRSuggestionMethod: String, Codable, CaseIterable, Sendable {
     /// One tenth of the LR at the minimum (smoothed) loss.
     case minimum
-    /// The LR where the loss falls fastest per unit of log LR.
+    /// The LR where the loss falls fastest per unit of log LR, before the loss minimum.
     case steep
     /// fastai's default: two thirds of the way down the longest valley.
     case valley
@@ -60,8 +60,13 @@ enum LRSuggestionRules {
         return LRSuggestion(method: .minimum, learningRate: lrs[i] / 10, markerLR: lrs[i], markerLoss: losses[i])
     }
 
+    /// fastai's rule, searched only up to the minimum loss: past the minimum the loss is diverging,
+    /// and a momentary dip there (one batch back from a spike) is steeper than the real descent but
+    /// marks a rate that diverges. When the minimum is the first point, the whole curve is searched.
     static func steep(_ lrs: [Double], _ losses: [Double]) -> LRSuggestion {
-        let slopes = (0..<(lrs.count - 1)).map { i -> Double in
+        let lowest = losses.indices.min { losses[$0] < losses[$1] }!
+        let last = lowest > 0 ? lowest : lrs.count - 1
+        let slopes = (0..<last).map { i -> Double in
             let rise: Double = losses[i + 1] - losses[i]
             let run: Double = log(lrs[i + 1]) - log(lrs[i])
             return rise / run

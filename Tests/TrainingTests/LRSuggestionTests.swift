@@ -60,6 +60,18 @@ final class LRSuggestionTests: XCTestCase {
         XCTAssertEqual(LRSuggestionRules.steep(lrs, losses).learningRate, 1e-3)
     }
 
+    /// A dip after the minimum (the loss falling back from a spike while diverging) is not a descent:
+    /// fastai's rule would pick it (the drop from 10.5 to 6 is the steepest), `ser`'s stops at the minimum.
+    func testSteepIgnoresDipsInTheDivergentTail() {
+        let lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10]
+        let losses = [2.0, 1.8, 1.2, 1.1, 10.5, 6.0]
+        let s = LRSuggestionRules.steep(lrs, losses)
+        XCTAssertEqual(s.learningRate, 1e-3)
+        XCTAssertEqual(s.markerLoss, 1.8)
+        // A curve that only rises has its minimum first: the whole curve is searched, as fastai does.
+        XCTAssertEqual(LRSuggestionRules.steep([1, 2, 3], [1.0, 3.0, 3.5]).learningRate, 2)
+    }
+
     func testNumpyGradientAndInterpolation() {
         XCTAssertEqual(LRSuggestionRules.numpyGradient([1, 2, 4, 7]), [1, 1.5, 2.5, 3])
         XCTAssertEqual(LRSuggestionRules.interpolate(1.5, xs: [1, 2], ys: [10, 20]), 15)
