@@ -35,6 +35,7 @@ public final class FLACReader {
     public let info: FLACStreamInfo
     private let decoder: UnsafeMutablePointer<FLAC__StreamDecoder>
     private let context: DecodeContext
+    private var hasRead = false
 
     /// Whether the file at `path` starts like a native FLAC stream (`fLaC`, possibly after an ID3v2
     /// tag). False for unreadable files and for FLAC inside Ogg, which libsndfile handles.
@@ -82,7 +83,8 @@ public final class FLACReader {
 
     deinit { FLAC__stream_decoder_delete(decoder) }
 
-    /// Decodes `frameCount` frames starting at frame `offset`, interleaved by frame.
+    /// Decodes `frameCount` frames starting at frame `offset`, interleaved by frame. Call it once per
+    /// reader: the stream is consumed.
     ///
     /// Frames before `offset` are decoded and dropped; decoding stops once the range is complete.
     /// Complexity O((offset + frameCount) · channels).
@@ -90,6 +92,8 @@ public final class FLACReader {
     ///   libFLAC reports a damaged frame (lost sync, bad header, CRC mismatch) before the range ends.
     public func read(offset: Int = 0, frameCount: Int) throws -> [Float] {
         precondition(offset >= 0 && frameCount >= 0, "offset and frameCount must not be negative")
+        precondition(!hasRead, "a FLACReader reads once; open another for another range")
+        hasRead = true
         let channels = info.channels
         var samples = [Float](repeating: 0, count: frameCount * channels)
         if frameCount == 0 { return samples }
