@@ -57,6 +57,19 @@ final class FLACReaderTests: XCTestCase {
         }
     }
 
+    /// `AudioLoader`'s offset, duration and downmix on the libFLAC path give libsndfile's frames.
+    func testLoaderOffsetAndDurationOnAStereoFLAC() throws {
+        let dir = TemporaryDirectory()
+        let path = try writeFLAC("s.flac", in: dir, channels: 2, format: .flac24)
+        let all = try SoundFile.read(path).samples
+        // Int(0.25·48000) = 12000, Int(0.1·48000) = 4800 frames; a duration past the end stops there.
+        for (offset, duration, range) in [(0.25, 0.1, 12000..<16800), (0.8, 5.0, 38400..<40000)] {
+            let part = try AudioLoader.load(path, sampleRate: nil, offset: offset, duration: duration)
+            let expected = range.map { (all[2 * $0] + all[2 * $0 + 1]) / 2 }
+            XCTAssertEqual(part.samples, expected, "offset \(offset), duration \(duration)")
+        }
+    }
+
     func testSignature() throws {
         let dir = TemporaryDirectory()
         let flac = try writeFLAC("a.flac", in: dir, frames: 5000, channels: 1, format: .flac16)
