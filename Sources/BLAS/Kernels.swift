@@ -122,13 +122,16 @@ public enum BLASKernels {
         let detected = coreName
         let recommended = recommendedCore(flags: CPUInfo.flags())
         if let userCore, !userCore.isEmpty {
-            return Selection(detectedCore: detected, activeCore: detected, recommendedCore: recommended, source: .environment)
+            return Selection(
+                detectedCore: detected, activeCore: detected, recommendedCore: recommended, source: .environment)
         }
         guard let recommended, isUpgrade(from: detected, to: recommended) else {
-            return Selection(detectedCore: detected, activeCore: detected, recommendedCore: recommended, source: .library)
+            return Selection(
+                detectedCore: detected, activeCore: detected, recommendedCore: recommended, source: .library)
         }
         guard let quit = symbol("gotoblas_dynamic_quit"), let initialise = symbol("gotoblas_dynamic_init") else {
-            return Selection(detectedCore: detected, activeCore: detected, recommendedCore: recommended, source: .restartNeeded)
+            return Selection(
+                detectedCore: detected, activeCore: detected, recommendedCore: recommended, source: .restartNeeded)
         }
         setenv("OPENBLAS_CORETYPE", recommended, 1)
         quit()

@@ -325,7 +325,8 @@ public struct SpecLoader {
         var source = "$\(Self.dataEnvironmentVariable)"
         if value.isEmpty {
             // The conventional place (`tools/get-ravdess` puts the corpus there), when it exists.
-            let fallback = URL(fileURLWithPath: Self.defaultDataPath, relativeTo: URL(fileURLWithPath: workingDirectory))
+            let fallback = URL(
+                fileURLWithPath: Self.defaultDataPath, relativeTo: URL(fileURLWithPath: workingDirectory))
             guard FileManager.default.fileExists(atPath: fallback.path) else { return }
             value = Self.defaultDataPath
             source = "default \(Self.defaultDataPath)"

@@ -25,7 +25,8 @@ public enum PNGFile {
     /// Encodes `rgb` (row-major, top row first, 3 bytes per pixel) as 8-bit RGB PNG bytes in memory
     /// (for `data:` URIs). - Throws: ``PNGError`` (path "<memory>") with libpng's message.
     public static func encodeRGB(_ rgb: [UInt8], width: Int, height: Int) throws -> [UInt8] {
-        precondition(width > 0 && height > 0 && rgb.count == width * height * 3, "rgb must hold width × height × 3 bytes")
+        precondition(
+            width > 0 && height > 0 && rgb.count == width * height * 3, "rgb must hold width × height × 3 bytes")
         var message = [CChar](repeating: 0, count: 64)
         var size = 0
         let measured = rgb.withUnsafeBufferPointer {
@@ -35,7 +36,8 @@ public enum PNGFile {
         var out = [UInt8](repeating: 0, count: size)
         let ok = out.withUnsafeMutableBytes { dst in
             rgb.withUnsafeBufferPointer {
-                ser_png_write_rgb_memory(dst.baseAddress, &size, $0.baseAddress, UInt32(width), UInt32(height), &message)
+                ser_png_write_rgb_memory(
+                    dst.baseAddress, &size, $0.baseAddress, UInt32(width), UInt32(height), &message)
             }
         }
         guard ok == 1 else { throw PNGError(path: "<memory>", message: String(cString: message)) }

@@ -54,6 +54,7 @@ public enum HTMLReport {
     static func formatMetric(_ m: ReportMetric) -> String {
         m.isFraction
             ? percent(m.value)
-            : !m.value.isFinite ? "–" : abs(m.value) < 1000 ? String(format: "%.3f", m.value) : String(format: "%.4g", m.value)
+            : !m.value.isFinite
+                ? "–" : abs(m.value) < 1000 ? String(format: "%.3f", m.value) : String(format: "%.4g", m.value)
     }
 }

@@ -59,7 +59,10 @@ struct BenchFeatures: ParsableCommand {
             String(
                 format: "per file    %.1f ms load + resample, %.1f ms log-mel (wall time inside one thread)",
                 totals.loadSeconds / Double(max(1, done)) * 1000, totals.featureSeconds / Double(max(1, done)) * 1000))
-        print(String(format: "CPU         %.1f ms per file (user + system, all threads)", (Self.cpuSeconds() - cpuStart) / Double(max(1, done)) * 1000))
+        print(
+            String(
+                format: "CPU         %.1f ms per file (user + system, all threads)",
+                (Self.cpuSeconds() - cpuStart) / Double(max(1, done)) * 1000))
         print(String(format: "peak RSS    %.0f MB", Self.peakRSSMegabytes()))
         for failure in totals.failures.prefix(10) { print("failed: \(failure)") }
         if !totals.failures.isEmpty { throw ExitCode.failure }

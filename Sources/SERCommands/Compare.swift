@@ -90,7 +90,8 @@ struct Compare: ParsableCommand {
             [String(row.run), row.experiment] + keys.map { row.parameters[$0] ?? "–" } + [
                 StoreFormat.number(row.best), row.bestEpoch.map(String.init) ?? "-", StoreFormat.number(row.final),
                 String(row.epochs), row.status,
-                row.curve.contains { $0 != nil } ? Sparkline.render(row.curve.map { $0 ?? .nan }, maxWidth: 24, range: shared) : "-",
+                row.curve.contains { $0 != nil }
+                    ? Sparkline.render(row.curve.map { $0 ?? .nan }, maxWidth: 24, range: shared) : "-",
             ]
         }
         let numeric = Set([0] + (keys.count + 2...keys.count + 5).map { $0 })

@@ -36,9 +36,10 @@ struct Show: ParsableCommand {
         ].filter { $0.1.contains { $0 != nil } }
         let width = curves.map(\.0.count).max() ?? 0
         return curves.map { name, values in
-            "  " + Sparkline.labelled(
-                name.padding(toLength: width, withPad: " ", startingAt: 0), values.map { $0 ?? .nan }, maxWidth: 40,
-                format: { String(format: "%.3f", $0) })
+            "  "
+                + Sparkline.labelled(
+                    name.padding(toLength: width, withPad: " ", startingAt: 0), values.map { $0 ?? .nan }, maxWidth: 40,
+                    format: { String(format: "%.3f", $0) })
         }
     }
 
@@ -112,7 +113,8 @@ struct Show: ParsableCommand {
             if let first = curve.first, let last = curve.last, curve.count > 1 {
                 lines.append(
                     "  loss from lr \(StoreFormat.rate(first.lr)) to \(StoreFormat.rate(last.lr))  "
-                        + Sparkline.render(Self.clippedFinderLosses(curve.map { $0.smoothedLoss ?? $0.loss }), maxWidth: 50))
+                        + Sparkline.render(
+                            Self.clippedFinderLosses(curve.map { $0.smoothedLoss ?? $0.loss }), maxWidth: 50))
             }
         }
         for evaluation in detail.evaluations {

@@ -107,11 +107,14 @@ public enum SoundFile {
         info.channels = Int32(channels)
         info.format = format.code
         guard sf_format_check(&info) != 0 else {
-            throw SndFileError(path: path, message: "libsndfile cannot write \(format) at \(sampleRate) Hz with \(channels) channels")
+            throw SndFileError(
+                path: path, message: "libsndfile cannot write \(format) at \(sampleRate) Hz with \(channels) channels")
         }
         let handle = try Handle(path: path, mode: Int32(SFM_WRITE), info: info)
         let frames = samples.count / channels
-        let written = samples.withUnsafeBufferPointer { Int(sf_writef_float(handle.file, $0.baseAddress, sf_count_t(frames))) }
+        let written = samples.withUnsafeBufferPointer {
+            Int(sf_writef_float(handle.file, $0.baseAddress, sf_count_t(frames)))
+        }
         guard written == frames else {
             throw SndFileError(path: path, message: "wrote \(written) of \(frames) frames: \(handle.errorMessage)")
         }

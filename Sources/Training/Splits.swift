@@ -45,11 +45,15 @@ public func makeSplit(
     let isTest = speakers.indices.map { testIndices.contains($0) || (speakers[$0].map(testSpeakers.contains) ?? false) }
     let test = speakers.indices.filter { isTest[$0] }
     let pool = speakers.indices.filter { !isTest[$0] }
-    guard !pool.isEmpty else { throw SplitError("no items are left for training and validation after setting the test set aside") }
+    guard !pool.isEmpty else {
+        throw SplitError("no items are left for training and validation after setting the test set aside")
+    }
 
     func bySpeaker(_ valid: Set<String>) throws -> SplitIndices {
         if let unknown = pool.first(where: { speakers[$0] == nil }) {
-            throw SplitError("item \(unknown) has no speaker; speaker-based splits need a speaker for every item (use a RAVDESS layout or a CSV manifest with a speaker column)")
+            throw SplitError(
+                "item \(unknown) has no speaker; speaker-based splits need a speaker for every item (use a RAVDESS layout or a CSV manifest with a speaker column)"
+            )
         }
         let valids = pool.filter { valid.contains(speakers[$0]!) }
         let trains = pool.filter { !valid.contains(speakers[$0]!) }
@@ -61,21 +65,28 @@ public func makeSplit(
     let poolSpeakers = Array(Set(pool.compactMap { speakers[$0] })).sorted()
     switch kind {
     case .random(let fraction, let seed):
-        guard fraction > 0, fraction < 1 else { throw SplitError("valid_pct must be between 0 and 1 (exclusive), got \(fraction)") }
+        guard fraction > 0, fraction < 1 else {
+            throw SplitError("valid_pct must be between 0 and 1 (exclusive), got \(fraction)")
+        }
         var rng = Xoshiro256(seed: seed)
         var order = pool
         order.shuffle(using: &rng)
         let cut = Int(fraction * Double(order.count))
-        guard cut > 0, cut < order.count else { throw SplitError("valid_pct \(fraction) of \(order.count) items leaves an empty part") }
+        guard cut > 0, cut < order.count else {
+            throw SplitError("valid_pct \(fraction) of \(order.count) items leaves an empty part")
+        }
         return SplitIndices(train: order[cut...].sorted(), valid: order[..<cut].sorted(), test: test)
     case .speakers(let names):
         let unknown = Set(names).subtracting(poolSpeakers)
         guard unknown.isEmpty else {
-            throw SplitError("validation speakers \(unknown.sorted()) are not among the data's speakers \(poolSpeakers)")
+            throw SplitError(
+                "validation speakers \(unknown.sorted()) are not among the data's speakers \(poolSpeakers)")
         }
         return try bySpeaker(Set(names))
     case .speakerFraction(let fraction, let seed):
-        guard fraction > 0, fraction < 1 else { throw SplitError("valid_pct must be between 0 and 1 (exclusive), got \(fraction)") }
+        guard fraction > 0, fraction < 1 else {
+            throw SplitError("valid_pct must be between 0 and 1 (exclusive), got \(fraction)")
+        }
         var rng = Xoshiro256(seed: seed)
         let shuffled = poolSpeakers.shuffled(using: &rng)
         let count = max(1, Int((fraction * Double(shuffled.count)).rounded()))

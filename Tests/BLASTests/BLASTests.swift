@@ -19,7 +19,8 @@ final class BLASTests: XCTestCase {
         for i in 0..<m { for p in 0..<k { at[p * m + i] = a[i * k + p] } }
         for p in 0..<k { for j in 0..<n { bt[j * k + p] = b[p * n + j] } }
         var c2 = [Float](repeating: 1, count: m * n)
-        sgemm(.transposed, .transposed, m: m, n: n, k: k, alpha: 2, a: at, lda: m, b: bt, ldb: k, beta: 1, c: &c2, ldc: n)
+        sgemm(
+            .transposed, .transposed, m: m, n: n, k: k, alpha: 2, a: at, lda: m, b: bt, ldb: k, beta: 1, c: &c2, ldc: n)
         XCTAssertEqual(c2, expected.map { 2 * $0 + 1 })
     }
 

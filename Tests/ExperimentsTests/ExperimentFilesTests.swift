@@ -24,7 +24,8 @@ final class ExperimentFilesTests: XCTestCase {
         }.sorted()
         XCTAssertTrue(
             Set([
-                "quickstart.yaml", "ravdess-notebook.yaml", "ravdess-random-split.yaml", "ravdess-speaker-independent.yaml",
+                "quickstart.yaml", "ravdess-notebook.yaml", "ravdess-random-split.yaml",
+                "ravdess-speaker-independent.yaml",
                 "sweep-synthetic.yaml",
             ])
             .isSubset(of: files), "\(files)")

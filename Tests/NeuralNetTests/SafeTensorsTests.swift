@@ -10,7 +10,8 @@ final class SafeTensorsTests: XCTestCase {
         let url = URL(fileURLWithPath: dir.path("m.safetensors"))
         var rng = Xoshiro256(seed: 8)
         var model = ResNet(classCount: 5, depth: .resNet10, width: 4, using: &rng)
-        _ = model.forward(Tensor(shape: [2, 1, 16, 16], scalars: randomScalars(512, &rng)), training: true)  // running stats move
+        // The running statistics move.
+        _ = model.forward(Tensor(shape: [2, 1, 16, 16], scalars: randomScalars(512, &rng)), training: true)
         try model.save(to: url, metadata: ["arch": "resnet10"])
 
         let data = try Data(contentsOf: url)

@@ -1,7 +1,7 @@
-import StoreTestSupport
 import Foundation
 import Plots
 import RunStore
+import StoreTestSupport
 import TestSupport
 import XCTest
 

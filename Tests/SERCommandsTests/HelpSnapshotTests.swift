@@ -7,7 +7,8 @@ import XCTest
 /// `--help` output of every command, compared with the files in `Snapshots/`.
 /// Run with `SER_UPDATE_SNAPSHOTS=1` to rewrite them after an intended change, then review the diff.
 final class HelpSnapshotTests: XCTestCase {
-    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Snapshots")
 
     func testEveryCommandsHelpMatchesItsSnapshot() throws {
         let commands: [(String, ParsableCommand.Type)] =

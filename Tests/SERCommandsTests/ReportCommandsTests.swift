@@ -1,7 +1,7 @@
-import StoreTestSupport
 import ArgumentParser
 import Foundation
 import RunStore
+import StoreTestSupport
 import TestSupport
 import XCTest
 

@@ -1,5 +1,5 @@
-import Checksum
 import ArgumentParser
+import Checksum
 import Foundation
 import RunStore
 import TestSupport

@@ -64,7 +64,8 @@ final class BatchTests: XCTestCase {
                 Array(batch.input.scalars[(n * size)..<((n + 1) * size)]), expected,
                 "item \(i) (\(data.features[i].frames) frames)")
         }
-        XCTAssertEqual(loader.evaluationOrder(Array(0..<20)).map(\.count), [8, 8, 4])  // evaluation batch = 2 × batch size
+        // Evaluation batches are twice the batch size.
+        XCTAssertEqual(loader.evaluationOrder(Array(0..<20)).map(\.count), [8, 8, 4])
     }
 
     func testValidationBatchesAreNeverAugmented() {
@@ -144,7 +145,8 @@ final class BatchTests: XCTestCase {
         var parameters = FeatureParameters()
         XCTAssertEqual(BatchConfiguration.frames(for: parameters, data: tiny), data.features[1].frames)
         parameters.duration = 3
-        XCTAssertEqual(BatchConfiguration.frames(for: parameters, data: tiny), 662)  // 1 + ⌊66150 / 100⌋ + centre padding
+        // 1 + ⌊66150 / 100⌋ with the centre padding.
+        XCTAssertEqual(BatchConfiguration.frames(for: parameters, data: tiny), 662)
         XCTAssertEqual(Normalization(Standardisation.perBand), .perBand)
     }
 }

@@ -25,7 +25,8 @@ final class LRSuggestionTests: XCTestCase {
 
     func testEverySuggestionFallsInTheGoodRange() {
         let (lrs, losses) = curve()
-        let suggestions = suggestLearningRates(learningRates: lrs, losses: losses, numIt: 100, methods: LRSuggestionMethod.allCases)
+        let suggestions = suggestLearningRates(
+            learningRates: lrs, losses: losses, numIt: 100, methods: LRSuggestionMethod.allCases)
         XCTAssertEqual(suggestions.map(\.method), LRSuggestionMethod.allCases)
         for s in suggestions {
             XCTAssertGreaterThanOrEqual(s.learningRate, 1e-4, "\(s.method)")
@@ -43,7 +44,10 @@ final class LRSuggestionTests: XCTestCase {
         let s = suggestLearningRates(learningRates: lrs, losses: losses, numIt: 100, methods: [.minimum])
         XCTAssertLessThan(s[0].markerLR, lrs[60])
         // With the first 10 and last 5 points dropped, 5 points leave nothing to suggest from.
-        XCTAssertTrue(suggestLearningRates(learningRates: Array(lrs[..<15]), losses: Array(losses[..<15]), numIt: 100, methods: [.valley]).isEmpty)
+        XCTAssertTrue(
+            suggestLearningRates(
+                learningRates: Array(lrs[..<15]), losses: Array(losses[..<15]), numIt: 100, methods: [.valley]
+            ).isEmpty)
     }
 
     func testValleyMatchesFastaisIndexArithmetic() {

@@ -31,7 +31,9 @@ final class MetricsTests: XCTestCase {
 
     func testUARIgnoresClassImbalanceUnlikeAccuracy() {
         // 9 of class a all right, 1 of class b wrong: accuracy 0.9 but UAR 0.5.
-        let m = ConfusionMatrix(classNames: ["a", "b"], targets: Array(repeating: 0, count: 9) + [1], predictions: Array(repeating: 0, count: 10))
+        let m = ConfusionMatrix(
+            classNames: ["a", "b"], targets: Array(repeating: 0, count: 9) + [1],
+            predictions: Array(repeating: 0, count: 10))
         XCTAssertEqual(m.accuracy, 0.9, accuracy: 1e-12)
         XCTAssertEqual(m.unweightedAverageRecall, 0.5, accuracy: 1e-12)
         XCTAssertEqual(m.precision(1), 0)

@@ -28,7 +28,9 @@ final class SplitTests: XCTestCase {
     }
 
     func testSpeakerSplitsNeverShareASpeaker() throws {
-        let kinds: [SplitKind] = [.speakers(["03", "04"]), .speakerFraction(0.2, seed: 1), .kFoldSpeakers(k: 5, fold: 2)]
+        let kinds: [SplitKind] = [
+            .speakers(["03", "04"]), .speakerFraction(0.2, seed: 1), .kFoldSpeakers(k: 5, fold: 2),
+        ]
         for kind in kinds {
             let s = try makeSplit(speakers: speakers, kind: kind, testSpeakers: ["19", "20"])
             assertPartition(s, count: 120)
@@ -59,7 +61,8 @@ final class SplitTests: XCTestCase {
             let spk: [String?] = (0..<n).map { _ in "s\(Int.random(in: 0..<speakerCount, using: &rng))" }
             let present = Set(spk.compactMap { $0 }).sorted()
             // Speakers left once item 0 and speaker present[1] are set aside for the test set.
-            let pool = Set(spk.indices.filter { $0 != 0 && spk[$0] != present.dropFirst().first }.map { spk[$0]! }).sorted()
+            let pool = Set(spk.indices.filter { $0 != 0 && spk[$0] != present.dropFirst().first }.map { spk[$0]! })
+                .sorted()
             guard present.count >= 3, pool.count >= 2 else { continue }
             let kinds: [SplitKind] = [
                 .random(validFraction: 0.3, seed: UInt64(trial)), .speakers([pool[0]]),
