@@ -274,9 +274,19 @@ public struct ModelBundle {
     }
 
     /// Features of each file (decoded at the model's rate and trimmed), before crop and normalisation.
+    /// - Throws: the first file's decoding error (naming the file).
     public func featureMatrices(
         files: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws -> [FeatureMatrix] {
+        try featureResults(files: files, threads: threads).map { try $0.get() }
+    }
+
+    /// ``featureMatrices(files:threads:)`` file by file: each file's features, or why it could not be
+    /// read, so that one bad file does not hide the others' results.
+    /// - Throws: only when the model's feature parameters are invalid.
+    public func featureResults(
+        files: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> [Result<FeatureMatrix, any Error>] {
         let extractor = try extractor()
         let decode = audio.decoder
         let rate = features.sampleRate
@@ -288,7 +298,7 @@ public struct ModelBundle {
                 slots.set(i, .failure(error))
             }
         }
-        return try slots.values().map { try $0.get() }
+        return slots.values()
     }
 
     /// Index of the most probable class (first on ties).

@@ -29,34 +29,48 @@ struct Predict: ParsableCommand {
         var probability: Double
     }
 
+    /// One file's answer, or (`error` set, the rest empty) why it could not be read.
     struct FilePrediction: Encodable {
         var file: String
-        var label: String
-        var probability: Double
-        var top: [Ranked]
+        var label: String?
+        var probability: Double?
+        var top: [Ranked]?
+        var error: String?
     }
 
+    /// Every file in the order given; unreadable files carry their error instead of a label.
     func predictions() throws -> [FilePrediction] {
         var bundle = try ModelBundle.load(from: URL(fileURLWithPath: model))
-        let probabilities = try bundle.classify(files: files)
-        return zip(files, probabilities).map { file, p in
+        let features = try bundle.featureResults(files: files)
+        var probabilities = bundle.classify(matrices: features.compactMap { try? $0.get() })[...]
+        return zip(files, features).map { file, result in
+            if case .failure(let error) = result {
+                return FilePrediction(file: file, error: "\(error)")
+            }
+            let p = probabilities.removeFirst()
             let order = p.indices.sorted { (p[$0], -$0) > (p[$1], -$1) }
             let top = order.prefix(topK).map { Ranked(label: bundle.labels[$0], probability: p[$0]) }
             return FilePrediction(file: file, label: top[0].label, probability: top[0].probability, top: Array(top))
         }
     }
 
+    /// Prints the readable files' answers, then each unreadable file's error on standard error; exits
+    /// with status 1 when any file could not be read.
     func run() throws {
         let results = try predictions()
         if json {
             print(try StoreFormat.json(results))
-            return
+        } else {
+            let rows = results.filter { $0.error == nil }.map { r in
+                [r.file, r.label ?? ""] + [
+                    (r.top ?? []).map { "\($0.label) \(String(format: "%.3f", $0.probability))" }
+                        .joined(separator: ", ")
+                ]
+            }
+            if !rows.isEmpty { print(StoreFormat.table(["FILE", "LABEL", "TOP \(topK)"], rows)) }
         }
-        let rows = results.map { r in
-            [r.file, r.label] + [
-                r.top.map { "\($0.label) \(String(format: "%.3f", $0.probability))" }.joined(separator: ", ")
-            ]
-        }
-        print(StoreFormat.table(["FILE", "LABEL", "TOP \(topK)"], rows))
+        let failures = results.compactMap(\.error)
+        for failure in failures { FileHandle.standardError.write(Data("Error: \(failure)\n".utf8)) }
+        if !failures.isEmpty { throw ExitCode.failure }
     }
 }

@@ -68,11 +68,22 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(recorded.count, 28, "actor 2's files of 4 emotions: 4 neutral + 3 × 8")
         let predicted = try parse(Predict.self, ["predict", model] + recorded.map(\.path) + ["--top-k", "2"])
             .predictions()
-        XCTAssertEqual(predicted.map(\.label), recorded.map(\.predicted))
+        XCTAssertEqual(predicted.map(\.label), recorded.map { $0.predicted })
         for (p, r) in zip(predicted, recorded) {
-            XCTAssertEqual(p.top.count, 2)
-            XCTAssertEqual(p.probability, r.confidence, accuracy: 1e-4)
+            XCTAssertEqual(p.top?.count, 2)
+            XCTAssertEqual(try XCTUnwrap(p.probability), r.confidence, accuracy: 1e-4)
         }
+
+        // An unreadable file among readable ones: the others are still classified, the bad one named.
+        let junk = directory.path("junk.wav")
+        try Data("not audio".utf8).write(to: URL(fileURLWithPath: junk))
+        let predict = try parse(Predict.self, ["predict", model, recorded[0].path, junk, recorded[1].path])
+        let mixed = try predict.predictions()
+        XCTAssertEqual(mixed.map(\.label), [recorded[0].predicted, nil, recorded[1].predicted])
+        XCTAssertNil(mixed[0].error)
+        let problem = try XCTUnwrap(mixed[1].error)
+        XCTAssertTrue(problem.contains("junk.wav") && problem.contains("libsndfile"), problem)
+        XCTAssertThrowsError(try predict.run()) { XCTAssertEqual(($0 as? ExitCode)?.rawValue, 1, "\($0)") }
 
         // `ser listen`'s classifier gives the same answer on the decoded samples.
         let live = try BundleClassifier(path: model)
