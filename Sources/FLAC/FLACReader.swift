@@ -1,15 +1,38 @@
 import CFLAC
 import Foundation
 
-/// A failure reported by libFLAC (or found while decoding), with the file it concerns and libFLAC's
-/// own status name when libFLAC reported it. Messages do not repeat "libFLAC": callers name the library.
-public struct FLACError: Error, CustomStringConvertible, Equatable {
-    public var path: String
-    public var message: String
+/// Why a FLAC file could not be decoded, with libFLAC's own status names where libFLAC reported it.
+/// ``message`` does not repeat "libFLAC": callers name the library.
+public enum FLACError: Error, CustomStringConvertible, Equatable {
+    /// libFLAC could not start decoding the file (e.g. it cannot be opened); libFLAC's init status.
+    case cannotOpen(path: String, status: String)
+    /// The metadata blocks could not be read, or there is no STREAMINFO block.
+    case unreadableMetadata(path: String, reason: String)
+    /// The file ended (or sync was lost) before the requested frames were decoded.
+    case truncated(path: String, framesRead: Int, framesWanted: Int, reason: String)
+    /// libFLAC reported a damaged frame (bad header, CRC mismatch, …).
+    case damaged(path: String, status: String)
 
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
+    public var path: String {
+        switch self {
+        case .cannotOpen(let path, _), .unreadableMetadata(let path, _), .truncated(let path, _, _, _),
+            .damaged(let path, _):
+            return path
+        }
+    }
+
+    /// What went wrong, for the user.
+    public var message: String {
+        switch self {
+        case .cannotOpen(_, let status):
+            return status
+        case .unreadableMetadata(_, let reason):
+            return "cannot read the metadata (\(reason)); the file is damaged or truncated"
+        case .truncated(_, let read, let wanted, let reason):
+            return "read \(read) of \(wanted) frames (\(reason)); the file may be truncated or damaged"
+        case .damaged(_, let status):
+            return "\(status); the file is damaged"
+        }
     }
 
     public var description: String { "\(path): \(message)" }
@@ -60,21 +83,20 @@ public final class FLACReader {
     public init(path: String) throws {
         self.path = path
         guard let decoder = FLAC__stream_decoder_new() else {
-            throw FLACError(path: path, message: "libFLAC could not allocate a decoder")
+            throw FLACError.cannotOpen(path: path, status: "libFLAC could not allocate a decoder")
         }
         let context = DecodeContext()
         let status = FLAC__stream_decoder_init_file(
             decoder, path, flacWrite, flacMetadata, flacError, Unmanaged.passUnretained(context).toOpaque())
         guard status == FLAC__STREAM_DECODER_INIT_STATUS_OK else {
             FLAC__stream_decoder_delete(decoder)
-            throw FLACError(path: path, message: String(cString: ser_flac_init_status_string(status)))
+            throw FLACError.cannotOpen(path: path, status: String(cString: ser_flac_init_status_string(status)))
         }
         let metadataRead = FLAC__stream_decoder_process_until_end_of_metadata(decoder) != 0
         guard metadataRead, context.failure == nil, let info = context.info else {
             let reason = context.failure ?? Self.stateName(decoder)
             FLAC__stream_decoder_delete(decoder)
-            throw FLACError(
-                path: path, message: "cannot read the metadata (\(reason)); the file is damaged or truncated")
+            throw FLACError.unreadableMetadata(path: path, reason: reason)
         }
         self.decoder = decoder
         self.context = context
@@ -108,12 +130,10 @@ public final class FLACReader {
             let state = Self.stateName(decoder)
             let reason =
                 context.failure ?? (state == "FLAC__STREAM_DECODER_END_OF_STREAM" ? "the stream ends early" : state)
-            throw FLACError(
-                path: path,
-                message: "read \(stored) of \(frameCount) frames (\(reason)); the file may be truncated or damaged")
+            throw FLACError.truncated(path: path, framesRead: stored, framesWanted: frameCount, reason: reason)
         }
         if let failure = context.failure {
-            throw FLACError(path: path, message: "\(failure); the file is damaged")
+            throw FLACError.damaged(path: path, status: failure)
         }
         return samples
     }

@@ -110,6 +110,13 @@ final class FLACReaderTests: XCTestCase {
             XCTAssertTrue(text.contains("libFLAC") && text.contains("FLAC__STREAM_DECODER_ERROR_STATUS"), text)
             XCTAssertTrue(text.contains("damaged"), text)
         }
+        XCTAssertThrowsError(try FLACReader(path: damaged).read(frameCount: 40_000)) { error in
+            guard case .damaged(_, let status) = error as? FLACError else { return XCTFail("\(error)") }
+            // libFLAC 1.4 reports the lost sync and fills the frame it could not decode with silence, so every
+            // frame was delivered: damaged, not truncated.
+            XCTAssertTrue(
+                status.hasPrefix("FLAC__STREAM_DECODER_ERROR_STATUS_") && status.contains(" after frame "), status)
+        }
         // Only the first frames, before the damage: still readable.
         XCTAssertEqual(
             try FLACReader(path: damaged).read(frameCount: 100), Array(try SoundFile.read(path).samples.prefix(100)))
@@ -123,6 +130,25 @@ final class FLACReaderTests: XCTestCase {
         XCTAssertThrowsError(try AudioLoader.load(dir.path("head.flac"))) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("libFLAC") && text.contains("metadata"), text)
+        }
+        XCTAssertThrowsError(try FLACReader(path: dir.path("head.flac"))) { error in
+            guard case .unreadableMetadata = error as? FLACError else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testCutInsideTheFramesIsTruncated() throws {
+        let dir = TemporaryDirectory()
+        let path = try writeFLAC("ok.flac", in: dir, channels: 2, format: .flac16)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = dir.path("cut.flac")
+        FileManager.default.createFile(atPath: cut, contents: bytes.prefix(bytes.count * 6 / 10))
+        let reader = try FLACReader(path: cut)
+        XCTAssertEqual(reader.info.frames, 40_000, "the header still states the whole length")
+        XCTAssertThrowsError(try reader.read(frameCount: 40_000)) { error in
+            guard case .truncated(_, let read, let wanted, _) = error as? FLACError else { return XCTFail("\(error)") }
+            XCTAssertEqual(wanted, 40_000)
+            XCTAssertTrue((1..<40_000).contains(read), "\(read)")
+            XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
         }
     }
 }
