@@ -100,23 +100,14 @@ private enum Decoder {
     /// - Throws: ``AudioError/Problem/undecodable(library:message:)`` with the library's message.
     init(path: String) throws {
         if FLACReader.hasSignature(path) {
-            let reader: FLACReader
-            do {
-                reader = try FLACReader(path: path)
-            } catch let error as FLACError {
-                throw AudioError(path: path, problem: .undecodable(library: "libFLAC", message: error.message))
-            }
+            let reader = try Self.naming(path) { try FLACReader(path: path) }
             if reader.info.frames > 0 {
                 self = .flac(reader)
                 return
             }
             // A streamed FLAC file without a stated length: libsndfile's handling, as before.
         }
-        do {
-            self = .sndfile(path: path, info: try SoundFile.info(path))
-        } catch let error as SndFileError {
-            throw AudioError(path: path, problem: .undecodable(library: "libsndfile", message: error.message))
-        }
+        self = .sndfile(path: path, info: try Self.naming(path) { try SoundFile.info(path) })
     }
 
     /// The header, as libsndfile reports it.
@@ -136,17 +127,20 @@ private enum Decoder {
     func read(offset: Int, frameCount: Int) throws -> [Float] {
         switch self {
         case .flac(let reader):
-            do {
-                return try reader.read(offset: offset, frameCount: frameCount)
-            } catch let error as FLACError {
-                throw AudioError(path: reader.path, problem: .undecodable(library: "libFLAC", message: error.message))
-            }
+            return try Self.naming(reader.path) { try reader.read(offset: offset, frameCount: frameCount) }
         case .sndfile(let path, _):
-            do {
-                return try SoundFile.read(path, offset: offset, frameCount: frameCount).samples
-            } catch let error as SndFileError {
-                throw AudioError(path: path, problem: .undecodable(library: "libsndfile", message: error.message))
-            }
+            return try Self.naming(path) { try SoundFile.read(path, offset: offset, frameCount: frameCount).samples }
+        }
+    }
+
+    /// Runs `body`, turning a decoding library's error into an ``AudioError`` that names the library.
+    static func naming<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as FLACError {
+            throw AudioError(path: path, problem: .undecodable(library: "libFLAC", message: error.message))
+        } catch let error as SndFileError {
+            throw AudioError(path: path, problem: .undecodable(library: "libsndfile", message: error.message))
         }
     }
 }
