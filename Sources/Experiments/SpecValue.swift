@@ -75,10 +75,18 @@ public indirect enum SpecValue: Equatable, Sendable {
         case .bool(let value): return "\(value)"
         case .int(let value): return "\(value)"
         case .double(let value): return SpecYAML.format(value)
-        case .string(let value): return "'\(value)'"
+        case .string(let value): return "'\(Self.excerpt(value))'"
         case .list: return "a list"
         case .map: return "a section (key: value pairs)"
         }
+    }
+
+    /// At most `limit` characters of the first line of `text`, with "…" where it was cut, so an error never
+    /// quotes a whole file (`extends: /etc/passwd` parses as one long string).
+    static func excerpt(_ text: String, limit: Int = 40) -> String {
+        let firstLine = text.prefix { $0 != "\n" && $0 != "\r" }
+        let cut = firstLine.count > limit || firstLine.count < text.count
+        return String(firstLine.prefix(limit)) + (cut ? "…" : "")
     }
 }
 

@@ -74,6 +74,18 @@ final class HostileSpecTests: XCTestCase {
         XCTAssertEqual(try short.load("s0.yaml").runs[0].spec.seed, 0)
     }
 
+    func testExtendingAFileThatIsNotASpecDoesNotQuoteItsContents() {
+        // Like `extends: /etc/passwd`: a plain-text file parses as one long string.
+        let fixture = SpecFixture()
+        let secret = (0..<20).map { "user\($0):x:\($0):\($0)::/home/user\($0):/bin/sh" }.joined(separator: "\n")
+        fixture.write("accounts", secret + "\n")
+        fixture.write("a.yaml", "extends: accounts\ndata: {synthetic: true}\n")
+        let message = fixture.errors("a.yaml").map(\.description).joined(separator: "\n")
+        XCTAssertTrue(message.contains("a spec is a section of key: value pairs, got 'user0:x:0:0::"), message)
+        XCTAssertFalse(message.contains("user3"), "the error quotes the file's contents: \(message)")
+        XCTAssertLessThan(message.count, 200, message)
+    }
+
     func testAGiganticSweepIsRefusedBeforeExpanding() {
         let axes = [
             "model.depth", "model.width", "train.epochs", "train.batch_size", "features.n_mels", "features.hop_length",
