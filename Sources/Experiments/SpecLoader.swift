@@ -240,15 +240,16 @@ public struct SpecLoader {
                 errors += parseErrors.errors
             }
         }
-        if !errors.isEmpty { throw SpecErrors(errors) }
-
+        // Errors so far do not stop here: the well-formed axes are still resolved below, so an unknown sweep
+        // key is reported together with a malformed one.
         let combinations = axes.reduce(1) { $0 * $1.values.count }
         if combinations > limits.maxSweepRuns {
-            throw SpecErrors([
-                SpecError(
-                    "the sweep expands to \(combinations) runs, more than the \(limits.maxSweepRuns) allowed",
-                    at: axes.first?.keyLocation)
-            ])
+            throw SpecErrors(
+                errors + [
+                    SpecError(
+                        "the sweep expands to \(combinations) runs, more than the \(limits.maxSweepRuns) allowed",
+                        at: axes.first?.keyLocation)
+                ])
         }
 
         var runs: [ResolvedSpec] = []

@@ -206,12 +206,19 @@ final class SpecLoadingTests: XCTestCase {
                   train.epochs: 5
 
                 """)
-        let errors = fixture.errors("s.yaml")
-        let messages = errors.map(\.description)
-        XCTAssertEqual(errors.count, 1, "\(messages)")
+        // A malformed axis does not hide the others' errors: the unknown key is reported with it.
+        let messages = fixture.errors("s.yaml").map(\.description)
+        XCTAssertEqual(messages.count, 3, "\(messages)")
         XCTAssertTrue(
-            messages[0].hasSuffix("s.yaml:7:17: expected a non-empty list of values for sweep key train.epochs, got 5"),
-            messages[0])
+            messages.contains {
+                $0.hasSuffix("s.yaml:7:17: expected a non-empty list of values for sweep key train.epochs, got 5")
+            }, "\(messages)")
+        XCTAssertTrue(
+            messages.contains { $0.hasSuffix("s.yaml:6:3: unknown key 'dpth' in model; did you mean 'depth'?") },
+            "\(messages)")
+        XCTAssertTrue(
+            messages.contains { $0.hasSuffix("s.yaml:5:21: expected one of 10, 18, 34, 50 for model.depth, got 19") },
+            "\(messages)")
 
         fixture.write(
             "t.yaml",
