@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import GRDB
 
@@ -38,28 +39,84 @@ public struct QueryResult: Sendable {
     public var rows: [[Value]]
 }
 
+/// Why `ser query` refused or stopped a query (SQLite's own errors pass through as GRDB's `DatabaseError`).
+public enum QueryError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    case empty
+    case multipleStatements
+    case timedOut(seconds: TimeInterval)
+
+    public var description: String {
+        switch self {
+        case .empty: return "the query holds no SQL statement."
+        case .multipleStatements:
+            return "the query holds more than one SQL statement; ser query runs one at a time (split it at ';')."
+        case .timedOut(let seconds):
+            return
+                "the query ran longer than \(Self.format(seconds)) s and was stopped (a recursive WITH without an end?); add a LIMIT or a bound, or pass --timeout SECONDS."
+        }
+    }
+
+    public var errorDescription: String? { description }
+
+    static func format(_ seconds: TimeInterval) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}
+
 extension RunStore {
+    /// How long a query may run before it is interrupted, unless the caller says otherwise.
+    public static let defaultQueryTimeout: TimeInterval = 30
+
     /// Runs `sql` on a read-only connection to the store at `path`: any statement that would write fails
-    /// with SQLite's own message ("attempt to write a readonly database"). At most `limit` rows are returned.
-    /// - Throws: GRDB's `DatabaseError` (SQLite's message) for invalid SQL or a write attempt.
-    public static func query(path: String, sql: String, arguments: [String] = [], limit: Int = 100_000) throws
-        -> QueryResult
-    {
+    /// with SQLite's own message ("attempt to write a readonly database"). At most `limit` rows are returned;
+    /// a query still running after `timeout` seconds is interrupted.
+    /// - Throws: `QueryError` for an empty or multi-statement query or one that ran out of time; GRDB's
+    ///   `DatabaseError` (SQLite's message) for invalid SQL or a write attempt.
+    public static func query(
+        path: String, sql: String, arguments: [String] = [], limit: Int = 100_000,
+        timeout: TimeInterval = defaultQueryTimeout
+    ) throws -> QueryResult {
         let queue = try DatabaseQueue(path: path, configuration: configuration(readonly: true))
-        return try queue.read { db in try runQuery(db, sql: sql, arguments: arguments, limit: limit) }
+        return try interrupting(queue, after: timeout) {
+            try queue.read { db in try runQuery(db, sql: sql, arguments: arguments, limit: limit) }
+        }
     }
 
     /// `query(path:sql:)` on this store (a read-only view of it: writes are refused as above).
-    public func query(_ sql: String, arguments: [String] = [], limit: Int = 100_000) throws -> QueryResult {
+    public func query(
+        _ sql: String, arguments: [String] = [], limit: Int = 100_000, timeout: TimeInterval = defaultQueryTimeout
+    ) throws -> QueryResult {
         if path == ":memory:" {
             // An in-memory store has no file to reopen: read inside a read-only transaction instead.
-            return try writer.read { db in try Self.runQuery(db, sql: sql, arguments: arguments, limit: limit) }
+            return try Self.interrupting(writer, after: timeout) {
+                try writer.read { db in try Self.runQuery(db, sql: sql, arguments: arguments, limit: limit) }
+            }
         }
-        return try Self.query(path: path, sql: sql, arguments: arguments, limit: limit)
+        return try Self.query(path: path, sql: sql, arguments: arguments, limit: limit, timeout: timeout)
+    }
+
+    /// Runs `body`, interrupting `reader`'s statement if it is still running after `seconds`.
+    static func interrupting<T>(_ reader: any DatabaseReader, after seconds: TimeInterval, _ body: () throws -> T)
+        throws -> T
+    {
+        let fired = QueryTimer()
+        let timer = DispatchWorkItem {
+            fired.set()
+            reader.interrupt()
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
+        defer { timer.cancel() }
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT && fired.isSet {
+            throw QueryError.timedOut(seconds: seconds)
+        }
     }
 
     static func runQuery(_ db: Database, sql: String, arguments: [String], limit: Int) throws -> QueryResult {
-        let statement = try db.makeStatement(sql: sql)
+        let statements = try db.allStatements(sql: sql)
+        guard let statement = try statements.next() else { throw QueryError.empty }
+        if try statements.next() != nil { throw QueryError.multipleStatements }
         statement.arguments = StatementArguments(arguments)
         let columns = statement.columnNames
         var rows: [[QueryResult.Value]] = []
@@ -78,4 +135,12 @@ extension RunStore {
         }
         return QueryResult(columns: columns, rows: rows)
     }
+}
+
+/// Whether a query's timer fired (set on the timer's thread, read on the query's).
+private final class QueryTimer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }

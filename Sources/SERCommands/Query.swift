@@ -22,9 +22,16 @@ struct Query: ParsableCommand {
     @Flag(help: "Same as --format json.")
     var json = false
 
+    @Option(help: ArgumentHelp("Stop the query after this many seconds.", valueName: "seconds"))
+    var timeout: Double = RunStore.defaultQueryTimeout
+
+    func validate() throws {
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number.") }
+    }
+
     func output() throws -> String {
         guard store.exists else { throw StoreCommandError.noStore(store.path) }
-        let result = try RunStore.query(path: store.path, sql: sql)
+        let result = try RunStore.query(path: store.path, sql: sql, timeout: timeout)
         switch json ? .json : format {
         case .table:
             let rows = result.rows.map { $0.map { $0 == .null ? "NULL" : $0.text } }

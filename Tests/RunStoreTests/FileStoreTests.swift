@@ -99,4 +99,39 @@ final class FileStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.query("DELETE FROM run"))
         XCTAssertEqual(try RunStore.query(path: path, sql: "SELECT 1 UNION SELECT 2", limit: 1).rows.count, 1)
     }
+
+    func testAQueryOfSeveralStatementsIsRefusedInOurOwnWords() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("ser.sqlite")
+        _ = try RunStore(path: path)
+        XCTAssertThrowsError(try RunStore.query(path: path, sql: "SELECT 1; SELECT 2")) { error in
+            XCTAssertEqual(error as? QueryError, .multipleStatements)
+            XCTAssertFalse("\(error)".contains("Database."), "quotes GRDB's API: \(error)")
+        }
+        XCTAssertThrowsError(try RunStore.query(path: path, sql: "  ;  ")) { error in
+            XCTAssertEqual(error as? QueryError, .empty)
+        }
+        // A trailing semicolon is still one statement.
+        XCTAssertEqual(try RunStore.query(path: path, sql: "SELECT 1;").rows, [[.integer(1)]])
+    }
+
+    func testARunawayRecursiveQueryIsStoppedAtItsTimeLimit() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("ser.sqlite")
+        let store = try RunStore(path: path)
+        let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+        let start = Date()
+        XCTAssertThrowsError(try RunStore.query(path: path, sql: endless, timeout: 0.3)) { error in
+            XCTAssertEqual(error as? QueryError, .timedOut(seconds: 0.3))
+            XCTAssertTrue("\(error)".contains("--timeout"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10)
+        XCTAssertThrowsError(try store.query(endless, timeout: 0.3)) { error in
+            XCTAssertEqual(error as? QueryError, .timedOut(seconds: 0.3))
+        }
+        // A bounded recursion finishes, and a quick query is not interrupted later by a stale timer.
+        let bounded =
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) SELECT count(*) FROM c"
+        XCTAssertEqual(try RunStore.query(path: path, sql: bounded, timeout: 0.3).rows, [[.integer(1000)]])
+    }
 }
