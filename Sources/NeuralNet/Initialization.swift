@@ -40,7 +40,7 @@ func uniformBias(count: Int, fanIn: Int, using rng: inout some RandomNumberGener
     return t
 }
 
-/// sgemm through the BLAS module, counting FLOPs in ``Engine/gemmFLOPs``.
+/// sgemm through the BLAS module, counting FLOPs for ``Engine/countingFLOPs(_:)``.
 @inline(__always)
 func gemm(
     _ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,

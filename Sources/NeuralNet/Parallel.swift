@@ -2,67 +2,149 @@ import BLAS
 import Dispatch
 import Foundation
 
-/// Threading and operation counting shared by the layers.
+/// Threading, convolution paths and operation counting shared by the layers.
+///
+/// The knobs are one value, ``Settings``, read by every layer and changed only for the length of a scope:
+///
+///     try Engine.with(threads: 2) { try learner.fit(plan) }     // one lane per thread, single-threaded BLAS
+///     Engine.with(Engine.settings.with(\.usesWinograd, false)) { … }
+///
+/// Scopes nest and restore what was there before, OpenBLAS's own thread count included. Scopes on different
+/// threads are serialised (the settings are process-wide), so a scope is meant to wrap a whole job.
 public enum Engine {
-    /// Threads used for element-wise loops and im2col/col2im (BLAS threads are set in `BLASKernels`).
-    /// Results do not depend on this number: work is split so every output element is computed by
-    /// exactly one thread in a fixed order.
-    nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Every knob of the engine.
+    public struct Settings: Equatable, Sendable {
+        /// Threads used for element-wise loops and im2col/col2im, and lanes of samples when OpenBLAS is
+        /// single-threaded. Results do not depend on it for element-wise work (each output element is
+        /// computed by one thread in a fixed order); lanes change the rounding of summed weight gradients.
+        public var threads: Int
+        /// Threads OpenBLAS uses for one call.
+        public var blasThreads: Int
+        /// Convolutions batch samples into one sgemm until it has at least this many columns (output
+        /// pixels), so small late-stage feature maps still make well-shaped products.
+        public var gemmColumnTarget: Int
+        /// Whether 3×3 stride-1 padding-1 convolutions use Winograd F(2×2, 3×3) for the forward pass and the
+        /// input gradient (see `Winograd`); otherwise im2col + sgemm.
+        public var usesWinograd: Bool
+        /// Winograd convolutions group samples until each of their 16 products has at least this many
+        /// columns (tiles).
+        public var winogradColumnTarget: Int
+        /// Convolutions take the Winograd path only when each of its 16 products has at least this many
+        /// columns (tiles).
+        public var winogradMinimumColumns: Int
 
-    /// Convolutions batch samples into one sgemm until it has at least this many columns
-    /// (output pixels): small late-stage feature maps then still make well-shaped products.
-    nonisolated(unsafe) public static var gemmColumnTarget: Int =
-        Int(ProcessInfo.processInfo.environment["SER_GEMM_COLUMNS"] ?? "") ?? 1024
+        public init(
+            threads: Int, blasThreads: Int, gemmColumnTarget: Int = 1024, usesWinograd: Bool = true,
+            winogradColumnTarget: Int = 1024, winogradMinimumColumns: Int = 32
+        ) {
+            self.threads = max(1, threads)
+            self.blasThreads = max(1, blasThreads)
+            self.gemmColumnTarget = gemmColumnTarget
+            self.usesWinograd = usesWinograd
+            self.winogradColumnTarget = winogradColumnTarget
+            self.winogradMinimumColumns = winogradMinimumColumns
+        }
 
-    /// Whether 3×3 stride-1 padding-1 convolutions use Winograd F(2×2, 3×3) for the forward pass and
-    /// the input gradient (see `Winograd`); otherwise im2col + sgemm. On unless the environment sets
-    /// `SER_WINOGRAD=0`.
-    nonisolated(unsafe) public static var usesWinograd: Bool =
-        ProcessInfo.processInfo.environment["SER_WINOGRAD"] != "0"
+        /// The settings a process starts with: one thread per core with OpenBLAS threading each product,
+        /// and the convolution knobs from `SER_GEMM_COLUMNS`, `SER_WINOGRAD=0`, `SER_WINOGRAD_COLUMNS` and
+        /// `SER_WINOGRAD_MIN_COLUMNS` where set.
+        public static func fromEnvironment(
+            _ environment: [String: String] = ProcessInfo.processInfo.environment
+        ) -> Settings {
+            func int(_ name: String, _ fallback: Int) -> Int { environment[name].flatMap { Int($0) } ?? fallback }
+            return Settings(
+                threads: ProcessInfo.processInfo.activeProcessorCount, blasThreads: BLASKernels.threadCount,
+                gemmColumnTarget: int("SER_GEMM_COLUMNS", 1024), usesWinograd: environment["SER_WINOGRAD"] != "0",
+                winogradColumnTarget: int("SER_WINOGRAD_COLUMNS", 1024),
+                winogradMinimumColumns: int("SER_WINOGRAD_MIN_COLUMNS", 32))
+        }
 
-    /// Winograd convolutions group samples until each of their 16 products has at least this many
-    /// columns (tiles); `SER_WINOGRAD_COLUMNS` overrides it.
-    nonisolated(unsafe) public static var winogradColumnTarget: Int =
-        Int(ProcessInfo.processInfo.environment["SER_WINOGRAD_COLUMNS"] ?? "") ?? 1024
+        /// These settings with `threads` lanes, each with single-threaded OpenBLAS: batches split their
+        /// samples over the lanes (training, evaluation) and a single sample splits each product (live
+        /// windows), which avoids OpenBLAS's per-call thread hand-offs (~20 % of CPU time on 2 cores).
+        /// Results are deterministic for a given `threads` but differ in rounding between thread counts.
+        public func lanes(_ threads: Int) -> Settings {
+            var copy = self
+            copy.threads = max(1, threads)
+            copy.blasThreads = 1
+            return copy
+        }
 
-    /// Convolutions take the Winograd path only when each of its 16 products has at least this many
-    /// columns (tiles); `SER_WINOGRAD_MIN_COLUMNS` overrides it.
-    nonisolated(unsafe) public static var winogradMinimumColumns: Int =
-        Int(ProcessInfo.processInfo.environment["SER_WINOGRAD_MIN_COLUMNS"] ?? "") ?? 32
-
-    /// Floating-point operations issued to sgemm since the last reset (2·m·n·k per product).
-    nonisolated(unsafe) public static var gemmFLOPs: Int = 0
-    private static let flopLock = NSLock()
-
-    static func countFLOPs(_ n: Int) {
-        flopLock.lock()
-        gemmFLOPs &+= n
-        flopLock.unlock()
+        /// These settings with one knob changed.
+        public func with<Value>(_ key: WritableKeyPath<Settings, Value>, _ value: Value) -> Settings {
+            var copy = self
+            copy[keyPath: key] = value
+            return copy
+        }
     }
 
-    /// Sets up `threads` threads the fastest way measured on 2 cores: OpenBLAS single-threaded,
-    /// and convolutions run `threads` lanes of samples concurrently (each with single-threaded sgemm
-    /// and its own buffers), which avoids OpenBLAS's per-call thread hand-offs (~20 % of CPU time).
-    /// Element-wise loops still split over `threads`. Results are deterministic for a given `threads`
-    /// (weight gradients of the lanes are summed in lane order) but differ in rounding between
-    /// thread counts.
-    public static func configure(threads: Int) {
-        threadCount = max(1, threads)
-        BLASKernels.setThreadCount(1)
+    /// The settings in force (read on every layer call; written only by ``with(_:_:)``).
+    nonisolated(unsafe) private static var current = Settings.fromEnvironment()
+    private static let scopeLock = NSRecursiveLock()
+
+    /// The settings in force.
+    public static var settings: Settings { current }
+
+    /// Runs `body` with `settings` in force and restores the previous settings afterwards, also when `body`
+    /// throws.
+    public static func with<T>(_ settings: Settings, _ body: () throws -> T) rethrows -> T {
+        scopeLock.lock()
+        defer { scopeLock.unlock() }
+        let previous = current
+        apply(settings)
+        defer { apply(previous) }
+        return try body()
     }
 
-    /// Lanes a convolution over `batch` samples uses: ``threadCount`` when OpenBLAS is
-    /// single-threaded (see ``configure(threads:)``), else 1 (OpenBLAS parallelises each product).
+    /// Runs `body` with `threads` lanes of single-threaded OpenBLAS (``Settings/lanes(_:)``), the fastest
+    /// setting `ser bench train` and `ser bench listen` measure on 2 cores.
+    public static func with<T>(threads: Int, _ body: () throws -> T) rethrows -> T {
+        try with(current.lanes(threads), body)
+    }
+
+    private static func apply(_ settings: Settings) {
+        current = settings
+        if BLASKernels.threadCount != settings.blasThreads { BLASKernels.setThreadCount(settings.blasThreads) }
+    }
+
+    static var threadCount: Int { current.threads }
+    static var gemmColumnTarget: Int { current.gemmColumnTarget }
+    static var usesWinograd: Bool { current.usesWinograd }
+    static var winogradColumnTarget: Int { current.winogradColumnTarget }
+    static var winogradMinimumColumns: Int { current.winogradMinimumColumns }
+
+    /// Runs `body` and returns its result with the floating-point operations it issued to sgemm (2·m·n·k per
+    /// product). Not meaningful when other threads use the engine at the same time.
+    public static func countingFLOPs<T>(_ body: () throws -> T) rethrows -> (result: T, flops: Int) {
+        let start = flops.value
+        let result = try body()
+        return (result, flops.value &- start)
+    }
+
+    private static let flops = FLOPCounter()
+
+    static func countFLOPs(_ n: Int) { flops.add(n) }
+
+    /// Lanes a convolution over `batch` samples uses: ``Settings/threads`` when OpenBLAS is single-threaded
+    /// (see ``Settings/lanes(_:)``), else 1 (OpenBLAS parallelises each product).
     static func sampleLanes(batch: Int) -> Int {
-        threadCount > 1 && BLASKernels.threadCount == 1 ? min(threadCount, batch) : 1
+        current.threads > 1 && current.blasThreads == 1 ? min(current.threads, batch) : 1
     }
+}
+
+/// A running total of sgemm operations, added to from any thread.
+private final class FLOPCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    var value: Int { lock.withLock { total } }
+    func add(_ n: Int) { lock.withLock { total &+= n } }
 }
 
 extension Engine {
     /// Lanes one matrix product is split over when a convolution has a single sample (batch-1
-    /// inference): ``threadCount`` when OpenBLAS is single-threaded (see ``configure(threads:)``),
+    /// inference): ``Settings/threads`` when OpenBLAS is single-threaded (see ``Settings/lanes(_:)``),
     /// else 1 (OpenBLAS threads the product itself).
-    static var productLanes: Int { threadCount > 1 && BLASKernels.threadCount == 1 ? threadCount : 1 }
+    static var productLanes: Int { current.threads > 1 && current.blasThreads == 1 ? current.threads : 1 }
 }
 
 /// `C = A·B` (row-major, no transposes; A is m×k, B is k×n) as `lanes` concurrent single-threaded

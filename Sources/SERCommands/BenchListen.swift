@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLAS
 import Features
 import Foundation
 import Live
@@ -58,8 +59,51 @@ struct BenchListen: ParsableCommand {
     }
 
     func run() throws {
-        // As `ser listen`: batch-1 inference splits each product over one lane per core.
-        EngineSetup.oneLanePerCore()
+        let m = try measure()
+        if json {
+            let object: [String: Any] = [
+                "depth": depth, "windows": m.latency.count, "meanMs": m.latency.mean * 1000,
+                "medianMs": m.latency.median * 1000, "p95Ms": m.latency.p95 * 1000, "maxMs": m.latency.max * 1000,
+                "inputShape": m.inputShape, "source": m.source, "sourceRate": m.sourceRate,
+                "featuresMeanMs": m.featuresMeanMs, "modelMeanMs": m.modelMeanMs, "lanes": m.engine.threads,
+                "blasThreads": m.engine.blasThreads, "blasCore": m.blasCore,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        let s = m.latency
+        print(
+            "ser \(SER.version): ResNet-\(depth) (random weights) on \(m.inputShape) log-mel windows, \(s.count) windows of \(window) every \(hop) from \(m.source) at \(m.sourceRate) Hz"
+        )
+        print(
+            String(
+                format: "latency  mean %.1f ms  median %.1f ms  p95 %.1f ms  max %.1f ms", s.mean * 1000,
+                s.median * 1000,
+                s.p95 * 1000, s.max * 1000))
+        print(String(format: "of which log-mel %.1f ms, ResNet %.1f ms (means)", m.featuresMeanMs, m.modelMeanMs))
+        print("engine   \(m.engine.threads) lanes, OpenBLAS \(m.blasCore) with \(m.engine.blasThreads) thread(s)")
+    }
+
+    /// What one benchmark measured, with the engine settings and BLAS kernel it ran with.
+    struct Measurement {
+        var latency: LatencyStats
+        var inputShape: [Int]
+        var source: String
+        var sourceRate: Int
+        var featuresMeanMs: Double
+        var modelMeanMs: Double
+        var engine: Engine.Settings
+        var blasCore: String
+    }
+
+    /// Replays the source through the classifier as `ser listen` would: batch-1 inference splits each
+    /// product over one lane per core.
+    func measure() throws -> Measurement {
+        try EngineSetup.oneLanePerCore { try replay() }
+    }
+
+    private func replay() throws -> Measurement {
         let classifier = try ResNetWindowClassifier(depth: ResNet.Depth(rawValue: depth)!, classCount: 8)
         let source: FileReplaySource
         if let file {
@@ -77,32 +121,12 @@ struct BenchListen: ParsableCommand {
         let driver = try LiveDriver(
             source: source, classifier: classifier, configuration: configuration, resampler: LoaderMatchingResampler())
         let summary = try driver.run { _ in }
-        let s = summary.latency
-        if json {
-            let object: [String: Any] = [
-                "depth": depth, "windows": s.count, "meanMs": s.mean * 1000, "medianMs": s.median * 1000,
-                "p95Ms": s.p95 * 1000, "maxMs": s.max * 1000, "inputShape": classifier.inputShape,
-                "source": source.name, "sourceRate": source.sampleRate,
-                "featuresMeanMs": classifier.featureSeconds / Double(max(1, classifier.calls)) * 1000,
-                "modelMeanMs": classifier.modelSeconds / Double(max(1, classifier.calls)) * 1000,
-            ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
-            return
-        }
-        print(
-            "ser \(SER.version): ResNet-\(depth) (random weights) on \(classifier.inputShape) log-mel windows, \(s.count) windows of \(window) every \(hop) from \(source.name) at \(source.sampleRate) Hz"
+        let calls = Double(max(1, classifier.calls))
+        return Measurement(
+            latency: summary.latency, inputShape: classifier.inputShape, source: source.name,
+            sourceRate: source.sampleRate, featuresMeanMs: classifier.featureSeconds / calls * 1000,
+            modelMeanMs: classifier.modelSeconds / calls * 1000, engine: Engine.settings, blasCore: BLASKernels.coreName
         )
-        print(
-            String(
-                format: "latency  mean %.1f ms  median %.1f ms  p95 %.1f ms  max %.1f ms", s.mean * 1000,
-                s.median * 1000,
-                s.p95 * 1000, s.max * 1000))
-        let n = Double(max(1, classifier.calls))
-        print(
-            String(
-                format: "of which log-mel %.1f ms, ResNet %.1f ms (means)", classifier.featureSeconds / n * 1000,
-                classifier.modelSeconds / n * 1000))
     }
 
     /// Tones with a syllable-like on/off envelope plus a little noise, in [-1, 1]. Deterministic.

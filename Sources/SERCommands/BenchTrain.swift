@@ -91,7 +91,17 @@ struct TrainingBenchmark: Codable {
         threads: Int?, inferenceOnly: Bool = false
     ) -> TrainingBenchmark {
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        Engine.configure(threads: threadCount)
+        return Engine.with(threads: threadCount) {
+            measure(
+                depth: depth, stem: stem, width: width, classes: classes, mels: mels, frames: frames, batch: batch,
+                steps: steps, threadCount: threadCount, inferenceOnly: inferenceOnly)
+        }
+    }
+
+    private static func measure(
+        depth: ResNet.Depth, stem: ResNet.Stem, width: Int, classes: Int, mels: Int, frames: Int, batch: Int,
+        steps: Int, threadCount: Int, inferenceOnly: Bool
+    ) -> TrainingBenchmark {
         var rng = Xoshiro256(seed: 1)
         var model = ResNet(classCount: classes, depth: depth, width: width, stem: stem, using: &rng)
         var input = Tensor(shape: [batch, 1, mels, frames])
@@ -112,22 +122,19 @@ struct TrainingBenchmark: Codable {
                 usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         }
         if !inferenceOnly { trainStep() }  // warm-up: buffers, BLAS threads
-        Engine.gemmFLOPs = 0
         var start = DispatchTime.now().uptimeNanoseconds
         var cpuStart = cpuSeconds()
-        for _ in 0..<(inferenceOnly ? 0 : steps) { trainStep() }
+        let trainFLOPs = Double(Engine.countingFLOPs { for _ in 0..<(inferenceOnly ? 0 : steps) { trainStep() } }.flops)
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let trainCPU = (cpuSeconds() - cpuStart) / Double(steps)
-        let trainFLOPs = Double(Engine.gemmFLOPs)
 
         _ = model.forward(input, training: false)
-        Engine.gemmFLOPs = 0
         start = DispatchTime.now().uptimeNanoseconds
         cpuStart = cpuSeconds()
-        for _ in 0..<steps { _ = model.forward(input, training: false) }
+        let inferFLOPs = Double(
+            Engine.countingFLOPs { for _ in 0..<steps { _ = model.forward(input, training: false) } }.flops)
         let inferSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let inferCPU = (cpuSeconds() - cpuStart) / Double(steps)
-        let inferFLOPs = Double(Engine.gemmFLOPs)
 
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)

@@ -6,5 +6,7 @@ enum EngineSetup {
     /// One lane per core, each with single-threaded OpenBLAS: batches split their samples over the lanes
     /// (training, evaluation), a single sample splits each product (live windows). The fastest setting
     /// `ser bench train` and `ser bench listen` measure; results are reproducible for a given core count.
-    static func oneLanePerCore() { Engine.configure(threads: ProcessInfo.processInfo.activeProcessorCount) }
+    static func oneLanePerCore<T>(_ body: () throws -> T) rethrows -> T {
+        try Engine.with(threads: ProcessInfo.processInfo.activeProcessorCount, body)
+    }
 }

@@ -71,7 +71,10 @@ struct LRFind: ParsableCommand {
     /// model `ser run` would use; the feature cache and synthetic corpus are shared with the store's runs.
     /// Trains with one lane per core, as `ser run` does.
     func runFinder(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> Curve {
-        EngineSetup.oneLanePerCore()
+        try EngineSetup.oneLanePerCore { try findRate(output: output, log: log) }
+    }
+
+    private func findRate(output: LearnerOutput, log: @escaping (String) -> Void) throws -> Curve {
         let plan = try RunCommand.loadPlans([spec!], overrides: overrides, report: log)[0]
         guard plan.runs.count == 1 else { throw LRFindError.sweep(spec!, plan.runs.count) }
         let resolved = plan.runs[0]

@@ -110,7 +110,10 @@ struct Listen: ParsableCommand {
     /// Loads the model, opens the source and prints a line per window and a summary to `output`.
     func run(output: LineSink, installSignalHandler: Bool = false) throws {
         // Batch-1 inference splits each product over one lane per core (single-threaded BLAS).
-        EngineSetup.oneLanePerCore()
+        try EngineSetup.oneLanePerCore { try listen(output: output, installSignalHandler: installSignalHandler) }
+    }
+
+    private func listen(output: LineSink, installSignalHandler: Bool) throws {
         let classifier = try ClassifierFactory.load(model)
         let source = try openSource(modelRate: classifier.sampleRate)
         let driver: LiveDriver

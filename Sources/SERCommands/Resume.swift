@@ -18,7 +18,10 @@ struct Resume: ParsableCommand {
 
     /// Resumes the run with one lane per core and returns how it ended (`output`/`log` as in `ser run`).
     func perform(output: LearnerOutput, log: @escaping (String) -> Void, trap: Bool = true) throws -> RunOutcome {
-        EngineSetup.oneLanePerCore()
+        try EngineSetup.oneLanePerCore { try resume(output: output, log: log, trap: trap) }
+    }
+
+    private func resume(output: LearnerOutput, log: @escaping (String) -> Void, trap: Bool) throws -> RunOutcome {
         let runStore = try store.openExisting()
         let runner = ExperimentRunner(
             store: runStore,

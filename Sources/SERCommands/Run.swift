@@ -48,9 +48,12 @@ struct RunCommand: ParsableCommand {
 
     /// Validates the specs, runs them and returns how each run ended (`output`/`log`: the live table and
     /// status lines; tests pass silent ones). Ctrl-C stops after the current epoch while this runs.
-    /// Trains with one lane per core (``EngineSetup/oneLanePerCore()``).
+    /// Trains with one lane per core (``EngineSetup/oneLanePerCore(_:)``).
     func perform(output: LearnerOutput, log: @escaping (String) -> Void, trap: Bool = true) throws -> [RunOutcome] {
-        EngineSetup.oneLanePerCore()
+        try EngineSetup.oneLanePerCore { try runPlans(output: output, log: log, trap: trap) }
+    }
+
+    private func runPlans(output: LearnerOutput, log: @escaping (String) -> Void, trap: Bool) throws -> [RunOutcome] {
         let plans = try Self.loadPlans(specs, overrides: overrides)
         let runStore = try store.open()
         let runner = ExperimentRunner(

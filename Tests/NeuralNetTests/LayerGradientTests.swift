@@ -71,27 +71,24 @@ final class LayerGradientTests: XCTestCase {
     }
 
     func testConv2dGradientsWithSampleLanes() {
-        // Engine.configure(threads: 2): single-threaded sgemm, samples split over two lanes.
-        let savedThreads = Engine.threadCount, savedBLAS = BLASKernels.threadCount
-        Engine.configure(threads: 2)
-        defer {
-            Engine.threadCount = savedThreads
-            BLASKernels.setThreadCount(savedBLAS)
+        // Engine.with(threads: 2): single-threaded sgemm, samples split over two lanes.
+        Engine.with(threads: 2) {
+            XCTAssertEqual(Engine.sampleLanes(batch: 5), 2)
+            var rng = Xoshiro256(seed: 17)
+            checkLayerGradients(
+                Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, using: &rng),
+                inputShape: [5, 2, 6, 5])
+            checkLayerGradients(
+                Conv2d(
+                    inputChannels: 3, outputChannels: 2, kernelSize: 3, stride: 2, padding: 1, bias: false, using: &rng),
+                inputShape: [3, 3, 7, 6])
+            checkLayerGradients(
+                Conv2d(inputChannels: 2, outputChannels: 2, kernelSize: 3, padding: 1, bias: false, using: &rng),
+                inputShape: [3, 2, 32, 33])
+            checkLayerGradients(
+                Conv2d(inputChannels: 4, outputChannels: 3, kernelSize: 1, bias: false, using: &rng),
+                inputShape: [2, 4, 32, 40])
         }
-        XCTAssertEqual(Engine.sampleLanes(batch: 5), 2)
-        var rng = Xoshiro256(seed: 17)
-        checkLayerGradients(
-            Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, using: &rng),
-            inputShape: [5, 2, 6, 5])
-        checkLayerGradients(
-            Conv2d(inputChannels: 3, outputChannels: 2, kernelSize: 3, stride: 2, padding: 1, bias: false, using: &rng),
-            inputShape: [3, 3, 7, 6])
-        checkLayerGradients(
-            Conv2d(inputChannels: 2, outputChannels: 2, kernelSize: 3, padding: 1, bias: false, using: &rng),
-            inputShape: [3, 2, 32, 33])
-        checkLayerGradients(
-            Conv2d(inputChannels: 4, outputChannels: 3, kernelSize: 1, bias: false, using: &rng),
-            inputShape: [2, 4, 32, 40])
     }
 
     func testConv2dForwardMatchesDirectConvolution() {

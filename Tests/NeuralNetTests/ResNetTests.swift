@@ -139,19 +139,19 @@ final class ResNetTests: XCTestCase {
 
     func testSameSeedGivesBitIdenticalWeightsAfterTraining() {
         func train(seed: UInt64) -> [(name: String, tensor: Tensor)] {
-            let saved = Engine.threadCount
-            Engine.threadCount = 1
-            defer { Engine.threadCount = saved }
-            var rng = Xoshiro256(seed: seed)
-            var model = ResNet(classCount: 3, depth: .resNet10, width: 4, stem: .smallInput, dropout: 0.3, using: &rng)
-            var adam = Adam(learningRate: 1e-2)
-            let x = Tensor(shape: [4, 1, 8, 8], scalars: randomScalars(256, &rng))
-            for _ in 0..<3 {
-                let (_, g) = CrossEntropyLoss()(model.forward(x, training: true), labels: [0, 1, 2, 0])
-                _ = model.backward(g)
-                adam.step(&model)
+            Engine.with(Engine.settings.with(\.threads, 1)) {
+                var rng = Xoshiro256(seed: seed)
+                var model = ResNet(
+                    classCount: 3, depth: .resNet10, width: 4, stem: .smallInput, dropout: 0.3, using: &rng)
+                var adam = Adam(learningRate: 1e-2)
+                let x = Tensor(shape: [4, 1, 8, 8], scalars: randomScalars(256, &rng))
+                for _ in 0..<3 {
+                    let (_, g) = CrossEntropyLoss()(model.forward(x, training: true), labels: [0, 1, 2, 0])
+                    _ = model.backward(g)
+                    adam.step(&model)
+                }
+                return model.stateDict
             }
-            return model.stateDict
         }
         let a = train(seed: 9), b = train(seed: 9), c = train(seed: 10)
         XCTAssertEqual(a.map(\.name), b.map(\.name))
@@ -163,22 +163,18 @@ final class ResNetTests: XCTestCase {
         // Sample lanes (Winograd and im2col convolutions, lane-ordered weight-gradient sums): the
         // same seed gives the same weights on every run with the same thread count.
         func train(seed: UInt64) -> [(name: String, tensor: Tensor)] {
-            let savedThreads = Engine.threadCount, savedBLAS = BLASKernels.threadCount
-            Engine.configure(threads: 2)
-            defer {
-                Engine.threadCount = savedThreads
-                BLASKernels.setThreadCount(savedBLAS)
+            Engine.with(threads: 2) {
+                var rng = Xoshiro256(seed: seed)
+                var model = ResNet(classCount: 3, depth: .resNet10, width: 8, stem: .imageNet, using: &rng)
+                var adam = Adam(learningRate: 1e-2)
+                let x = Tensor(shape: [6, 1, 32, 40], scalars: randomScalars(6 * 32 * 40, &rng))
+                for _ in 0..<2 {
+                    let (_, g) = CrossEntropyLoss()(model.forward(x, training: true), labels: [0, 1, 2, 0, 1, 2])
+                    _ = model.backward(g)
+                    adam.step(&model)
+                }
+                return model.stateDict
             }
-            var rng = Xoshiro256(seed: seed)
-            var model = ResNet(classCount: 3, depth: .resNet10, width: 8, stem: .imageNet, using: &rng)
-            var adam = Adam(learningRate: 1e-2)
-            let x = Tensor(shape: [6, 1, 32, 40], scalars: randomScalars(6 * 32 * 40, &rng))
-            for _ in 0..<2 {
-                let (_, g) = CrossEntropyLoss()(model.forward(x, training: true), labels: [0, 1, 2, 0, 1, 2])
-                _ = model.backward(g)
-                adam.step(&model)
-            }
-            return model.stateDict
         }
         let a = train(seed: 3), b = train(seed: 3)
         XCTAssertTrue(zip(a, b).allSatisfy { $0.tensor.scalars == $1.tensor.scalars })
@@ -192,44 +188,44 @@ final class PyTorchReferenceTests: XCTestCase {
             "Fixtures/resnet_reference.safetensors")
         let file = try SafeTensors.read(from: url)
         let tensors = Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        let savedThreads = Engine.threadCount, savedBLAS = BLASKernels.threadCount
-        defer {
-            Engine.threadCount = savedThreads
-            BLASKernels.setThreadCount(savedBLAS)
-        }
         // Both engine configurations: threaded sgemm, and sample lanes with single-threaded sgemm.
         for (stem, depth, lanes) in [
             (ResNet.Stem.smallInput, ResNet.Depth.resNet10, false), (.imageNet, .resNet18, false),
             (.smallInput, .resNet10, true), (.imageNet, .resNet18, true),
         ] {
-            if lanes { Engine.configure(threads: 2) }
-            let p = stem.rawValue + "."
-            let x = try XCTUnwrap(tensors[p + "input"])
-            var rng = Xoshiro256(seed: 0)
-            var model = ResNet(
-                classCount: 3, depth: depth, inputChannels: x.shape[1], width: 4, stem: stem, using: &rng)
-            var state: [String: Tensor] = [:]
-            for (k, v) in tensors where k.hasPrefix(p + "model.") {
-                state[String(k.dropFirst((p + "model.").count))] = v
+            try Engine.with(lanes ? Engine.settings.lanes(2) : Engine.settings) {
+                try checkAgainstReference(tensors, stem: stem, depth: depth)
             }
-            try model.loadStateDict(state)
-            let labels = tensors[p + "labels"]!.scalars.map { Int($0) }
-            let logits = model.forward(x, training: true)
+        }
+    }
+
+    func checkAgainstReference(_ tensors: [String: Tensor], stem: ResNet.Stem, depth: ResNet.Depth) throws {
+        let p = stem.rawValue + "."
+        let x = try XCTUnwrap(tensors[p + "input"])
+        var rng = Xoshiro256(seed: 0)
+        var model = ResNet(
+            classCount: 3, depth: depth, inputChannels: x.shape[1], width: 4, stem: stem, using: &rng)
+        var state: [String: Tensor] = [:]
+        for (k, v) in tensors where k.hasPrefix(p + "model.") {
+            state[String(k.dropFirst((p + "model.").count))] = v
+        }
+        try model.loadStateDict(state)
+        let labels = tensors[p + "labels"]!.scalars.map { Int($0) }
+        let logits = model.forward(x, training: true)
+        assertAllClose(
+            logits.scalars, tensors[p + "logits"]!.scalars, absolute: 1e-4, relative: 1e-3, "\(stem) logits")
+        let (loss, g) = CrossEntropyLoss(labelSmoothing: 0.1)(logits, labels: labels)
+        XCTAssertEqual(loss, tensors[p + "loss"]![0], accuracy: 1e-5)
+        _ = model.backward(g)
+        for (name, param) in model.namedParameters {
+            let expected = try XCTUnwrap(tensors[p + "grad." + name], name)
+            let error = GradientChecker.relativeError(
+                param.gradient.scalars.map(Double.init), expected.scalars.map(Double.init))
+            XCTAssertLessThan(error, 5e-3, "\(stem) \(name): relative gradient difference from PyTorch")
+        }
+        for (name, t) in model.stateDict where name.contains("running") {
             assertAllClose(
-                logits.scalars, tensors[p + "logits"]!.scalars, absolute: 1e-4, relative: 1e-3, "\(stem) logits")
-            let (loss, g) = CrossEntropyLoss(labelSmoothing: 0.1)(logits, labels: labels)
-            XCTAssertEqual(loss, tensors[p + "loss"]![0], accuracy: 1e-5)
-            _ = model.backward(g)
-            for (name, param) in model.namedParameters {
-                let expected = try XCTUnwrap(tensors[p + "grad." + name], name)
-                let error = GradientChecker.relativeError(
-                    param.gradient.scalars.map(Double.init), expected.scalars.map(Double.init))
-                XCTAssertLessThan(error, 5e-3, "\(stem) \(name): relative gradient difference from PyTorch")
-            }
-            for (name, t) in model.stateDict where name.contains("running") {
-                assertAllClose(
-                    t.scalars, tensors[p + "after." + name]!.scalars, absolute: 1e-5, relative: 1e-4, "\(stem) \(name)")
-            }
+                t.scalars, tensors[p + "after." + name]!.scalars, absolute: 1e-5, relative: 1e-4, "\(stem) \(name)")
         }
     }
 }

@@ -21,18 +21,17 @@ final class WinogradTests: XCTestCase {
 
     /// Forward output, input gradient and weight gradient of `conv` on `shape` with Winograd on or off.
     func run(_ conv: Conv2d, shape: [Int], winograd: Bool, seed: UInt64) -> (y: [Float], dx: [Float], dw: [Float]) {
-        let saved = (Engine.usesWinograd, Engine.winogradMinimumColumns)
-        Engine.usesWinograd = winograd
-        Engine.winogradMinimumColumns = 0  // Winograd even for the smallest shapes
-        defer { (Engine.usesWinograd, Engine.winogradMinimumColumns) = saved }
-        var rng = Xoshiro256(seed: seed)
-        let x = Tensor(shape: shape, scalars: randomScalars(shape.reduce(1, *), &rng))
-        var layer = conv
-        let eval = layer.forward(x, training: false)
-        let y = layer.forward(x, training: true)
-        XCTAssertEqual(eval.scalars, y.scalars, "eval and training forward differ")
-        let dx = layer.backward(Tensor(shape: y.shape, scalars: randomScalars(y.count, &rng)))
-        return (y.scalars, dx.scalars, layer.weight.gradient.scalars)
+        // Winograd even for the smallest shapes.
+        Engine.with(Engine.settings.with(\.usesWinograd, winograd).with(\.winogradMinimumColumns, 0)) {
+            var rng = Xoshiro256(seed: seed)
+            let x = Tensor(shape: shape, scalars: randomScalars(shape.reduce(1, *), &rng))
+            var layer = conv
+            let eval = layer.forward(x, training: false)
+            let y = layer.forward(x, training: true)
+            XCTAssertEqual(eval.scalars, y.scalars, "eval and training forward differ")
+            let dx = layer.backward(Tensor(shape: y.shape, scalars: randomScalars(y.count, &rng)))
+            return (y.scalars, dx.scalars, layer.weight.gradient.scalars)
+        }
     }
 
     /// Shapes: (C, O, H, W, N): one channel, many channels, odd and even sizes, 1×1 images, batches.
@@ -63,61 +62,55 @@ final class WinogradTests: XCTestCase {
 
     func testWinogradMatchesIm2colWithLanes() {
         // Sample lanes (batch > 1) and split products (batch 1) with single-threaded BLAS.
-        let savedThreads = Engine.threadCount, savedBLAS = BLASKernels.threadCount
-        Engine.configure(threads: 2)
-        defer {
-            Engine.threadCount = savedThreads
-            BLASKernels.setThreadCount(savedBLAS)
+        Engine.with(threads: 2) {
+            XCTAssertEqual(Engine.productLanes, 2)
+            checkAgainstIm2col()
         }
-        XCTAssertEqual(Engine.productLanes, 2)
-        checkAgainstIm2col()
     }
 
     func testWinogradGradientsPassFiniteDifferences() {
-        let saved = Engine.winogradMinimumColumns
-        Engine.winogradMinimumColumns = 0
-        defer { Engine.winogradMinimumColumns = saved }
-        var rng = Xoshiro256(seed: 21)
-        // (C, O, H, W, N), odd and even sizes, with and without bias.
-        for (i, (c, o, h, w, n)) in [(2, 3, 5, 6, 2), (1, 2, 3, 3, 3), (3, 2, 4, 7, 2)].enumerated() {
-            let conv = Conv2d(inputChannels: c, outputChannels: o, kernelSize: 3, padding: 1, bias: i != 1, using: &rng)
-            XCTAssertTrue(conv.usesWinograd(conv.geometry(Tensor(shape: [n, c, h, w])), batch: n, lanes: 1))
-            checkLayerGradients(conv, inputShape: [n, c, h, w])
+        Engine.with(Engine.settings.with(\.winogradMinimumColumns, 0)) {
+            var rng = Xoshiro256(seed: 21)
+            // (C, O, H, W, N), odd and even sizes, with and without bias.
+            for (i, (c, o, h, w, n)) in [(2, 3, 5, 6, 2), (1, 2, 3, 3, 3), (3, 2, 4, 7, 2)].enumerated() {
+                let conv = Conv2d(
+                    inputChannels: c, outputChannels: o, kernelSize: 3, padding: 1, bias: i != 1, using: &rng)
+                XCTAssertTrue(conv.usesWinograd(conv.geometry(Tensor(shape: [n, c, h, w])), batch: n, lanes: 1))
+                checkLayerGradients(conv, inputShape: [n, c, h, w])
+            }
         }
     }
 
     func testInferenceCacheFollowsWeightChanges() {
-        let saved = (Engine.usesWinograd, Engine.winogradMinimumColumns)
-        Engine.winogradMinimumColumns = 0
-        defer { (Engine.usesWinograd, Engine.winogradMinimumColumns) = saved }
-        var rng = Xoshiro256(seed: 4)
-        var conv = Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, using: &rng)
-        let x = Tensor(shape: [1, 2, 6, 5], scalars: randomScalars(60, &rng))
-        func im2colOutput(_ conv: Conv2d) -> [Float] {
-            Engine.usesWinograd = false
-            defer { Engine.usesWinograd = true }
-            var reference = conv
-            return reference.forward(x, training: false).scalars
+        let winograd = Engine.settings.with(\.usesWinograd, true).with(\.winogradMinimumColumns, 0)
+        Engine.with(winograd) {
+            var rng = Xoshiro256(seed: 4)
+            var conv = Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, using: &rng)
+            let x = Tensor(shape: [1, 2, 6, 5], scalars: randomScalars(60, &rng))
+            func im2colOutput(_ conv: Conv2d) -> [Float] {
+                Engine.with(winograd.with(\.usesWinograd, false)) {
+                    var reference = conv
+                    return reference.forward(x, training: false).scalars
+                }
+            }
+            _ = conv.forward(x, training: false)  // fills the cache
+            // In place (as an optimizer step does) and by assignment.
+            conv.weight.value.withUnsafeMutableBufferPointer { $0[0] += 1 }
+            assertAllClose(conv.forward(x, training: false).scalars, im2colOutput(conv), absolute: 1e-5)
+            conv.weight.value = Tensor(shape: conv.weight.value.shape, scalars: randomScalars(54, &rng))
+            assertAllClose(conv.forward(x, training: false).scalars, im2colOutput(conv), absolute: 1e-5)
         }
-        Engine.usesWinograd = true
-        _ = conv.forward(x, training: false)  // fills the cache
-        // In place (as an optimizer step does) and by assignment.
-        conv.weight.value.withUnsafeMutableBufferPointer { $0[0] += 1 }
-        assertAllClose(conv.forward(x, training: false).scalars, im2colOutput(conv), absolute: 1e-5)
-        conv.weight.value = Tensor(shape: conv.weight.value.shape, scalars: randomScalars(54, &rng))
-        assertAllClose(conv.forward(x, training: false).scalars, im2colOutput(conv), absolute: 1e-5)
     }
 
     func testWinogradMatchesDirectConvolution() {
-        let saved = Engine.winogradMinimumColumns
-        Engine.winogradMinimumColumns = 0
-        defer { Engine.winogradMinimumColumns = saved }
         var rng = Xoshiro256(seed: 9)
         var conv = Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, bias: true, using: &rng)
         let (n, c, h, w) = (2, 2, 5, 4)
         let x = randomScalars(n * c * h * w, &rng)
-        XCTAssertTrue(Engine.usesWinograd)
-        let y = conv.forward(Tensor(shape: [n, c, h, w], scalars: x), training: false).scalars
+        XCTAssertTrue(Engine.usesWinograd, "Winograd is on by default")
+        let y = Engine.with(Engine.settings.with(\.winogradMinimumColumns, 0)) {
+            conv.forward(Tensor(shape: [n, c, h, w], scalars: x), training: false).scalars
+        }
         let wt = conv.weight.value.scalars, b = conv.bias!.value.scalars
         var expected: [Float] = []
         for s in 0..<n {

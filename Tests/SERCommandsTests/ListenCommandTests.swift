@@ -101,11 +101,11 @@ final class ListenCommandTests: XCTestCase {
         try SoundFile.write(samples, sampleRate: 16000, to: dir.path("a.wav"), format: .wavFloat)
         let sink = MemorySink()
         // Batch-1 inference splits each product over one lane per core.
-        try assertSwitchesToOneLanePerCore {
+        try assertSwitchesToOneLanePerCore { observe in
             try Listen.parse([
                 "m", "--file", dir.path("a.wav"), "--speed", "0", "--window", "0.5s", "--hop", "0.25s", "--json",
             ])
-            .run(output: sink)
+            .run(output: ObservingSink(sink, observe: observe))
         }
         // Windows end at 8000, 12000, 16000; then the summary.
         XCTAssertEqual(sink.lines.count, 4, sink.lines.joined(separator: "\n"))
@@ -246,5 +246,19 @@ final class BenchListenTests: XCTestCase {
         XCTAssertThrowsError(try BenchListen.parse(["--depth", "19"]))
         XCTAssertThrowsError(try BenchListen.parse(["--window", "0"]))
         XCTAssertNoThrow(try BenchListen.parse(["--depth", "10", "--seconds", "1"]))
+    }
+}
+
+/// Forwards lines to another sink, calling `observe` with each (to see the engine settings mid-command).
+private final class ObservingSink: LineSink {
+    let sink: MemorySink
+    let observe: () -> Void
+    init(_ sink: MemorySink, observe: @escaping () -> Void) {
+        self.sink = sink
+        self.observe = observe
+    }
+    func write(_ line: String) throws {
+        observe()
+        try sink.write(line)
     }
 }

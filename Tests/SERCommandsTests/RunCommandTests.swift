@@ -44,9 +44,9 @@ final class RunCommandTests: XCTestCase {
 
     func testRunShowExportPredictAndEvalAgreeWithTheStore() throws {
         let path = try writeSpec()
-        let outcomes = try assertSwitchesToOneLanePerCore {
+        let outcomes = try assertSwitchesToOneLanePerCore { observe in
             try parse(RunCommand.self, ["run", path, "--store", store, "--set", "train.epochs=2"])
-                .perform(output: .silent, log: { _ in }, trap: false)
+                .perform(output: .silent, log: { _ in observe() }, trap: false)
         }
         XCTAssertEqual(outcomes.map(\.status), ["finished"], "\(outcomes.map(\.error))")
         let id = outcomes[0].runID
@@ -111,9 +111,9 @@ final class RunCommandTests: XCTestCase {
 
         // `ser resume` finishes a run marked interrupted, also with one lane per core.
         try runStore.interrupt(id, reason: "interrupted by a test")
-        let resumed = try assertSwitchesToOneLanePerCore {
+        let resumed = try assertSwitchesToOneLanePerCore { observe in
             try parse(Resume.self, ["resume", String(id), "--store", store])
-                .perform(output: .silent, log: { _ in }, trap: false)
+                .perform(output: .silent, log: { _ in observe() }, trap: false)
         }
         XCTAssertEqual(resumed.status, "finished", resumed.error ?? "")
         XCTAssertEqual(try runStore.run(id)?.status, .finished)

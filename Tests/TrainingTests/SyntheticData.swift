@@ -115,8 +115,5 @@ extension SyntheticData {
 /// Runs `body` with one BLAS thread (sgemm's reduction order can depend on its thread split), for tests
 /// that compare runs bit for bit.
 func withSingleBLASThread<T>(_ body: () throws -> T) rethrows -> T {
-    let threads = BLASKernels.threadCount
-    BLASKernels.setThreadCount(1)
-    defer { BLASKernels.setThreadCount(threads) }
-    return try body()
+    try Engine.with(Engine.settings.with(\.blasThreads, 1), body)
 }
