@@ -123,7 +123,8 @@ let package = Package(
         .testTarget(
             name: "SERCommandsTests",
             dependencies: [
-                "SERCommands", "Live", "SndFile", "Checksum", "BLAS", "NeuralNet", "StoreTestSupport", "TestSupport",
+                "SERCommands", "Live", "SndFile", "Checksum", "BLAS", "NeuralNet", "OutputFiles", "StoreTestSupport",
+                "TestSupport",
             ]),
     ],
     swiftLanguageModes: [.v5]
