@@ -73,7 +73,9 @@ let package = Package(
         .target(name: "Audio", dependencies: ["SndFile", "FLAC", "Soxr", "SeededRandom"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
         .target(name: "Live", dependencies: ["Audio", "SndFile", "Soxr", "PortAudio"], swiftSettings: numeric),
-        .target(name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum", "OutputFiles"], swiftSettings: numeric),
+        .target(
+            name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum", "OutputFiles"],
+            swiftSettings: numeric),
         .target(name: "Plots", dependencies: ["PNG", "OutputFiles"]),
         .target(name: "NeuralNet", dependencies: ["BLAS", "SeededRandom", "OutputFiles"], swiftSettings: numeric),
         .target(
