@@ -5,8 +5,7 @@ import RunStore
 
 /// `--force`, shared by every command that writes a file the user names.
 struct ForceOption: ParsableArguments {
-    @Flag(
-        help: "Replace the output file if it exists (never a folder, device, link, the run store or a run's file).")
+    @Flag(help: "Replace an output file that already exists (never a folder, device or symbolic link).")
     var force = false
 
     /// What the write does with an existing regular file.
