@@ -74,7 +74,8 @@ struct Export: ParsableCommand {
             weights.path, to: output, expecting: weights.sha256, existing: force.existing,
             protected: store.protectedFiles())
         return Result(
-            run: id!, name: detail.run.name, source: weights.path, output: output, sha256: hash, bytes: bytes,
+            run: id!, name: detail.run.name, source: weights.path, output: URL(fileURLWithPath: output).path,
+            sha256: hash, bytes: bytes,
             metric: ranked.map { _ in metric }, value: ranked.flatMap { $0.kept ?? $0.best })
     }
 
