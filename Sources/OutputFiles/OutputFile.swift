@@ -86,6 +86,8 @@ public enum OutputFileError: Error, CustomStringConvertible, LocalizedError, Equ
     case exists(path: String)
     /// The target is a file ser must not overwrite (the run store, a run's artifact).
     case protected(path: String, role: String)
+    /// The path is empty or ends in `/`: it names no file.
+    case noFileName(path: String)
     /// A system call failed; `reason` is the system's message.
     case io(path: String, action: String, reason: String)
 
@@ -101,6 +103,8 @@ public enum OutputFileError: Error, CustomStringConvertible, LocalizedError, Equ
             return "\(path) exists; pass --force to replace it."
         case .protected(let path, let role):
             return "\(path) is \(role); write somewhere else (it was left as is)."
+        case .noFileName(let path):
+            return "'\(path)' names no file (it is empty or ends in /); give the path of the file to write."
         case .io(let path, let action, let reason):
             return "\(path): cannot \(action): \(reason)"
         }
@@ -123,8 +127,11 @@ public enum OutputFile {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             // Nothing there (or a missing folder on the way, created by the write): nothing to check.
-            if errno == ENOENT || errno == ENOTDIR { return }
-            throw OutputFileError.io(path: path, action: "inspect it", reason: systemMessage())
+            guard errno == ENOENT || errno == ENOTDIR else {
+                throw OutputFileError.io(path: path, action: "inspect it", reason: systemMessage())
+            }
+            if path.isEmpty || path.hasSuffix("/") { throw OutputFileError.noFileName(path: path) }
+            return
         }
         if let kind = FileKind(mode: info.st_mode) { throw OutputFileError.notRegular(path: path, kind: kind) }
         let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))

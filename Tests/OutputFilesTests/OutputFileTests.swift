@@ -140,6 +140,13 @@ final class OutputFileTests: XCTestCase {
         XCTAssertEqual(names(), ["old.bin"])
     }
 
+    func testAPathThatNamesNoFileIsRefused() throws {
+        for path in ["", directory.path("new") + "/"] {
+            assertRefused(path, .noFileName(path: path))
+        }
+        XCTAssertEqual(names(), [])
+    }
+
     func testAFolderThatCannotHoldTheFileIsReported() throws {
         let file = directory.path("plain")
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
