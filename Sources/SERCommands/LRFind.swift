@@ -139,7 +139,9 @@ struct LRFind: ParsableCommand {
 
     func output(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> String {
         // Bad targets fail before the finder runs (minutes, for a spec).
-        let protected = try store.protectedFiles()
+        let protected =
+            try store.protectedFiles()
+            + (spec.flatMap { ProtectedFile(path: $0, role: "the spec being read") }.map { [$0] } ?? [])
         for path in [png, svg].compactMap({ $0 }) {
             try OutputFile.check(path, existing: force.existing, protected: protected)
         }

@@ -282,6 +282,13 @@ final class OtherOutputCommandTests: XCTestCase {
             _ = try run(LRFind.self, ["lr-find", "--run", "1", "--store", storePath, "--svg", storePath, "--force"])
                 .output()
         }
+        // The spec it reads is not written over either (refused before the finder runs).
+        let spec = directory.path("tiny.yaml")
+        try Data("name: tiny\n".utf8).write(to: URL(fileURLWithPath: spec))
+        assertRefused(.protected(path: spec, role: "the spec being read")) {
+            _ = try run(LRFind.self, ["lr-find", spec, "--store", storePath, "--svg", spec, "--force"]).output()
+        }
+        XCTAssertEqual(contents(spec), "name: tiny\n")
     }
 
     func testSynthDoesNotReplaceACorpusFolderHoldingSomeoneElsesFiles() throws {
