@@ -115,8 +115,10 @@ extension SyntheticCorpus {
         }
         defer { if let retired { Self.removeCorpus(at: retired.path) } }
         if rename(staging.path, target.path) != 0 {
-            throw SyntheticCorpusError(
-                path: dir, message: "cannot move the generated corpus into place: \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            // Put the old corpus back rather than delete it with nothing in its place.
+            if let old = retired, rename(old.path, target.path) == 0 { retired = nil }
+            throw SyntheticCorpusError(path: dir, message: "cannot move the generated corpus into place: \(reason)")
         }
         return (dir, replacing ? .replaced : .created)
     }
