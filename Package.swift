@@ -4,6 +4,8 @@
 // Module graph (data flows down the list; a module imports only modules above it):
 //
 //   C libraries      CSndFile  CFLAC  CSoxr  CFFTW  CBLAS  CPNG  CPortAudio   (system-library targets)
+//   OutputFiles      the one way a user-named file is written (temp file, fsync, rename; never over a folder,
+//                    device, link, the store or a run's artifact; an existing file only with --force)
 //   thin wrappers    SndFile   FLAC   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
 //   SeededRandom     the reproducible random-number generator every module takes
 //   Checksum         SHA-256 for cache keys, spec hashes and artifact checksums
@@ -50,13 +52,16 @@ let package = Package(
         system("CPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
         system("CPortAudio", pkgConfig: "portaudio-2.0", apt: ["portaudio19-dev"]),
 
+        // Writing files safely; no dependencies, so every writer below can use it.
+        .target(name: "OutputFiles"),
+
         // Thin Swift wrappers: no sf_/FLAC__/soxr_/fftwf_/cblas_/png_ symbol is used outside these.
         .target(name: "SndFile", dependencies: ["CSndFile"]),
         .target(name: "FLAC", dependencies: ["CFLAC"], swiftSettings: numeric),
         .target(name: "Soxr", dependencies: ["CSoxr"]),
         .target(name: "FFTW", dependencies: ["CFFTW"]),
         .target(name: "BLAS", dependencies: ["CBLAS"]),
-        .target(name: "PNG", dependencies: ["CPNG"]),
+        .target(name: "PNG", dependencies: ["CPNG", "OutputFiles"]),
         .target(name: "PortAudio", dependencies: ["CPortAudio"]),
 
         // Seeded random numbers shared by every module that makes a random choice.
@@ -68,11 +73,13 @@ let package = Package(
         .target(name: "Audio", dependencies: ["SndFile", "FLAC", "Soxr", "SeededRandom"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
         .target(name: "Live", dependencies: ["Audio", "SndFile", "Soxr", "PortAudio"], swiftSettings: numeric),
-        .target(name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum"], swiftSettings: numeric),
-        .target(name: "Plots", dependencies: ["PNG"]),
-        .target(name: "NeuralNet", dependencies: ["BLAS", "SeededRandom"], swiftSettings: numeric),
         .target(
-            name: "Training", dependencies: ["Datasets", "Features", "NeuralNet"],
+            name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum", "OutputFiles"],
+            swiftSettings: numeric),
+        .target(name: "Plots", dependencies: ["PNG", "OutputFiles"]),
+        .target(name: "NeuralNet", dependencies: ["BLAS", "SeededRandom", "OutputFiles"], swiftSettings: numeric),
+        .target(
+            name: "Training", dependencies: ["Datasets", "Features", "NeuralNet", "OutputFiles"],
             swiftSettings: numeric),
         .target(
             name: "RunStore", dependencies: ["Checksum", .product(name: "GRDB", package: "GRDB.swift")],
@@ -87,7 +94,7 @@ let package = Package(
             name: "SERCommands",
             dependencies: [
                 "BLAS", "Audio", "Datasets", "Features", "Plots", "NeuralNet", "Training",
-                "RunStore", "Experiments", "Reports", "Live", "PortAudio", "Checksum",
+                "RunStore", "Experiments", "Reports", "Live", "PortAudio", "Checksum", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ser", dependencies: ["SERCommands", "BLAS"]),
@@ -100,6 +107,7 @@ let package = Package(
             path: "Tests/StoreTestSupport"),
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
+        .testTarget(name: "OutputFilesTests", dependencies: ["OutputFiles", "TestSupport"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS", "TestSupport"]),
         .testTarget(
             name: "AudioTests", dependencies: ["Audio", "FLAC", "SeededRandom", "SndFile", "Soxr", "TestSupport"],
@@ -117,7 +125,8 @@ let package = Package(
         .testTarget(
             name: "SERCommandsTests",
             dependencies: [
-                "SERCommands", "Live", "SndFile", "Checksum", "BLAS", "NeuralNet", "StoreTestSupport", "TestSupport",
+                "SERCommands", "Live", "SndFile", "Checksum", "BLAS", "NeuralNet", "OutputFiles", "StoreTestSupport",
+                "TestSupport",
             ]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The contents of a synthetic corpus's marker file (`.ser-synth.json`), written after every audio file,
 /// so its presence with matching fields means the directory holds that complete corpus.
 public struct SyntheticCorpusMarker: Codable, Sendable, Equatable {
@@ -66,9 +72,14 @@ extension SyntheticCorpus {
         if corpus.isComplete(at: target.path) { return (dir, .reused) }
 
         var replacing = false
-        var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: target.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
+        var info = stat()
+        if lstat(target.path, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: break
+            case S_IFLNK:
+                throw SyntheticCorpusError(
+                    path: dir, message: "is a symbolic link; name the folder itself (the link was left as is)")
+            default:
                 throw SyntheticCorpusError(
                     path: dir, message: "is a file; expected a directory for the synthetic corpus")
             }
@@ -79,6 +90,12 @@ extension SyntheticCorpus {
                         path: dir,
                         message: "exists and holds files that are not a synthetic corpus (no \(markerName)); "
                             + "choose an empty or new directory")
+                }
+                if let foreign = foreignEntry(in: target.path) {
+                    throw SyntheticCorpusError(
+                        path: dir,
+                        message: "holds a synthetic corpus and also \(foreign), which ser did not write; "
+                            + "move it out or choose another directory (nothing was changed)")
                 }
                 replacing = true
             }
@@ -96,10 +113,12 @@ extension SyntheticCorpus {
             let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(unique)")
             if (try? fm.moveItem(at: target, to: old)) != nil { retired = old }
         }
-        defer { if let retired { try? fm.removeItem(at: retired) } }
+        defer { if let retired { Self.removeCorpus(at: retired.path) } }
         if rename(staging.path, target.path) != 0 {
-            throw SyntheticCorpusError(
-                path: dir, message: "cannot move the generated corpus into place: \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            // Put the old corpus back rather than delete it with nothing in its place.
+            if let old = retired, rename(old.path, target.path) == 0 { retired = nil }
+            throw SyntheticCorpusError(path: dir, message: "cannot move the generated corpus into place: \(reason)")
         }
         return (dir, replacing ? .replaced : .created)
     }
@@ -114,6 +133,47 @@ extension SyntheticCorpus {
         }
     }
 
+    /// Every path, relative to a corpus folder, that a synthetic corpus of any size may hold: the marker, the
+    /// parameters table, the actor folders and their WAV files.
+    static let corpusEntries: (files: Set<String>, folders: [String]) = {
+        let ids = SyntheticCorpus(actors: 24).utterances
+        return (
+            Set(ids.map(\.relativePath) + [markerName, parametersName]),
+            (1...24).map(SynthUtteranceID.actorFolder)
+        )
+    }()
+
+    /// The first entry of `dir` (relative path) that a synthetic corpus does not hold: a file of another
+    /// name, a link, a folder other than `Actor_NN`. Nil when everything there is ser's.
+    static func foreignEntry(in dir: String) -> String? {
+        let fm = FileManager.default
+        func kind(_ relative: String) -> mode_t? {
+            var info = stat()
+            guard lstat((dir as NSString).appendingPathComponent(relative), &info) == 0 else { return nil }
+            return info.st_mode & S_IFMT
+        }
+        for name in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted() {
+            if corpusEntries.folders.contains(name), kind(name) == S_IFDIR {
+                let inside = (try? fm.contentsOfDirectory(atPath: (dir as NSString).appendingPathComponent(name)))
+                for file in (inside ?? []).sorted() {
+                    let relative = "\(name)/\(file)"
+                    guard corpusEntries.files.contains(relative), kind(relative) == S_IFREG else { return relative }
+                }
+            } else if !corpusEntries.files.contains(name) || kind(name) != S_IFREG {
+                return name
+            }
+        }
+        return nil
+    }
+
+    /// Removes a corpus folder file by file: only the names a corpus holds, then the folders if empty, so a
+    /// file that is not ser's is never deleted (its folder then stays).
+    static func removeCorpus(at dir: String) {
+        for relative in corpusEntries.files { unlink((dir as NSString).appendingPathComponent(relative)) }
+        for folder in corpusEntries.folders { rmdir((dir as NSString).appendingPathComponent(folder)) }
+        rmdir(dir)
+    }
+
     /// Whether `dir` holds this corpus completely: a matching marker and every WAV file present.
     public func isComplete(at dir: String) -> Bool {
         let root = URL(fileURLWithPath: dir, isDirectory: true)
@@ -124,12 +184,6 @@ extension SyntheticCorpus {
         return utterances.allSatisfy { fm.fileExists(atPath: root.appendingPathComponent($0.relativePath).path) }
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// An exclusive advisory lock (`flock`) on a directory, held until ``unlock()``. Each lock opens the
 /// directory afresh, so two threads of one process exclude each other as two processes do.

@@ -4,22 +4,6 @@
 
 /* libpng's simplified API (no setjmp/longjmp, which Swift cannot handle), wrapped so Swift needs no macros. */
 
-/* Writes 8-bit RGB rows (width*3 bytes each, top row first). Returns 1 on success; on failure copies
-   libpng's message into `message` (at least 64 bytes). */
-static inline int ser_png_write_rgb(const char *path, const unsigned char *rgb, unsigned width, unsigned height,
-                                    char *message) {
-    png_image image;
-    memset(&image, 0, sizeof image);
-    image.version = PNG_IMAGE_VERSION;
-    image.width = width;
-    image.height = height;
-    image.format = PNG_FORMAT_RGB;
-    int ok = png_image_write_to_file(&image, path, 0, rgb, 0, NULL);
-    if (!ok) strncpy(message, image.message, 63);
-    png_image_free(&image);
-    return ok;
-}
-
 /* Encodes 8-bit RGB rows as a PNG in memory. Call with memory == NULL to learn the size in *bytes, then
    again with a buffer of that size. Returns 1 on success; on failure copies libpng's message. */
 static inline int ser_png_write_rgb_memory(void *memory, size_t *bytes, const unsigned char *rgb, unsigned width,

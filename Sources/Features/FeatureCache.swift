@@ -241,8 +241,14 @@ public final class FeatureCache: @unchecked Sendable {
         }
     }
 
-    /// Writes to a unique temporary file in the same directory, then renames it over `url`.
+    /// Writes to a unique temporary file in the same directory, then renames it over `url` (a regular file or
+    /// nothing: a folder, device or link planted in the cache is refused, not replaced). Not flushed to disk:
+    /// the cache is rebuilt from the audio whenever an entry is unreadable.
     static func atomicWrite(_ data: Data, to url: URL) throws {
+        var info = stat()
+        if lstat(url.path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+            throw FeatureCacheError(path: url.path, reason: "is not a regular file; the cache does not replace it")
+        }
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
         do {

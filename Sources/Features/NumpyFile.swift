@@ -1,4 +1,5 @@
 import Foundation
+import OutputFiles
 
 /// Writes NumPy `.npy` files (format version 1.0), so features can be checked in Python with
 /// `numpy.load`.
@@ -26,9 +27,11 @@ public enum NumpyFile {
         return out
     }
 
-    /// Writes `matrix` to `path` as `.npy`.
-    public static func write(_ matrix: FeatureMatrix, to path: String) throws {
-        try data(matrix).write(to: URL(fileURLWithPath: path), options: .atomic)
+    /// Writes `matrix` to `path` as `.npy` through ``OutputFile`` (see there for what is refused).
+    public static func write(
+        _ matrix: FeatureMatrix, to path: String, existing: ExistingFile = .replace, protected: [ProtectedFile] = []
+    ) throws {
+        try OutputFile.write(data(matrix), to: path, existing: existing, protected: protected)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import OutputFiles
 
 /// Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header
 /// `{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {…}}` padded with
@@ -8,9 +9,13 @@ import Foundation
 /// PyTorch's, so a saved model loads with `model.load_state_dict(safetensors.torch.load_file(path))`.
 /// Reading accepts F32, F64, F16, BF16, I64 and I32 and converts to Float32.
 public enum SafeTensors {
-    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL)
-        throws
-    {
+    /// Writes through ``OutputFile`` (temporary file, then rename): never over a folder, device or link; an
+    /// existing regular file only with `existing: .replace` (the default, for ser's own run files); never over
+    /// a `protected` file.
+    public static func write(
+        _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL,
+        existing: ExistingFile = .replace, protected: [ProtectedFile] = []
+    ) throws {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
@@ -41,9 +46,7 @@ public enum SafeTensors {
                 }
             }
         }
-        do { try data.write(to: url, options: .atomic) } catch {
-            throw SafeTensorsError.io(path: url.path, reason: error.localizedDescription)
-        }
+        try OutputFile.write(data, to: url.path, existing: existing, protected: protected)
     }
 
     /// Tensors in file order (by data offset) and the `__metadata__` strings.

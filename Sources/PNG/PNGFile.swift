@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import OutputFiles
 
 /// A failure reported by libpng, with the file and libpng's message.
 public struct PNGError: Error, CustomStringConvertible, Equatable {
@@ -10,16 +11,18 @@ public struct PNGError: Error, CustomStringConvertible, Equatable {
 
 /// Reading and writing 8-bit RGB PNG files through libpng's simplified API.
 public enum PNGFile {
-    /// Writes `rgb` (row-major, top row first, 3 bytes per pixel) as an 8-bit RGB PNG.
-    /// - Throws: ``PNGError`` with libpng's message.
-    public static func writeRGB(_ rgb: [UInt8], width: Int, height: Int, to path: String) throws {
-        precondition(
-            width > 0 && height > 0 && rgb.count == width * height * 3, "rgb must hold width × height × 3 bytes")
-        var message = [CChar](repeating: 0, count: 64)
-        let ok = rgb.withUnsafeBufferPointer {
-            ser_png_write_rgb(path, $0.baseAddress, UInt32(width), UInt32(height), &message)
+    /// Writes `rgb` (row-major, top row first, 3 bytes per pixel) as an 8-bit RGB PNG: encoded in memory by
+    /// libpng, then written through ``OutputFile`` (temporary file and rename; see there for what is refused).
+    /// - Throws: ``PNGError`` with libpng's message, or ``OutputFileError``.
+    public static func writeRGB(
+        _ rgb: [UInt8], width: Int, height: Int, to path: String, existing: ExistingFile = .replace,
+        protected: [ProtectedFile] = []
+    ) throws {
+        let bytes: [UInt8]
+        do { bytes = try encodeRGB(rgb, width: width, height: height) } catch let error as PNGError {
+            throw PNGError(path: path, message: error.message)
         }
-        guard ok == 1 else { throw PNGError(path: path, message: String(cString: message)) }
+        try OutputFile.write(Data(bytes), to: path, existing: existing, protected: protected)
     }
 
     /// Encodes `rgb` (row-major, top row first, 3 bytes per pixel) as 8-bit RGB PNG bytes in memory

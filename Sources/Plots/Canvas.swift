@@ -1,4 +1,5 @@
 import Foundation
+import OutputFiles
 import PNG
 
 /// An 8-bit RGB colour.
@@ -121,8 +122,9 @@ public struct Canvas: Sendable {
         Data(try PNGFile.encodeRGB(pixels, width: width, height: height))
     }
 
-    /// Writes the canvas as an 8-bit RGB PNG.
-    public func writePNG(to path: String) throws {
-        try PNGFile.writeRGB(pixels, width: width, height: height, to: path)
+    /// Writes the canvas as an 8-bit RGB PNG (through `OutputFile`: see `PNGFile.writeRGB`).
+    public func writePNG(to path: String, existing: ExistingFile = .replace, protected: [ProtectedFile] = []) throws {
+        try PNGFile.writeRGB(
+            pixels, width: width, height: height, to: path, existing: existing, protected: protected)
     }
 }

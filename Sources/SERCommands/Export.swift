@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checksum
 import Foundation
+import OutputFiles
 import RunStore
 
 /// `ser export`: copy a run's trained weights out of the runs folder.
@@ -27,6 +28,8 @@ struct Export: ParsableCommand {
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the weights.", valueName: "file"))
     var output: String
+
+    @OptionGroup var force: ForceOption
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
@@ -66,16 +69,47 @@ struct Export: ParsableCommand {
         guard FileManager.default.fileExists(atPath: weights.path) else {
             throw ExportError.missingFile(weights.path)
         }
-        let (hash, bytes) = try SHA256.hexAndSize(ofFileAt: weights.path)
-        guard hash == weights.sha256 else { throw ExportError.checksum(weights.path, weights.sha256, hash) }
-        let target = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(
-            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
-        try FileManager.default.copyItem(atPath: weights.path, toPath: target.path)
+        // The bytes are hashed as they are copied: a copy that does not match the run's record is not kept.
+        let (hash, bytes) = try Self.copy(
+            weights.path, to: output, expecting: weights.sha256, existing: force.existing,
+            protected: store.protectedFiles())
         return Result(
-            run: id!, name: detail.run.name, source: weights.path, output: target.path, sha256: hash, bytes: bytes,
+            run: id!, name: detail.run.name, source: weights.path, output: URL(fileURLWithPath: output).path,
+            sha256: hash, bytes: bytes,
             metric: ranked.map { _ in metric }, value: ranked.flatMap { $0.kept ?? $0.best })
+    }
+
+    /// Copies `source` to `target` through ``OutputFile`` in 1 MiB blocks, hashing them; when the hash is not
+    /// `expected`, the copy is discarded (the target is left as it was) and ``ExportError/checksum`` thrown.
+    static func copy(
+        _ source: String, to target: String, expecting expected: String, existing: ExistingFile,
+        protected: [ProtectedFile]
+    ) throws -> (hash: String, bytes: Int64) {
+        // Refuse a bad target before reading anything.
+        try OutputFile.check(target, existing: existing, protected: protected)
+        let input: FileHandle
+        do { input = try FileHandle(forReadingFrom: URL(fileURLWithPath: source)) } catch {
+            throw ExportError.unreadable(source, error.localizedDescription)
+        }
+        defer { try? input.close() }
+        var hasher = SHA256()
+        var bytes: Int64 = 0
+        var hash = ""
+        try OutputFile.write(to: target, existing: existing, protected: protected) { writer in
+            while true {
+                let block: Data?
+                do { block = try input.read(upToCount: 1 << 20) } catch {
+                    throw ExportError.unreadable(source, error.localizedDescription)
+                }
+                guard let block, !block.isEmpty else { break }
+                hasher.update(block)
+                try writer.write(block)
+                bytes += Int64(block.count)
+            }
+            hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            guard hash == expected else { throw ExportError.checksum(source, expected, hash) }
+        }
+        return (hash, bytes)
     }
 
     func run() throws {
@@ -98,6 +132,7 @@ enum ExportError: Error, CustomStringConvertible, LocalizedError {
     case noWeights(Int64, String)
     case missingFile(String)
     case checksum(String, String, String)
+    case unreadable(String, String)
 
     var description: String {
         switch self {
@@ -106,6 +141,7 @@ enum ExportError: Error, CustomStringConvertible, LocalizedError {
         case .missingFile(let path): return "the weights file \(path) is gone."
         case .checksum(let path, let expected, let actual):
             return "\(path) has SHA-256 \(actual), but the run recorded \(expected): the file changed since training."
+        case .unreadable(let path, let reason): return "cannot read the weights file \(path): \(reason)"
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Audio
 import Features
 import Foundation
+import OutputFiles
 import Plots
 
 /// `ser features FILE`: the notebook's view of one file — picture, matrix, shape and range.
@@ -20,9 +21,16 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Write the feature matrix (rows × frames, float32) to this NumPy .npy file.")
     var npy: String?
 
+    @OptionGroup var force: ForceOption
+
     @OptionGroup var options: FeatureOptions
 
     func run() throws {
+        // Bad targets fail before any audio is read; the input file itself is never written over.
+        let protected = ProtectedFile(path: file, role: "the audio file being read").map { [$0] } ?? []
+        for path in [npy, png].compactMap({ $0 }) {
+            try OutputFile.check(path, existing: force.existing, protected: protected)
+        }
         let parameters = try options.parameters()
         let audio = try AudioLoader.load(file, sampleRate: parameters.sampleRate)
         let extractor = try LogMelExtractor(parameters)
@@ -39,14 +47,14 @@ struct FeaturesCommand: ParsableCommand {
         print("features  \(features.rows) × \(features.frames) (\(what)\(deltas) × frames), float32")
         print(String(format: "range     %.2f … %.2f%@", range.lowerBound, range.upperBound, unit))
         if let npy {
-            try NumpyFile.write(features, to: npy)
+            try NumpyFile.write(features, to: npy, existing: force.existing, protected: protected)
             print("npy       \(npy)")
         }
         if let png {
             try Self.figure(
                 audio: audio, features: features, parameters: parameters, title: (file as NSString).lastPathComponent
             )
-            .render().writePNG(to: png)
+            .render().writePNG(to: png, existing: force.existing, protected: protected)
             print("png       \(png)")
         }
     }

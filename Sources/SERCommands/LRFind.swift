@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import OutputFiles
 import Plots
 import RunStore
 import Training
@@ -33,6 +34,8 @@ struct LRFind: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write the plot as an SVG.", valueName: "file"))
     var svg: String?
+
+    @OptionGroup var force: ForceOption
 
     func validate() throws {
         if (spec == nil) == (recordedRun == nil) {
@@ -100,7 +103,11 @@ struct LRFind: ParsableCommand {
     }
 
     /// Writes the requested plots and returns the text printed: the suggestions table and the files written.
-    static func report(_ curve: Curve, png: String?, svg: String?) throws -> String {
+    /// Files are written through `OutputFile`: an existing one only with `existing: .replace`, never a
+    /// `protected` one.
+    static func report(
+        _ curve: Curve, png: String?, svg: String?, existing: ExistingFile = .refuse, protected: [ProtectedFile] = []
+    ) throws -> String {
         var table = TextTable(columns: [
             .init("METHOD"), .init("LR", alignment: .right), .init("LOSS", alignment: .right),
         ])
@@ -120,31 +127,31 @@ struct LRFind: ParsableCommand {
             let canvas = LRFinderRaster.render(
                 title: curve.title, learningRates: curve.learningRates, losses: curve.losses,
                 suggestions: curve.suggestions)
-            try createParent(of: png)
-            try canvas.writePNG(to: png)
+            try canvas.writePNG(to: png, existing: existing, protected: protected)
             lines.append("Wrote \(png)")
         }
         if let svg {
             let text = lrFinderChart(
                 title: curve.title, learningRates: curve.learningRates, losses: curve.losses,
                 suggestions: curve.suggestions)
-            try createParent(of: svg)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
+            try OutputFile.write(Data(text.utf8), to: svg, existing: existing, protected: protected)
             lines.append("Wrote \(svg)")
         }
         return lines.joined(separator: "\n")
     }
 
-    static func createParent(of path: String) throws {
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-    }
-
     func output(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> String {
+        // Bad targets fail before the finder runs (minutes, for a spec).
+        let protected =
+            try store.protectedFiles()
+            + (spec.flatMap { ProtectedFile(path: $0, role: "the spec being read") }.map { [$0] } ?? [])
+        for path in [png, svg].compactMap({ $0 }) {
+            try OutputFile.check(path, existing: force.existing, protected: protected)
+        }
         let curve =
             try recordedRun.map { try Self.recorded($0, in: store.openExisting()) }
             ?? runFinder(output: output, log: log)
-        return try Self.report(curve, png: png, svg: svg)
+        return try Self.report(curve, png: png, svg: svg, existing: force.existing, protected: protected)
     }
 
     func run() throws {

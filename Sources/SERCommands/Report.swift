@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutputFiles
 import Reports
 import RunStore
 
@@ -20,6 +21,8 @@ struct Report: ParsableCommand {
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The HTML file to write.", valueName: "file"))
     var output: String
+
+    @OptionGroup var force: ForceOption
 
     @Option(help: ArgumentHelp("The page title (default: ser report: run N, or: N runs).", valueName: "text"))
     var title: String?
@@ -64,6 +67,9 @@ struct Report: ParsableCommand {
     func write() throws -> String {
         let runStore = try store.openExisting()
         let ids = try Self.resolve(runs, experiment: experiment, in: runStore)
+        // A bad target fails before the page is drawn.
+        let protected = try store.protectedFiles()
+        try OutputFile.check(output, existing: force.existing, protected: protected)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
         let generated = "Generated \(formatter.string(from: Date())) UTC by ser \(SER.version) from \(store.path)"
@@ -74,10 +80,7 @@ struct Report: ParsableCommand {
         let html = try StoreReport.render(
             store: runStore, runIDs: ids, title: pageTitle, generated: generated,
             options: StoreReportOptions(topLosses: topLosses, spectrograms: !noSpectrograms))
-        let url = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(html.utf8).write(to: url, options: .atomic)
+        try OutputFile.write(Data(html.utf8), to: output, existing: force.existing, protected: protected)
         let kb = (html.utf8.count + 1023) / 1024
         return "Wrote \(output) (\(ids.count) run\(ids.count == 1 ? "" : "s"), \(kb) KB)"
     }

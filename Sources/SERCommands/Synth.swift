@@ -7,7 +7,10 @@ struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the built-in synthetic emotional-speech corpus (RAVDESS layout, 16 kHz WAV) to a folder.")
 
-    @Option(help: "Folder to write (Actor_NN subfolders); left as is when it already holds this exact corpus.")
+    @Option(
+        help:
+            "Folder to write (Actor_NN subfolders): new, empty, or a corpus ser wrote (kept if identical, else replaced)."
+    )
     var out: String
 
     @Option(help: "Number of actors, 1-24 (60 files each; odd actors are male, even female).")

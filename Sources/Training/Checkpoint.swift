@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import OutputFiles
 import SeededRandom
 
 /// Layers that draw random numbers while training (dropout) expose their generators, so a
@@ -101,9 +102,10 @@ public struct CheckpointState: Codable, Equatable, Sendable {
         return state
     }
 
-    /// Writes the JSON atomically (temporary file + rename).
+    /// Writes the JSON atomically (temporary file + rename, through `OutputFile`: never over a non-regular file).
     func write(to directory: URL) throws {
-        try Self.encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
+        try OutputFile.write(
+            Self.encoder.encode(self), to: directory.appendingPathComponent(Self.fileName).path, existing: .replace)
     }
 }
 

@@ -230,8 +230,10 @@ final class StoreCommandsTests: XCTestCase {
         let result = try parse(Export.self, ["export", "1", "-o", out, "--store", path]).export()
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "weights")
         XCTAssertEqual(result.sha256, SHA256.hex(of: "weights"))
-        let best = try parse(Export.self, ["export", "--best", "--experiment", "alpha", "-o", out, "--store", path])
-            .export()
+        let best = try parse(
+            Export.self, ["export", "--best", "--experiment", "alpha", "-o", out, "--store", path, "--force"]
+        )
+        .export()
         XCTAssertEqual(best.run, 1)
         // The value printed is that of the exported model: the run's recorded validation evaluation.
         let kept = try XCTUnwrap(store.detail(of: 1).evaluations.first { $0.split == "valid" })
@@ -243,7 +245,8 @@ final class StoreCommandsTests: XCTestCase {
         // A weights file changed after training is refused.
         let weights = try XCTUnwrap(store.detail(of: 1).artifacts.first?.path)
         try Data("tampered".utf8).write(to: URL(fileURLWithPath: weights))
-        XCTAssertThrowsError(try parse(Export.self, ["export", "1", "-o", out, "--store", path]).export()) { error in
+        XCTAssertThrowsError(try parse(Export.self, ["export", "1", "-o", out, "--store", path, "--force"]).export()) {
+            error in
             XCTAssertTrue("\(error)".contains("the file changed since training"), "\(error)")
         }
         XCTAssertThrowsError(try SER.parseAsRoot(["export", "-o", out]))
