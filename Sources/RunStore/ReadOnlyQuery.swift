@@ -45,7 +45,7 @@ extension RunStore {
     public static func query(path: String, sql: String, arguments: [String] = [], limit: Int = 100_000) throws
         -> QueryResult
     {
-        let queue = try DatabaseQueue(path: path, configuration: configuration(readonly: true))
+        let queue = try openReadOnly(path: path)
         return try queue.read { db in try runQuery(db, sql: sql, arguments: arguments, limit: limit) }
     }
 
