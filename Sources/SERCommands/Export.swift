@@ -49,7 +49,7 @@ struct Export: ParsableCommand {
     }
 
     func export() throws -> Result {
-        let runStore = try store.openExisting()
+        let runStore = try store.openForReading()
         var id = runID
         var ranked: RunMetrics?
         if best {
@@ -63,18 +63,20 @@ struct Export: ParsableCommand {
         guard let weights = detail.artifacts.last(where: { $0.kind == "weights" }) else {
             throw ExportError.noWeights(id!, detail.displayStatus)
         }
-        guard FileManager.default.fileExists(atPath: weights.path) else {
-            throw ExportError.missingFile(weights.path)
+        // A relative artifact path is relative to the store's folder; older stores hold absolute ones.
+        let source = runStore.resolvedPath(of: weights)
+        guard FileManager.default.fileExists(atPath: source) else {
+            throw ExportError.missingFile(source)
         }
-        let (hash, bytes) = try SHA256.hexAndSize(ofFileAt: weights.path)
-        guard hash == weights.sha256 else { throw ExportError.checksum(weights.path, weights.sha256, hash) }
+        let (hash, bytes) = try SHA256.hexAndSize(ofFileAt: source)
+        guard hash == weights.sha256 else { throw ExportError.checksum(source, weights.sha256, hash) }
         let target = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(
             at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
-        try FileManager.default.copyItem(atPath: weights.path, toPath: target.path)
+        try FileManager.default.copyItem(atPath: source, toPath: target.path)
         return Result(
-            run: id!, name: detail.run.name, source: weights.path, output: target.path, sha256: hash, bytes: bytes,
+            run: id!, name: detail.run.name, source: source, output: target.path, sha256: hash, bytes: bytes,
             metric: ranked.map { _ in metric }, value: ranked.flatMap { $0.kept ?? $0.best })
     }
 

@@ -139,7 +139,7 @@ struct LRFind: ParsableCommand {
 
     func output(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> String {
         let curve =
-            try recordedRun.map { try Self.recorded($0, in: store.openExisting()) }
+            try recordedRun.map { try Self.recorded($0, in: store.openForReading()) }
             ?? runFinder(output: output, log: log)
         return try Self.report(curve, png: png, svg: svg)
     }

@@ -62,7 +62,7 @@ struct Report: ParsableCommand {
 
     /// Writes the page and returns the line printed.
     func write() throws -> String {
-        let runStore = try store.openExisting()
+        let runStore = try store.openForReading()
         let ids = try Self.resolve(runs, experiment: experiment, in: runStore)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
