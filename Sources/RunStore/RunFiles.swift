@@ -163,9 +163,17 @@ extension RunStore {
             add(folder.appendingPathComponent("model.safetensors").path, weights?.sha256)
         }
         // Whose folder is it?
-        let marker = folderKind == .directory ? try? RunFolderMarker.read(in: folder, runID: runID) : nil
-        let owned = marker != nil && marker == identity.map { RunFolderMarker(store: $0, run: runID) }
-        let foreign = marker != nil && !owned
+        var owned = false, foreign = false
+        if folderKind == .directory {
+            do {
+                if let marker = try RunFolderMarker.read(in: folder, runID: runID) {
+                    owned = marker == identity.map { RunFolderMarker(store: $0, run: runID) }
+                    foreign = !owned
+                }
+            } catch {
+                foreign = true  // a marker ser did not write counts as another owner's
+            }
+        }
         let checkpointIsOurs = owned || ((try? holdsRecordedCheckpoint(runID, folder)) ?? false)
         let realFolder = folderKind == .directory ? realPath(folder.path) : nil
 

@@ -346,6 +346,26 @@ final class StoreSafetyTests: XCTestCase {
             to: URL(fileURLWithPath: folder + "/1/checkpoints/model-e0000.safetensors"))
     }
 
+    func testRemovingARunWhoseFolderIsMarkedAsAnotherStoresDeletesNothingThere() throws {
+        let dir = TemporaryDirectory()
+        let store = try RunStore(path: dir.path("ser.sqlite"))
+        let id = try makeRun(store)
+        let folder = try store.prepareRunFolder(id)
+        let model = folder.appendingPathComponent("model.safetensors")
+        try Data("weights".utf8).write(to: model)
+        try store.addArtifact(runID: id, kind: "weights", path: model.path)
+        for marker in [#"{"run":1,"store":"someone-else"}"#, "garbage"] {
+            try Data(marker.utf8).write(to: folder.appendingPathComponent(RunFolders.markerName))
+            let removal = try store.removalPlan(id, artifacts: try store.detail(of: id).artifacts)
+            XCTAssertEqual(removal.files, [], marker)
+            XCTAssertTrue(
+                removal.refused.contains { $0.path == model.path && $0.reason.contains("another run or store") })
+        }
+        let removal = try store.removeRun(id)
+        XCTAssertEqual(removal.removed, [])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: model.path))
+    }
+
     func testRemovingARunOfACopiedOlderStoreDeletesOnlyTheCopysFiles() throws {
         let dir = TemporaryDirectory()
         let live = dir.path("live"), backup = dir.path("backup")
