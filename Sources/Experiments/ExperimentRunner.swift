@@ -32,8 +32,9 @@ public struct RunnerOptions {
 
 /// Runs experiment plans and records everything in a run store.
 ///
-/// For each resolved spec: queue the run → mark it running (heartbeat every 30 s) → list the corpus
-/// (making the synthetic one on first use) → features through the cache next to the store → split →
+/// For each resolved spec: queue the run → claim it (running, heartbeat every 30 s) → make sure its run folder
+/// is its own (ownership marker) → list the corpus (making the synthetic one on first use) → features through
+/// the cache next to the store → split →
 /// ResNet → LR finder (curve and suggestions recorded; `train.lr` picks one) → fit with the spec's schedule,
 /// every epoch recorded and checkpointed → the kept (best-accuracy) model evaluated on validation (and test)
 /// with confusion, per-class metrics and per-file predictions → the model saved as a `ModelBundle`
@@ -252,7 +253,11 @@ public final class ExperimentRunner {
             summary = try learner.resume(from: checkpoints)
         } else {
             try store.deleteEpochs(of: runID, after: 0)
-            try? FileManager.default.removeItem(at: checkpoints)
+            // Starting afresh: drop an earlier attempt's checkpoint (only the files the learner writes).
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
+            for name in names where RunFolders.isCheckpointFile(name) {
+                try? FileManager.default.removeItem(at: checkpoints.appendingPathComponent(name))
+            }
             let lr = try chooseLearningRate(learner, spec: spec, runID: runID)
             outcome.learningRate = lr
             summary = try learner.fit(FitPlan(epochs: spec.train.epochs, policy: spec.policy(lr: lr)))

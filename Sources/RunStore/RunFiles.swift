@@ -94,13 +94,6 @@ extension RunStore {
 
     // MARK: - Removing runs
 
-    /// Files `ser` writes in a run's checkpoint folder.
-    static func isCheckpointFile(_ name: String) -> Bool {
-        name == "checkpoint.json"
-            || (name.hasSuffix(".safetensors")
-                && ["model-e", "optimizer-e", "best-e", "average-e"].contains { name.hasPrefix($0) })
-    }
-
     /// Deletes run `runID` and its rows; unless `keepFiles`, also the files it wrote, but only regular files inside
     /// its own run folder (symbolic links and paths that lead outside are refused), and in a folder without this
     /// store's marker (runs recorded before markers) only files whose SHA-256 is the one recorded. Removes the
@@ -151,7 +144,7 @@ extension RunStore {
         if folderKind == .directory {
             if FileKind(path: checkpoints.path) == .directory {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
-                for name in names.sorted() where Self.isCheckpointFile(name) {
+                for name in names.sorted() where RunFolders.isCheckpointFile(name) {
                     add(checkpoints.appendingPathComponent(name).path, nil)
                 }
             }

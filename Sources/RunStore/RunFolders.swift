@@ -31,6 +31,14 @@ public struct RunFolders: Sendable, Equatable {
         runsFolder = storeFolder.appendingPathComponent("\(stem)-runs", isDirectory: true)
     }
 
+    /// Whether `name` is a file the learner writes in a run's `checkpoints/` folder (`checkpoint.json` and the
+    /// tensors of an epoch: `model-e…`, `optimizer-e…`, `best-e…`, `average-e….safetensors`).
+    public static func isCheckpointFile(_ name: String) -> Bool {
+        name == "checkpoint.json"
+            || (name.hasSuffix(".safetensors")
+                && ["model-e", "optimizer-e", "best-e", "average-e"].contains { name.hasPrefix($0) })
+    }
+
     /// The folder of run `runID`.
     public func runFolder(_ runID: Int64) -> URL { runsFolder.appendingPathComponent("\(runID)", isDirectory: true) }
 
