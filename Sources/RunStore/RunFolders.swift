@@ -63,7 +63,8 @@ public struct RunFolderMarker: Codable, Equatable, Sendable {
     static func read(in folder: URL, runID: Int64) throws -> RunFolderMarker? {
         let url = folder.appendingPathComponent(RunFolders.markerName)
         guard let kind = FileKind(path: url.path) else { return nil }
-        guard kind == .regular, let data = FileManager.default.contents(atPath: url.path), data.count <= 4096,
+        guard kind == .regular, let handle = FileHandle(forReadingAtPath: url.path),
+            let data = try? handle.read(upToCount: 4097), data.count <= 4096, (try? handle.close()) != nil,
             let marker = try? JSONDecoder().decode(RunFolderMarker.self, from: data)
         else {
             throw RunStoreError.runFolderNotOwned(
