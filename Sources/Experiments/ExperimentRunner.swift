@@ -32,8 +32,9 @@ public struct RunnerOptions {
 
 /// Runs experiment plans and records everything in a run store.
 ///
-/// For each resolved spec: queue the run → mark it running (heartbeat every 30 s) → list the corpus
-/// (making the synthetic one on first use) → features through the cache next to the store → split →
+/// For each resolved spec: queue the run → claim it (running, heartbeat every 30 s) → make sure its run folder
+/// is its own (ownership marker) → list the corpus (making the synthetic one on first use) → features through
+/// the cache next to the store → split →
 /// ResNet → LR finder (curve and suggestions recorded; `train.lr` picks one) → fit with the spec's schedule,
 /// every epoch recorded and checkpointed → the kept (best-accuracy) model evaluated on validation (and test)
 /// with confusion, per-class metrics and per-file predictions → the model saved as a `ModelBundle`
@@ -49,6 +50,8 @@ public final class ExperimentRunner {
     public var onEpochRecorded: ((Int64, Int) throws -> Void)?
     /// The metric that picks the kept epoch.
     public var bestMetric: BestEpochMetric = .accuracy
+    /// When a running run counts as abandoned, so that `resume` may claim it (injectable for tests).
+    public var staleness = Staleness()
 
     private let state = RunnerState()
 
@@ -92,34 +95,33 @@ public final class ExperimentRunner {
     /// with the spec it recorded; without a checkpoint it starts that run again.
     /// - Throws: `RunnerError.notResumable` for a finished or live run; spec errors when a recorded path
     ///   no longer exists.
+    ///   The run is claimed atomically (`RunStore.claim`): of two processes resuming the same stale run, one
+    ///   runs it and the other gets `notResumable` naming the process that holds it.
     public func resume(runID: Int64, loader: SpecLoader = SpecLoader()) throws -> RunOutcome {
-        let summary = try store.summary(of: runID)
-        switch summary.displayStatus {
-        case "finished": throw RunnerError.notResumable(run: runID, reason: "it has finished")
-        case "running":
-            throw RunnerError.notResumable(
-                run: runID,
-                reason: "it is still running (pid \(summary.pid.map(String.init) ?? "?") on \(summary.host))")
-        default: break
-        }
         guard let run = try store.run(runID) else { throw RunStoreError.noSuchRun(runID) }
+        if run.status == .finished { throw RunnerError.notResumable(run: runID, reason: "it has finished") }
         let resolved = try loader.load(resolvedYAML: run.specYaml, runName: run.name)
+        do {
+            try store.claim(runID, staleness: staleness)
+        } catch RunStoreError.claimRefused(_, let reason) {
+            throw RunnerError.notResumable(run: runID, reason: reason)
+        }
         options.log("run \(runID): resuming \(run.name)")
-        return execute(runID: runID, resolved: resolved, resume: true)
+        return execute(runID: runID, resolved: resolved, resume: true, claimed: true)
     }
 
     // MARK: One run
 
     /// Runs one queued (or resumed) run to its end; never throws: the outcome says how it ended and the
     /// store has the status and reason.
-    func execute(runID: Int64, resolved: ResolvedSpec, resume: Bool) -> RunOutcome {
+    func execute(runID: Int64, resolved: ResolvedSpec, resume: Bool, claimed: Bool = false) -> RunOutcome {
         let started = Date()
         var outcome = RunOutcome(
             runID: runID, name: resolved.runName, sweep: resolved.sweepLabel, status: "running", epochs: 0, seconds: 0)
         state.begin(runID)
         defer { state.end() }
         do {
-            try store.markRunning(runID)
+            if !claimed { try store.claim(runID, staleness: staleness) }
         } catch {
             outcome.status = "failed"
             outcome.error = "\(error)"
@@ -128,7 +130,9 @@ public final class ExperimentRunner {
         let heartbeat = store.startHeartbeat(runID)
         defer { heartbeat.stop() }
         do {
-            try train(runID: runID, resolved: resolved, resume: resume, outcome: &outcome)
+            // The run's folder must be this run's (its ownership marker) before anything is written into it.
+            let folder = try store.prepareRunFolder(runID)
+            try train(runID: runID, folder: folder, resolved: resolved, resume: resume, outcome: &outcome)
         } catch let error as RunnerError {
             if case .interrupted(_, let reason) = error {
                 outcome.status = "interrupted"
@@ -149,7 +153,9 @@ public final class ExperimentRunner {
         return outcome
     }
 
-    private func train(runID: Int64, resolved: ResolvedSpec, resume: Bool, outcome: inout RunOutcome) throws {
+    private func train(
+        runID: Int64, folder: URL, resolved: ResolvedSpec, resume: Bool, outcome: inout RunOutcome
+    ) throws {
         let spec = resolved.spec
         let parameters = try spec.featureParameters()
         let data = try RunData.load(spec, paths: paths, log: options.log)
@@ -186,11 +192,13 @@ public final class ExperimentRunner {
         let configuration = LearnerConfiguration(
             batches: batches,
             loss: TrainingLoss(labelSmoothing: Float(spec.train.labelSmoothing)),
-            seed: UInt64(spec.seed), bestMetric: bestMetric, checkpointDirectory: paths.checkpoints(runID),
+            seed: UInt64(spec.seed), bestMetric: bestMetric,
+            checkpointDirectory: RunnerPaths.checkpoints(in: folder),
             averageEpochs: spec.train.keep == "average" ? spec.train.averageEpochs : 0, output: options.output)
         let context = TrainingContext(
             runID: runID, resolved: resolved, features: features, split: split, audio: audio, parameters: parameters,
-            normalization: normalization, architecture: architecture, labelScheme: data.labelScheme, resume: resume)
+            normalization: normalization, architecture: architecture, labelScheme: data.labelScheme, resume: resume,
+            folder: folder)
         let o = spec.train.optimizer
         switch o.name {
         case "sgd":
@@ -218,6 +226,8 @@ public final class ExperimentRunner {
         var architecture: ModelArchitecture
         var labelScheme: String
         var resume: Bool
+        /// The run's folder (checkpoints, model file).
+        var folder: URL
     }
 
     private func fit<Opt: Optimizer>(
@@ -233,7 +243,7 @@ public final class ExperimentRunner {
             progress: { [state] in state.recorded($0) })
         recorder.requestStop = { [unowned learner] in learner.requestStop() }
         learner.observers.append(recorder)
-        let checkpoints = paths.checkpoints(runID)
+        let checkpoints = RunnerPaths.checkpoints(in: c.folder)
         let summary: FitSummary
         if c.resume, let checkpoint = try? CheckpointState.read(from: checkpoints) {
             try store.deleteEpochs(of: runID, after: checkpoint.epochsCompleted)
@@ -243,7 +253,11 @@ public final class ExperimentRunner {
             summary = try learner.resume(from: checkpoints)
         } else {
             try store.deleteEpochs(of: runID, after: 0)
-            try? FileManager.default.removeItem(at: checkpoints)
+            // Starting afresh: drop an earlier attempt's checkpoint (only the files the learner writes).
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
+            for name in names where RunFolders.isCheckpointFile(name) {
+                try? FileManager.default.removeItem(at: checkpoints.appendingPathComponent(name))
+            }
             let lr = try chooseLearningRate(learner, spec: spec, runID: runID)
             outcome.learningRate = lr
             summary = try learner.fit(FitPlan(epochs: spec.train.epochs, policy: spec.policy(lr: lr)))
@@ -283,7 +297,7 @@ public final class ExperimentRunner {
                 runID: runID, runName: c.resolved.runName, experiment: spec.name, specHash: c.resolved.hash,
                 epoch: outcome.bestEpoch, selectedBy: outcome.selectedBy),
             toolVersion: options.toolVersion, model: learner.model)
-        let weights = paths.weights(runID)
+        let weights = RunnerPaths.weights(in: c.folder)
         try bundle.save(to: weights)
         try store.addArtifact(runID: runID, kind: "weights", path: weights.path)
         outcome.weights = weights.path

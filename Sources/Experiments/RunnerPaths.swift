@@ -1,19 +1,31 @@
 import Foundation
+import RunStore
 
 /// Where the runner keeps files, all under the store's folder (`runs/` for the default
 /// `runs/ser.sqlite`), so one `--store` choice moves everything together:
 ///
-///     runs/ser.sqlite                        the store
-///     runs/cache/features/                   the feature cache (shared by every run)
-///     runs/cache/synthetic/<actors>-<seed>/   the built-in corpus, made on first use
-///     runs/<run-id>/checkpoints/             the latest checkpoint of a run (for `ser resume`)
-///     runs/<run-id>/model.safetensors        the run's kept model (a `ModelBundle` file)
+///     runs/ser.sqlite                            the store
+///     runs/cache/features/                       the feature cache (shared by every store in the folder)
+///     runs/cache/synthetic/<actors>-<seed>/       the built-in corpus, made on first use (shared too)
+///     runs/ser-runs/<run-id>/                    the run's folder, which belongs to runs/ser.sqlite alone
+///                                                (`<store file name without extension>-runs`; see `RunFolders`)
+///     runs/ser-runs/<run-id>/.ser-run            its ownership marker: the store's identity and the run id
+///     runs/ser-runs/<run-id>/.ser-failure        a preallocated note for a failure the store cannot record
+///     runs/ser-runs/<run-id>/checkpoints/        the latest checkpoint of a run (for `ser resume`)
+///     runs/ser-runs/<run-id>/model.safetensors   the run's kept model (a `ModelBundle` file)
+///
+/// Runs recorded before stores had their own runs folder keep theirs in `runs/<run-id>/`
+/// (`RunStore.runFolder(of:)` knows which a run has).
 public struct RunnerPaths: Sendable, Equatable {
     /// The folder of the store.
     public var root: URL
 
+    /// The store's run folders.
+    public var folders: RunFolders
+
     public init(storePath: String) {
-        root = URL(fileURLWithPath: storePath).standardizedFileURL.deletingLastPathComponent()
+        folders = RunFolders(storePath: storePath)
+        root = folders.storeFolder
     }
 
     public var featureCache: URL { root.appendingPathComponent("cache/features", isDirectory: true) }
@@ -29,9 +41,14 @@ public struct RunnerPaths: Sendable, Equatable {
         root.appendingPathComponent("cache/synthetic/\(actors)-\(seed)", isDirectory: true)
     }
 
-    public func runFolder(_ runID: Int64) -> URL { root.appendingPathComponent("\(runID)", isDirectory: true) }
-    public func checkpoints(_ runID: Int64) -> URL {
-        runFolder(runID).appendingPathComponent("checkpoints", isDirectory: true)
+    /// The folder of a run recorded by this version: `<store folder>/<store name>-runs/<run-id>/`.
+    public func runFolder(_ runID: Int64) -> URL { folders.runFolder(runID) }
+    public func checkpoints(_ runID: Int64) -> URL { Self.checkpoints(in: runFolder(runID)) }
+    public func weights(_ runID: Int64) -> URL { Self.weights(in: runFolder(runID)) }
+
+    /// The checkpoint folder and the model file inside a run folder.
+    public static func checkpoints(in runFolder: URL) -> URL {
+        runFolder.appendingPathComponent("checkpoints", isDirectory: true)
     }
-    public func weights(_ runID: Int64) -> URL { runFolder(runID).appendingPathComponent("model.safetensors") }
+    public static func weights(in runFolder: URL) -> URL { runFolder.appendingPathComponent("model.safetensors") }
 }

@@ -3,7 +3,8 @@ import RunStore
 import Training
 
 /// The learner observer that writes a run's progress to the store: every finished epoch (metrics in their
-/// own transaction, which also stamps the heartbeat) and every checkpoint (as a `checkpoint` artifact).
+/// own transaction, which also stamps the heartbeat) and every checkpoint (as the run's one `checkpoint`
+/// artifact, replaced after each epoch).
 /// It also turns a stop request (Ctrl-C) into `Learner.requestStop()` at the next batch, and keeps the
 /// first error (a store write, a test hook) so the runner can fail the run with it after `fit` returns.
 final class StoreRecorder: LearnerObserver {
@@ -64,7 +65,7 @@ final class StoreRecorder: LearnerObserver {
 
     func learnerDidSaveCheckpoint(_ directory: URL, epoch: Int) {
         do {
-            try store.addArtifact(
+            try store.replaceArtifact(
                 runID: runID, kind: "checkpoint",
                 path: directory.appendingPathComponent(CheckpointState.fileName).path, epoch: epoch + 1)
         } catch {

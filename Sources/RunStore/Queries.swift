@@ -196,11 +196,11 @@ extension RunStore {
         let sql =
             Self.summarySQL + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
             + " ORDER BY run.id DESC"
-        var summaries = try writer.read { db in
+        var summaries = try read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map {
                 Self.summary($0, staleness: staleness, now: now)
             }
-        }
+        }.map(withFailureNote)
         if !filter.statuses.isEmpty {
             summaries = summaries.filter { filter.statuses.contains($0.displayStatus) }
         }
@@ -210,26 +210,39 @@ extension RunStore {
 
     /// The run `id`, if it exists.
     public func run(_ id: Int64) throws -> Run? {
-        try writer.read { try Run.fetchOne($0, key: id) }
+        try read { try Run.fetchOne($0, key: id) }
     }
 
     /// The summary line of run `id`.
     public func summary(of id: Int64, staleness: Staleness = Staleness(), now: Date = Date()) throws -> RunSummary {
         guard
-            let row = try writer.read({
+            let row = try read({
                 try Row.fetchOne($0, sql: Self.summarySQL + " WHERE run.id = ?", arguments: [id])
             })
         else { throw RunStoreError.noSuchRun(id) }
-        return Self.summary(row, staleness: staleness, now: now)
+        return withFailureNote(Self.summary(row, staleness: staleness, now: now))
+    }
+
+    /// A running run whose end only reached its failure note is shown with the note's status and reason.
+    func withFailureNote(_ summary: RunSummary) -> RunSummary {
+        guard summary.status == .running, let note = failureNote(of: summary.id) else { return summary }
+        var summary = summary
+        summary.displayStatus = note.status.rawValue
+        summary.error = note.reason
+        return summary
     }
 
     /// Everything recorded about run `id`.
     public func detail(of id: Int64, staleness: Staleness = Staleness(), now: Date = Date()) throws -> RunDetail {
         let summary = try summary(of: id, staleness: staleness, now: now)
-        return try writer.read { db in
-            guard let run = try Run.fetchOne(db, key: id),
+        return try read { db in
+            guard var run = try Run.fetchOne(db, key: id),
                 let experiment = try Experiment.fetchOne(db, key: run.experimentId)
             else { throw RunStoreError.noSuchRun(id) }
+            if summary.displayStatus != run.status.rawValue, let status = RunStatus(rawValue: summary.displayStatus) {
+                run.status = status
+                run.error = summary.error
+            }
             let byRun = Column("run_id") == id
             return RunDetail(
                 run: run, experiment: experiment, displayStatus: summary.displayStatus,
@@ -245,12 +258,12 @@ extension RunStore {
 
     /// The epochs of run `id`, in order.
     public func epochs(of id: Int64) throws -> [EpochMetric] {
-        try writer.read { try EpochMetric.filter(Column("run_id") == id).order(Column("epoch")).fetchAll($0) }
+        try read { try EpochMetric.filter(Column("run_id") == id).order(Column("epoch")).fetchAll($0) }
     }
 
     /// The predictions of run `id` on `split`, by path.
     public func predictions(of id: Int64, split: String) throws -> [Prediction] {
-        try writer.read {
+        try read {
             try Prediction.filter(Column("run_id") == id && Column("split") == split).order(Column("path"))
                 .fetchAll($0)
         }
@@ -261,7 +274,7 @@ extension RunStore {
     public func compare(runIDs: [Int64] = [], experiment: String? = nil, metric: StoreMetric) throws
         -> [RunMetrics]
     {
-        let rows: [RunMetrics] = try writer.read { db in
+        let rows: [RunMetrics] = try read { db in
             var sql = """
                 SELECT run.id, experiment.name AS experiment, run.name, run.status, run.spec_yaml,
                     (SELECT COUNT(*) FROM epoch_metric e WHERE e.run_id = run.id) AS epochs

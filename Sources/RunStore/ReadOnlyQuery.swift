@@ -76,7 +76,7 @@ extension RunStore {
         path: String, sql: String, arguments: [String] = [], limit: Int = 100_000,
         timeout: TimeInterval = defaultQueryTimeout
     ) throws -> QueryResult {
-        let queue = try DatabaseQueue(path: path, configuration: configuration(readonly: true))
+        let queue = try openReadOnly(path: path)
         return try interrupting(queue, after: timeout) {
             try queue.read { db in try runQuery(db, sql: sql, arguments: arguments, limit: limit) }
         }

@@ -13,6 +13,18 @@ public enum RunStoreError: Error, CustomStringConvertible, LocalizedError {
     case noSuchExperiment(String)
     case cannotCreateDirectory(String, String)
     case unknownMetric(String)
+    /// The file is not an SQLite database, or SQLite found it damaged (truncated, garbage pages).
+    case corrupt(path: String, message: String)
+    /// SQLite could not open or use the store for another reason (permissions, a full disk…).
+    case database(path: String, message: String)
+    /// A read-only open found a store that lacks migrations the reading commands need.
+    case needsMigration(path: String, missing: [String])
+    /// Another process holds the run, or it cannot run again (finished).
+    case claimRefused(run: Int64, reason: String)
+    /// A run folder that holds another run's files (or files without an ownership marker).
+    case runFolderNotOwned(folder: String, run: Int64, reason: String)
+    /// The failure note of a run folder could not be written.
+    case failureNote(String, String)
 
     public var description: String {
         switch self {
@@ -26,6 +38,23 @@ public enum RunStoreError: Error, CustomStringConvertible, LocalizedError {
         case .unknownMetric(let name):
             return
                 "unknown metric '\(name)'; expected one of \(StoreMetric.allCases.map(\.rawValue).joined(separator: ", "))."
+        case .corrupt(let path, let message):
+            return
+                "\(path) is not a readable run store (SQLite: \(message)); restore it from a backup, or move it aside "
+                + "and let `ser run` start a new one (--store PATH chooses another store)."
+        case .database(let path, let message):
+            return "cannot use the run store \(path): \(message)"
+        case .needsMigration(let path, let missing):
+            return
+                "\(path) was written by an older ser and needs migrations \(missing.joined(separator: ", ")) that a "
+                + "read-only open cannot apply; run a command that writes the store once (`ser run`, `ser resume`, "
+                + "`ser rm`) with write access to it, or use the ser that wrote it."
+        case .claimRefused(let run, let reason): return "run \(run) cannot be started: \(reason)"
+        case .runFolderNotOwned(let folder, let run, let reason):
+            return
+                "run \(run) will not write into \(folder): \(reason). Move that folder away (it belongs to another "
+                + "run or store), or give this store a folder of its own with --store, then try again."
+        case .failureNote(let path, let reason): return "cannot write the failure note \(path): \(reason)"
         }
     }
 
@@ -34,9 +63,12 @@ public enum RunStoreError: Error, CustomStringConvertible, LocalizedError {
 
 /// The SQLite database where runs, their metrics and artifacts are recorded (through GRDB).
 ///
-/// A file-backed store is a WAL-mode `DatabasePool`: any number of processes may read and write it at once;
-/// a writer that finds the database locked waits (busy timeout, 60 s) instead of failing. Opening a store
-/// applies the migrations it lacks (see `Schema`), serialised across processes by a lock on its folder.
+/// A store opened for writing (`init(path:)`) is a WAL-mode `DatabasePool`: any number of processes may read and
+/// write it at once; a writer that finds the database locked waits (busy timeout, 60 s) instead of failing.
+/// Opening it applies the migrations it lacks (see `Schema`), serialised across processes by a lock on its
+/// folder, and marks runs whose failure only reached their failure note (``FailureNote``).
+/// A store opened for reading (`init(readingPath:)`) is read-only by construction: no migration, no folder, no
+/// lock file, and no `-wal`/`-shm` file created (see ``openReadOnly(path:)``).
 /// Every method is synchronous and thread-safe.
 public final class RunStore: @unchecked Sendable {
     /// The default store path, relative to the working directory.
@@ -47,6 +79,14 @@ public final class RunStore: @unchecked Sendable {
     /// The store's file path (`:memory:` for an in-memory store).
     public let path: String
     let writer: any DatabaseWriter
+    /// Where this store's runs keep their files.
+    public let folders: RunFolders
+    /// The store's random identity (nil for a store read before it had one).
+    public let identity: String?
+    /// Runs with an id up to this one were recorded before the store had its own runs folder.
+    let legacyRunsThrough: Int64
+    /// True for a store opened with `init(readingPath:)`.
+    public let isReadOnly: Bool
 
     /// The path to use: the explicit option, else `SER_STORE`, else `runs/ser.sqlite`.
     public static func resolvePath(
@@ -69,9 +109,10 @@ public final class RunStore: @unchecked Sendable {
         return configuration
     }
 
-    /// Opens (creating it and its folder if needed) the store at `path`, migrated to the current schema.
-    /// - Throws: `RunStoreError.newerStore` for a store written by a newer `ser`; GRDB's `DatabaseError`
-    ///   (with SQLite's message) for a file that is not a database.
+    /// Opens (creating it and its folder if needed) the store at `path`, migrated to the current schema, and
+    /// records the failures left in failure notes by runs that could not write them to the store.
+    /// - Throws: `RunStoreError.newerStore` for a store written by a newer `ser`; `.corrupt` (naming the file)
+    ///   for a file that is not a database or is damaged; `.database` for other SQLite errors.
     public init(path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
@@ -81,10 +122,65 @@ public final class RunStore: @unchecked Sendable {
             throw RunStoreError.cannotCreateDirectory(folder.path, error.localizedDescription)
         }
         self.path = path
-        writer = try FolderLock.withLock(on: folder.path) {
-            let pool = try DatabasePool(path: path, configuration: Self.configuration())
-            try Self.migrate(pool, path: path)
-            return pool
+        folders = RunFolders(storePath: path)
+        isReadOnly = false
+        let pool = try Self.mapErrors(path: path) {
+            try FolderLock.withLock(on: folder.path) {
+                let pool = try DatabasePool(path: path, configuration: Self.configuration())
+                try Self.migrate(pool, path: path)
+                return pool
+            }
+        }
+        writer = pool
+        (identity, legacyRunsThrough) = try Self.mapErrors(path: path) { try Self.readIdentity(pool) }
+        applyFailureNotes()
+    }
+
+    /// Opens the existing store at `path` for reading only: no migration, no folder or lock file, and nothing
+    /// written, not even SQLite's `-wal`/`-shm` files (see ``openReadOnly(path:)``). Works on a read-only file or
+    /// in a read-only folder; every write through it fails.
+    /// - Throws: `RunStoreError.newerStore`, `.needsMigration` for a store that lacks tables the reading
+    ///   commands need, `.corrupt` or `.database` (naming the file).
+    public init(readingPath path: String) throws {
+        self.path = path
+        folders = RunFolders(storePath: path)
+        isReadOnly = true
+        let queue = try Self.openReadOnly(path: path)
+        writer = queue
+        (identity, legacyRunsThrough) = try Self.mapErrors(path: path) {
+            let applied = try queue.read { db -> [String] in
+                guard try db.tableExists("grdb_migrations") else { return [] }
+                return try Schema.migrator.appliedIdentifiers(db).sorted()
+            }
+            let unknown = applied.filter { !Schema.migrationNames.contains($0) }
+            if !unknown.isEmpty { throw RunStoreError.newerStore(path: path, unknownMigrations: unknown) }
+            let missing = Schema.migrationNames.prefix(Schema.migrationsReadingNeeds).filter { !applied.contains($0) }
+            if !missing.isEmpty { throw RunStoreError.needsMigration(path: path, missing: Array(missing)) }
+            return try Self.readIdentity(queue)
+        }
+    }
+
+    /// A read-only connection to the store file at `path` that writes nothing to its folder.
+    ///
+    /// SQLite reads a WAL-mode database through its `-shm` and `-wal` files and creates them when they are
+    /// missing (and can, as root can even in a read-only folder), leaving them behind. When the store has no
+    /// `-wal` file, no connection has it open (the last one to close deletes it), so it is opened `immutable`:
+    /// SQLite then takes no lock and creates no file. Otherwise the existing files are used, read-only.
+    static func openReadOnly(path: String) throws -> DatabaseQueue {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let encoded = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? absolute
+        let idle = FileKind(path: absolute + "-wal") == nil
+        let uri = "file:\(encoded)?mode=ro" + (idle ? "&immutable=1" : "")
+        return try mapErrors(path: path) { try DatabaseQueue(path: uri, configuration: configuration(readonly: true)) }
+    }
+
+    /// The identity row, or none and "every run is legacy" for a store without it.
+    static func readIdentity(_ reader: any DatabaseReader) throws -> (String?, Int64) {
+        try reader.read { db in
+            guard try db.tableExists("store_identity"),
+                let row = try Row.fetchOne(db, sql: "SELECT uuid, legacy_runs_through FROM store_identity")
+            else { return (nil, Int64.max) }
+            return (row["uuid"], row["legacy_runs_through"])
         }
     }
 
@@ -92,12 +188,17 @@ public final class RunStore: @unchecked Sendable {
     public static func inMemory() throws -> RunStore {
         let queue = try DatabaseQueue(configuration: configuration())
         try migrate(queue, path: ":memory:")
-        return RunStore(writer: queue, path: ":memory:")
+        let (identity, legacy) = try readIdentity(queue)
+        return RunStore(writer: queue, path: ":memory:", identity: identity, legacyRunsThrough: legacy)
     }
 
-    private init(writer: any DatabaseWriter, path: String) {
+    private init(writer: any DatabaseWriter, path: String, identity: String?, legacyRunsThrough: Int64) {
         self.writer = writer
         self.path = path
+        self.identity = identity
+        self.legacyRunsThrough = legacyRunsThrough
+        folders = RunFolders(storePath: path)
+        isReadOnly = false
     }
 
     /// A store with only the first `count` migrations applied, as an older `ser` would have left it
@@ -118,9 +219,41 @@ public final class RunStore: @unchecked Sendable {
         try migrator.migrate(writer)
     }
 
+    /// Runs `body`, turning SQLite's errors into ones that name the store file.
+    static func mapErrors<T>(path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+                throw RunStoreError.corrupt(path: path, message: error.message ?? "\(error.resultCode)")
+            default:
+                throw RunStoreError.database(path: path, message: error.message ?? "\(error)")
+            }
+        }
+    }
+
+    /// A read transaction; a damaged database is reported naming the store file.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            throw RunStoreError.corrupt(path: path, message: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    /// A write transaction; a damaged database is reported naming the store file.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.write(body)
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            throw RunStoreError.corrupt(path: path, message: error.message ?? "\(error.resultCode)")
+        }
+    }
+
     /// The migrations applied to this store, in order.
     public func appliedMigrations() throws -> [String] {
-        try writer.read { try Schema.migrator.appliedMigrations($0) }
+        try read { try Schema.migrator.appliedMigrations($0) }
     }
 
     // MARK: - Experiments
@@ -129,7 +262,7 @@ public final class RunStore: @unchecked Sendable {
     /// An existing experiment keeps its description unless it was empty.
     @discardableResult
     public func findOrCreateExperiment(name: String, description: String = "") throws -> Experiment {
-        try writer.write { db in
+        try write { db in
             try db.execute(
                 sql:
                     "INSERT INTO experiment (name, description, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING",
@@ -145,12 +278,12 @@ public final class RunStore: @unchecked Sendable {
 
     /// Every experiment, oldest first.
     public func experiments() throws -> [Experiment] {
-        try writer.read { try Experiment.order(Column("id")).fetchAll($0) }
+        try read { try Experiment.order(Column("id")).fetchAll($0) }
     }
 
     /// The experiment called `name`, if any.
     public func experiment(named name: String) throws -> Experiment? {
-        try writer.read { try Experiment.filter(Column("name") == name).fetchOne($0) }
+        try read { try Experiment.filter(Column("name") == name).fetchOne($0) }
     }
 
     // MARK: - Run lifecycle
@@ -158,7 +291,7 @@ public final class RunStore: @unchecked Sendable {
     /// Records a new run (status `queued` unless `run.status` says otherwise) and returns its id.
     @discardableResult
     public func createRun(_ run: Run) throws -> Int64 {
-        try writer.write { db in
+        try write { db in
             var run = run
             try run.insert(db)
             return run.id!
@@ -189,6 +322,49 @@ public final class RunStore: @unchecked Sendable {
         }
     }
 
+    /// Claims run `runID` for this process in one write transaction: a queued, failed or interrupted run, or a
+    /// running one whose process is gone (`staleness`), becomes `running` with this `pid`, `host` and a fresh
+    /// heartbeat (as ``markRunning(_:pid:host:)``). Of two processes claiming the same run, one wins.
+    /// - Throws: `RunStoreError.claimRefused` naming who holds the run (or that it finished); `.noSuchRun`.
+    @discardableResult
+    public func claim(
+        _ runID: Int64, staleness: Staleness = Staleness(), pid: Int32 = getpid(), host: String = RunStore.hostName
+    ) throws -> Run {
+        try Self.mapErrors(path: path) {
+            var claimed: Run?
+            try writer.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    guard var run = try Run.fetchOne(db, key: runID) else { throw RunStoreError.noSuchRun(runID) }
+                    let now = Date()
+                    switch run.status {
+                    case .finished: throw RunStoreError.claimRefused(run: runID, reason: "it has finished")
+                    case .running
+                    where !staleness.isStale(
+                        status: .running, heartbeat: run.heartbeatAt, host: run.host, pid: run.pid, now: now):
+                        let age = run.heartbeatAt.map { ", heartbeat \(Int(now.timeIntervalSince($0))) s ago" } ?? ""
+                        throw RunStoreError.claimRefused(
+                            run: runID,
+                            reason:
+                                "it is still running (pid \(run.pid.map(String.init) ?? "?") on \(run.host)\(age)); "
+                                + "wait for it to end, or stop that process")
+                    default: break
+                    }
+                    run.status = .running
+                    run.startedAt = run.startedAt ?? now
+                    run.heartbeatAt = now
+                    run.endedAt = nil
+                    run.error = nil
+                    run.pid = Int64(pid)
+                    run.host = host
+                    try run.update(db)
+                    claimed = run
+                    return .commit
+                }
+            }
+            return claimed!
+        }
+    }
+
     /// Stamps the run's heartbeat: a running run whose heartbeat is old is shown as stale.
     public func heartbeat(_ runID: Int64) throws {
         try update(runID) { db, now in
@@ -207,16 +383,53 @@ public final class RunStore: @unchecked Sendable {
         try end(runID, status: .interrupted, error: reason)
     }
 
-    func end(_ runID: Int64, status: RunStatus, error: String?) throws {
-        try update(runID) { db, now in
-            try db.execute(
-                sql: "UPDATE run SET status = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
-                arguments: [status, error, now, now, runID])
+    /// Records how a run ended. A failure or interruption is retried (a full disk may free up, a lock may
+    /// clear); when the store still cannot record it, it goes into the run's failure note (``FailureNote``),
+    /// which the next writing open of the store records, and the store's error is rethrown.
+    func end(_ runID: Int64, status: RunStatus, error reason: String?) throws {
+        let record = {
+            try self.update(runID) { db, now in
+                try db.execute(
+                    sql: "UPDATE run SET status = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
+                    arguments: [status, reason, now, now, runID])
+            }
+        }
+        guard status == .failed || status == .interrupted, !isReadOnly, path != ":memory:" else {
+            return try record()
+        }
+        var attempt = 0
+        while true {
+            do {
+                try record()
+                return
+            } catch RunStoreError.noSuchRun(let id) {
+                throw RunStoreError.noSuchRun(id)
+            } catch {
+                attempt += 1
+                if attempt < Self.endAttempts {
+                    Thread.sleep(forTimeInterval: 0.2 * Double(attempt))
+                    continue
+                }
+                // Only into this run's own folder (its marker), where the runner preallocated the note.
+                let folder = runFolder(of: runID)
+                if let identity,
+                    (try? RunFolderMarker.read(in: folder, runID: runID))
+                        == .some(
+                            RunFolderMarker(store: identity, run: runID))
+                {
+                    let note = FailureNote(status: status, reason: reason ?? status.rawValue, recordedAt: Date())
+                    try? note.write(in: folder)
+                }
+                throw error
+            }
         }
     }
 
+    /// How many times a failure or interruption is tried before it goes to the failure note.
+    static let endAttempts = 3
+
     private func update(_ runID: Int64, _ body: @escaping (Database, Date) throws -> Void) throws {
-        try writer.write { db in
+        try write { db in
             try body(db, Date())
             if db.changesCount == 0 { throw RunStoreError.noSuchRun(runID) }
         }
@@ -226,7 +439,7 @@ public final class RunStore: @unchecked Sendable {
     /// Returns the artifacts it had, so the caller may delete their files.
     @discardableResult
     public func deleteRun(_ runID: Int64) throws -> [Artifact] {
-        try writer.write { db in
+        try write { db in
             let artifacts = try Artifact.filter(Column("run_id") == runID).fetchAll(db)
             try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [runID])
             if db.changesCount == 0 { throw RunStoreError.noSuchRun(runID) }
@@ -238,7 +451,7 @@ public final class RunStore: @unchecked Sendable {
 
     /// Records (or replaces) one epoch's metrics and stamps the heartbeat, in one transaction.
     public func recordEpoch(_ metric: EpochMetric) throws {
-        try writer.write { db in
+        try write { db in
             var metric = metric
             try metric.insert(db, onConflict: .replace)
             try db.execute(sql: "UPDATE run SET heartbeat_at = ? WHERE id = ?", arguments: [Date(), metric.runId])
@@ -247,7 +460,7 @@ public final class RunStore: @unchecked Sendable {
 
     /// Drops the epochs after `epoch` (a resumed run re-records them from its checkpoint).
     public func deleteEpochs(of runID: Int64, after epoch: Int) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(
                 sql: "DELETE FROM epoch_metric WHERE run_id = ? AND epoch > ?", arguments: [runID, epoch])
         }
@@ -255,7 +468,7 @@ public final class RunStore: @unchecked Sendable {
 
     /// Records the learning-rate finder's curve and suggestions of a run, replacing earlier ones.
     public func recordLRFinder(runID: Int64, points: [LRFinderPoint], suggestions: [LRSuggestion]) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(sql: "DELETE FROM lr_finder_point WHERE run_id = ?", arguments: [runID])
             try db.execute(sql: "DELETE FROM lr_suggestion WHERE run_id = ?", arguments: [runID])
             for var point in points {
@@ -274,7 +487,7 @@ public final class RunStore: @unchecked Sendable {
     public func recordEvaluation(
         _ evaluation: EvaluationRecord, classMetrics: [ClassMetric], predictions: [Prediction]
     ) throws {
-        try writer.write { db in
+        try write { db in
             let key: StatementArguments = [evaluation.runId, evaluation.split]
             for table in ["evaluation", "class_metric", "prediction"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE run_id = ? AND split = ?", arguments: key)
@@ -297,24 +510,52 @@ public final class RunStore: @unchecked Sendable {
     /// Records a file a run produced; returns it with its id.
     @discardableResult
     public func addArtifact(_ artifact: Artifact) throws -> Artifact {
-        try writer.write { db in
+        try write { db in
             var artifact = artifact
             try artifact.insert(db)
             return artifact
         }
     }
 
-    /// Records the file at `path` as an artifact of `kind`, hashing it (SHA-256) and measuring its size.
+    /// Records the file at `path` as an artifact of `kind`, hashing it (SHA-256) and measuring its size. A file
+    /// inside the store's folder is recorded by its path relative to that folder (``resolvedPath(of:)``).
     @discardableResult
     public func addArtifact(runID: Int64, kind: String, path: String, epoch: Int? = nil) throws -> Artifact {
         let (hash, bytes) = try SHA256.hexAndSize(ofFileAt: path)
         return try addArtifact(
-            Artifact(runId: runID, kind: kind, path: path, sha256: hash, bytes: bytes, epoch: epoch))
+            Artifact(runId: runID, kind: kind, path: storedPath(path), sha256: hash, bytes: bytes, epoch: epoch))
     }
+
+    /// Records the file at `path` as the run's only artifact of `kind` (as ``addArtifact(runID:kind:path:epoch:)``),
+    /// replacing the earlier rows of that kind in the same transaction: a run keeps one `checkpoint` row.
+    @discardableResult
+    public func replaceArtifact(runID: Int64, kind: String, path: String, epoch: Int? = nil) throws -> Artifact {
+        let (hash, bytes) = try SHA256.hexAndSize(ofFileAt: path)
+        let stored = storedPath(path)
+        return try write { db in
+            try db.execute(sql: "DELETE FROM artifact WHERE run_id = ? AND kind = ?", arguments: [runID, kind])
+            var artifact = Artifact(runId: runID, kind: kind, path: stored, sha256: hash, bytes: bytes, epoch: epoch)
+            try artifact.insert(db)
+            return artifact
+        }
+    }
+
+    /// `path` as the store records it: relative to the store's folder when it lies inside it, else absolute.
+    func storedPath(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let folder = folders.storeFolder.path.hasSuffix("/") ? folders.storeFolder.path : folders.storeFolder.path + "/"
+        return absolute.hasPrefix(folder) ? String(absolute.dropFirst(folder.count)) : absolute
+    }
+
+    /// Where an artifact's file is: a relative path (what this `ser` records) is relative to the store's folder;
+    /// stores written by older versions hold absolute paths, returned as they are.
+    public func resolvedPath(of artifact: Artifact) -> String { resolvedPath(artifact.path) }
+
+    func resolvedPath(_ path: String) -> String { folders.resolve(path) }
 
     /// The run's most recent checkpoint (artifact of kind `checkpoint` with the highest epoch), if any.
     public func latestCheckpoint(of runID: Int64) throws -> Artifact? {
-        try writer.read { db in
+        try read { db in
             try Artifact.filter(Column("run_id") == runID && Column("kind") == "checkpoint")
                 .order(Column("epoch").desc, Column("id").desc).fetchOne(db)
         }

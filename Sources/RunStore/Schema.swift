@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The store's schema, as named migrations applied in order and recorded in `grdb_migrations`.
@@ -127,8 +128,28 @@ enum Schema {
                     CREATE INDEX artifact_run ON artifact(run_id, kind);
                     """)
         }
+        // The store's identity (a random UUID, written into the ownership marker of every run folder) and the
+        // last run id recorded before it: those older runs keep their folders in `<store folder>/<run id>/`.
+        migrator.registerMigration("v4-store-identity") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE store_identity (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        uuid TEXT NOT NULL,
+                        legacy_runs_through INTEGER NOT NULL,
+                        created_at DATETIME NOT NULL
+                    );
+                    INSERT INTO store_identity (id, uuid, legacy_runs_through, created_at) VALUES (1, ?,
+                        MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'run'), 0),
+                            COALESCE((SELECT MAX(id) FROM run), 0)), ?);
+                    """, arguments: [UUID().uuidString.lowercased(), Date()])
+        }
         return migrator
     }
+
+    /// How many of the first migrations the reading commands need (the tables they read); a store opened
+    /// read-only without them is refused, later ones are optional for reading.
+    static let migrationsReadingNeeds = 3
 
     /// The migration identifiers this version of `ser` knows, in order.
     static var migrationNames: [String] { migrator.migrations }

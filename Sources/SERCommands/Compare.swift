@@ -47,7 +47,7 @@ struct Compare: ParsableCommand {
     }
 
     func rows() throws -> (keys: [String], rows: [Row]) {
-        let runStore = try store.openExisting()
+        let runStore = try store.openForReading()
         let metrics = try runStore.compare(runIDs: runs, experiment: experiment, metric: StoreMetric.named(metric))
         if !runs.isEmpty {
             let missing = Set(runs).subtracting(metrics.map(\.runID))

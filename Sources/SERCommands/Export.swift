@@ -52,7 +52,7 @@ struct Export: ParsableCommand {
     }
 
     func export() throws -> Result {
-        let runStore = try store.openExisting()
+        let runStore = try store.openForReading()
         var id = runID
         var ranked: RunMetrics?
         if best {
@@ -66,15 +66,17 @@ struct Export: ParsableCommand {
         guard let weights = detail.artifacts.last(where: { $0.kind == "weights" }) else {
             throw ExportError.noWeights(id!, detail.displayStatus)
         }
-        guard FileManager.default.fileExists(atPath: weights.path) else {
-            throw ExportError.missingFile(weights.path)
+        // A relative artifact path is relative to the store's folder; older stores hold absolute ones.
+        let source = runStore.resolvedPath(of: weights)
+        guard FileManager.default.fileExists(atPath: source) else {
+            throw ExportError.missingFile(source)
         }
         // The bytes are hashed as they are copied: a copy that does not match the run's record is not kept.
         let (hash, bytes) = try Self.copy(
-            weights.path, to: output, expecting: weights.sha256, existing: force.existing,
+            source, to: output, expecting: weights.sha256, existing: force.existing,
             protected: store.protectedFiles())
         return Result(
-            run: id!, name: detail.run.name, source: weights.path, output: URL(fileURLWithPath: output).path,
+            run: id!, name: detail.run.name, source: source, output: URL(fileURLWithPath: output).path,
             sha256: hash, bytes: bytes,
             metric: ranked.map { _ in metric }, value: ranked.flatMap { $0.kept ?? $0.best })
     }

@@ -149,7 +149,7 @@ struct LRFind: ParsableCommand {
             try OutputFile.check(path, existing: force.existing, protected: protected)
         }
         let curve =
-            try recordedRun.map { try Self.recorded($0, in: store.openExisting()) }
+            try recordedRun.map { try Self.recorded($0, in: store.openForReading()) }
             ?? runFinder(output: output, log: log)
         return try Self.report(curve, png: png, svg: svg, existing: force.existing, protected: protected)
     }

@@ -21,9 +21,11 @@ extension StoreOptions {
             (path, "the run store"), (path + "-wal", "the run store's write-ahead log"),
             (path + "-shm", "the run store's shared-memory index"),
         ].compactMap { ProtectedFile(path: $0.0, role: $0.1) }
+        let folders = RunFolders(storePath: path)
         let artifacts = try RunStore.query(path: path, sql: "SELECT run_id, kind, path FROM artifact")
         for row in artifacts.rows where row.count == 3 {
-            if let file = ProtectedFile(path: row[2].text, role: "the \(row[1].text) file of run \(row[0].text)") {
+            let artifact = folders.resolve(row[2].text)
+            if let file = ProtectedFile(path: artifact, role: "the \(row[1].text) file of run \(row[0].text)") {
                 files.append(file)
             }
         }

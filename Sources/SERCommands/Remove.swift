@@ -6,7 +6,9 @@ import RunStore
 struct Remove: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rm",
-        abstract: "Delete runs and everything recorded about them, and their artifact files unless --keep-files.")
+        abstract:
+            "Delete runs and everything recorded about them, and the files they wrote in their own run folders unless --keep-files."
+    )
 
     @OptionGroup var store: StoreOptions
 
@@ -29,16 +31,14 @@ struct Remove: ParsableCommand {
         for id in runs {
             let summary = try runStore.summary(of: id)
             if summary.displayStatus == "running" && !force { throw StoreCommandError.runIsRunning(id) }
-            let artifacts = try runStore.deleteRun(id)
-            var removedFiles = 0
-            if !keepFiles {
-                for artifact in artifacts where FileManager.default.fileExists(atPath: artifact.path) {
-                    if (try? FileManager.default.removeItem(atPath: artifact.path)) != nil { removedFiles += 1 }
-                }
-            }
+            let removal = try runStore.removeRun(id, keepFiles: keepFiles)
+            let count = removal.removed.count
             lines.append(
                 "Removed run \(id) (\(summary.experiment)\(summary.sweep.isEmpty ? "" : " [\(summary.sweep)]"))"
-                    + (removedFiles > 0 ? " and \(removedFiles) file\(removedFiles == 1 ? "" : "s")" : "") + ".")
+                    + (count > 0 ? " and \(count) file\(count == 1 ? "" : "s")" : "") + ".")
+            for refused in removal.refused {
+                lines.append("  kept \(refused.path): \(refused.reason)")
+            }
         }
         return lines.joined(separator: "\n")
     }

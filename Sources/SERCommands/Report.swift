@@ -65,7 +65,7 @@ struct Report: ParsableCommand {
 
     /// Writes the page and returns the line printed.
     func write() throws -> String {
-        let runStore = try store.openExisting()
+        let runStore = try store.openForReading()
         let ids = try Self.resolve(runs, experiment: experiment, in: runStore)
         // A bad target fails before the page is drawn.
         let protected = try store.protectedFiles()

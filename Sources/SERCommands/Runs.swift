@@ -44,7 +44,7 @@ struct Runs: ParsableCommand {
         guard store.exists else {
             return json ? "[]" : "No runs yet (no store at \(store.path))."
         }
-        let runStore = try store.openExisting()
+        let runStore = try store.openForReading()
         let filter = RunFilter(
             experiment: experiment, statuses: status, since: try since.map { try StoreFormat.since($0) }, limit: limit)
         let runs = try runStore.runs(filter)

@@ -18,10 +18,17 @@ struct StoreOptions: ParsableArguments {
     /// Opens the store, creating it if needed (for commands that write runs).
     func open() throws -> RunStore { try RunStore(path: path) }
 
-    /// Opens a store that must already exist (for commands that read it).
+    /// Opens a store that must already exist, for writing (`rm`, `resume`).
     func openExisting() throws -> RunStore {
         guard exists else { throw StoreCommandError.noStore(path) }
         return try RunStore(path: path)
+    }
+
+    /// Opens a store that must already exist, read-only: nothing in its folder is created or changed, and it
+    /// works on a read-only file or folder (`runs`, `show`, `compare`, `export`, `report`, `lr-find --run`).
+    func openForReading() throws -> RunStore {
+        guard exists else { throw StoreCommandError.noStore(path) }
+        return try RunStore(readingPath: path)
     }
 }
 

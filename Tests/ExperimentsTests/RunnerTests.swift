@@ -69,11 +69,16 @@ final class RunnerTests: XCTestCase {
             Double(predictions.filter { $0.label == $0.predicted }.count) / 14, valid.accuracy, accuracy: 1e-12)
         XCTAssertTrue(predictions.allSatisfy { ($0.probabilities ?? []).count == 4 })
         let weights = try XCTUnwrap(detail.artifacts.first { $0.kind == "weights" })
-        XCTAssertEqual(weights.path, RunnerPaths(storePath: storePath).weights(outcome.runID).path)
+        // Recorded relative to the store's folder, in the store's own runs folder.
+        XCTAssertEqual(weights.path, "ser-runs/\(outcome.runID)/model.safetensors")
+        XCTAssertEqual(store.resolvedPath(of: weights), RunnerPaths(storePath: storePath).weights(outcome.runID).path)
+        XCTAssertEqual(outcome.weights, store.resolvedPath(of: weights))
+        // One checkpoint row per run: the latest.
         let checkpoints = detail.artifacts.filter { $0.kind == "checkpoint" }
-        XCTAssertEqual(checkpoints.compactMap(\.epoch), [1, 2])
+        XCTAssertEqual(checkpoints.compactMap(\.epoch), [2])
+        XCTAssertEqual(checkpoints.first?.path, "ser-runs/\(outcome.runID)/checkpoints/checkpoint.json")
         // The model file carries everything predict needs.
-        let bundle = try ModelBundle.load(from: URL(fileURLWithPath: weights.path))
+        let bundle = try ModelBundle.load(from: URL(fileURLWithPath: store.resolvedPath(of: weights)))
         XCTAssertEqual(bundle.labels, valid.labels)
         XCTAssertEqual(bundle.architecture.depth, 10)
         XCTAssertEqual(bundle.architecture.classCount, 4)
@@ -196,6 +201,47 @@ final class RunnerTests: XCTestCase {
         XCTAssertThrowsError(try runner(store).resume(runID: outcome.runID)) { error in
             XCTAssertTrue("\(error)".contains("it has finished"), "\(error)")
         }
+    }
+
+    func testAResumeOfARunAnotherProcessHoldsIsRefusedNamingThatProcess() throws {
+        let store = try RunStore(path: storePath)
+        let id = try plan(tinySpec()).enqueue(in: store, toolVersion: "test")[0]
+        try store.claim(id, pid: 4242, host: "elsewhere")
+        XCTAssertThrowsError(try runner(store).resume(runID: id, loader: SpecLoader(environment: [:]))) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("run \(id) cannot be resumed"), message)
+            XCTAssertTrue(message.contains("pid 4242 on elsewhere"), message)
+        }
+        XCTAssertEqual(try store.run(id)?.pid, 4242, "the holder keeps the run")
+    }
+
+    func testARunRefusesAFolderThatBelongsToAnotherStoreOrHoldsUnmarkedFiles() throws {
+        let store = try RunStore(path: storePath)
+        let paths = RunnerPaths(storePath: storePath)
+        // Run 1's folder is taken by another store's run; run 2's holds someone's files.
+        let foreign = paths.runFolder(1), unmarked = paths.runFolder(2)
+        for folder in [foreign, unmarked] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data("someone's file".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        }
+        let marker = #"{"run":1,"store":"another-store"}"#
+        try Data(marker.utf8).write(to: foreign.appendingPathComponent(RunFolders.markerName))
+        let outcomes =
+            try runner(store).run(
+                try plan(tinySpec(epochs: 1), overrides: ["lr_finder.enabled=false", "train.lr=0.01", "seed=4"]))
+            + runner(store).run(try plan(tinySpec(epochs: 1), overrides: ["lr_finder.enabled=false", "train.lr=0.01"]))
+        XCTAssertEqual(outcomes.map(\.status), ["failed", "failed"])
+        for (outcome, folder, reason) in [
+            (outcomes[0], foreign, "another store (another-store)"), (outcomes[1], unmarked, "no ownership marker"),
+        ] {
+            let error = try XCTUnwrap(try store.run(outcome.runID)?.error)
+            XCTAssertTrue(error.contains(folder.path) && error.contains(reason), error)
+            XCTAssertTrue(error.contains("Move that folder away"), error)
+            XCTAssertEqual(
+                try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
+                folder == foreign ? [RunFolders.markerName, "notes.txt"] : ["notes.txt"], "nothing written")
+        }
+        XCTAssertEqual(try String(contentsOf: foreign.appendingPathComponent(RunFolders.markerName)), marker)
     }
 
     func testAnErrorMidTrainingFailsTheRunWithItsReasonAndKeepsEarlierEpochs() throws {

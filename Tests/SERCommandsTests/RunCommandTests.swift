@@ -1,5 +1,6 @@
 import ArgumentParser
 import BLAS
+import Checksum
 import Experiments
 import Foundation
 import NeuralNet
@@ -118,6 +119,39 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(resumed.status, "finished", resumed.error ?? "")
         XCTAssertEqual(try runStore.run(id)?.status, .finished)
         XCTAssertEqual(try runStore.epochs(of: id).map(\.epoch), [1, 2], "nothing recorded is lost")
+    }
+
+    /// Before, `--store dir/a.sqlite` and `--store dir/b.sqlite` both wrote run 1's files into `dir/1/`.
+    func testTwoStoresInOneFolderKeepTheirOwnRunOne() throws {
+        let path = try writeSpec()
+        var exported: [String: String] = [:]
+        for (name, seed) in [("a", "5"), ("b", "6")] {
+            let storePath = directory.path("shared/\(name).sqlite")
+            let outcomes = try parse(
+                RunCommand.self,
+                ["run", path, "--store", storePath, "--set", "train.epochs=1", "--set", "seed=\(seed)"]
+                    + ["--set", "lr_finder.enabled=false", "--set", "train.lr=0.01"]
+            ).perform(output: .silent, log: { _ in }, trap: false)
+            XCTAssertEqual(outcomes.map(\.status), ["finished"], "\(outcomes.map(\.error))")
+            XCTAssertEqual(outcomes[0].runID, 1)
+            XCTAssertEqual(outcomes[0].weights, directory.path("shared/\(name)-runs/1/model.safetensors"))
+            exported[name] = directory.path("\(name).safetensors")
+        }
+        // Each store's run 1 exports its own weights, whose hash is the one that store recorded.
+        var hashes: [String] = []
+        for name in ["a", "b"] {
+            let storePath = directory.path("shared/\(name).sqlite")
+            let result = try parse(Export.self, ["export", "1", "--store", storePath, "-o", exported[name]!]).export()
+            let recorded = try XCTUnwrap(
+                try RunStore(readingPath: storePath).detail(of: 1).artifacts.first { $0.kind == "weights" })
+            XCTAssertEqual(result.sha256, recorded.sha256)
+            XCTAssertEqual(SHA256.hex(of: try Data(contentsOf: URL(fileURLWithPath: exported[name]!))), recorded.sha256)
+            XCTAssertEqual(
+                try ModelBundle.load(from: URL(fileURLWithPath: exported[name]!)).source.specHash,
+                try RunStore(readingPath: storePath).run(1)?.specHash)
+            hashes.append(result.sha256)
+        }
+        XCTAssertNotEqual(hashes[0], hashes[1], "two seeds, two models")
     }
 
     func testRunValidatesFirstAndNamesTheBadKey() throws {

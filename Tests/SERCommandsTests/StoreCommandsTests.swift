@@ -44,9 +44,7 @@ final class StoreCommandsTests: XCTestCase {
                     runId: one, split: "valid", label: "angry", precision: 0.58, recall: 0.7, f1: 0.64, support: 10)
             ],
             predictions: [])
-        let weights = directory.path("runs/1/weights.safetensors")
-        try FileManager.default.createDirectory(
-            atPath: (weights as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let weights = try store.prepareRunFolder(one).appendingPathComponent("model.safetensors").path
         try Data("weights".utf8).write(to: URL(fileURLWithPath: weights))
         try store.addArtifact(runID: one, kind: "weights", path: weights)
         try store.finish(one)
@@ -141,9 +139,11 @@ final class StoreCommandsTests: XCTestCase {
 
     func testRmDeletesRunsAndTheirFiles() throws {
         let store = try populate()
-        let weights = try XCTUnwrap(store.detail(of: 1).artifacts.first?.path)
+        let weights = store.resolvedPath(of: try XCTUnwrap(store.detail(of: 1).artifacts.first))
         let out = try parse(Remove.self, ["rm", "1", "2", "--store", path]).output()
-        XCTAssertEqual(out, "Removed run 1 (alpha [model.depth=18]) and 1 file.\nRemoved run 2 (beta).")
+        // The model file, the run folder's ownership marker and its failure note.
+        XCTAssertEqual(out, "Removed run 1 (alpha [model.depth=18]) and 3 files.\nRemoved run 2 (beta).")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path("runs/ser-runs/1")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: weights))
         XCTAssertEqual(try store.runs().map(\.id), [3])
         XCTAssertThrowsError(try parse(Remove.self, ["rm", "1", "--store", path]).output())
@@ -243,7 +243,7 @@ final class StoreCommandsTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("no weights"), "\(error)")
         }
         // A weights file changed after training is refused.
-        let weights = try XCTUnwrap(store.detail(of: 1).artifacts.first?.path)
+        let weights = store.resolvedPath(of: try XCTUnwrap(store.detail(of: 1).artifacts.first))
         try Data("tampered".utf8).write(to: URL(fileURLWithPath: weights))
         XCTAssertThrowsError(try parse(Export.self, ["export", "1", "-o", out, "--store", path, "--force"]).export()) {
             error in
@@ -251,5 +251,143 @@ final class StoreCommandsTests: XCTestCase {
         }
         XCTAssertThrowsError(try SER.parseAsRoot(["export", "-o", out]))
         XCTAssertThrowsError(try SER.parseAsRoot(["export", "1", "--best", "-o", out]))
+    }
+
+    // MARK: Files that are not the run's own
+
+    /// `cp -r live backup && ser rm 1 --store backup/ser.sqlite` deletes the backup's files, not the live ones.
+    func testRmOnACopiedStoreLeavesTheOriginalsFiles() throws {
+        _ = try populate()
+        let live = directory.path("runs"), backup = directory.path("backup")
+        try FileManager.default.copyItem(atPath: live, toPath: backup)
+        let liveWeights = directory.path("runs/ser-runs/1/model.safetensors")
+        let out = try parse(Remove.self, ["rm", "1", "--store", backup + "/ser.sqlite"]).output()
+        XCTAssertTrue(out.hasPrefix("Removed run 1 (alpha [model.depth=18]) and 3 files."), out)
+        XCTAssertEqual(try String(contentsOfFile: liveWeights, encoding: .utf8), "weights")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: backup + "/ser-runs/1"))
+        XCTAssertEqual(try RunStore(readingPath: path).runs().count, 3, "the live store keeps its runs")
+    }
+
+    func testRmRefusesPathsOutsideTheRunFolderAndSymbolicLinksAndSaysSo() throws {
+        let store = try populate()
+        let folder = directory.path("runs/ser-runs/1")
+        // Someone else's folder and file, named by crafted artifact rows and by links inside the run folder.
+        let victim = directory.path("precious")
+        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: victim + "/thesis.txt"))
+        try FileManager.default.createDirectory(atPath: folder + "/checkpoints", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: folder + "/checkpoints/best-e0001.safetensors", withDestinationPath: victim + "/thesis.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: folder + "/plot.svg", withDestinationPath: victim + "/thesis.txt")
+        for crafted in [victim, "ser-runs/1/../../../precious/thesis.txt", "ser-runs/1/plot.svg"] {
+            try store.addArtifact(Artifact(runId: 1, kind: "report", path: crafted, sha256: "0", bytes: 0))
+        }
+        let out = try parse(Remove.self, ["rm", "1", "--store", path]).output()
+        XCTAssertEqual(try String(contentsOfFile: victim + "/thesis.txt", encoding: .utf8), "keep me")
+        for expected in [
+            "  kept \(victim): it is outside run 1's folder \(folder)",
+            "  kept \(victim)/thesis.txt: it is outside run 1's folder \(folder)",
+            "  kept \(folder)/plot.svg: it is a symbolic link",
+            "  kept \(folder)/checkpoints/best-e0001.safetensors: it is a symbolic link",
+        ] {
+            XCTAssertTrue(out.contains(expected), "missing \(expected.debugDescription) in\n\(out)")
+        }
+        // The run's own files are gone; the folders holding the refused links stay.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/model.safetensors"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/checkpoints"))
+    }
+
+    func testRmDeletesTheCheckpointFilesAndEmptyFoldersButNotOtherFiles() throws {
+        let store = try populate()
+        let folder = store.runFolder(of: 1)
+        let checkpoints = folder.appendingPathComponent("checkpoints")
+        try FileManager.default.createDirectory(at: checkpoints, withIntermediateDirectories: true)
+        for name in ["model-e0002.safetensors", "optimizer-e0002.safetensors", "best-e0001.safetensors"] {
+            try Data(name.utf8).write(to: checkpoints.appendingPathComponent(name))
+        }
+        let json = checkpoints.appendingPathComponent("checkpoint.json")
+        try Data("{}".utf8).write(to: json)
+        try store.replaceArtifact(runID: 1, kind: "checkpoint", path: json.path, epoch: 3)
+        // A file the user put in the run's folder is not the run's.
+        try Data("mine".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        let out = try parse(Remove.self, ["rm", "1", "--store", path]).output()
+        XCTAssertEqual(out, "Removed run 1 (alpha [model.depth=18]) and 7 files.")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: checkpoints.path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["notes.txt"])
+    }
+
+    // MARK: Read-only stores
+
+    /// Every regular file under `folder` with its bytes and modification time, and the modification time of
+    /// every folder (which changes when a file is created in it, even one deleted again, like `-wal`/`-shm`).
+    func snapshot(_ folder: String) throws -> [String: String] {
+        func date(_ path: String) throws -> String {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            return "\(try XCTUnwrap(attributes[.modificationDate] as? Date).timeIntervalSince1970)"
+        }
+        var result: [String: String] = [".": try date(folder)]
+        let enumerator = FileManager.default.enumerator(atPath: folder)
+        while let name = enumerator?.nextObject() as? String {
+            let path = folder + "/" + name
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            switch attributes[.type] as? FileAttributeType {
+            case .typeRegular?:
+                result[name] = SHA256.hex(of: try Data(contentsOf: URL(fileURLWithPath: path))) + " " + (try date(path))
+            case .typeDirectory?: result[name + "/"] = try date(path)
+            default: break
+            }
+        }
+        return result
+    }
+
+    /// Runs every reading command on the store; their outputs go outside its folder.
+    func readWithEveryCommand() throws {
+        XCTAssertTrue(try parse(Runs.self, ["runs", "--store", path]).output().contains("alpha"))
+        XCTAssertTrue(try parse(Show.self, ["show", "1", "--store", path]).output().contains("Run 1"))
+        XCTAssertTrue(try parse(Compare.self, ["compare", "--store", path]).output().contains("alpha"))
+        XCTAssertTrue(
+            try parse(Query.self, ["query", "SELECT name FROM run", "--store", path]).output().contains("beta"))
+        let out = NSTemporaryDirectory() + "ser-ro-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        _ = try parse(Export.self, ["export", "1", "-o", out + "/m.safetensors", "--store", path]).export()
+        _ = try parse(Report.self, ["report", "1", "-o", out + "/r.html", "--no-spectrograms", "--store", path]).write()
+    }
+
+    func testReadingCommandsChangeNothingInTheStoresFolder() throws {
+        do { _ = try populate() }
+        let runs = directory.path("runs")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"), "the store was closed")
+        let before = try snapshot(runs)
+        Thread.sleep(forTimeInterval: 0.02)
+        try readWithEveryCommand()
+        XCTAssertEqual(try snapshot(runs), before)
+        // The same on a read-only file in a read-only folder.
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: runs)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: runs) }
+        try readWithEveryCommand()
+        XCTAssertEqual(try snapshot(runs), before)
+    }
+
+    func testADamagedStoreFileIsNamedInTheError() throws {
+        try FileManager.default.createDirectory(atPath: directory.path("runs"), withIntermediateDirectories: true)
+        try Data(String(repeating: "not a database ", count: 500).utf8).write(to: URL(fileURLWithPath: path))
+        for command in [["runs"], ["show", "1"], ["rm", "1"]] {
+            XCTAssertThrowsError(try runCommand(command + ["--store", path])) { error in
+                let message = "\(error)"
+                XCTAssertTrue(message.contains(path) && message.contains("restore it from a backup"), message)
+            }
+        }
+    }
+
+    func runCommand(_ arguments: [String]) throws {
+        var command = try SER.parseAsRoot(arguments)
+        switch command {
+        case let runs as Runs: _ = try runs.output()
+        case let show as Show: _ = try show.output()
+        case let remove as Remove: _ = try remove.output()
+        default: try command.run()
+        }
     }
 }
