@@ -283,6 +283,11 @@ public struct ModelBundle {
             throw MetadataValueError(key: "features.\(error.key)", value: error.value, expected: error.expected)
         }
         try audio.validate(featureRate: features.sampleRate)
+        if let name = labels.first(where: { $0.isEmpty }) ?? Self.firstDuplicate(labels) {
+            throw MetadataValueError(
+                key: "labels", value: "\(labels) (\"\(name)\" is empty or repeated)",
+                expected: "distinct, non-empty class names")
+        }
         if labels.count != architecture.classCount {
             throw MetadataValueError(
                 key: "labels", value: "\(labels.count) names",
@@ -308,6 +313,11 @@ public struct ModelBundle {
                     expected: "finite numbers ≥ 0")
             }
         }
+    }
+
+    static func firstDuplicate(_ names: [String]) -> String? {
+        var seen = Set<String>()
+        return names.first { !seen.insert($0).inserted }
     }
 
     // MARK: Classification

@@ -113,7 +113,7 @@ public struct FeatureParameters: Codable, Hashable, Sendable {
         if power != 1 && power != 2 { try fail("power", power, "1 (magnitude) or 2 (power)") }
         if !(amin > 0 && amin.isFinite) { try fail("amin", amin, "a positive, finite floor") }
         if case .value(let r) = ref, !(r > 0 && r.isFinite) { try fail("ref", r, "a positive reference or \"max\"") }
-        if let t = topDB, !(t >= 0) { try fail("topDB", t, "a non-negative number of dB") }
+        if let t = topDB, !(t >= 0 && t.isFinite) { try fail("topDB", t, "a non-negative, finite number of dB") }
         if let n = nMFCC, n < 1 || n > nMels { try fail("nMFCC", n, "1…nMels (\(nMels))") }
         if nMFCC != nil && !toDB { try fail("nMFCC", nMFCC!, "toDB = true (MFCCs are taken from the dB mel)") }
         if deltas < 0 || deltas > 2 { try fail("deltas", deltas, "0, 1 or 2") }

@@ -113,6 +113,13 @@ final class HostileModelFileTests: XCTestCase {
             mentions: [#""normalization.dataset" is 0 means and 0 deviations"#])
     }
 
+    /// Repeated labels trapped `ser eval`, which indexes the classes by name.
+    func testRepeatedLabelsAreRefused() throws {
+        assertRefused(
+            try crafted("labels", nil, ["a", "a"]),
+            mentions: [#"metadata "labels" is ["a", "a"] ("a" is empty or repeated); expected distinct"#])
+    }
+
     func testTensorsOfAnotherShapeAreListedByName() throws {
         let url = try crafted("architecture", "width", 16)
         assertRefused(

@@ -2,12 +2,13 @@ import ArgumentParser
 import Experiments
 import Features
 import Foundation
+import GRDB
 import NeuralNet
-import RunStore
 import SndFile
 import TestSupport
 import XCTest
 
+@testable import RunStore
 @testable import SERCommands
 
 /// Issue #18 end to end: audio with NaN, infinite or absurd samples and crafted model files give errors
@@ -99,6 +100,30 @@ final class HostileInputCommandTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path("f.png")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path("f.npy")))
+    }
+
+    /// `ser runs`, `show` and `report` on a store whose accuracy column holds text: an error naming the
+    /// table, row and column (GRDB's subscript stopped the process before).
+    func testStoreCommandsNameAValueOfTheWrongType() throws {
+        let path = directory.path("runs/ser.sqlite")
+        let store = try RunStore(path: path)
+        let experiment = try store.findOrCreateExperiment(name: "e").id!
+        let id = try store.createRun(
+            experimentID: experiment, name: "r", specYAML: "seed: 1\n", specHash: "h", seed: 1, toolVersion: "test")
+        try store.recordEpoch(EpochMetric(runId: id, epoch: 1, trainLoss: 1, validLoss: 1, accuracy: 0.5))
+        try store.writer.write { try $0.execute(sql: "UPDATE epoch_metric SET accuracy = 'x'") }
+        let expected = "table epoch_metric, row run \(id)"
+        XCTAssertThrowsError(try parse(Runs.self, ["runs", "--store", path]).output()) {
+            XCTAssertTrue("\($0)".contains(expected + ", column best_accuracy holds text 'x'"), "\($0)")
+        }
+        XCTAssertThrowsError(try parse(Show.self, ["show", String(id), "--store", path]).output()) {
+            XCTAssertTrue("\($0)".contains(expected + ", epoch 1, column accuracy holds text 'x'"), "\($0)")
+        }
+        let out = directory.path("report.html")
+        XCTAssertThrowsError(try parse(Report.self, ["report", String(id), "-o", out, "--store", path]).write()) {
+            XCTAssertTrue("\($0)".contains(expected), "\($0)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 
     func testRunWithACraftedInitFileFailsWithTheReason() throws {
