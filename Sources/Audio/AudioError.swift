@@ -21,6 +21,10 @@ public struct AudioError: Error, CustomStringConvertible, LocalizedError, Equata
         case invalidTargetRate(Int)
         /// libsoxr reported an error.
         case resampling(String)
+        /// A decoded sample is NaN, infinite or larger in magnitude than
+        /// ``AudioLoader/maximumSampleMagnitude`` (float files are nominally in [-1, 1]): the first such
+        /// sample, by frame (from the start of the file), channel (0-based) and the file's rate.
+        case invalidSample(value: Float, frame: Int, channel: Int, sampleRate: Int)
     }
 
     /// The file concerned.
@@ -56,6 +60,11 @@ public struct AudioError: Error, CustomStringConvertible, LocalizedError, Equata
                 "\(path): cannot resample to \(rate) Hz; expected a rate in \(rates.lowerBound)…\(rates.upperBound) Hz"
         case .resampling(let message):
             return "\(path): resampling failed (\(message))"
+        case .invalidSample(let value, let frame, let channel, let rate):
+            let seconds = String(format: "%.6f", Double(frame) / Double(max(rate, 1)))
+            let what = value.isFinite ? "\(value), beyond ±\(AudioLoader.maximumSampleMagnitude)" : "\(value)"
+            return
+                "\(path): sample \(frame) (channel \(channel), at \(seconds) s) is \(what); expected finite samples within ±\(AudioLoader.maximumSampleMagnitude) (float audio is nominally in [-1, 1])"
         }
     }
 

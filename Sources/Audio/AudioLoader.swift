@@ -9,6 +9,11 @@ public enum AudioLoader {
     /// Sample rates accepted for files and as resampling targets, in Hz.
     public static let supportedSampleRates: ClosedRange<Int> = 1000...768_000
 
+    /// The largest sample magnitude accepted. Float files are nominally in [-1, 1] and integer formats
+    /// decode into it; a float file with samples beyond ±1000 (or NaN/infinite ones) is damaged or is not
+    /// audio, and would turn every feature derived from it into infinities and NaNs.
+    public static let maximumSampleMagnitude: Float = 1000
+
     /// The default output rate (librosa's default `sr`).
     public static let defaultSampleRate = 22050
 
@@ -62,6 +67,12 @@ public enum AudioLoader {
         }
 
         let interleaved = try decoder.read(offset: start, frameCount: count)
+        if let bad = firstInvalidSample(interleaved) {
+            throw fail(
+                .invalidSample(
+                    value: interleaved[bad], frame: start + bad / info.channels, channel: bad % info.channels,
+                    sampleRate: info.sampleRate))
+        }
         let mono = downmix(interleaved: interleaved, channels: info.channels)
         guard let target = sampleRate, target != info.sampleRate else {
             return AudioBuffer(samples: mono, sampleRate: info.sampleRate)
@@ -79,6 +90,13 @@ public enum AudioLoader {
             resampled.append(contentsOf: repeatElement(0, count: length - resampled.count))
         }
         return AudioBuffer(samples: resampled, sampleRate: target)
+    }
+
+    /// Index of the first sample that is NaN, infinite or beyond ±``maximumSampleMagnitude``. O(n).
+    public static func firstInvalidSample(_ samples: [Float]) -> Int? {
+        let limit = maximumSampleMagnitude
+        // `!(|x| <= limit)` is also true for NaN.
+        return samples.withUnsafeBufferPointer { p in p.firstIndex { !(abs($0) <= limit) } }
     }
 
     /// The length `librosa.resample(..., fix=True)` gives `n` samples resampled from `inputRate` to

@@ -37,21 +37,71 @@ public struct ModelArchitecture: Codable, Equatable, Sendable {
         self.dropout = dropout
     }
 
-    /// A freshly initialised network (Kaiming-normal, drawn from `seed`).
+    /// The ranges a model file's `architecture` must respect (docs/runner.md): those of the spec keys that
+    /// make it, so every file `ser` writes passes and a crafted one cannot make an unbuildable network.
+    /// - Throws: ``MetadataValueError`` naming the first field out of range.
+    public func validate() throws {
+        func fail(_ field: String, _ value: Any, _ expected: String) throws -> Never {
+            throw MetadataValueError(key: "architecture.\(field)", value: "\(value)", expected: expected)
+        }
+        if arch != "resnet" { try fail("arch", "\"\(arch)\"", "\"resnet\"") }
+        if ResNet.Depth(rawValue: depth) == nil { try fail("depth", depth, "10, 18, 34 or 50") }
+        if !Self.widths.contains(width) {
+            try fail("width", width, "\(Self.widths.lowerBound)…\(Self.widths.upperBound)")
+        }
+        if stem != "imagenet" && stem != "small" { try fail("stem", "\"\(stem)\"", "\"imagenet\" or \"small\"") }
+        if inputChannels != 1 { try fail("input_channels", inputChannels, "1 (one log-mel image)") }
+        if !Self.classCounts.contains(classCount) {
+            try fail("class_count", classCount, "\(Self.classCounts.lowerBound)…\(Self.classCounts.upperBound)")
+        }
+        if !(dropout >= 0 && dropout < 1) { try fail("dropout", dropout, "0 ≤ dropout < 1") }
+    }
+
+    /// Channels of the first stage (the spec's `model.width`).
+    public static let widths = 8...256
+    /// Output classes.
+    public static let classCounts = 2...1000
+
+    /// The names and shapes of the network's state dict, without building it.
     /// - Throws: `RunnerError.unsupported` for an unknown depth or stem.
-    public func makeResNet(seed: UInt64) throws -> ResNet {
+    public func stateShapes() throws -> [(name: String, shape: [Int])] {
+        let (depth, stem) = try resolved()
+        return ResNet.stateShapes(
+            classCount: classCount, depth: depth, inputChannels: inputChannels, width: width, stem: stem)
+    }
+
+    private func resolved() throws -> (ResNet.Depth, ResNet.Stem) {
         guard let depth = ResNet.Depth(rawValue: depth) else {
             throw RunnerError.unsupported(key: "model.depth", value: "\(self.depth)", expected: "10, 18, 34 or 50")
         }
-        let stem: ResNet.Stem
         switch self.stem {
-        case "imagenet": stem = .imageNet
-        case "small": stem = .smallInput
+        case "imagenet": return (depth, .imageNet)
+        case "small": return (depth, .smallInput)
         default: throw RunnerError.unsupported(key: "model.stem", value: self.stem, expected: "imagenet or small")
         }
+    }
+
+    /// A freshly initialised network (Kaiming-normal, drawn from `seed`).
+    /// - Throws: `RunnerError.unsupported` for an unknown depth or stem.
+    public func makeResNet(seed: UInt64) throws -> ResNet {
+        let (depth, stem) = try resolved()
         var rng = Xoshiro256(seed: seed)
         return ResNet(
             classCount: classCount, depth: depth, inputChannels: inputChannels, width: width, stem: stem,
             dropout: Float(dropout), using: &rng)
     }
+}
+
+/// A value in a model file's metadata outside its documented range (docs/runner.md).
+public struct MetadataValueError: Error, CustomStringConvertible, Equatable {
+    /// `architecture.width`, `audio.frames`, `features.nFFT`, …
+    public var key: String
+    public var value: String
+    public var expected: String
+    public init(key: String, value: String, expected: String) {
+        self.key = key
+        self.value = value
+        self.expected = expected
+    }
+    public var description: String { "metadata \"\(key)\" is \(value); expected \(expected)" }
 }

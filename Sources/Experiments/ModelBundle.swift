@@ -33,6 +33,41 @@ public struct AudioSettings: Codable, Equatable, Sendable {
         self.crop = crop
     }
 
+    /// Rates a model can be trained at (the spec's `audio.sample_rate`).
+    public static let sampleRates = 4_000...192_000
+    /// Seconds per example (the spec's `audio.duration`).
+    public static let durations = 0.0...60.0
+    /// Frames per example: 60 s at a hop of 128 samples and 192 kHz is 90,001 frames.
+    public static let frameCounts = 1...100_000
+    /// Silence trimming threshold in dB (the spec's `audio.trim_db`).
+    public static let trimDBs = 0.0...120.0
+
+    /// Checks every value against its range (docs/runner.md); `featureRate` is the features' rate, which
+    /// the audio's must equal.
+    /// - Throws: ``MetadataValueError`` naming the first field out of range.
+    public func validate(featureRate: Int) throws {
+        func fail(_ field: String, _ value: Any, _ expected: String) throws -> Never {
+            throw MetadataValueError(key: "audio.\(field)", value: "\(value)", expected: expected)
+        }
+        let rates = Self.sampleRates, frameCounts = Self.frameCounts
+        if !rates.contains(sampleRate) {
+            try fail("sample_rate", sampleRate, "\(rates.lowerBound)…\(rates.upperBound) Hz")
+        }
+        if sampleRate != featureRate {
+            try fail("sample_rate", sampleRate, "the features' sampleRate (\(featureRate))")
+        }
+        if !(duration > 0 && duration <= Self.durations.upperBound) {
+            try fail("duration", duration, "0 < duration ≤ \(Self.durations.upperBound) s")
+        }
+        if !frameCounts.contains(frames) {
+            try fail("frames", frames, "\(frameCounts.lowerBound)…\(frameCounts.upperBound)")
+        }
+        if let trimDB, !(trimDB > 0 && trimDB <= Self.trimDBs.upperBound) {
+            try fail("trim_db", trimDB, "null or 0 < trim_db ≤ \(Self.trimDBs.upperBound)")
+        }
+        if crop != "center" { try fail("crop", "\"\(crop)\"", "\"center\"") }
+    }
+
     /// Decodes a file as training and evaluation do: mono at `sampleRate` (librosa.load), then trimmed.
     public var decoder: AudioDecoder {
         let trim = trimDB
@@ -196,15 +231,36 @@ public struct ModelBundle {
         let normalization = try decode(Normalization.self, "normalization")
         let labels = try decode([String].self, "labels")
         let source = try decode(ModelSource.self, "source")
-        guard labels.count == architecture.classCount else {
+        do {
+            try validate(
+                architecture: architecture, features: features, audio: audio, normalization: normalization,
+                labels: labels)
+        } catch let error as MetadataValueError {
+            throw ModelFileError(path: path, problem: error.description)
+        }
+        // Every name and shape is compared before the network is built, so a file cannot make ser build a
+        // network larger than its own tensors.
+        let expected = try architecture.stateShapes()
+        let tensors = Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        var problems = ModelStateError()
+        for (name, shape) in expected {
+            guard let t = tensors[name] else {
+                problems.missing.append(name)
+                continue
+            }
+            if t.shape != shape && !(t.count == 1 && shape.reduce(1, *) == 1) {
+                problems.mismatched.append(.init(name: name, expected: shape, found: t.shape))
+            }
+        }
+        let known = Set(expected.map(\.name))
+        problems.unexpected = tensors.keys.filter { !known.contains($0) }.sorted()
+        if !problems.missing.isEmpty || !problems.unexpected.isEmpty || !problems.mismatched.isEmpty {
             throw ModelFileError(
-                path: path, problem: "\(labels.count) labels for \(architecture.classCount) classes in the architecture"
-            )
+                path: path, problem: "weights do not fit the architecture in its metadata: \(problems)")
         }
         var model = try architecture.makeResNet(seed: 0)
         do {
-            try model.loadStateDict(
-                Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
+            try model.loadStateDict(tensors)
         } catch {
             throw ModelFileError(path: path, problem: "weights do not fit the architecture in its metadata: \(error)")
         }
@@ -212,6 +268,56 @@ public struct ModelBundle {
             architecture: architecture, features: features, audio: audio, normalization: normalization, labels: labels,
             labelScheme: meta["label_scheme"] ?? "", source: source, toolVersion: meta["tool_version"] ?? "",
             model: model)
+    }
+
+    /// Checks the metadata of a model file against the ranges in docs/runner.md.
+    /// - Throws: ``MetadataValueError`` naming the first key out of range.
+    static func validate(
+        architecture: ModelArchitecture, features: FeatureParameters, audio: AudioSettings,
+        normalization: Normalization, labels: [String]
+    ) throws {
+        try architecture.validate()
+        do {
+            try features.validate()
+        } catch let error as FeatureParameterError {
+            throw MetadataValueError(key: "features.\(error.key)", value: error.value, expected: error.expected)
+        }
+        try audio.validate(featureRate: features.sampleRate)
+        if let name = labels.first(where: { $0.isEmpty }) ?? Self.firstDuplicate(labels) {
+            throw MetadataValueError(
+                key: "labels", value: "\(labels) (\"\(name)\" is empty or repeated)",
+                expected: "distinct, non-empty class names")
+        }
+        if labels.count != architecture.classCount {
+            throw MetadataValueError(
+                key: "labels", value: "\(labels.count) names",
+                expected: "one per class (architecture.class_count \(architecture.classCount))")
+        }
+        if case .dataset(let statistics) = normalization {
+            let rows = features.featureCount
+            let counts = statistics.mean.count == statistics.std.count ? statistics.mean.count : -1
+            guard counts == 1 || counts == rows else {
+                throw MetadataValueError(
+                    key: "normalization.dataset",
+                    value: "\(statistics.mean.count) means and \(statistics.std.count) deviations",
+                    expected: "1 or \(rows) (one per feature row) of each")
+            }
+            if let i = statistics.mean.firstIndex(where: { !$0.isFinite }) {
+                throw MetadataValueError(
+                    key: "normalization.dataset.mean", value: "\(statistics.mean[i]) at index \(i)",
+                    expected: "finite numbers")
+            }
+            if let i = statistics.std.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
+                throw MetadataValueError(
+                    key: "normalization.dataset.std", value: "\(statistics.std[i]) at index \(i)",
+                    expected: "finite numbers ≥ 0")
+            }
+        }
+    }
+
+    static func firstDuplicate(_ names: [String]) -> String? {
+        var seen = Set<String>()
+        return names.first { !seen.insert($0).inserted }
     }
 
     // MARK: Classification
@@ -229,34 +335,56 @@ public struct ModelBundle {
             if x.count > length { x.removeLast(x.count - length) }
             if x.count < length { x.append(contentsOf: repeatElement(0, count: length - x.count)) }
         }
-        return extractor.features(of: AudioSettings.trim(x, topDB: audio.trimDB))
+        return try extractor.features(of: AudioSettings.trim(x, topDB: audio.trimDB)).checkedFinite(path: "samples")
     }
 
     /// Class probabilities (in `labels` order) for feature matrices from `featureMatrix`, in batches of
     /// `batchSize`, with evaluation's crop and normalisation. One forward pass per batch.
-    public mutating func classify(matrices: [FeatureMatrix], batchSize: Int = 32) -> [[Double]] {
-        guard !matrices.isEmpty else { return [] }
-        let items = matrices.indices.map { i in
+    /// - Throws: ``NonFiniteOutputError`` for the first matrix whose features or probabilities are not all
+    ///   finite.
+    public mutating func classify(matrices: [FeatureMatrix], batchSize: Int = 32) throws -> [[Double]] {
+        try probabilityResults(matrices: matrices, batchSize: batchSize).map { try $0.get() }
+    }
+
+    /// ``classify(matrices:batchSize:)`` item by item: each matrix's probabilities, or
+    /// ``NonFiniteOutputError`` (naming `names[i]`, else `#i`) when its features or its probabilities hold
+    /// NaN or infinity. Such a matrix is left out of the batches, so it cannot affect the others.
+    public mutating func probabilityResults(
+        matrices: [FeatureMatrix], names: [String]? = nil, batchSize: Int = 32
+    ) -> [Result<[Double], any Error>] {
+        func name(_ i: Int) -> String { names.map { $0[i] } ?? "#\(i)" }
+        var results: [Result<[Double], any Error>] = matrices.indices.map {
+            .failure(NonFiniteOutputError(item: name($0), stage: .features))
+        }
+        let finite = matrices.indices.filter { matrices[$0].firstNonFinite == nil }
+        guard !finite.isEmpty else { return results }
+        let items = finite.indices.map { i in
             DatasetItem(file: DatasetFile(path: "#\(i)", relativePath: "#\(i)"), classIndex: 0, label: labels[0])
         }
-        let data = FeatureDataset(items: items, classNames: labels, features: matrices)
+        let data = FeatureDataset(items: items, classNames: labels, features: finite.map { matrices[$0] })
         let loader = BatchLoader(
             data: data,
             configuration: BatchConfiguration(
                 batchSize: batchSize, evaluationBatchSize: batchSize, frames: audio.frames, normalization: normalization
             ))
         var probabilities: [[Double]] = []
-        for group in loader.evaluationOrder(Array(matrices.indices)) {
+        for group in loader.evaluationOrder(Array(finite.indices)) {
             let batch = loader.evaluationBatch(group)
             probabilities += softmaxRows(model.forward(batch.input, training: false))
         }
-        return probabilities
+        for (k, i) in finite.enumerated() {
+            let p = probabilities[k]
+            results[i] =
+                p.allSatisfy(\.isFinite)
+                ? .success(p) : .failure(NonFiniteOutputError(item: name(i), stage: .probabilities))
+        }
+        return results
     }
 
     /// Class probabilities for mono `samples` at `sampleRate`.
     public mutating func classify(samples: [Float], sampleRate: Int) throws -> [Double] {
         let matrix = try featureMatrix(samples: samples, sampleRate: sampleRate, extractor: try extractor())
-        return classify(matrices: [matrix])[0]
+        return try classify(matrices: [matrix])[0]
     }
 
     /// Class probabilities for the audio file at `path` (decoded as in training).
@@ -270,7 +398,7 @@ public struct ModelBundle {
         files: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws -> [[Double]] {
         let matrices = try featureMatrices(files: files, threads: threads)
-        return classify(matrices: matrices)
+        return try probabilityResults(matrices: matrices, names: files).map { try $0.get() }
     }
 
     /// Features of each file (decoded at the model's rate and trimmed), before crop and normalisation.
@@ -293,7 +421,8 @@ public struct ModelBundle {
         let slots = MatrixSlots(count: files.count)
         ParallelWork.forEach(count: files.count, threads: threads) { i in
             do {
-                slots.set(i, .success(extractor.features(of: try decode(files[i], rate))))
+                slots.set(
+                    i, .success(try extractor.features(of: try decode(files[i], rate)).checkedFinite(path: files[i])))
             } catch {
                 slots.set(i, .failure(error))
             }
@@ -316,6 +445,30 @@ final class MatrixSlots: @unchecked Sendable {
     func values() -> [Result<FeatureMatrix, Error>] {
         lock.withLock { slots.map { $0 ?? .failure(ModelFileError(path: "?", problem: "not processed")) } }
     }
+}
+
+/// Features or class probabilities that hold NaN or infinity: refused, never printed, counted or stored.
+public struct NonFiniteOutputError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    public enum Stage: String, Sendable {
+        case features, probabilities
+    }
+    /// The file (or `#index`) concerned.
+    public var item: String
+    public var stage: Stage
+    public init(item: String, stage: Stage) {
+        self.item = item
+        self.stage = stage
+    }
+    public var description: String {
+        switch stage {
+        case .features:
+            return "\(item): its features hold NaN or infinity; expected finite audio samples within ±1000"
+        case .probabilities:
+            return
+                "\(item): the model's probabilities hold NaN or infinity; its weights or the input are out of range"
+        }
+    }
+    public var errorDescription: String? { description }
 }
 
 /// A model file that cannot be used, naming the file and what is wrong with it.

@@ -15,6 +15,9 @@ public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatab
     case notResumable(run: Int64, reason: String)
     /// The run was stopped by a signal (Ctrl-C) or a stop request; its finished epochs are kept.
     case interrupted(run: Int64, reason: String)
+    /// A metric about to be recorded is NaN or infinite (`field` names it: `epoch 3 accuracy`,
+    /// `valid evaluation f1_macro`, `valid prediction clip.wav probabilities`, …); nothing of it is stored.
+    case nonFiniteMetric(run: Int64, field: String, value: Double)
 
     public var description: String {
         switch self {
@@ -29,6 +32,9 @@ public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatab
                 "test set \(path) has labels \(unknown.joined(separator: ", ")) the model does not know; expected some of \(known.joined(separator: ", "))"
         case .notResumable(let run, let reason): return "run \(run) cannot be resumed: \(reason)"
         case .interrupted(let run, let reason): return "run \(run) \(reason)"
+        case .nonFiniteMetric(let run, let field, let value):
+            return
+                "run \(run): \(field) is \(value); expected a finite number (the features or the model produced NaN or infinity)"
         }
     }
 

@@ -49,11 +49,12 @@ final class StoreRecorder: LearnerObserver {
     func learnerDidFinishEpoch(_ record: EpochRecord) {
         let epoch = record.epoch + 1
         do {
-            try store.recordEpoch(
-                EpochMetric(
-                    runId: runID, epoch: epoch, trainLoss: record.trainLoss, validLoss: record.validLoss,
-                    accuracy: record.accuracy, balancedAccuracy: record.unweightedAverageRecall,
-                    f1Macro: record.macroF1, lr: record.learningRate, seconds: record.seconds))
+            let metric = EpochMetric(
+                runId: runID, epoch: epoch, trainLoss: record.trainLoss, validLoss: record.validLoss,
+                accuracy: record.accuracy, balancedAccuracy: record.unweightedAverageRecall,
+                f1Macro: record.macroF1, lr: record.learningRate, seconds: record.seconds)
+            try metric.checkFinite()
+            try store.recordEpoch(metric)
             epochsRecorded = epoch
             progress(epoch)
             try onEpochRecorded?(runID, epoch)

@@ -47,10 +47,29 @@ extension RunStore {
     }
 
     /// Records one split's evaluation with its per-class metrics and per-file predictions.
+    /// - Throws: ``RunnerError/nonFiniteMetric(run:field:value:)`` before writing anything when a metric,
+    ///   a confidence or a probability is NaN or infinite (a NaN loss is recorded as no loss, as before).
     func recordSplitEvaluation(
         runID: Int64, split: String, loss: Double, accuracy: Double, uar: Double, f1: Double, labels: [String],
         confusion: [[Int]], classes: [ClassRow], predictions: [PredictionRow]
     ) throws {
+        func check(_ field: String, _ value: Double) throws {
+            guard value.isFinite else { throw RunnerError.nonFiniteMetric(run: runID, field: field, value: value) }
+        }
+        try check("\(split) evaluation accuracy", accuracy)
+        try check("\(split) evaluation balanced_accuracy", uar)
+        try check("\(split) evaluation f1_macro", f1)
+        for c in classes {
+            try check("\(split) class \(c.label) precision", c.precision)
+            try check("\(split) class \(c.label) recall", c.recall)
+            try check("\(split) class \(c.label) f1", c.f1)
+        }
+        for p in predictions {
+            try check("\(split) prediction \(p.path) confidence", p.confidence)
+            if let bad = p.probabilities.first(where: { !$0.isFinite }) {
+                try check("\(split) prediction \(p.path) probabilities", bad)
+            }
+        }
         try recordEvaluation(
             EvaluationRecord(
                 runId: runID, split: split, loss: loss.isFinite ? loss : nil, accuracy: accuracy,
@@ -65,5 +84,18 @@ extension RunStore {
                     runId: runID, split: split, path: $0.path, label: $0.label, predicted: $0.predicted,
                     confidence: $0.confidence, probabilities: $0.probabilities)
             })
+    }
+}
+
+extension EpochMetric {
+    /// Throws ``RunnerError/nonFiniteMetric(run:field:value:)`` naming the first metric that is NaN or infinite.
+    func checkFinite() throws {
+        let fields: [(String, Double?)] = [
+            ("train_loss", trainLoss), ("valid_loss", validLoss), ("accuracy", accuracy),
+            ("balanced_accuracy", balancedAccuracy), ("f1_macro", f1Macro), ("lr", lr), ("seconds", seconds),
+        ]
+        for case let (name, value?) in fields where !value.isFinite {
+            throw RunnerError.nonFiniteMetric(run: runId, field: "epoch \(epoch) \(name)", value: value)
+        }
     }
 }

@@ -91,12 +91,13 @@ public final class FeatureCache: @unchecked Sendable {
     public func features(for path: String) throws -> FeatureMatrix {
         let hash = try contentHash(path)
         let entry = entriesDirectory.appendingPathComponent("\(hash).feat")
-        if let matrix = Self.readEntry(entry) {
+        // An entry holding NaN or infinity (damaged, or written before this check) is recomputed.
+        if let matrix = Self.readEntry(entry), matrix.firstNonFinite == nil {
             lock.withLock { stats.hits += 1 }
             return matrix
         }
         let samples = try decode(path, parameters.sampleRate)
-        let matrix = extractor.features(of: samples)
+        let matrix = try extractor.features(of: samples).checkedFinite(path: path)
         try Self.atomicWrite(Self.entryData(matrix), to: entry)
         lock.withLock { stats.extracted += 1 }
         return matrix
@@ -234,7 +235,9 @@ public final class FeatureCache: @unchecked Sendable {
             let version = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
             let rows = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
             let frames = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
-            guard version == formatVersion, raw.count == 16 + rows * frames * 4 else { return nil }
+            let (count, overflow) = rows.multipliedReportingOverflow(by: frames)
+            guard version == formatVersion, !overflow, count <= (raw.count - 16) / 4, raw.count == 16 + count * 4
+            else { return nil }
             var values = [Float](repeating: 0, count: rows * frames)
             values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[16...])) }
             return FeatureMatrix(rows: rows, frames: frames, values: values)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A row-major matrix of features: `rows` (mel bands, MFCCs, deltas) × `frames` (time).
 /// `values[r * frames + t]` is row r at frame t, the layout of NumPy's C-order `(rows, frames)` array.
 public struct FeatureMatrix: Equatable, Sendable {
@@ -36,6 +38,19 @@ public struct FeatureMatrix: Equatable, Sendable {
         return lo...hi
     }
 
+    /// The first NaN or infinite value, by row and frame, if any. O(rows·frames).
+    public var firstNonFinite: (row: Int, frame: Int)? {
+        guard let i = values.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) else { return nil }
+        return (i / Swift.max(frames, 1), i % Swift.max(frames, 1))
+    }
+
+    /// Returns `self` when every value is finite.
+    /// - Throws: ``NonFiniteFeatureError`` naming `path` and the first NaN or infinite value.
+    public func checkedFinite(path: String) throws -> FeatureMatrix {
+        if let (row, frame) = firstNonFinite { throw NonFiniteFeatureError(path: path, row: row, frame: frame) }
+        return self
+    }
+
     /// Rows of `self` followed by rows of `other` (same frame count).
     public func stacked(with other: FeatureMatrix) -> FeatureMatrix {
         precondition(frames == other.frames, "cannot stack \(frames) frames on \(other.frames) frames")
@@ -49,4 +64,20 @@ public struct FeatureMatrix: Equatable, Sendable {
         for r in 0..<rows { out += values[(r * frames + range.lowerBound)..<(r * frames + range.upperBound)] }
         return FeatureMatrix(rows: rows, frames: range.count, values: out)
     }
+}
+
+/// Features that hold NaN or infinity: never used, so no NaN reaches a model, a probability or the store.
+public struct NonFiniteFeatureError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    public var path: String
+    public var row: Int
+    public var frame: Int
+    public init(path: String, row: Int, frame: Int) {
+        self.path = path
+        self.row = row
+        self.frame = frame
+    }
+    public var description: String {
+        "\(path): its features hold NaN or infinity (row \(row), frame \(frame)); expected finite audio samples within ±1000"
+    }
+    public var errorDescription: String? { description }
 }

@@ -106,19 +106,21 @@ public struct FeatureParameters: Codable, Hashable, Sendable {
         if hopLength < 1 { try fail("hopLength", hopLength, "a positive number of samples") }
         if let w = winLength, w < 1 || w > nFFT { try fail("winLength", w, "1…nFFT (\(nFFT))") }
         if nMels < 1 || nMels > nFFT / 2 + 1 { try fail("nMels", nMels, "1…nFFT/2+1 (\(nFFT / 2 + 1))") }
-        if fmin < 0 || fmin >= effectiveFmax { try fail("fmin", fmin, "0 ≤ fmin < fmax (\(effectiveFmax))") }
-        if let f = fmax, f <= 0 || f > Double(sampleRate) / 2 {
+        if let f = fmax, !(f > 0 && f <= Double(sampleRate) / 2) {
             try fail("fmax", f, "0 < fmax ≤ sampleRate/2 (\(Double(sampleRate) / 2))")
         }
+        if !(fmin >= 0 && fmin < effectiveFmax) { try fail("fmin", fmin, "0 ≤ fmin < fmax (\(effectiveFmax))") }
         if power != 1 && power != 2 { try fail("power", power, "1 (magnitude) or 2 (power)") }
-        if !(amin > 0) { try fail("amin", amin, "a positive floor") }
-        if case .value(let r) = ref, !(r > 0) { try fail("ref", r, "a positive reference or \"max\"") }
-        if let t = topDB, !(t >= 0) { try fail("topDB", t, "a non-negative number of dB") }
+        if !(amin > 0 && amin.isFinite) { try fail("amin", amin, "a positive, finite floor") }
+        if case .value(let r) = ref, !(r > 0 && r.isFinite) { try fail("ref", r, "a positive reference or \"max\"") }
+        if let t = topDB, !(t >= 0 && t.isFinite) { try fail("topDB", t, "a non-negative, finite number of dB") }
         if let n = nMFCC, n < 1 || n > nMels { try fail("nMFCC", n, "1…nMels (\(nMels))") }
         if nMFCC != nil && !toDB { try fail("nMFCC", nMFCC!, "toDB = true (MFCCs are taken from the dB mel)") }
         if deltas < 0 || deltas > 2 { try fail("deltas", deltas, "0, 1 or 2") }
-        if deltaWidth < 3 || deltaWidth % 2 == 0 { try fail("deltaWidth", deltaWidth, "an odd number ≥ 3") }
-        if let d = duration, !(d > 0) { try fail("duration", d, "a positive number of seconds") }
+        if deltaWidth < 3 || deltaWidth > 999 || deltaWidth % 2 == 0 {
+            try fail("deltaWidth", deltaWidth, "an odd number 3…999")
+        }
+        if let d = duration, !(d > 0 && d <= 3600) { try fail("duration", d, "0 < duration ≤ 3600 seconds") }
     }
 
     // MARK: Hashing

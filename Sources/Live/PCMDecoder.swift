@@ -1,10 +1,12 @@
+import Audio
 import Foundation
 
 /// Raw PCM sample encodings accepted on standard input (little-endian, interleaved by frame).
 public enum PCMFormat: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Signed 16-bit integers; sample `v` becomes `v / 32768`.
     case s16le
-    /// IEEE-754 32-bit floats, expected in [-1, 1] (NaN and ±inf are rejected).
+    /// IEEE-754 32-bit floats, expected in [-1, 1] (NaN, ±inf and magnitudes beyond
+    /// `AudioLoader.maximumSampleMagnitude`, 1000, are rejected).
     case f32le
 
     public init(parsing text: String) throws {
@@ -42,7 +44,8 @@ public struct PCMDecoder {
 
     /// Decodes the whole frames in `pending + bytes`, appending their mono samples to `output`; keeps any
     /// trailing partial frame for the next call. Returns the number of samples appended.
-    /// - Throws: ``LiveError/malformedStream(source:reason:)`` for NaN/inf in f32le data (`source` names the stream).
+    /// - Throws: ``LiveError/malformedStream(source:reason:)`` for NaN, inf or a magnitude beyond
+    ///   `AudioLoader.maximumSampleMagnitude` in f32le data (`source` names the stream).
     @discardableResult
     public mutating func decode(
         _ bytes: UnsafeRawBufferPointer, appendingTo output: inout [Float], source: String = "stream"
@@ -60,7 +63,7 @@ public struct PCMDecoder {
         let fromChunk = wholeBytes - pending.count
         let sampleCount = frames * channels
         if interleaved.count < sampleCount { interleaved = [Float](repeating: 0, count: sampleCount) }
-        var bad: Int? = nil
+        var bad: (index: Int, value: Float)? = nil
         if pending.isEmpty {
             bad = Self.convert(
                 UnsafeRawBufferPointer(rebasing: bytes[0..<fromChunk]), format: format, into: &interleaved)
@@ -70,11 +73,13 @@ public struct PCMDecoder {
             bad = joined.withUnsafeBytes { Self.convert($0, format: format, into: &interleaved) }
         }
         if let bad {
-            let frame = framesDecoded + bad / channels
+            let frame = framesDecoded + bad.index / channels
+            let what =
+                bad.value.isFinite
+                ? "\(bad.value), beyond ±\(AudioLoader.maximumSampleMagnitude)" : "\(bad.value), not a finite number"
             throw LiveError.malformedStream(
                 source: source,
-                reason:
-                    "sample \(bad % channels) of frame \(frame) is not a finite number; is the stream really \(format)?"
+                reason: "sample \(bad.index % channels) of frame \(frame) is \(what); is the stream really \(format)?"
             )
         }
         pending = Array(bytes[fromChunk...])
@@ -104,8 +109,11 @@ public struct PCMDecoder {
         }
     }
 
-    /// Converts little-endian samples to floats; returns the index of the first non-finite sample, if any.
-    static func convert(_ bytes: UnsafeRawBufferPointer, format: PCMFormat, into out: inout [Float]) -> Int? {
+    /// Converts little-endian samples to floats; returns the first sample that is not finite or is beyond
+    /// `AudioLoader.maximumSampleMagnitude`, if any.
+    static func convert(_ bytes: UnsafeRawBufferPointer, format: PCMFormat, into out: inout [Float]) -> (
+        index: Int, value: Float
+    )? {
         switch format {
         case .s16le:
             let n = bytes.count / 2
@@ -121,7 +129,7 @@ public struct PCMDecoder {
                     UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16
                     | UInt32(bytes[4 * i + 3]) << 24
                 let v = Float(bitPattern: bits)
-                guard v.isFinite else { return i }
+                guard abs(v) <= AudioLoader.maximumSampleMagnitude else { return (i, v) }
                 out[i] = v
             }
             return nil

@@ -60,26 +60,39 @@ extension Layer {
         return result
     }
 
-    /// Replaces weights and running statistics from `tensors` (every name and shape must match).
+    /// Replaces weights and running statistics from `tensors`: every name and shape must match and every
+    /// value must be finite. Everything is checked before anything is replaced, so a state dict that does
+    /// not fit leaves the model as it was.
+    /// - Throws: ``ModelStateError`` listing every missing, unexpected, misshapen and non-finite tensor.
     public mutating func loadStateDict(_ tensors: [String: Tensor]) throws {
-        var error: ModelStateError?
+        var problems = ModelStateError()
         var seen = Set<String>()
-        func take(_ name: String, _ target: inout Tensor) {
-            guard error == nil else { return }
-            guard let t = tensors[name] else { error = .missing(name: name); return }
-            guard t.count == target.count && (t.shape == target.shape || t.count == 1) else {
-                error = .shapeMismatch(name: name, expected: target.shape, found: t.shape)
-                return
-            }
-            target = t.reshaped(target.shape)
+        func check(_ name: String, _ target: Tensor) {
             seen.insert(name)
+            guard let t = tensors[name] else { return problems.missing.append(name) }
+            guard t.count == target.count && (t.shape == target.shape || t.count == 1) else {
+                return problems.mismatched.append(.init(name: name, expected: target.shape, found: t.shape))
+            }
+            if let index = t.firstNonFiniteIndex { problems.nonFinite.append(.init(name: name, index: index)) }
         }
-        visitParameters(prefix: "") { name, p in take(name, &p.value) }
-        visitBuffers(prefix: "") { name, t in take(name, &t) }
-        if let error { throw error }
-        if let extra = tensors.keys.filter({ !seen.contains($0) }).sorted().first {
-            throw ModelStateError.unexpected(name: extra)
+        var copy = self
+        copy.visitParameters(prefix: "") { name, p in check(name, p.value) }
+        copy.visitBuffers(prefix: "") { name, t in check(name, t) }
+        problems.unexpected = tensors.keys.filter { !seen.contains($0) }.sorted()
+        guard problems.isEmpty else { throw problems }
+        visitParameters(prefix: "") { name, p in
+            if let t = tensors[name] { p.value = t.reshaped(p.value.shape) }
         }
+        visitBuffers(prefix: "") { name, target in
+            if let t = tensors[name] { target = t.reshaped(target.shape) }
+        }
+    }
+}
+
+extension Tensor {
+    /// The flat index of the first NaN or infinite element, if any. O(count).
+    public var firstNonFiniteIndex: Int? {
+        withUnsafeBufferPointer { $0.firstIndex { !$0.isFinite } }
     }
 }
 
@@ -88,18 +101,61 @@ extension Layer {
     prefix.isEmpty ? name : prefix + "." + name
 }
 
-/// A state dict that does not fit the model.
-public enum ModelStateError: Error, CustomStringConvertible, Equatable {
-    case missing(name: String)
-    case unexpected(name: String)
-    case shapeMismatch(name: String, expected: [Int], found: [Int])
+/// A state dict that does not fit the model: every tensor the model needs and the file lacks, every
+/// tensor the model does not have, every shape that differs and every tensor holding NaN or infinity.
+public struct ModelStateError: Error, CustomStringConvertible, Equatable {
+    /// A tensor whose shape differs from the model's.
+    public struct Mismatch: Equatable, Sendable {
+        public var name: String
+        public var expected: [Int]
+        public var found: [Int]
+        public init(name: String, expected: [Int], found: [Int]) {
+            self.name = name
+            self.expected = expected
+            self.found = found
+        }
+    }
+    /// A tensor with a NaN or infinite element (the first one's flat index).
+    public struct NonFinite: Equatable, Sendable {
+        public var name: String
+        public var index: Int
+        public init(name: String, index: Int) {
+            self.name = name
+            self.index = index
+        }
+    }
+    public var missing: [String] = []
+    public var unexpected: [String] = []
+    public var mismatched: [Mismatch] = []
+    public var nonFinite: [NonFinite] = []
+
+    public init(
+        missing: [String] = [], unexpected: [String] = [], mismatched: [Mismatch] = [], nonFinite: [NonFinite] = []
+    ) {
+        self.missing = missing
+        self.unexpected = unexpected
+        self.mismatched = mismatched
+        self.nonFinite = nonFinite
+    }
+
+    public var isEmpty: Bool { missing.isEmpty && unexpected.isEmpty && mismatched.isEmpty && nonFinite.isEmpty }
 
     public var description: String {
-        switch self {
-        case .missing(let name): return "state dict has no tensor '\(name)', which the model needs"
-        case .unexpected(let name): return "state dict has tensor '\(name)', which the model does not have"
-        case .shapeMismatch(let name, let expected, let found):
-            return "tensor '\(name)' has shape \(found); the model expects \(expected)"
+        func names(_ list: [String]) -> String {
+            let shown = list.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
+            return list.count > 8 ? "\(shown) and \(list.count - 8) more" : shown
         }
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("the model needs \(names(missing)), which the state dict lacks") }
+        if !unexpected.isEmpty { parts.append("the model has no \(names(unexpected))") }
+        for m in mismatched.prefix(8) {
+            parts.append("tensor '\(m.name)' has shape \(m.found); the model expects \(m.expected)")
+        }
+        if mismatched.count > 8 { parts.append("\(mismatched.count - 8) more tensors have other shapes") }
+        for n in nonFinite.prefix(8) {
+            parts.append("tensor '\(n.name)' holds NaN or infinity (element \(n.index))")
+        }
+        if nonFinite.count > 8 { parts.append("\(nonFinite.count - 8) more tensors hold NaN or infinity") }
+        return "state dict does not fit the model: " + parts.joined(separator: "; ")
     }
 }

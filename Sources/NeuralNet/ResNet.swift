@@ -329,3 +329,59 @@ public struct ResNet: Layer {
         }
     }
 }
+
+extension ResNet {
+    /// The names and shapes of the ``stateDict`` of a network made with these arguments, computed without
+    /// allocating it, so a model file's tensors can be checked against its architecture before the network
+    /// is built. O(number of tensors).
+    public static func stateShapes(
+        classCount: Int, depth: Depth, inputChannels: Int = 1, width: Int = 64, stem: Stem = .imageNet
+    ) -> [(name: String, shape: [Int])] {
+        var parameters: [(name: String, shape: [Int])] = []
+        var buffers: [(name: String, shape: [Int])] = []
+        func conv(_ name: String, _ input: Int, _ output: Int, _ kernel: Int) {
+            parameters.append((name + ".weight", [output, input, kernel, kernel]))
+        }
+        func bn(_ name: String, _ channels: Int) {
+            parameters.append((name + ".weight", [channels]))
+            parameters.append((name + ".bias", [channels]))
+            buffers.append((name + ".running_mean", [channels]))
+            buffers.append((name + ".running_var", [channels]))
+            buffers.append((name + ".num_batches_tracked", []))
+        }
+        conv("conv1", inputChannels, width, stem == .imageNet ? 7 : 3)
+        bn("bn1", width)
+        var channels = width
+        for (stage, count) in depth.layerBlockCounts.enumerated() {
+            let planes = width << stage
+            for i in 0..<count {
+                let stride = (stage > 0 && i == 0) ? 2 : 1
+                let prefix = "layer\(stage + 1).\(i)"
+                let out: Int
+                if depth.usesBasicBlock {
+                    out = planes
+                    conv(prefix + ".conv1", channels, planes, 3)
+                    bn(prefix + ".bn1", planes)
+                    conv(prefix + ".conv2", planes, planes, 3)
+                    bn(prefix + ".bn2", planes)
+                } else {
+                    out = planes * Bottleneck.expansion
+                    conv(prefix + ".conv1", channels, planes, 1)
+                    bn(prefix + ".bn1", planes)
+                    conv(prefix + ".conv2", planes, planes, 3)
+                    bn(prefix + ".bn2", planes)
+                    conv(prefix + ".conv3", planes, out, 1)
+                    bn(prefix + ".bn3", out)
+                }
+                if stride != 1 || channels != out {
+                    conv(prefix + ".downsample.0", channels, out, 1)
+                    bn(prefix + ".downsample.1", out)
+                }
+                channels = out
+            }
+        }
+        parameters.append(("fc.weight", [classCount, channels]))
+        parameters.append(("fc.bias", [classCount]))
+        return parameters + buffers
+    }
+}

@@ -164,18 +164,26 @@ extension RunStore {
         FROM run JOIN experiment ON experiment.id = run.experiment_id
         """
 
-    static func summary(_ row: Row, staleness: Staleness, now: Date) -> RunSummary {
-        let status = RunStatus(rawValue: row["status"]) ?? .failed
-        let heartbeat: Date? = row["heartbeat_at"]
-        let host: String = row["host"]
-        let pid: Int64? = row["pid"]
+    /// One summary line from a row of ``summarySQL``.
+    /// - Throws: ``StoreValueError`` naming the table, run and column of a value of the wrong type.
+    static func summary(_ row: Row, staleness: Staleness, now: Date) throws -> RunSummary {
+        let key = StoreRow.runKey(row, column: "id")
+        let run = StoreRow(row, table: "run", key: key)
+        let epochs = StoreRow(row, table: "epoch_metric", key: key)
+        let status: RunStatus = try run.value("status")
+        let heartbeat: Date? = try run.optional("heartbeat_at")
+        let host: String = try run.value("host")
+        let pid: Int64? = try run.optional("pid")
         let stale = staleness.isStale(status: status, heartbeat: heartbeat, host: host, pid: pid, now: now)
         return RunSummary(
-            id: row["id"], experiment: row["experiment"], name: row["name"], sweep: row["sweep"], status: status,
-            displayStatus: stale ? "stale" : status.rawValue, epochs: row["epochs"],
-            bestAccuracy: row["best_accuracy"], finalAccuracy: row["final_accuracy"],
-            finalValidLoss: row["final_valid_loss"], createdAt: row["created_at"], startedAt: row["started_at"],
-            endedAt: row["ended_at"], heartbeatAt: heartbeat, host: host, pid: pid, error: row["error"])
+            id: try run.value("id"), experiment: try StoreRow(row, table: "experiment", key: key).value("experiment"),
+            name: try run.value("name"), sweep: try run.value("sweep"), status: status,
+            displayStatus: stale ? "stale" : status.rawValue, epochs: try epochs.value("epochs"),
+            bestAccuracy: try epochs.optionalFinite("best_accuracy"),
+            finalAccuracy: try epochs.optionalFinite("final_accuracy"),
+            finalValidLoss: try epochs.optionalFinite("final_valid_loss"), createdAt: try run.value("created_at"),
+            startedAt: try run.optional("started_at"), endedAt: try run.optional("ended_at"), heartbeatAt: heartbeat,
+            host: host, pid: pid, error: try run.optional("error"))
     }
 
     /// The runs matching `filter`, newest first, with stale running runs shown as `stale` (the store is not
@@ -198,7 +206,7 @@ extension RunStore {
             + " ORDER BY run.id DESC"
         var summaries = try read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map {
-                Self.summary($0, staleness: staleness, now: now)
+                try Self.summary($0, staleness: staleness, now: now)
             }
         }.map(withFailureNote)
         if !filter.statuses.isEmpty {
@@ -220,7 +228,7 @@ extension RunStore {
                 try Row.fetchOne($0, sql: Self.summarySQL + " WHERE run.id = ?", arguments: [id])
             })
         else { throw RunStoreError.noSuchRun(id) }
-        return withFailureNote(Self.summary(row, staleness: staleness, now: now))
+        return withFailureNote(try Self.summary(row, staleness: staleness, now: now))
     }
 
     /// A running run whose end only reached its failure note is shown with the note's status and reason.
@@ -234,18 +242,14 @@ extension RunStore {
 
     /// Everything recorded about run `id`.
     public func detail(of id: Int64, staleness: Staleness = Staleness(), now: Date = Date()) throws -> RunDetail {
-        let summary = try summary(of: id, staleness: staleness, now: now)
-        return try read { db in
-            guard var run = try Run.fetchOne(db, key: id),
+        // The records first, so a damaged value is named by its own row rather than by a summary column.
+        var detail = try read { db in
+            guard let run = try Run.fetchOne(db, key: id),
                 let experiment = try Experiment.fetchOne(db, key: run.experimentId)
             else { throw RunStoreError.noSuchRun(id) }
-            if summary.displayStatus != run.status.rawValue, let status = RunStatus(rawValue: summary.displayStatus) {
-                run.status = status
-                run.error = summary.error
-            }
             let byRun = Column("run_id") == id
             return RunDetail(
-                run: run, experiment: experiment, displayStatus: summary.displayStatus,
+                run: run, experiment: experiment, displayStatus: run.status.rawValue,
                 epochs: try EpochMetric.filter(byRun).order(Column("epoch")).fetchAll(db),
                 lrFinder: try LRFinderPoint.filter(byRun).order(Column("iteration")).fetchAll(db),
                 suggestions: try LRSuggestion.filter(byRun).order(Column("method")).fetchAll(db),
@@ -254,6 +258,14 @@ extension RunStore {
                     .fetchAll(db),
                 artifacts: try Artifact.filter(byRun).order(Column("id")).fetchAll(db))
         }
+        // A stale run, or one whose end only reached its failure note, is shown as such.
+        let summary = try summary(of: id, staleness: staleness, now: now)
+        if summary.displayStatus != detail.run.status.rawValue, let status = RunStatus(rawValue: summary.displayStatus) {
+            detail.run.status = status
+            detail.run.error = summary.error
+        }
+        detail.displayStatus = summary.displayStatus
+        return detail
     }
 
     /// The epochs of run `id`, in order.
@@ -293,36 +305,43 @@ extension RunStore {
             if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
             sql += " ORDER BY run.id"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let id: Int64 = row["id"]
+                let key = StoreRow.runKey(row, column: "id")
+                let r = StoreRow(row, table: "run", key: key)
+                let id: Int64 = try r.value("id")
                 var result = RunMetrics(
-                    runID: id, experiment: row["experiment"], name: row["name"],
-                    status: RunStatus(rawValue: row["status"]) ?? .failed, specYaml: row["spec_yaml"],
-                    metric: metric, best: nil, bestEpoch: nil, final: nil, epochs: row["epochs"])
+                    runID: id, experiment: try StoreRow(row, table: "experiment", key: key).value("experiment"),
+                    name: try r.value("name"), status: try r.value("status"), specYaml: try r.value("spec_yaml"),
+                    metric: metric, best: nil, bestEpoch: nil, final: nil,
+                    epochs: try StoreRow(row, table: "epoch_metric", key: key).value("epochs"))
+                /// One number of `table` for this run, read strictly (a statement's own conversion turns text into 0).
+                func number(_ table: String, _ column: String, _ sql: String) throws -> Double? {
+                    guard let row = try Row.fetchOne(db, sql: sql, arguments: [id]) else { return nil }
+                    return try StoreRow(row, table: table, key: key).optionalFinite(column)
+                }
                 if let column = metric.epochColumn {
                     let order = metric.higherIsBetter ? "DESC" : "ASC"
                     if let best = try Row.fetchOne(
                         db,
                         sql: """
-                            SELECT epoch, \(column) AS value FROM epoch_metric
+                            SELECT epoch, \(column) FROM epoch_metric
                             WHERE run_id = ? AND \(column) IS NOT NULL ORDER BY \(column) \(order), epoch LIMIT 1
                             """, arguments: [id])
                     {
-                        result.best = best["value"]
-                        result.bestEpoch = best["epoch"]
+                        let epochKey = key + ", epoch " + StoreRow.describeKey(StoreRow.databaseValue(best, "epoch"))
+                        let b = StoreRow(best, table: "epoch_metric", key: epochKey)
+                        result.best = try b.optionalFinite(column)
+                        result.bestEpoch = try b.value("epoch")
                     }
-                    result.final = try Double.fetchOne(
-                        db,
-                        sql: "SELECT \(column) FROM epoch_metric WHERE run_id = ? ORDER BY epoch DESC LIMIT 1",
-                        arguments: [id])
+                    result.final = try number(
+                        "epoch_metric", column,
+                        "SELECT \(column) FROM epoch_metric WHERE run_id = ? ORDER BY epoch DESC LIMIT 1")
                     if let kept = metric.keptColumn {
-                        result.kept = try Double.fetchOne(
-                            db, sql: "SELECT \(kept) FROM evaluation WHERE run_id = ? AND split = 'valid'",
-                            arguments: [id])
+                        result.kept = try number(
+                            "evaluation", kept, "SELECT \(kept) FROM evaluation WHERE run_id = ? AND split = 'valid'")
                     }
                 } else if let column = metric.testColumn {
-                    let value = try Double.fetchOne(
-                        db, sql: "SELECT \(column) FROM evaluation WHERE run_id = ? AND split = 'test'",
-                        arguments: [id])
+                    let value = try number(
+                        "evaluation", column, "SELECT \(column) FROM evaluation WHERE run_id = ? AND split = 'test'")
                     result.best = value
                     result.final = value
                 }

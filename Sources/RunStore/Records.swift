@@ -24,6 +24,16 @@ public struct Experiment: StoreRecord, Equatable, Sendable {
         self.createdAt = createdAt
     }
 
+    /// - Throws: ``StoreValueError`` naming the row and the column of a value of the wrong type.
+    public init(row: Row) throws {
+        let r = StoreRow(
+            row, table: Self.databaseTableName, key: "id \(StoreRow.describeKey(StoreRow.databaseValue(row, "id")))")
+        id = try r.optional("id")
+        name = try r.value("name")
+        description = try r.value("description")
+        createdAt = try r.value("created_at")
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
@@ -79,6 +89,27 @@ public struct Run: StoreRecord, Equatable, Sendable {
         self.heartbeatAt = heartbeatAt
     }
 
+    /// - Throws: ``StoreValueError`` naming the run and the column of a value of the wrong type.
+    public init(row: Row) throws {
+        let r = StoreRow(row, table: Self.databaseTableName, key: StoreRow.runKey(row, column: "id"))
+        id = try r.optional("id")
+        experimentId = try r.value("experiment_id")
+        name = try r.value("name")
+        sweep = try r.value("sweep")
+        specYaml = try r.value("spec_yaml")
+        specHash = try r.value("spec_hash")
+        status = try r.value("status")
+        error = try r.optional("error")
+        seed = try r.value("seed")
+        toolVersion = try r.value("tool_version")
+        host = try r.value("host")
+        pid = try r.optional("pid")
+        createdAt = try r.value("created_at")
+        startedAt = try r.optional("started_at")
+        endedAt = try r.optional("ended_at")
+        heartbeatAt = try r.optional("heartbeat_at")
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
@@ -114,6 +145,22 @@ public struct EpochMetric: StoreRecord, Equatable, Sendable {
         self.seconds = seconds
         self.recordedAt = recordedAt
     }
+
+    /// - Throws: ``StoreValueError`` naming the run, the epoch and the column of a value of the wrong type.
+    public init(row: Row) throws {
+        let key = StoreRow.runKey(row) + ", epoch " + StoreRow.describeKey(StoreRow.databaseValue(row, "epoch"))
+        let r = StoreRow(row, table: Self.databaseTableName, key: key)
+        runId = try r.value("run_id")
+        epoch = try r.value("epoch")
+        trainLoss = try r.optionalFinite("train_loss")
+        validLoss = try r.optionalFinite("valid_loss")
+        accuracy = try r.optionalFinite("accuracy")
+        balancedAccuracy = try r.optionalFinite("balanced_accuracy")
+        f1Macro = try r.optionalFinite("f1_macro")
+        lr = try r.optionalFinite("lr")
+        seconds = try r.optionalFinite("seconds")
+        recordedAt = try r.value("recorded_at")
+    }
 }
 
 /// One step of the learning-rate finder. Table `lr_finder_point`, primary key (run_id, iteration).
@@ -133,6 +180,19 @@ public struct LRFinderPoint: StoreRecord, Equatable, Sendable {
         self.loss = loss
         self.smoothedLoss = smoothedLoss
     }
+
+    /// - Throws: ``StoreValueError`` naming the run, the iteration and the column of a value of the wrong
+    ///   type. (Losses may be infinite: the finder runs until the loss explodes.)
+    public init(row: Row) throws {
+        let key =
+            StoreRow.runKey(row) + ", iteration " + StoreRow.describeKey(StoreRow.databaseValue(row, "iteration"))
+        let r = StoreRow(row, table: Self.databaseTableName, key: key)
+        runId = try r.value("run_id")
+        iteration = try r.value("iteration")
+        lr = try r.finite("lr")
+        loss = try r.value("loss")
+        smoothedLoss = try r.optional("smoothed_loss")
+    }
 }
 
 /// A learning rate suggested by the finder (`minimum`, `steep`, `valley`, `slide`). Table `lr_suggestion`.
@@ -149,6 +209,16 @@ public struct LRSuggestion: StoreRecord, Equatable, Sendable {
         self.method = method
         self.lr = lr
         self.chosen = chosen
+    }
+
+    /// - Throws: ``StoreValueError`` naming the run, the method and the column of a value of the wrong type.
+    public init(row: Row) throws {
+        let key = StoreRow.runKey(row) + ", method " + StoreRow.describeKey(StoreRow.databaseValue(row, "method"))
+        let r = StoreRow(row, table: Self.databaseTableName, key: key)
+        runId = try r.value("run_id")
+        method = try r.value("method")
+        lr = try r.finite("lr")
+        chosen = try r.value("chosen")
     }
 }
 
@@ -181,6 +251,29 @@ public struct EvaluationRecord: StoreRecord, Equatable, Sendable {
         self.confusion = confusion
         self.recordedAt = recordedAt
     }
+
+    /// - Throws: ``StoreValueError`` naming the run, the split and the column of a value of the wrong type,
+    ///   of malformed JSON, or of a confusion matrix that is not labels × labels counts.
+    public init(row: Row) throws {
+        let key = StoreRow.runKey(row) + ", split " + StoreRow.describeKey(StoreRow.databaseValue(row, "split"))
+        let r = StoreRow(row, table: Self.databaseTableName, key: key)
+        runId = try r.value("run_id")
+        split = try r.value("split")
+        loss = try r.optionalFinite("loss")
+        accuracy = try r.finite("accuracy")
+        balancedAccuracy = try r.finite("balanced_accuracy")
+        f1Macro = try r.finite("f1_macro")
+        let labels = try r.json("labels", [String].self, "a list of class names")
+        let n = labels.count
+        let square = "a \(n) × \(n) list of lists of counts ≥ 0 (one row and column per label)"
+        let confusion = try r.json("confusion", [[Int]].self, square)
+        guard confusion.count == n, confusion.allSatisfy({ $0.count == n && $0.allSatisfy { $0 >= 0 } }) else {
+            throw r.fail("confusion", StoreRow.databaseValue(row, "confusion"), "JSON text: " + square)
+        }
+        self.labels = labels
+        self.confusion = confusion
+        recordedAt = try r.value("recorded_at")
+    }
 }
 
 /// Precision, recall and F1 of one class on one split. Table `class_metric`, key (run_id, split, label).
@@ -205,6 +298,21 @@ public struct ClassMetric: StoreRecord, Equatable, Sendable {
         self.recall = recall
         self.f1 = f1
         self.support = support
+    }
+
+    /// - Throws: ``StoreValueError`` naming the run, split, label and the column of a value of the wrong type.
+    public init(row: Row) throws {
+        let key =
+            StoreRow.runKey(row) + ", split " + StoreRow.describeKey(StoreRow.databaseValue(row, "split"))
+            + ", label " + StoreRow.describeKey(StoreRow.databaseValue(row, "label"))
+        let r = StoreRow(row, table: Self.databaseTableName, key: key)
+        runId = try r.value("run_id")
+        split = try r.value("split")
+        label = try r.value("label")
+        precision = try r.finite("precision")
+        recall = try r.finite("recall")
+        f1 = try r.finite("f1")
+        support = try r.value("support")
     }
 }
 
@@ -231,6 +339,22 @@ public struct Prediction: StoreRecord, Equatable, Sendable {
         self.predicted = predicted
         self.confidence = confidence
         self.probabilities = probabilities
+    }
+
+    /// - Throws: ``StoreValueError`` naming the run, split, path and the column of a value of the wrong type
+    ///   or of malformed JSON.
+    public init(row: Row) throws {
+        let key =
+            StoreRow.runKey(row) + ", split " + StoreRow.describeKey(StoreRow.databaseValue(row, "split"))
+            + ", path " + StoreRow.describeKey(StoreRow.databaseValue(row, "path"))
+        let r = StoreRow(row, table: Self.databaseTableName, key: key)
+        runId = try r.value("run_id")
+        split = try r.value("split")
+        path = try r.value("path")
+        label = try r.value("label")
+        predicted = try r.value("predicted")
+        confidence = try r.finite("confidence")
+        probabilities = try r.optionalJSON("probabilities", [Double].self, "a list of numbers")
     }
 }
 
@@ -259,6 +383,21 @@ public struct Artifact: StoreRecord, Equatable, Sendable {
         self.bytes = bytes
         self.epoch = epoch
         self.createdAt = createdAt
+    }
+
+    /// - Throws: ``StoreValueError`` naming the artifact, its run and the column of a value of the wrong type.
+    public init(row: Row) throws {
+        let key =
+            "id " + StoreRow.describeKey(StoreRow.databaseValue(row, "id")) + " of " + StoreRow.runKey(row)
+        let r = StoreRow(row, table: Self.databaseTableName, key: key)
+        id = try r.optional("id")
+        runId = try r.value("run_id")
+        kind = try r.value("kind")
+        path = try r.value("path")
+        sha256 = try r.value("sha256")
+        bytes = try r.value("bytes")
+        epoch = try r.optional("epoch")
+        createdAt = try r.value("created_at")
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

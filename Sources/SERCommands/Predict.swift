@@ -38,24 +38,31 @@ struct Predict: ParsableCommand {
         var error: String?
     }
 
-    /// Every file in the order given; unreadable files carry their error instead of a label.
+    /// Every file in the order given; files that cannot be read, or whose features or probabilities are not
+    /// finite, carry their error instead of a label.
     func predictions() throws -> [FilePrediction] {
         var bundle = try ModelBundle.load(from: URL(fileURLWithPath: model))
         let features = try bundle.featureResults(files: files)
-        var probabilities = bundle.classify(matrices: features.compactMap { try? $0.get() })[...]
-        return zip(files, features).map { file, result in
-            if case .failure(let error) = result {
+        let readable = features.indices.compactMap { i in (try? features[i].get()).map { (i, $0) } }
+        var outcomes: [Result<[Double], any Error>] = features.map { result in result.map { _ in [] } }
+        let probabilities = bundle.probabilityResults(
+            matrices: readable.map(\.1), names: readable.map { files[$0.0] })
+        for (k, (i, _)) in readable.enumerated() { outcomes[i] = probabilities[k] }
+        return zip(files, outcomes).map { file, outcome in
+            switch outcome {
+            case .failure(let error):
                 return FilePrediction(file: file, error: "\(error)")
+            case .success(let p):
+                let order = p.indices.sorted { (p[$0], -$0) > (p[$1], -$1) }
+                let top = order.prefix(topK).map { Ranked(label: bundle.labels[$0], probability: p[$0]) }
+                return FilePrediction(
+                    file: file, label: top.first?.label, probability: top.first?.probability, top: Array(top))
             }
-            let p = probabilities.removeFirst()
-            let order = p.indices.sorted { (p[$0], -$0) > (p[$1], -$1) }
-            let top = order.prefix(topK).map { Ranked(label: bundle.labels[$0], probability: p[$0]) }
-            return FilePrediction(file: file, label: top[0].label, probability: top[0].probability, top: Array(top))
         }
     }
 
-    /// Prints the readable files' answers, then each unreadable file's error on standard error; exits
-    /// with status 1 when any file could not be read.
+    /// Prints the readable files' answers (text or JSON, where a failed file has its `error`), then each
+    /// failed file's error on standard error; exits with status 1 when any file failed.
     func run() throws {
         let results = try predictions()
         if json {

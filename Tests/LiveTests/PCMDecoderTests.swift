@@ -66,9 +66,19 @@ final class PCMDecoderTests: XCTestCase {
     func testNonFiniteFloatsAreRejected() {
         let bytes = pcmBytes([0.1, .nan, 0.3], format: .f32le)
         XCTAssertThrowsError(try decodeAll(bytes, format: .f32le)) { error in
-            XCTAssertTrue("\(error)".contains("frame 1 is not a finite number"), "\(error)")
+            XCTAssertTrue("\(error)".contains("frame 1 is nan, not a finite number"), "\(error)")
         }
         XCTAssertThrowsError(try decodeAll(pcmBytes([.infinity], format: .f32le), format: .f32le))
+    }
+
+    /// Issue #18: 1e30 passed the finiteness check and reached the classifier as infinite features.
+    func testAbsurdFloatMagnitudesAreRejected() {
+        let bytes = pcmBytes([0.1, 0.2, 999, 1e30, 0.3], format: .f32le)
+        XCTAssertThrowsError(try decodeAll(bytes, format: .f32le)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("stream: malformed stream"), text)
+            XCTAssertTrue(text.contains("sample 0 of frame 3 is 1e+30, beyond ±1000.0"), text)
+        }
     }
 
     func testParsesFormatNames() throws {
