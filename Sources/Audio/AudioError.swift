@@ -21,6 +21,8 @@ public struct AudioError: Error, CustomStringConvertible, LocalizedError, Equata
         case invalidTargetRate(Int)
         /// libsoxr reported an error.
         case resampling(String)
+        /// The path is a FIFO, socket, device or folder: it is not opened (a FIFO would block for ever).
+        case notARegularFile(FileKind)
     }
 
     /// The file concerned.
@@ -56,6 +58,8 @@ public struct AudioError: Error, CustomStringConvertible, LocalizedError, Equata
                 "\(path): cannot resample to \(rate) Hz; expected a rate in \(rates.lowerBound)…\(rates.upperBound) Hz"
         case .resampling(let message):
             return "\(path): resampling failed (\(message))"
+        case .notARegularFile(let kind):
+            return "\(path): is \(kind.name), not a regular file; expected an audio file (WAV, FLAC or OGG)"
         }
     }
 
