@@ -25,6 +25,8 @@ public struct AudioError: Error, CustomStringConvertible, LocalizedError, Equata
         /// ``AudioLoader/maximumSampleMagnitude`` (float files are nominally in [-1, 1]): the first such
         /// sample, by frame (from the start of the file), channel (0-based) and the file's rate.
         case invalidSample(value: Float, frame: Int, channel: Int, sampleRate: Int)
+        /// The path is a FIFO, socket, device or folder: it is not opened (a FIFO would block for ever).
+        case notARegularFile(FileKind)
     }
 
     /// The file concerned.
@@ -65,6 +67,8 @@ public struct AudioError: Error, CustomStringConvertible, LocalizedError, Equata
             let what = value.isFinite ? "\(value), beyond ±\(AudioLoader.maximumSampleMagnitude)" : "\(value)"
             return
                 "\(path): sample \(frame) (channel \(channel), at \(seconds) s) is \(what); expected finite samples within ±\(AudioLoader.maximumSampleMagnitude) (float audio is nominally in [-1, 1])"
+        case .notARegularFile(let kind):
+            return "\(path): is \(kind.name), not a regular file; expected an audio file (WAV, FLAC or OGG)"
         }
     }
 

@@ -35,7 +35,8 @@ public enum AudioLoader {
     ///   - offset: seconds to skip at the start (0 ≤ offset < file duration).
     ///   - duration: seconds to read after the offset (nil: to the end).
     /// - Returns: the mono signal and its rate. Complexity O(frames · channels).
-    /// - Throws: ``AudioError`` naming the file, with libsndfile's or libFLAC's message when it reported the failure.
+    /// - Throws: ``AudioError`` naming the file, with libsndfile's or libFLAC's message when it reported the failure;
+    ///   a FIFO, socket, device or folder is refused before it is opened.
     public static func load(
         _ path: String, sampleRate: Int? = AudioLoader.defaultSampleRate, offset: Double = 0,
         duration: Double? = nil
@@ -44,6 +45,8 @@ public enum AudioLoader {
         if let sampleRate, !supportedSampleRates.contains(sampleRate) {
             throw fail(.invalidTargetRate(sampleRate))
         }
+        // Checked before any open: opening a FIFO blocks until a writer appears.
+        if let kind = FileKind(atPath: path), kind != .regular { throw fail(.notARegularFile(kind)) }
         let decoder = try Decoder(path: path)
         let info = decoder.info
         guard info.channels > 0 else { throw fail(.noChannels) }

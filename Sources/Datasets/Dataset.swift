@@ -25,10 +25,12 @@ public struct Dataset: Sendable {
         self.excluded = excluded
     }
 
-    /// Lists the corpus at `path` (see ``DatasetListing/make(_:layout:)``) and labels it.
-    public static func load(_ path: String, layout: DatasetLayout? = nil, labels: LabelScheme? = nil) throws -> Dataset
-    {
-        try Dataset(listing: try DatasetListing.make(path, layout: layout), labels: labels)
+    /// Lists the corpus at `path` (see ``DatasetListing/make(_:layout:shouldStop:)``) and labels it.
+    public static func load(
+        _ path: String, layout: DatasetLayout? = nil, labels: LabelScheme? = nil,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) throws -> Dataset {
+        try Dataset(listing: try DatasetListing.make(path, layout: layout, shouldStop: shouldStop), labels: labels)
     }
 
     public var layout: DatasetLayout { listing.layout }

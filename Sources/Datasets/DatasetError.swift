@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 
 /// Why a dataset cannot be opened or labelled. Each message names the path or value and says what was expected.
@@ -30,6 +31,14 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidSubset(String)
     /// No file has a class in the chosen subset.
     case emptyAfterSubset(scheme: String, subset: [String])
+    /// The path is `/` or lies in `/proc`, `/sys` or `/dev` (`folder`): not a corpus, and walking it may not end.
+    case systemFolder(path: String, folder: String)
+    /// The folder tree holds more than `limit` entries (``AudioFiles/maximumEntries``): a folder above a corpus.
+    case tooManyEntries(path: String, limit: Int)
+    /// A stop was requested (Ctrl-C) while the corpus at `path` was read.
+    case stopped(path: String)
+    /// The dataset path (or its manifest) is a FIFO, socket or device, which is never opened.
+    case specialFile(path: String, kind: FileKind)
 
     public var description: String {
         switch self {
@@ -67,6 +76,17 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "invalid class subset: \(message)"
         case .emptyAfterSubset(let scheme, let subset):
             return "no file has a class in the subset \(subset.joined(separator: ", ")) of label scheme '\(scheme)'"
+        case .systemFolder(let path, let folder):
+            let place = path == folder ? "is the system folder \(folder)" : "lies in the system folder \(folder)"
+            return "\(path): \(place), not a corpus; point data.path (or the command's folder) at the corpus folder"
+        case .tooManyEntries(let path, let limit):
+            return
+                "\(path): more than \(limit) entries in this folder tree, so it is not a corpus folder; point data.path "
+                + "(or the command's folder) at the folder that holds the audio files"
+        case .stopped(let path):
+            return "stopped while reading \(path) (a stop was requested)"
+        case .specialFile(let path, let kind):
+            return "\(path): is \(kind.name), not a regular file or folder; expected a dataset folder or a CSV manifest"
         }
     }
 }

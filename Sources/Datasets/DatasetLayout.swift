@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 
 /// How a corpus is organised on disk.
@@ -34,20 +35,26 @@ public struct DatasetListing: Sendable {
     public var problems: [DatasetProblem]
     /// Regular non-audio, non-hidden files skipped (README.md, …); 0 for CSV.
     public var ignoredFiles: Int
+    /// Entries of the folder the walk did not use (special files, loops, repeated files, dangling links,
+    /// unreadable folders, …) with the reason; empty for CSV.
+    public var skipped: [SkippedEntry]
 
     /// Lists the corpus at `path` with `layout`, or detects the layout when nil: a `.csv` file is a CSV
     /// manifest; a folder is RAVDESS when more than half of its audio file names parse, else folders.
-    /// With the CSV layout, `path` may be a folder holding exactly one `.csv` file. O(files) file-system calls;
-    /// no audio is opened.
-    /// - Throws: ``DatasetError`` for a missing path, a file where a folder is expected, a folder without
-    ///   audio files, a layout that finds no usable file, or a malformed manifest.
-    public static func make(_ path: String, layout: DatasetLayout? = nil) throws -> DatasetListing {
+    /// With the CSV layout, `path` may be a folder holding exactly one `.csv` file. Folders are listed by
+    /// ``AudioFiles/walk(_:limit:shouldStop:)``. O(files) file-system calls; no audio is opened.
+    /// - Parameter shouldStop: asked while the folder is read; true ends the listing with
+    ///   ``DatasetError/stopped(path:)``.
+    /// - Throws: ``DatasetError`` for a missing path, a file where a folder is expected, a FIFO or device,
+    ///   a system folder or a tree too large to be a corpus, a folder without audio files, a layout that
+    ///   finds no usable file, a malformed manifest, or a stop request.
+    public static func make(
+        _ path: String, layout: DatasetLayout? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) throws -> DatasetListing {
         let source = AudioFiles.absolute(path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
-            throw DatasetError.missing(path: path)
-        }
-        if !isDirectory.boolValue {
+        guard let kind = FileKind(atPath: source) else { throw DatasetError.missing(path: path) }
+        if kind.isSpecial { throw DatasetError.specialFile(path: path, kind: kind) }
+        if kind != .directory {
             guard layout == nil || layout == .csv else { throw DatasetError.notADirectory(path: path, layout: layout!) }
             guard layout == .csv || (source as NSString).pathExtension.lowercased() == "csv" else {
                 throw DatasetError.notADirectoryOrManifest(path: path)
@@ -57,7 +64,8 @@ public struct DatasetListing: Sendable {
         if layout == .csv {
             return try csv(manifest: try manifest(in: source, given: path), detection: nil)
         }
-        let (audio, others) = AudioFiles.walk(source)
+        let walk = try AudioFiles.walk(source, shouldStop: shouldStop)
+        let audio = walk.audio
         guard !audio.isEmpty else { throw DatasetError.noAudioFiles(path: path) }
         var parsed = [(String, Result<RavdessName, RavdessNameError>)]()
         parsed.reserveCapacity(audio.count)
@@ -68,7 +76,7 @@ public struct DatasetListing: Sendable {
         let parsedCount = parsed.filter { (try? $0.1.get()) != nil }.count
         var listing = DatasetListing(
             source: source, root: source, layout: layout ?? .folders, detection: nil, files: [], problems: [],
-            ignoredFiles: others)
+            ignoredFiles: walk.otherFiles, skipped: walk.skipped)
         if layout == nil {
             let ravdess = parsedCount * 2 > audio.count
             listing.layout = ravdess ? .ravdess : .folders
@@ -115,6 +123,10 @@ public struct DatasetListing: Sendable {
     }
 
     private static func csv(manifest: String, detection: String?) throws -> DatasetListing {
+        // Reading a FIFO named *.csv would block until a writer appears.
+        if let kind = FileKind(atPath: manifest), kind.isSpecial {
+            throw DatasetError.specialFile(path: manifest, kind: kind)
+        }
         let (files, problems) = try CSVManifest.read(manifest)
         guard !files.isEmpty else {
             throw DatasetError.manifest(
@@ -125,7 +137,7 @@ public struct DatasetListing: Sendable {
         }
         return DatasetListing(
             source: manifest, root: (manifest as NSString).deletingLastPathComponent, layout: .csv,
-            detection: detection, files: files, problems: problems, ignoredFiles: 0)
+            detection: detection, files: files, problems: problems, ignoredFiles: 0, skipped: [])
     }
 
     /// The single `.csv` file directly inside `folder`.

@@ -1,3 +1,4 @@
+import Audio
 import Dispatch
 import Foundation
 import SndFile
@@ -46,7 +47,8 @@ public struct DatasetScan: Sendable {
     public var channelCounts: [Int: Int]
     /// Durations of the readable files; nil when none is readable.
     public var duration: DurationStats?
-    /// Files libsndfile cannot open, with its message (paths relative to the dataset root).
+    /// Files libsndfile cannot open, with its message, and FIFOs, sockets, devices and folders listed as
+    /// files (never opened), with their kind (paths relative to the dataset root).
     public var unreadable: [DatasetProblem]
 
     public var fileCount: Int { infos.count }
@@ -54,13 +56,20 @@ public struct DatasetScan: Sendable {
 
     /// Reads the header of every item of `dataset` with `SoundFile.info`, spreading the files over the cores
     /// with `DispatchQueue.concurrentPerform`. O(items) file opens.
-    /// - Parameter stopOnError: when true, stop at the first unreadable file and throw its error; when false
-    ///   (default), record unreadable files in ``unreadable`` and go on.
-    /// - Throws: the `SndFileError` (naming the file and libsndfile's message) of an unreadable file when
-    ///   `stopOnError` is set.
-    public static func run(_ dataset: Dataset, stopOnError: Bool = false) throws -> DatasetScan {
+    /// - Parameters:
+    ///   - stopOnError: when true, stop at the first unreadable file and throw its error; when false
+    ///     (default), record unreadable files in ``unreadable`` and go on.
+    ///   - shouldStop: asked before each file; when it returns true the scan ends with
+    ///     ``DatasetError/stopped(path:)``.
+    /// - Throws: the `SndFileError` (naming the file and libsndfile's message) of an unreadable file, or the
+    ///   `AudioError` of a file that is not a regular file, when `stopOnError` is set;
+    ///   ``DatasetError/stopped(path:)``.
+    public static func run(
+        _ dataset: Dataset, stopOnError: Bool = false, shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) throws -> DatasetScan {
         let paths = dataset.items.map(\.path)
-        let results = readHeaders(paths, stopOnError: stopOnError)
+        let results = readHeaders(paths, stopOnError: stopOnError, shouldStop: shouldStop)
+        if shouldStop() { throw DatasetError.stopped(path: dataset.listing.source) }
         if stopOnError, let failure = results.lazy.compactMap({ $0?.failure }).first { throw failure }
         var scan = DatasetScan(
             infos: [], classCounts: dataset.classCounts, speakerCounts: [:], emotionCounts: [:], genderCounts: [:],
@@ -83,7 +92,7 @@ public struct DatasetScan: Sendable {
                 durations.append(info.duration)
             case .failure(let error)?:
                 scan.infos.append(nil)
-                scan.unreadable.append(DatasetProblem(path: item.file.relativePath, reason: error.message))
+                scan.unreadable.append(DatasetProblem(path: item.file.relativePath, reason: reason(error)))
             case nil:
                 preconditionFailure("every header is read when not stopping on errors")
             }
@@ -92,34 +101,47 @@ public struct DatasetScan: Sendable {
         return scan
     }
 
-    /// `SoundFile.info` of every path, in parallel; entries stay nil when skipped after a failure.
-    static func readHeaders(_ paths: [String], stopOnError: Bool) -> [Result<SoundFileInfo, SndFileError>?] {
-        var results = [Result<SoundFileInfo, SndFileError>?](repeating: nil, count: paths.count)
+    /// `SoundFile.info` of every path, in parallel; entries stay nil when skipped after a failure or a stop
+    /// request.
+    static func readHeaders(_ paths: [String], stopOnError: Bool, shouldStop: @Sendable () -> Bool = { false })
+        -> [Result<SoundFileInfo, any Error>?]
+    {
+        var results = [Result<SoundFileInfo, any Error>?](repeating: nil, count: paths.count)
         let failed = FailureFlag()
         results.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-                if stopOnError && failed.isSet { return }
-                do {
-                    base[i] = .success(try SoundFile.info(paths[i]))
-                } catch {
-                    let sndError = error as? SndFileError ?? SndFileError(path: paths[i], message: "\(error)")
-                    base[i] = .failure(sndError)
-                    failed.set()
-                }
+                if (stopOnError && failed.isSet) || shouldStop() { return }
+                base[i] = Result { try header(paths[i]) }
+                if case .failure = base[i] { failed.set() }
             }
         }
         // libsndfile reports open failures through one process-wide error slot, so a message read while
         // another thread failed may belong to that other file: re-open failed files one at a time.
         for i in results.indices {
-            guard case .failure? = results[i] else { continue }
-            do {
-                results[i] = .success(try SoundFile.info(paths[i]))
-            } catch {
-                results[i] = .failure(error as? SndFileError ?? SndFileError(path: paths[i], message: "\(error)"))
-            }
+            guard case .failure? = results[i], !shouldStop() else { continue }
+            results[i] = Result { try header(paths[i]) }
         }
         return results
+    }
+
+    /// The header of `path`; a FIFO, socket, device or folder is refused without being opened (opening a
+    /// FIFO blocks until a writer appears).
+    /// - Throws: `AudioError` (not a regular file) or `SndFileError` (libsndfile's message).
+    private static func header(_ path: String) throws -> SoundFileInfo {
+        if let kind = FileKind(atPath: path), kind != .regular {
+            throw AudioError(path: path, problem: .notARegularFile(kind))
+        }
+        return try SoundFile.info(path)
+    }
+
+    /// The reason listed for an unreadable file: libsndfile's message, or the kind of a file never opened.
+    private static func reason(_ error: any Error) -> String {
+        if let error = error as? SndFileError { return error.message }
+        if let error = error as? AudioError, case .notARegularFile(let kind) = error.problem {
+            return "is \(kind.name), not a regular file; not opened"
+        }
+        return "\(error)"
     }
 }
 

@@ -158,7 +158,13 @@ public final class ExperimentRunner {
     ) throws {
         let spec = resolved.spec
         let parameters = try spec.featureParameters()
-        let data = try RunData.load(spec, paths: paths, log: options.log)
+        let data: RunData
+        do {
+            data = try RunData.load(spec, paths: paths, log: options.log, shouldStop: { [stop] in stop.isRequested })
+        } catch DatasetError.stopped(let path) {
+            throw RunnerError.interrupted(
+                run: runID, reason: "\(stop.reason ?? "interrupted") while listing the corpus \(path)")
+        }
         let audio = AudioSettings(
             sampleRate: spec.audio.sampleRate, duration: spec.audio.duration,
             frames: spec.exampleFrames(parameters), trimDB: spec.audio.trimDB)

@@ -18,11 +18,15 @@ public struct RunData: Sendable {
     public var root: String
 
     /// Lists and labels the corpus of `spec` (making the synthetic corpus under `paths` first when
-    /// `data.synthetic` is set). Reads only the file system (and writes the synthetic corpus once).
-    /// - Throws: `DatasetError`/`SyntheticCorpusError` naming the path, or `RunnerError.data`.
-    public static func load(_ spec: ExperimentSpec, paths: RunnerPaths, log: (String) -> Void = { _ in }) throws
-        -> RunData
-    {
+    /// `data.synthetic` is set). Reads only the file system (and writes the synthetic corpus once). Entries
+    /// the walk skipped (special files, loops, repeated files, …) are logged with their reasons.
+    /// - Parameter shouldStop: asked while folders are read (see ``DatasetListing/make(_:layout:shouldStop:)``).
+    /// - Throws: `DatasetError`/`SyntheticCorpusError` naming the path (`DatasetError.stopped` after a stop
+    ///   request), or `RunnerError.data`.
+    public static func load(
+        _ spec: ExperimentSpec, paths: RunnerPaths, log: (String) -> Void = { _ in },
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) throws -> RunData {
         let root: String
         if let synthetic = spec.data.synthetic {
             let folder = paths.syntheticCorpus(actors: synthetic.actors, seed: synthetic.seed).path
@@ -42,7 +46,8 @@ public struct RunData: Sendable {
         }
         let layout = try DatasetLayout(parsing: spec.data.layout)
         let scheme = try spec.labelScheme()
-        var listing = try DatasetListing.make(root, layout: layout)
+        var listing = try DatasetListing.make(root, layout: layout, shouldStop: shouldStop)
+        logSkipped(listing, log: log)
         listing.files = listing.files.filter { keep($0, spec.data) }
         guard !listing.files.isEmpty else {
             throw RunnerError.data("no file of \(root) is left after the data.actors/emotions/intensity filters")
@@ -51,7 +56,9 @@ public struct RunData: Sendable {
         var items = dataset.items
         var testIndices = Set<Int>()
         if let test = spec.test, let source = test.path ?? test.manifest {
-            var testListing = try DatasetListing.make(source, layout: test.manifest != nil ? .csv : layout)
+            var testListing = try DatasetListing.make(
+                source, layout: test.manifest != nil ? .csv : layout, shouldStop: shouldStop)
+            logSkipped(testListing, log: log)
             testListing.files = testListing.files.filter { keep($0, spec.data, actors: false) }
             let testSet = try Dataset(listing: testListing, labels: scheme)
             let index = Dictionary(uniqueKeysWithValues: dataset.classNames.enumerated().map { ($1, $0) })
@@ -69,6 +76,20 @@ public struct RunData: Sendable {
         return RunData(
             items: items, classNames: dataset.classNames, labelScheme: scheme.description, testIndices: testIndices,
             testSpeakers: testSpeakers, root: root)
+    }
+
+    /// How many skipped entries the log line names before summarising the rest.
+    static let loggedSkips = 5
+
+    /// One line naming the entries `listing`'s walk skipped, with their reasons (nothing when none was).
+    static func logSkipped(_ listing: DatasetListing, log: (String) -> Void) {
+        let skipped = listing.skipped
+        guard !skipped.isEmpty else { return }
+        var line =
+            "listing \(listing.root): skipped \(skipped.count) entr\(skipped.count == 1 ? "y" : "ies"): "
+            + skipped.prefix(loggedSkips).map { "\($0.path) (\($0.reason))" }.joined(separator: "; ")
+        if skipped.count > loggedSkips { line += "; … and \(skipped.count - loggedSkips) more" }
+        log(line + " (ser data \(listing.root) lists them all)")
     }
 
     /// Whether `file` passes `data.actors`, `data.emotions` and `data.intensity` (RAVDESS names; other

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Audio
+import Datasets
 import Features
 import Foundation
 
@@ -24,7 +25,7 @@ struct BenchFeatures: ParsableCommand {
     }
 
     func run() throws {
-        let all = Self.audioFiles(under: directory)
+        let all = try Self.audioFiles(under: directory)
         let paths = limit.map { Array(all.prefix($0)) } ?? all
         guard !paths.isEmpty else { throw ValidationError("No WAV, FLAC or OGG files under \(directory).") }
         let parameters = FeatureParameters.notebook
@@ -68,17 +69,14 @@ struct BenchFeatures: ParsableCommand {
         if !totals.failures.isEmpty { throw ExitCode.failure }
     }
 
-    /// Audio files under `root`, sorted by path.
-    static func audioFiles(under root: String) -> [String] {
-        let extensions: Set<String> = ["wav", "flac", "ogg"]
-        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
-        var found: [String] = []
-        while let relative = walker.nextObject() as? String {
-            if extensions.contains((relative as NSString).pathExtension.lowercased()) {
-                found.append((root as NSString).appendingPathComponent(relative))
-            }
+    /// Audio files under `root`, sorted by path, found as every command finds a corpus
+    /// (``AudioFiles/walk(_:limit:shouldStop:)``); the number of skipped entries is printed on standard error.
+    static func audioFiles(under root: String) throws -> [String] {
+        let walk = try AudioFiles.walk(root)
+        if !walk.skipped.isEmpty {
+            RunOutput.log("skipped \(walk.skipped.count) entries of \(walk.root) (ser data \(root) lists them)")
         }
-        return found.sorted()
+        return walk.audioPaths
     }
 
     /// The process's peak resident set size (`getrusage` `ru_maxrss`, kilobytes on Linux).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Experiments
 import Foundation
 
 /// `ser data`: what a corpus holds, from its file names and audio headers.
@@ -54,19 +55,37 @@ struct DataCommand: ParsableCommand {
         return LabelScheme(try LabelKind(parsing: labels), subset: subset)
     }
 
+    /// Prints the report. Ctrl-C (or SIGTERM) stops the folder walk and the header scan at the next file and
+    /// exits with 130; a second one exits at once.
     func run() throws {
-        print(try output())
+        let stop = StopFlag()
+        let trap = SignalTrap(
+            flag: stop, onFirst: { _ in RunOutput.log("\nstopping; Ctrl-C again to stop now") },
+            onRepeat: { _ in Foundation.exit(130) })
+        defer { trap.cancel() }
+        Self.trapInstalled?(stop)
+        do {
+            print(try output(stop: stop))
+        } catch DatasetError.stopped {
+            RunOutput.log("ser data: \(stop.reason ?? "stopped") while reading \(path)")
+            throw ExitCode(130)
+        }
     }
 
+    /// Test hook: called by `run()` once Ctrl-C is trapped, before the corpus is read.
+    nonisolated(unsafe) static var trapInstalled: ((StopFlag) -> Void)?
+
     /// What `run()` prints: tables, or JSON with --json.
-    func output() throws -> String {
-        let listing = try DatasetListing.make(path, layout: try parsedLayout())
+    /// - Throws: `DatasetError.stopped` once `stop` is requested while the corpus is read.
+    func output(stop: StopFlag = StopFlag()) throws -> String {
+        let shouldStop: @Sendable () -> Bool = { stop.isRequested }
+        let listing = try DatasetListing.make(path, layout: try parsedLayout(), shouldStop: shouldStop)
         var scheme = try parsedScheme()
         if labels == nil, let subset = scheme?.subset {
             scheme = LabelScheme(LabelScheme.defaultScheme(for: listing.layout).kind, subset: subset)
         }
         let dataset = try Dataset(listing: listing, labels: scheme)
-        let scan = try DatasetScan.run(dataset, stopOnError: failFast)
+        let scan = try DatasetScan.run(dataset, stopOnError: failFast, shouldStop: shouldStop)
         let report = DataReport(dataset: dataset, scan: scan)
         return json ? try report.jsonString() : report.text
     }
@@ -101,6 +120,9 @@ struct DataReport: Codable, Equatable {
     var excluded: Int
     /// Non-audio files skipped (README.md, …).
     var ignoredFiles: Int
+    /// Folder entries not used, with the reason (FIFOs and devices, loops, repeated files, dangling links,
+    /// unreadable folders, …).
+    var skipped: [DatasetProblem]
 
     init(dataset: Dataset, scan: DatasetScan) {
         source = dataset.listing.source
@@ -123,6 +145,7 @@ struct DataReport: Codable, Equatable {
         problems = dataset.problems
         excluded = dataset.excluded.count
         ignoredFiles = dataset.listing.ignoredFiles
+        skipped = dataset.listing.skipped.map(\.problem)
     }
 
     func jsonString() throws -> String {
@@ -144,6 +167,9 @@ struct DataReport: Codable, Equatable {
         if !problems.isEmpty { files += "; \(problems.count) not usable (see below)" }
         if excluded > 0 { files += "; \(excluded) outside --classes" }
         if ignoredFiles > 0 { files += "; \(ignoredFiles) non-audio file\(ignoredFiles == 1 ? "" : "s") ignored" }
+        if !skipped.isEmpty {
+            files += "; \(skipped.count) entr\(skipped.count == 1 ? "y" : "ies") skipped (see below)"
+        }
         row("Files", files)
         if speakers > 0 {
             let sorted = speakerCounts.keys.sorted()
@@ -180,7 +206,8 @@ struct DataReport: Codable, Equatable {
             lines += Self.table(
                 ["Intensity", "Files"], intensityCounts.keys.sorted().map { [$0, "\(intensityCounts[$0]!)"] })
         }
-        for (title, list) in [("Unreadable files", unreadable), ("Not usable", problems)] where !list.isEmpty {
+        for (title, list) in [("Unreadable files", unreadable), ("Not usable", problems), ("Skipped", skipped)]
+        where !list.isEmpty {
             lines.append("")
             lines.append("\(title) (\(list.count)):")
             lines += list.prefix(Self.listedProblems).map { "  \($0.path): \($0.reason)" }
@@ -191,7 +218,7 @@ struct DataReport: Codable, Equatable {
         return lines.joined(separator: "\n")
     }
 
-    /// How many unreadable or unusable files the tables list before summarising the rest.
+    /// How many unreadable, unusable or skipped entries the tables list before summarising the rest.
     static let listedProblems = 20
 
     /// "48000 Hz: 1200, 44100 Hz: 3", keys in numeric order.

@@ -54,7 +54,7 @@ final class FeaturesCommandTests: XCTestCase {
             FileManager.default.createFile(atPath: dir.path(name), contents: Data())
         }
         XCTAssertEqual(
-            BenchFeatures.audioFiles(under: dir.url.path).map { String($0.dropFirst(dir.url.path.count + 1)) },
+            try BenchFeatures.audioFiles(under: dir.url.path).map { String($0.dropFirst(dir.url.path.count + 1)) },
             ["0.ogg", "a/1.FLAC", "a/b/2.wav"])
     }
 }
