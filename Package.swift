@@ -9,9 +9,10 @@
 //   thin wrappers    SndFile   FLAC   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
 //   SeededRandom     the reproducible random-number generator every module takes
 //   Checksum         SHA-256 for cache keys, spec hashes and artifact checksums
-//   Audio            decode, resample, trim, synthetic corpus
+//   Audio            decode, resample (the one librosa-style resampler), trim
 //   Live             audio sources (device, raw PCM, file replay), sliding windows, energy gate, smoothing
-//   Datasets         RAVDESS names, label schemes, folder/CSV layouts, scans
+//   Datasets         RAVDESS names and emotions, label schemes, folder/CSV layouts, scans
+//   Synth            the synthetic emotional-speech corpus, written under RAVDESS names
 //   Features         STFT, mel, dB, MFCC, cache
 //   Plots            SVG charts, colour maps, PNG rasters
 //   NeuralNet        Tensor, layers, ResNet, optimizers, schedules, safetensors
@@ -70,8 +71,10 @@ let package = Package(
         .target(name: "Checksum", swiftSettings: numeric),
 
         // The pipeline, by role.
-        .target(name: "Audio", dependencies: ["SndFile", "FLAC", "Soxr", "SeededRandom"], swiftSettings: numeric),
+        .target(name: "Audio", dependencies: ["SndFile", "FLAC", "Soxr"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
+        // The synthesiser writes RAVDESS-named files, so it sits above Datasets (its names and emotions).
+        .target(name: "Synth", dependencies: ["Datasets", "SeededRandom", "SndFile"], swiftSettings: numeric),
         .target(name: "Live", dependencies: ["Audio", "SndFile", "Soxr", "PortAudio"], swiftSettings: numeric),
         .target(
             name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum", "OutputFiles"],
@@ -86,7 +89,7 @@ let package = Package(
             swiftSettings: numeric),
         .target(
             name: "Experiments",
-            dependencies: ["Training", "RunStore", "Checksum", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["Training", "RunStore", "Checksum", "Synth", .product(name: "Yams", package: "Yams")]),
         // Reports reads runs (RunStore), their specs (Experiments) and audio (Audio, Features) for the pictures.
         .target(
             name: "Reports", dependencies: ["Plots", "RunStore", "Experiments", "Training", "Features", "Audio"]),
@@ -94,7 +97,7 @@ let package = Package(
             name: "SERCommands",
             dependencies: [
                 "BLAS", "Audio", "Datasets", "Features", "Plots", "NeuralNet", "Training",
-                "RunStore", "Experiments", "Reports", "Live", "PortAudio", "Checksum", "OutputFiles",
+                "RunStore", "Experiments", "Reports", "Live", "Synth", "PortAudio", "Checksum", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ser", dependencies: ["SERCommands", "BLAS"]),
@@ -113,11 +116,12 @@ let package = Package(
             name: "AudioTests", dependencies: ["Audio", "FLAC", "SeededRandom", "SndFile", "Soxr", "TestSupport"],
             exclude: ["Fixtures"]),  // read by path (#filePath), not bundled
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Audio", "TestSupport"]),
+        .testTarget(name: "SynthTests", dependencies: ["Datasets", "SndFile", "Synth", "TestSupport"]),
         .testTarget(
             name: "FeaturesTests", dependencies: ["Features", "Audio", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Synth", "TestSupport"]),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Checksum", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "RunStore", "Plots", "SndFile", "StoreTestSupport", "TestSupport"]),
