@@ -1,6 +1,7 @@
 import Audio
 import Datasets
 import Foundation
+import Specs
 import Synth
 
 /// The labelled files of one run: the corpus after `data:` filters, plus a `test.path`/`test.manifest`
