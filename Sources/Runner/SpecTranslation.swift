@@ -6,8 +6,9 @@ import NeuralNet
 import Specs
 import Training
 
-/// How a resolved spec maps onto the pipeline's own types: feature parameters, label scheme, split,
-/// augmentation, batches, learning-rate policy and network. Pure functions of the spec; no I/O.
+/// How a resolved spec maps onto the training pipeline's own types: label scheme, split, augmentation,
+/// batches, learning-rate policy and network (the feature parameters are the spec language's own,
+/// `SpecFeatures.swift`). Pure functions of the spec; no I/O.
 extension ExperimentSpec {
     /// The label scheme of `data.labels`, restricted to `data.emotions` when they are set (for
     /// `gender_emotion`, both genders of each kept emotion).
