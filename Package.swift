@@ -9,16 +9,19 @@
 //   thin wrappers    SndFile   FLAC   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
 //   SeededRandom     the reproducible random-number generator every module takes
 //   Checksum         SHA-256 for cache keys, spec hashes and artifact checksums
-//   Audio            decode, resample, trim, synthetic corpus
+//   Audio            decode, resample (the one librosa-style resampler), trim
 //   Live             audio sources (device, raw PCM, file replay), sliding windows, energy gate, smoothing
-//   Datasets         RAVDESS names, label schemes, folder/CSV layouts, scans
+//   Datasets         RAVDESS names and emotions, label schemes, folder/CSV layouts, scans
+//   Synth            the synthetic emotional-speech corpus, written under RAVDESS names
 //   Features         STFT, mel, dB, MFCC, cache
 //   Plots            SVG charts, colour maps, PNG rasters
 //   NeuralNet        Tensor, layers, ResNet, optimizers, schedules, safetensors
 //   Training         batches, splits, augmentation, learner, LR finder, metrics
 //   RunStore         GRDB schema, migrations, queries
-//   Experiments      YAML specs, validation, sweeps, runner
-//   Reports          HTML reports
+//   Specs            the spec language: YAML values, schema, validation, sweeps, reference docs, diff
+//   Inference        the model file and the audio → probabilities path of predict, eval and listen
+//   Runner           a resolved spec → a recorded run: queue, resume, data, training, store recording
+//   Reports          HTML reports (reads stored specs through Specs only)
 //   SERCommands      one file per `ser` subcommand
 //   ser              the executable (main.swift only)
 import PackageDescription
@@ -70,9 +73,11 @@ let package = Package(
         .target(name: "Checksum", swiftSettings: numeric),
 
         // The pipeline, by role.
-        .target(name: "Audio", dependencies: ["SndFile", "FLAC", "Soxr", "SeededRandom"], swiftSettings: numeric),
+        .target(name: "Audio", dependencies: ["SndFile", "FLAC", "Soxr"], swiftSettings: numeric),
+        .target(name: "Live", dependencies: ["Audio", "PortAudio"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
-        .target(name: "Live", dependencies: ["Audio", "SndFile", "Soxr", "PortAudio"], swiftSettings: numeric),
+        // The synthesiser writes RAVDESS-named files, so it sits above Datasets (its names and emotions).
+        .target(name: "Synth", dependencies: ["Datasets", "SeededRandom", "SndFile"], swiftSettings: numeric),
         .target(
             name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum", "OutputFiles"],
             swiftSettings: numeric),
@@ -84,17 +89,23 @@ let package = Package(
         .target(
             name: "RunStore", dependencies: ["Checksum", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: numeric),
+        // The spec language; it knows no store, runner or model file.
+        .target(name: "Specs", dependencies: ["Checksum", "Features", .product(name: "Yams", package: "Yams")]),
+        // The model file and audio → probabilities; no spec, no store.
+        .target(name: "Inference", dependencies: ["Audio", "Features", "NeuralNet", "SeededRandom", "Training"]),
         .target(
-            name: "Experiments",
-            dependencies: ["Training", "RunStore", "Checksum", .product(name: "Yams", package: "Yams")]),
-        // Reports reads runs (RunStore), their specs (Experiments) and audio (Audio, Features) for the pictures.
-        .target(
-            name: "Reports", dependencies: ["Plots", "RunStore", "Experiments", "Training", "Features", "Audio"]),
+            name: "Runner",
+            dependencies: [
+                "Audio", "Datasets", "Features", "Inference", "NeuralNet", "RunStore", "Specs", "Synth", "Training",
+            ]),
+        // Reports reads runs (RunStore), their specs (Specs) and audio (Audio, Features) for the pictures.
+        .target(name: "Reports", dependencies: ["Audio", "Features", "Plots", "RunStore", "Specs", "Training"]),
         .target(
             name: "SERCommands",
             dependencies: [
-                "BLAS", "Audio", "Datasets", "Features", "Plots", "NeuralNet", "Training",
-                "RunStore", "Experiments", "Reports", "Live", "PortAudio", "Checksum", "OutputFiles",
+                "Audio", "BLAS", "Checksum", "Datasets", "FFTW", "FLAC", "Features", "Inference", "Live", "NeuralNet",
+                "OutputFiles", "PNG", "Plots", "PortAudio", "Reports", "RunStore", "Runner", "SeededRandom", "SndFile",
+                "Soxr", "Specs", "Synth", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ser", dependencies: ["SERCommands", "BLAS"]),
@@ -103,7 +114,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["BLAS"], path: "Tests/TestSupport"),
         // A filled, file-backed run store for the report and command tests.
         .target(
-            name: "StoreTestSupport", dependencies: ["Experiments", "RunStore", "SndFile", "TestSupport"],
+            name: "StoreTestSupport", dependencies: ["RunStore", "Runner", "SndFile", "Specs", "TestSupport"],
             path: "Tests/StoreTestSupport"),
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
@@ -112,21 +123,38 @@ let package = Package(
         .testTarget(
             name: "AudioTests", dependencies: ["Audio", "FLAC", "SeededRandom", "SndFile", "Soxr", "TestSupport"],
             exclude: ["Fixtures"]),  // read by path (#filePath), not bundled
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Audio", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Audio", "Datasets", "SndFile", "TestSupport"]),
+        .testTarget(name: "SynthTests", dependencies: ["Datasets", "SndFile", "Synth", "TestSupport"]),
         .testTarget(
-            name: "FeaturesTests", dependencies: ["Features", "Audio", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PlotsTests", dependencies: ["Plots", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
-        .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Checksum", "TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "RunStore", "Plots", "SndFile", "StoreTestSupport", "TestSupport"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "Audio", "PortAudio", "SndFile", "TestSupport"]),
+            name: "FeaturesTests", dependencies: ["Audio", "FFTW", "Features", "SeededRandom", "TestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(name: "PlotsTests", dependencies: ["PNG", "Plots", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["BLAS", "NeuralNet", "SeededRandom", "TestSupport"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: [
+                "Audio", "BLAS", "Datasets", "Features", "NeuralNet", "SeededRandom", "Synth", "TestSupport",
+                "Training",
+            ]),
+        .testTarget(
+            name: "RunStoreTests",
+            dependencies: ["Checksum", "RunStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Spec tests also queue plans (Runner, RunStore); model-file tests also check the store's refusals.
+        .testTarget(name: "SpecsTests", dependencies: ["RunStore", "Runner", "Specs", "TestSupport"]),
+        .testTarget(
+            name: "InferenceTests",
+            dependencies: ["Features", "Inference", "NeuralNet", "RunStore", "Runner", "TestSupport"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Inference", "RunStore", "Runner", "Specs", "TestSupport"]),
+        .testTarget(
+            name: "ReportsTests", dependencies: ["Plots", "Reports", "RunStore", "StoreTestSupport", "TestSupport"]),
+        .testTarget(name: "LiveTests", dependencies: ["Audio", "Live", "PortAudio", "SndFile", "TestSupport"]),
         .testTarget(
             name: "SERCommandsTests",
             dependencies: [
-                "SERCommands", "Live", "SndFile", "Checksum", "BLAS", "NeuralNet", "OutputFiles", "StoreTestSupport",
-                "TestSupport",
+                "Audio", "BLAS", "Checksum", "Datasets", "Features", "Inference", "Live", "NeuralNet", "OutputFiles",
+                "PNG", "RunStore", "Runner", "SERCommands", "SndFile", "StoreTestSupport", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
     ],
     swiftLanguageModes: [.v5]

@@ -80,19 +80,28 @@ public enum AudioLoader {
         guard let target = sampleRate, target != info.sampleRate else {
             return AudioBuffer(samples: mono, sampleRate: info.sampleRate)
         }
-        var resampled: [Float]
         do {
-            resampled = try Soxr.resample(mono, from: info.sampleRate, to: target, quality: .high)
+            return AudioBuffer(samples: try resample(mono, from: info.sampleRate, to: target), sampleRate: target)
         } catch let error as SoxrError {
             throw fail(.resampling(error.message))
         }
-        let length = librosaResampledLength(mono.count, from: info.sampleRate, to: target)
-        if resampled.count > length {
-            resampled.removeLast(resampled.count - length)
-        } else if resampled.count < length {
-            resampled.append(contentsOf: repeatElement(0, count: length - resampled.count))
+    }
+
+    /// Resamples mono `samples` as `librosa.load` does: libsoxr's high-quality recipe, then padded with zeros
+    /// or cut to ``librosaResampledLength(_:from:to:)`` samples (librosa's `fix=True`). The one resampler of
+    /// `load`, of live windows and of samples handed to a model, so all three give the same samples.
+    /// Complexity O(n).
+    /// - Throws: `SoxrError` when libsoxr refuses the rates.
+    public static func resample(_ samples: [Float], from inputRate: Int, to outputRate: Int) throws -> [Float] {
+        guard inputRate != outputRate else { return samples }
+        var out = try Soxr.resample(samples, from: inputRate, to: outputRate, quality: .high)
+        let length = librosaResampledLength(samples.count, from: inputRate, to: outputRate)
+        if out.count > length {
+            out.removeLast(out.count - length)
+        } else if out.count < length {
+            out.append(contentsOf: repeatElement(0, count: length - out.count))
         }
-        return AudioBuffer(samples: resampled, sampleRate: target)
+        return out
     }
 
     /// Index of the first sample that is NaN, infinite or beyond ±``maximumSampleMagnitude``. O(n).

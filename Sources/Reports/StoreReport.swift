@@ -1,7 +1,7 @@
-import Experiments
 import Foundation
 import Plots
 import RunStore
+import Specs
 
 import struct Training.ConfusionMatrix
 

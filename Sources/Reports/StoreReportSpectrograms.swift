@@ -1,8 +1,8 @@
 import Audio
-import Experiments
 import Features
 import Foundation
 import Plots
+import Specs
 
 /// Draws the dB mel-spectrogram of a run's validation files with the run's own audio and feature
 /// parameters (sample rate, silence trimming, n_fft, hop, mels, fmin/fmax, power, dB reference and floor),

@@ -1,5 +1,5 @@
-import Experiments
 import Foundation
+import Inference
 import Live
 
 /// `ser listen`'s view of a model file: a ``ModelBundle`` classifying one window of samples at the

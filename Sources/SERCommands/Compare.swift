@@ -1,8 +1,8 @@
 import ArgumentParser
-import Experiments
 import Foundation
 import Plots
 import RunStore
+import Specs
 
 /// `ser compare`: runs side by side.
 struct Compare: ParsableCommand {

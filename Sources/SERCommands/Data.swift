@@ -1,7 +1,7 @@
 import ArgumentParser
 import Datasets
-import Experiments
 import Foundation
+import Runner
 
 /// `ser data`: what a corpus holds, from its file names and audio headers.
 struct DataCommand: ParsableCommand {

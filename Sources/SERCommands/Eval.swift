@@ -1,7 +1,7 @@
 import ArgumentParser
 import Datasets
-import Experiments
 import Foundation
+import Inference
 import Plots
 import Training
 

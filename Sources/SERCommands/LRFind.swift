@@ -1,9 +1,9 @@
 import ArgumentParser
-import Experiments
 import Foundation
 import OutputFiles
 import Plots
 import RunStore
+import Runner
 import Training
 
 /// `ser lr-find`: the learning-rate finder alone (fastai's `learn.lr_find()`), its suggestions as a table and

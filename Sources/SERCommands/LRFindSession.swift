@@ -1,8 +1,10 @@
-import Experiments
 import Features
 import Foundation
+import Inference
 import NeuralNet
 import Plots
+import Runner
+import Specs
 import Training
 
 /// Runs only the learning-rate finder of one resolved spec: the same data, features (through the shared

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Experiments
 import Foundation
+import Inference
 
 /// `ser predict MODEL FILE…`: the most likely label and the top-k probabilities of each file.
 struct Predict: ParsableCommand {

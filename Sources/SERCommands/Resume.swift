@@ -1,6 +1,7 @@
 import ArgumentParser
-import Experiments
 import Foundation
+import Runner
+import Specs
 import Training
 
 /// `ser resume RUN`: continue an interrupted, failed or stale run from its last checkpoint.

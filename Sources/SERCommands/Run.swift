@@ -1,6 +1,7 @@
 import ArgumentParser
-import Experiments
 import Foundation
+import Runner
+import Specs
 import Training
 
 /// `ser run SPEC…`: validate specs, then train and record every run they describe.

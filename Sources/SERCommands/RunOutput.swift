@@ -1,5 +1,5 @@
-import Experiments
 import Foundation
+import Runner
 import Training
 
 /// What `ser run` and `ser resume` print when runs end, and how they exit.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Audio
 import Foundation
+import Synth
 
 /// `ser synth`: write the built-in synthetic emotional-speech corpus (RAVDESS layout) to a folder.
 struct Synth: ParsableCommand {

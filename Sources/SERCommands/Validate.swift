@@ -1,6 +1,6 @@
 import ArgumentParser
-import Experiments
 import Foundation
+import Specs
 
 /// `ser validate SPEC…`: check specs without running them.
 struct Validate: ParsableCommand {

@@ -74,7 +74,7 @@ public struct DatasetStatistics: Codable, Equatable, Sendable {
 
 extension Normalization {
     /// Standardises a `rows × frames` example in place. O(rows·frames).
-    func apply(_ x: UnsafeMutableBufferPointer<Float>, rows: Int, frames: Int) {
+    public func apply(_ x: UnsafeMutableBufferPointer<Float>, rows: Int, frames: Int) {
         switch self {
         case .none: return
         case .utterance: Self.standardise(x, 0, rows * frames)

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Audio
 import Datasets
-import Experiments
 import Foundation
+import Runner
 import SndFile
 import TestSupport
 import XCTest

@@ -1,8 +1,8 @@
 import ArgumentParser
-import Experiments
 import Features
 import Foundation
 import GRDB
+import Inference
 import NeuralNet
 import SndFile
 import TestSupport

@@ -1,10 +1,11 @@
 import ArgumentParser
 import BLAS
 import Checksum
-import Experiments
 import Foundation
+import Inference
 import NeuralNet
 import RunStore
+import Runner
 import TestSupport
 import XCTest
 

@@ -1,7 +1,8 @@
-import Experiments
 import Foundation
 import RunStore
+import Runner
 import SndFile
+import Specs
 import TestSupport
 
 /// A real, file-backed run store in a temporary folder, filled through the RunStore API the way `ser run`

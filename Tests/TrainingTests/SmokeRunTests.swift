@@ -4,6 +4,7 @@ import Features
 import Foundation
 import NeuralNet
 import SeededRandom
+import Synth
 import TestSupport
 import XCTest
 

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-@testable import Experiments
+@testable import Specs
 
 /// docs/store.md holds the spec key table generated from the schema; run with SER_UPDATE_SNAPSHOTS=1 to
 /// rewrite it after changing the schema.

@@ -1,49 +1,15 @@
 import Datasets
 import Features
 import Foundation
+import Inference
 import NeuralNet
+import Specs
 import Training
 
-/// How a resolved spec maps onto the pipeline's own types: feature parameters, label scheme, split,
-/// augmentation, batches, learning-rate policy and network. Pure functions of the spec; no I/O.
+/// How a resolved spec maps onto the training pipeline's own types: label scheme, split, augmentation,
+/// batches, learning-rate policy and network (the feature parameters are the spec language's own,
+/// `SpecFeatures.swift`). Pure functions of the spec; no I/O.
 extension ExperimentSpec {
-    /// The log-mel (or MFCC) parameters of `features:` and `audio.sample_rate`. Crop/pad and
-    /// standardisation are left to the batch loader (`batchConfiguration`), so the feature cache keeps the
-    /// whole utterance.
-    /// - Throws: `RunnerError.unsupported` for `features.window: hamming` (the extractor has Hann only).
-    public func featureParameters() throws -> FeatureParameters {
-        guard features.window == "hann" else {
-            throw RunnerError.unsupported(
-                key: "features.window", value: features.window, expected: "hann (the only window the extractor has)")
-        }
-        var p = FeatureParameters()
-        p.sampleRate = audio.sampleRate
-        p.nFFT = features.nFFT
-        p.hopLength = features.hopLength
-        p.winLength = features.winLength
-        p.center = features.center
-        p.nMels = features.nMels
-        p.fmin = features.fmin
-        p.fmax = features.fmax
-        p.power = features.power
-        p.toDB = true
-        switch features.db.ref {
-        case .max: p.ref = .max
-        case .value(let value): p.ref = .value(value)
-        }
-        p.amin = features.db.amin
-        p.topDB = features.db.topDB
-        p.nMFCC = features.kind == "mfcc" ? features.nMFCC : nil
-        p.standardise = .none
-        p.duration = nil
-        return p
-    }
-
-    /// Frames of one example: `audio.duration` seconds at the feature hop.
-    public func exampleFrames(_ parameters: FeatureParameters) -> Int {
-        max(1, parameters.frameCount(sampleCount: clipSamples))
-    }
-
     /// The label scheme of `data.labels`, restricted to `data.emotions` when they are set (for
     /// `gender_emotion`, both genders of each kept emotion).
     public func labelScheme() throws -> LabelScheme {

@@ -3,7 +3,8 @@ import RunStore
 import TestSupport
 import XCTest
 
-@testable import Experiments
+@testable import Runner
+@testable import Specs
 
 final class SpecLoadingTests: XCTestCase {
     func testTheDesignExampleLoadsWithTheNotebooksDefaults() throws {

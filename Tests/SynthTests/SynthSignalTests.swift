@@ -1,6 +1,7 @@
+import Datasets
 import XCTest
 
-@testable import Audio
+@testable import Synth
 
 /// The rendered audio itself: lengths, levels, no clipping or NaNs, and that the prosody follows the labels.
 final class SynthSignalTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Audio
 import Datasets
 import Foundation
+import Specs
+import Synth
 
 /// The labelled files of one run: the corpus after `data:` filters, plus a `test.path`/`test.manifest`
 /// set appended at the end, and which items are test items.

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-@testable import Experiments
+@testable import Specs
 
 /// Hostile specs are refused quickly (well under a second each) with a clear error.
 final class HostileSpecTests: XCTestCase {

@@ -1,6 +1,5 @@
 import Checksum
 import Foundation
-import RunStore
 
 /// One run's resolved spec: the typed spec, its canonical YAML (sorted keys, every default written) and
 /// that text's SHA-256, and the sweep combination that produced it.
@@ -371,5 +370,17 @@ extension SpecNode {
             value = .map(entries)
         default: break
         }
+    }
+}
+
+extension SpecLoader {
+    /// The spec a run recorded (its canonical resolved YAML), checked again (paths must still exist when
+    /// `checkPaths`), for `ser resume`. The result's `yaml` and `hash` equal the recorded ones.
+    public func load(resolvedYAML yaml: String, runName: String) throws -> ResolvedSpec {
+        let plan = try load(yaml: yaml, file: runName)
+        guard plan.runs.count == 1 else {
+            throw SpecErrors([SpecError("a recorded spec expands to \(plan.runs.count) runs, expected 1", at: nil)])
+        }
+        return plan.runs[0]
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import Experiments
+@testable import Runner
 
 #if canImport(Glibc)
     import Glibc

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-@testable import Experiments
+@testable import Specs
 
 /// Writes spec files into a temporary folder and loads them with a loader that does not look at the
 /// real environment.

@@ -1,3 +1,4 @@
+import Datasets
 import SeededRandom
 
 /// One synthetic actor's voice and speaking habits, drawn once per actor from the corpus seed.

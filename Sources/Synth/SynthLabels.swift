@@ -1,31 +1,33 @@
-/// Which utterance of the synthetic corpus a file holds: the same fields as a RAVDESS speech file name
-/// (`03-01-EE-II-SS-RR-AA.wav`, modality 03 = audio-only, vocal channel 01 = speech).
+import Datasets
+
+/// One utterance of the synthetic corpus: the RAVDESS audio-only speech name it is written under
+/// (`03-01-EE-II-SS-RR-AA`), whose fields choose the voice and the emotion cues.
 public struct SynthUtteranceID: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
-    /// 1…24; odd actors are male, even actors female (as in RAVDESS).
-    public var actor: Int
-    public var emotion: Emotion
-    /// 1 normal, 2 strong (neutral has normal only).
-    public var intensity: Int
-    /// 1 "kids are talking by the door", 2 "dogs are sitting by the door".
-    public var statement: Int
-    /// 1 or 2.
-    public var repetition: Int
+    /// The file's RAVDESS name (modality 03 audio-only, vocal channel 01 speech).
+    public var name: RavdessName
 
     public init(actor: Int, emotion: Emotion, intensity: Int, statement: Int, repetition: Int) {
-        self.actor = actor
-        self.emotion = emotion
-        self.intensity = intensity
-        self.statement = statement
-        self.repetition = repetition
+        guard let level = Intensity(rawValue: intensity) else {
+            preconditionFailure("intensity \(intensity) is not a RAVDESS intensity (1 normal, 2 strong)")
+        }
+        name = RavdessName(
+            emotion: emotion, intensity: level, statement: statement, repetition: repetition, actor: actor)
     }
 
-    public var isMale: Bool { actor % 2 == 1 }
+    /// 1…24; odd actors are male, even actors female (as in RAVDESS).
+    public var actor: Int { name.actor }
+    public var emotion: Emotion { name.emotion }
+    /// 1 normal, 2 strong (neutral has normal only).
+    public var intensity: Int { name.intensity.rawValue }
+    /// 1 "kids are talking by the door", 2 "dogs are sitting by the door".
+    public var statement: Int { name.statement }
+    /// 1 or 2.
+    public var repetition: Int { name.repetition }
+
+    public var isMale: Bool { name.gender == .male }
 
     /// `03-01-EE-II-SS-RR-AA.wav`.
-    public var fileName: String {
-        let fields = [3, 1, emotion.rawValue, intensity, statement, repetition, actor]
-        return fields.map { $0 < 10 ? "0\($0)" : "\($0)" }.joined(separator: "-") + ".wav"
-    }
+    public var fileName: String { name.stem + ".wav" }
 
     /// `Actor_AA/03-01-EE-II-SS-RR-AA.wav`, relative to the corpus root.
     public var relativePath: String { "\(Self.actorFolder(actor))/\(fileName)" }

@@ -3,7 +3,9 @@ import RunStore
 import TestSupport
 import XCTest
 
-@testable import Experiments
+@testable import Inference
+@testable import Runner
+@testable import Specs
 
 /// A tiny spec on the synthetic corpus: 2 actors, 4 emotions (56 files), 1 s clips, 16 mel bands, a ResNet-10 of
 /// width 8; two epochs take a second or two.

@@ -5,7 +5,8 @@ import RunStore
 import TestSupport
 import XCTest
 
-@testable import Experiments
+@testable import Inference
+@testable import Runner
 
 /// Issue #18: model files whose metadata or tensors are out of range are refused with an error naming the
 /// file and the field, before any network is built; none stops the process.

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-@testable import Experiments
+@testable import Specs
 
 /// Every spec shipped in experiments/ validates, and says what the README promises.
 final class ExperimentFilesTests: XCTestCase {

@@ -1,10 +1,11 @@
+import Datasets
 import Foundation
 import SndFile
 import Synchronization
 import TestSupport
 import XCTest
 
-@testable import Audio
+@testable import Synth
 
 /// Layout, naming, determinism and caching of the synthetic corpus.
 final class SynthCorpusTests: XCTestCase {

@@ -3,7 +3,8 @@ import RunStore
 import TestSupport
 import XCTest
 
-@testable import Experiments
+@testable import Runner
+@testable import Specs
 
 /// How a run lists its corpus: skipped entries in the log, and a stop request while listing.
 final class CorpusListingTests: XCTestCase {

@@ -1,9 +1,7 @@
 import Audio
-import Datasets
 import Features
 import Foundation
 import NeuralNet
-import Soxr
 import Training
 
 /// How audio becomes one example: decoding rate, clip length, silence trimming, crop.
@@ -328,13 +326,7 @@ public struct ModelBundle {
     /// Features of mono `samples` at `sampleRate` (resampled to the model's rate like `librosa.load`, then
     /// trimmed), before crop and normalisation: `rows × frames`.
     public func featureMatrix(samples: [Float], sampleRate: Int, extractor: LogMelExtractor) throws -> FeatureMatrix {
-        var x = samples
-        if sampleRate != features.sampleRate {
-            x = try Soxr.resample(samples, from: sampleRate, to: features.sampleRate, quality: .high)
-            let length = AudioLoader.librosaResampledLength(samples.count, from: sampleRate, to: features.sampleRate)
-            if x.count > length { x.removeLast(x.count - length) }
-            if x.count < length { x.append(contentsOf: repeatElement(0, count: length - x.count)) }
-        }
+        let x = try AudioLoader.resample(samples, from: sampleRate, to: features.sampleRate)
         return try extractor.features(of: AudioSettings.trim(x, topDB: audio.trimDB)).checkedFinite(path: "samples")
     }
 
@@ -358,19 +350,10 @@ public struct ModelBundle {
         }
         let finite = matrices.indices.filter { matrices[$0].firstNonFinite == nil }
         guard !finite.isEmpty else { return results }
-        let items = finite.indices.map { i in
-            DatasetItem(file: DatasetFile(path: "#\(i)", relativePath: "#\(i)"), classIndex: 0, label: labels[0])
-        }
-        let data = FeatureDataset(items: items, classNames: labels, features: finite.map { matrices[$0] })
-        let loader = BatchLoader(
-            data: data,
-            configuration: BatchConfiguration(
-                batchSize: batchSize, evaluationBatchSize: batchSize, frames: audio.frames, normalization: normalization
-            ))
         var probabilities: [[Double]] = []
-        for group in loader.evaluationOrder(Array(finite.indices)) {
-            let batch = loader.evaluationBatch(group)
-            probabilities += softmaxRows(model.forward(batch.input, training: false))
+        for start in stride(from: 0, to: finite.count, by: batchSize) {
+            let group = finite[start..<min(start + batchSize, finite.count)].map { matrices[$0] }
+            probabilities += softmaxRows(model.forward(modelInput(group), training: false))
         }
         for (k, i) in finite.enumerated() {
             let p = probabilities[k]
@@ -379,6 +362,26 @@ public struct ModelBundle {
                 ? .success(p) : .failure(NonFiniteOutputError(item: name(i), stage: .probabilities))
         }
         return results
+    }
+
+    /// `matrices` as the network's input, `[n, 1, rows, frames]`: each centre-cropped or padded to the model's
+    /// frames (``FeatureMatrix/fitted(toFrames:mode:)``, the crop of evaluation batches) and normalised, exactly
+    /// as evaluation batches are built during training. O(n·rows·frames).
+    public func modelInput(_ matrices: [FeatureMatrix]) -> Tensor {
+        precondition(!matrices.isEmpty, "an input needs at least one matrix")
+        precondition(Set(matrices.map(\.rows)).count == 1, "feature matrices differ in row count")
+        let rows = matrices[0].rows, frames = audio.frames, size = rows * frames
+        var input = Tensor(uninitializedShape: [matrices.count, 1, rows, frames])
+        input.withUnsafeMutableBufferPointer { dst in
+            for (n, matrix) in matrices.enumerated() {
+                let example = UnsafeMutableBufferPointer(rebasing: dst[(n * size)..<((n + 1) * size)])
+                matrix.fitted(toFrames: frames, mode: .center).values.withUnsafeBufferPointer {
+                    example.baseAddress!.update(from: $0.baseAddress!, count: size)
+                }
+                normalization.apply(example, rows: rows, frames: frames)
+            }
+        }
+        return input
     }
 
     /// Class probabilities for mono `samples` at `sampleRate`.

@@ -1,5 +1,6 @@
 import Foundation
 import RunStore
+import Specs
 
 extension ExperimentPlan {
     /// Records the plan in `store`: its experiment (found or created by name) and one queued run per resolved
@@ -11,17 +12,5 @@ extension ExperimentPlan {
                 experimentID: experiment.id!, name: run.runName, sweep: run.sweepLabel, specYAML: run.yaml,
                 specHash: run.hash, seed: Int64(run.spec.seed), toolVersion: toolVersion)
         }
-    }
-}
-
-extension SpecLoader {
-    /// The spec a run recorded (its canonical resolved YAML), checked again (paths must still exist when
-    /// `checkPaths`), for `ser resume`. The result's `yaml` and `hash` equal the recorded ones.
-    public func load(resolvedYAML yaml: String, runName: String) throws -> ResolvedSpec {
-        let plan = try load(yaml: yaml, file: runName)
-        guard plan.runs.count == 1 else {
-            throw SpecErrors([SpecError("a recorded spec expands to \(plan.runs.count) runs, expected 1", at: nil)])
-        }
-        return plan.runs[0]
     }
 }

@@ -1,8 +1,10 @@
 import Datasets
 import Features
 import Foundation
+import Inference
 import NeuralNet
 import RunStore
+import Specs
 import Training
 
 /// How the runner reports while it works.

@@ -1,3 +1,4 @@
+import Features
 import Foundation
 import NeuralNet
 import SeededRandom
@@ -63,7 +64,7 @@ public struct ModelArchitecture: Codable, Equatable, Sendable {
     public static let classCounts = 2...1000
 
     /// The names and shapes of the network's state dict, without building it.
-    /// - Throws: `RunnerError.unsupported` for an unknown depth or stem.
+    /// - Throws: ``UnsupportedValueError`` for an unknown depth or stem.
     public func stateShapes() throws -> [(name: String, shape: [Int])] {
         let (depth, stem) = try resolved()
         return ResNet.stateShapes(
@@ -72,17 +73,17 @@ public struct ModelArchitecture: Codable, Equatable, Sendable {
 
     private func resolved() throws -> (ResNet.Depth, ResNet.Stem) {
         guard let depth = ResNet.Depth(rawValue: depth) else {
-            throw RunnerError.unsupported(key: "model.depth", value: "\(self.depth)", expected: "10, 18, 34 or 50")
+            throw UnsupportedValueError(key: "model.depth", value: "\(self.depth)", expected: "10, 18, 34 or 50")
         }
         switch self.stem {
         case "imagenet": return (depth, .imageNet)
         case "small": return (depth, .smallInput)
-        default: throw RunnerError.unsupported(key: "model.stem", value: self.stem, expected: "imagenet or small")
+        default: throw UnsupportedValueError(key: "model.stem", value: self.stem, expected: "imagenet or small")
         }
     }
 
     /// A freshly initialised network (Kaiming-normal, drawn from `seed`).
-    /// - Throws: `RunnerError.unsupported` for an unknown depth or stem.
+    /// - Throws: ``UnsupportedValueError`` for an unknown depth or stem.
     public func makeResNet(seed: UInt64) throws -> ResNet {
         let (depth, stem) = try resolved()
         var rng = Xoshiro256(seed: seed)

@@ -1,3 +1,4 @@
+import Datasets
 import SeededRandom
 
 /// Everything that determines one synthetic utterance: the actor's voice combined with the emotion,

@@ -1,7 +1,8 @@
+import Datasets
 import Foundation
 import XCTest
 
-@testable import Audio
+@testable import Synth
 
 /// The synthetic corpus must be a real learning problem: no single cue (mean pitch) gives the emotion away,
 /// while several simple cues measured from the audio together do much better than chance on unseen actors.

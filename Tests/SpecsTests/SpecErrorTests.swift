@@ -2,7 +2,8 @@ import Foundation
 import TestSupport
 import XCTest
 
-@testable import Experiments
+@testable import Runner
+@testable import Specs
 
 /// Every kind of spec error names file, line and column and says what was expected.
 final class SpecErrorTests: XCTestCase {
