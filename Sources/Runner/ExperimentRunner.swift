@@ -249,8 +249,7 @@ public final class ExperimentRunner {
         let recorder = StoreRecorder(
             store: store, runID: runID, stop: stop, onEpochRecorded: onEpochRecorded,
             progress: { [state] in state.recorded($0) })
-        recorder.requestStop = { [unowned learner] in learner.requestStop() }
-        learner.observers.append(recorder)
+        learner.callbacks.append(recorder)
         let checkpoints = RunnerPaths.checkpoints(in: c.folder)
         let summary: FitSummary
         if c.resume, let checkpoint = try? CheckpointState.read(from: checkpoints) {

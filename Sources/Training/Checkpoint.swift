@@ -144,3 +144,118 @@ enum CheckpointFiles {
         }
     }
 }
+
+/// Writes the checkpoint after every epoch (``CheckpointState``'s layout) and restores a learner from one.
+/// Runs after the other callbacks' `afterEpoch`, so the checkpoint holds the epoch's records and a stop
+/// asked for in `afterEpoch` still writes it; `afterCheckpoint` follows each write.
+public final class Checkpointer: LearnerCallback {
+    public let order = 100
+    public let directory: URL
+
+    public init(_ directory: URL) { self.directory = directory }
+
+    public func on<Model: Layer, Opt: Optimizer>(_ event: LearnerEvent, _ learner: Learner<Model, Opt>) throws {
+        guard event == .afterEpoch, learner.history.last?.epoch == learner.state.epoch else { return }
+        try Self.save(learner, to: directory, epochsCompleted: learner.state.epoch + 1, plan: learner.state.plan)
+        learner.state.checkpoint = directory
+    }
+
+    /// Writes the state after `epochsCompleted` epochs.
+    static func save<Model: Layer, Opt: Optimizer>(
+        _ learner: Learner<Model, Opt>, to directory: URL, epochsCompleted: Int, plan: FitPlan
+    ) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let last = epochsCompleted - 1
+        let modelFile = CheckpointFiles.name("model", epoch: last)
+        let optimizerFile = CheckpointFiles.name("optimizer", epoch: last)
+        try SafeTensors.write(
+            learner.model.stateDict, metadata: ["epoch": String(last)],
+            to: directory.appendingPathComponent(modelFile))
+        try SafeTensors.write(
+            learner.optimizer.stateTensors, metadata: ["step": String(learner.optimizer.stepCount)],
+            to: directory.appendingPathComponent(optimizerFile))
+        var bestFile: String? = nil
+        if let best = learner.best, let bestModel = learner.bestModel {
+            bestFile = CheckpointFiles.name("best", epoch: best.epoch)
+            let url = directory.appendingPathComponent(bestFile!)
+            if best.epoch == last || !FileManager.default.fileExists(atPath: url.path) {
+                try SafeTensors.write(
+                    bestModel.stateDict,
+                    metadata: ["epoch": String(best.epoch), best.metric.rawValue: String(best.value)], to: url)
+            }
+        }
+        var averageFile: String? = nil
+        if let average = learner.average {
+            averageFile = CheckpointFiles.name("average", epoch: last)
+            try SafeTensors.write(
+                average.model.stateDict, metadata: ["epochs": String(average.count)],
+                to: directory.appendingPathComponent(averageFile!))
+        }
+        let randomStates = (learner.model as? RandomStateCarrying)?.randomStates ?? []
+        let state = CheckpointState(
+            formatVersion: CheckpointState.currentFormatVersion, plan: plan, epochsCompleted: epochsCompleted,
+            step: learner.step, seed: learner.configuration.seed, smoothedLoss: learner.smoothedLoss,
+            optimizerStep: learner.optimizer.stepCount, learningRate: learner.optimizer.learningRate,
+            momentum: learner.optimizer.momentum,
+            modelRandomStates: randomStates.map(CheckpointState.encodeGenerator), best: learner.best,
+            history: learner.history, modelFile: modelFile, optimizerFile: optimizerFile, bestFile: bestFile,
+            averageFile: averageFile, averageCount: learner.average?.count)
+        try state.write(to: directory)
+        CheckpointFiles.prune(
+            directory, keep: Set([modelFile, optimizerFile] + [bestFile, averageFile].compactMap { $0 }))
+    }
+
+    /// Restores the model, optimizer, counters, records, best model and average saved in `directory`
+    /// after checking that the checkpoint fits the learner; returns the state (its plan and epochs done).
+    static func restore<Model: Layer, Opt: Optimizer>(_ learner: Learner<Model, Opt>, from directory: URL) throws
+        -> CheckpointState
+    {
+        let state = try CheckpointState.read(from: directory)
+        let seed = learner.configuration.seed
+        guard state.seed == seed else {
+            throw CheckpointError.mismatch(
+                "the checkpoint was made with seed \(state.seed), this learner has seed \(seed)")
+        }
+        guard state.history.isEmpty || state.step == state.history.last!.step else {
+            throw CheckpointError.invalid("step \(state.step) disagrees with the history")
+        }
+        let perEpoch = learner.batchesPerEpoch
+        guard state.epochsCompleted * perEpoch == state.step else {
+            throw CheckpointError.mismatch(
+                "\(state.step) steps after \(state.epochsCompleted) epochs, but this learner makes \(perEpoch) batches per epoch (different data, split or batch size?)"
+            )
+        }
+        do {
+            try learner.model.loadStateDict(
+                CheckpointFiles.tensors(directory.appendingPathComponent(state.modelFile)))
+        } catch let error as ModelStateError {
+            throw CheckpointError.mismatch("model: \(error)")
+        }
+        if var carrier = learner.model as? RandomStateCarrying {
+            carrier.randomStates = try state.modelRandomStates.map(CheckpointState.decodeGenerator)
+            learner.model = carrier as! Model
+        }
+        learner.optimizer.loadStateTensors(
+            try CheckpointFiles.tensors(directory.appendingPathComponent(state.optimizerFile)))
+        learner.optimizer.stepCount = state.optimizerStep
+        learner.optimizer.learningRate = state.learningRate
+        learner.optimizer.momentum = state.momentum
+        learner.step = state.step
+        learner.smoothedLoss = state.smoothedLoss
+        learner.history = state.history
+        learner.best = state.best
+        learner.bestModel = nil
+        if let bestFile = state.bestFile {
+            var copy = learner.model
+            try copy.loadStateDict(CheckpointFiles.tensors(directory.appendingPathComponent(bestFile)))
+            learner.bestModel = copy
+        }
+        learner.average = nil
+        if let averageFile = state.averageFile, let count = state.averageCount {
+            var copy = learner.model
+            try copy.loadStateDict(CheckpointFiles.tensors(directory.appendingPathComponent(averageFile)))
+            learner.average = WeightAverage(model: copy, count: count)
+        }
+        return state
+    }
+}

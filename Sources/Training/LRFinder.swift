@@ -64,14 +64,16 @@ public enum LearningRateChoice: Codable, Equatable, Sendable, CustomStringConver
 }
 
 extension Learner {
-    /// fastai's `lr_find`: trains on training batches (cycling through epochs when `numIt` exceeds
-    /// one epoch, no validation) with `lr = start·(end/start)^(i/numIt)` for i = 0, 1, …, records the
-    /// loss and its smoothed value, stops after `numIt` iterations or when the smoothed loss exceeds
-    /// 4× the best one (`stopDiv`) or is NaN, then restores the model (weights, BatchNorm statistics,
-    /// dropout generators), the optimizer and the learner's counters exactly as they were.
+    /// fastai's `lr_find`: a fit with an ``LRFinder`` callback. It trains on training batches (cycling
+    /// through epochs when `numIt` exceeds one epoch, no validation) with
+    /// `lr = start·(end/start)^(i/numIt)` for i = 0, 1, …, records the loss and its smoothed value, stops
+    /// after `numIt` iterations or when the smoothed loss exceeds 4× the best one (`stopDiv`) or is NaN,
+    /// then restores the model (weights, BatchNorm statistics, dropout generators), the optimizer and
+    /// the learner's counters exactly as they were.
     ///
     /// Batches come from the seed's LR-finder streams, so the finder never changes which batches
-    /// `fit` sees. Suggestions are computed on the smoothed losses with fastai's trimming.
+    /// `fit` sees. Suggestions are computed on the smoothed losses with fastai's trimming. The learner's
+    /// ``Learner/callbacks`` do not run during the sweep; they receive its result in `afterLRFind`.
     @discardableResult
     public func lrFind(
         start: Double = 1e-7, end: Double = 10, numIt: Int = 100, stopDiv: Bool = true,
@@ -79,44 +81,79 @@ extension Learner {
     ) throws -> LRFinderResult {
         guard !split.train.isEmpty else { throw TrainingError.noTrainingItems }
         precondition(start > 0 && end > start && numIt > 0, "lr_find needs 0 < start < end and numIt > 0")
-        let savedModel = model, savedOptimizer = optimizer
+        let finder = LRFinder(start: start, end: end, numIt: numIt, stopDiv: stopDiv, methods: methods)
+        let savedModel = model, savedOptimizer = optimizer, savedState = state
         defer {
             model = savedModel
             optimizer = savedOptimizer
+            state = savedState
         }
-        var smooth = SmoothedLoss()
-        var bestLoss = Double.infinity
-        var points: [LRFinderPoint] = []
-        var diverged = false
-        var iteration = 0
-        var epoch: UInt64 = 0
-        var bar = BatchProgressBar(output: configuration.output.progress, total: numIt, label: "lr_find")
-        sweep: while iteration < numIt {
-            var rng = Xoshiro256(seed: configuration.seed ^ 0x4C52_4649_4E44_4552, stream: epoch)
-            for indices in loader.trainingOrder(split.train, using: &rng) {
-                let lr = lrFinderSchedule(start: start, end: end, iteration: iteration, numIt: numIt)
-                optimizer.learningRate = Float(lr)
-                let loss = trainStep(loader.trainingBatch(indices, using: &rng))
-                let smoothed = smooth.add(loss)
-                points.append(LRFinderPoint(iteration: iteration, learningRate: lr, loss: loss, smoothedLoss: smoothed))
-                iteration += 1
-                bar.update(done: iteration, loss: smoothed)
-                if smoothed < bestLoss { bestLoss = smoothed }
-                if stopDiv && (smoothed > 4 * bestLoss || smoothed.isNaN) {
-                    diverged = true
-                    break sweep
-                }
-                if iteration >= numIt { break sweep }
+        let epochs = (numIt + batchesPerEpoch - 1) / max(batchesPerEpoch, 1)
+        try run(
+            FitPlan(epochs: max(epochs, 1), policy: .constant(lr: start)), startEpoch: 0,
+            with: [finder], streamSeed: configuration.seed ^ 0x4C52_4649_4E44_4552,
+            validate: false)
+        let result = finder.result
+        lrFinderResult = result
+        for c in inOrder(callbacks) { try c.on(.afterLRFind, self) }
+        return result
+    }
+}
+
+/// fastai's `LRFinder` callback: before each batch sets the learning rate of the exponential sweep, after
+/// it records the loss and its smoothed value, and cancels the fit after `numIt` batches or when the
+/// smoothed loss diverges (above 4× its best, or NaN, with `stopDiv`). Draws its own progress bar over
+/// the whole sweep.
+public final class LRFinder: LearnerCallback {
+    public let start: Double, end: Double, numIt: Int, stopDiv: Bool
+    public let methods: [LRSuggestionMethod]
+    public private(set) var points: [LRFinderPoint] = []
+    public private(set) var diverged = false
+    private var smooth = SmoothedLoss()
+    private var bestLoss = Double.infinity
+    private var bar: BatchProgressBar?
+
+    public init(start: Double, end: Double, numIt: Int, stopDiv: Bool, methods: [LRSuggestionMethod]) {
+        self.start = start
+        self.end = end
+        self.numIt = numIt
+        self.stopDiv = stopDiv
+        self.methods = methods
+    }
+
+    public func on<Model: Layer, Opt: Optimizer>(_ event: LearnerEvent, _ learner: Learner<Model, Opt>) throws {
+        switch event {
+        case .beforeFit:
+            bar = BatchProgressBar(output: learner.configuration.output.progress, total: numIt, label: "lr_find")
+        case .beforeBatch:
+            learner.optimizer.learningRate = Float(
+                lrFinderSchedule(start: start, end: end, iteration: points.count, numIt: numIt))
+        case .afterBatch:
+            let loss = learner.state.loss
+            let smoothed = smooth.add(loss)
+            let lr = lrFinderSchedule(start: start, end: end, iteration: points.count, numIt: numIt)
+            points.append(LRFinderPoint(iteration: points.count, learningRate: lr, loss: loss, smoothedLoss: smoothed))
+            bar?.update(done: points.count, loss: smoothed)
+            if smoothed < bestLoss { bestLoss = smoothed }
+            if stopDiv && (smoothed > 4 * bestLoss || smoothed.isNaN) {
+                diverged = true
+                throw CancelFit()
             }
-            epoch += 1
+            if points.count >= numIt { throw CancelFit() }
+        case .beforeValidate: throw CancelValidation()
+        case .afterCancelFit, .afterFit:
+            bar?.clear()
+            bar = nil
+        default: break
         }
-        bar.clear()
+    }
+
+    /// The curve and the suggestions computed on its smoothed losses.
+    public var result: LRFinderResult {
         let suggestions = suggestLearningRates(
             learningRates: points.map(\.learningRate), losses: points.map(\.smoothedLoss), numIt: numIt,
             methods: methods)
-        let result = LRFinderResult(
+        return LRFinderResult(
             start: start, end: end, numIt: numIt, points: points, suggestions: suggestions, diverged: diverged)
-        for o in observers { o.learnerDidFinishLRFinder(result) }
-        return result
     }
 }

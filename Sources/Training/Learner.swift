@@ -47,9 +47,11 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// fastai's `Learner` for our engine: trains `model` with `optimizer` on the training part of
-/// `split`, validates every epoch, prints the live table, notifies observers, keeps the best epoch's
-/// weights and checkpoints after every epoch so an interrupted run can be resumed bit-identically.
+/// fastai's `Learner` for our engine: the loop `fit → epoch → batch` (train on the training part of
+/// `split`, then validate) and the events it sends to its callbacks (``LearnerEvent``). Everything else
+/// is a callback: the recorder (history, smoothed loss), the LR schedule, the progress bar and live table,
+/// best-epoch and weight-average keeping, and the checkpoints that let an interrupted run resume
+/// bit-identically (see ``fitCallbacks(_:plan:)``); ``callbacks`` adds the caller's own.
 ///
 /// Not thread-safe: use from one thread.
 public final class Learner<Model: Layer, Opt: Optimizer> {
@@ -58,7 +60,11 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
     public let loader: BatchLoader
     public let split: SplitIndices
     public var configuration: LearnerConfiguration
-    public var observers: [any LearnerObserver] = []
+    /// The caller's callbacks, run in every fit after the learner's own (see ``LearnerCallback/order``).
+    /// An LR-finder sweep does not run them; they receive its result in `afterLRFind`.
+    public var callbacks: [any LearnerCallback] = []
+    /// Where the running (or last) fit is: epoch, batch, the batch itself, its loss.
+    public var state = FitState(plan: FitPlan(epochs: 0, policy: .constant(lr: 0)), startEpoch: 0)
 
     /// Epochs finished so far (across a resume).
     public internal(set) var history: [EpochRecord] = []
@@ -74,11 +80,11 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
     var average: WeightAverage<Model>?
     /// The last epoch's validation predictions (per-item probabilities, for top losses and reports).
     public internal(set) var lastValidation: Evaluation?
+    /// The last LR-finder sweep's result.
+    public internal(set) var lrFinderResult: LRFinderResult?
     /// Optimizer steps taken in fits so far.
     public internal(set) var step = 0
     var smoothedLoss = SmoothedLoss()
-    var plan: FitPlan?
-    var stopRequested = false
 
     public init(
         model: Model, optimizer: Opt, data: FeatureDataset, split: SplitIndices, configuration: LearnerConfiguration
@@ -93,9 +99,9 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
     public var data: FeatureDataset { loader.data }
     public var batchesPerEpoch: Int { loader.trainingBatchCount(split.train.count) }
 
-    /// Asks a running fit to stop after the current epoch (its checkpoint is still written), like
-    /// fastai's `CancelFitException`. Observers may call it from `learnerDidFinishEpoch`.
-    public func requestStop() { stopRequested = true }
+    /// Asks a running fit to stop after the current epoch (validated, recorded and checkpointed). A
+    /// callback may call it from any event; to stop at once, it throws ``CancelFit`` instead.
+    public func requestStop() { state.stopAfterEpoch = true }
 
     // MARK: Fitting
 
@@ -127,7 +133,7 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
         average = nil
         smoothedLoss = SmoothedLoss()
         step = 0
-        return try run(plan, startEpoch: 0)
+        return try run(plan, startEpoch: 0, with: fitCallbacks(configuration, plan: plan) + callbacks)
     }
 
     /// Restores the state saved in `directory` after some epoch of a fit and runs that fit's remaining
@@ -136,51 +142,11 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
     /// `directory` unless the configuration names another.
     @discardableResult
     public func resume(from directory: URL) throws -> FitSummary {
-        let state = try CheckpointState.read(from: directory)
-        guard state.seed == configuration.seed else {
-            throw CheckpointError.mismatch(
-                "the checkpoint was made with seed \(state.seed), this learner has seed \(configuration.seed)")
-        }
-        guard state.history.isEmpty || state.step == state.history.last!.step else {
-            throw CheckpointError.invalid("step \(state.step) disagrees with the history")
-        }
-        let expected = state.epochsCompleted * batchesPerEpoch
-        guard expected == state.step else {
-            throw CheckpointError.mismatch(
-                "\(state.step) steps after \(state.epochsCompleted) epochs, but this learner makes \(batchesPerEpoch) batches per epoch (different data, split or batch size?)"
-            )
-        }
-        do {
-            try model.loadStateDict(CheckpointFiles.tensors(directory.appendingPathComponent(state.modelFile)))
-        } catch let error as ModelStateError {
-            throw CheckpointError.mismatch("model: \(error)")
-        }
-        if var carrier = model as? RandomStateCarrying {
-            carrier.randomStates = try state.modelRandomStates.map(CheckpointState.decodeGenerator)
-            model = carrier as! Model
-        }
-        optimizer.loadStateTensors(try CheckpointFiles.tensors(directory.appendingPathComponent(state.optimizerFile)))
-        optimizer.stepCount = state.optimizerStep
-        optimizer.learningRate = state.learningRate
-        optimizer.momentum = state.momentum
-        step = state.step
-        smoothedLoss = state.smoothedLoss
-        history = state.history
-        best = state.best
-        bestModel = nil
-        if let bestFile = state.bestFile {
-            var copy = model
-            try copy.loadStateDict(CheckpointFiles.tensors(directory.appendingPathComponent(bestFile)))
-            bestModel = copy
-        }
-        average = nil
-        if let averageFile = state.averageFile, let count = state.averageCount {
-            var copy = model
-            try copy.loadStateDict(CheckpointFiles.tensors(directory.appendingPathComponent(averageFile)))
-            average = WeightAverage(model: copy, count: count)
-        }
+        let saved = try Checkpointer.restore(self, from: directory)
         if configuration.checkpointDirectory == nil { configuration.checkpointDirectory = directory }
-        return try run(state.plan, startEpoch: state.epochsCompleted)
+        return try run(
+            saved.plan, startEpoch: saved.epochsCompleted,
+            with: fitCallbacks(configuration, plan: saved.plan) + callbacks)
     }
 
     /// Sets the model to the best epoch's weights (no-op before any epoch).
@@ -193,79 +159,66 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
         if let averagedModel { model = averagedModel }
     }
 
-    func run(_ plan: FitPlan, startEpoch: Int) throws -> FitSummary {
+    /// The loop. Epoch e trains on the batches of the random stream `(streamSeed, e)` (the fit's seed, or
+    /// the LR finder's), then validates when `validate`; callbacks see every event in ``LearnerCallback/order``.
+    func run(
+        _ plan: FitPlan, startEpoch: Int, with callbacks: [any LearnerCallback], streamSeed: UInt64? = nil,
+        validate: Bool = true
+    ) throws -> FitSummary {
         guard !split.train.isEmpty else { throw TrainingError.noTrainingItems }
-        self.plan = plan
-        stopRequested = false
+        let ordered = inOrder(callbacks)
+        func send(_ event: LearnerEvent) throws { for c in ordered { try c.on(event, self) } }
+        state = FitState(plan: plan, startEpoch: startEpoch)
         let started = DispatchTime.now().uptimeNanoseconds
-        let perEpoch = batchesPerEpoch
-        let totalSteps = max(1, plan.epochs * perEpoch)
-        let schedule = plan.policy.schedule
-        let table = EpochTable()
-        // A resumed fit reprints the rows it restored, so the table is complete.
-        configuration.output.table?(table.header)
-        for r in history { configuration.output.table?(table.row(r)) }
-        for o in observers {
-            o.learnerDidStartFit(
-                FitStart(
-                    plan: plan, startEpoch: startEpoch, batchesPerEpoch: perEpoch, trainingItems: split.train.count,
-                    validationItems: split.valid.count))
+        do {
+            try send(.beforeFit)
+            while state.epoch < plan.epochs && !state.stopAfterEpoch {
+                try runEpoch(send, seed: streamSeed ?? configuration.seed, validate: validate)
+                state.epoch += 1
+            }
+        } catch is CancelFit {
+            try send(.afterCancelFit)
+        } catch {
+            try? send(.afterCancelFit)
+            throw error
         }
-        var epoch = startEpoch
-        while epoch < plan.epochs && !stopRequested {
-            let epochStart = DispatchTime.now().uptimeNanoseconds
-            var rng = Xoshiro256(seed: configuration.seed, stream: UInt64(epoch))
-            let order = loader.trainingOrder(split.train, using: &rng)
-            var bar = BatchProgressBar(
-                output: configuration.output.progress, total: order.count, label: "epoch \(epoch)")
-            var sum = 0.0
-            for (b, indices) in order.enumerated() {
-                schedule.apply(to: &optimizer, progress: Double(step) / Double(totalSteps))
-                let batch = loader.trainingBatch(indices, using: &rng)
-                let loss = trainStep(batch)
-                guard loss.isFinite else {
-                    bar.clear()
-                    throw TrainingError.nonFiniteLoss(
-                        epoch: epoch, batch: b, learningRate: Double(optimizer.learningRate))
-                }
-                step += 1
-                sum += loss
-                let smooth = smoothedLoss.add(loss)
-                let record = BatchRecord(
-                    epoch: epoch, batch: b, batchCount: order.count, step: step, loss: loss, smoothedLoss: smooth,
-                    learningRate: Double(optimizer.learningRate))
-                for o in observers { o.learnerDidFinishBatch(record) }
-                bar.update(done: b + 1, loss: smooth)
-            }
-            bar.clear()
-            let evaluation = Training.evaluate(&model, loader: loader, indices: split.valid, loss: configuration.loss)
-            lastValidation = evaluation
-            let record = EpochRecord(
-                epoch: epoch, trainLoss: smoothedLoss.value, trainLossMean: sum / Double(max(order.count, 1)),
-                valid: evaluation.metrics, learningRate: Double(optimizer.learningRate), step: step,
-                seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9)
-            history.append(record)
-            let metric = configuration.bestMetric
-            if best == nil || metric.isBetter(metric.value(record), than: best!.value) {
-                best = BestEpoch(metric: metric, epoch: epoch, value: metric.value(record))
-                bestModel = model
-            }
-            if configuration.averageEpochs > 0 && epoch >= plan.epochs - configuration.averageEpochs {
-                if average == nil { average = WeightAverage(model) } else { average!.add(model) }
-            }
-            configuration.output.table?(table.row(record))
-            for o in observers { o.learnerDidFinishEpoch(record) }
-            epoch += 1
-            if let directory = configuration.checkpointDirectory {
-                try saveCheckpoint(to: directory, epochsCompleted: epoch, plan: plan)
-                for o in observers { o.learnerDidSaveCheckpoint(directory, epoch: epoch - 1) }
-            }
-        }
-        let summary = FitSummary(
-            history: history, best: best, stoppedEarly: epoch < plan.epochs,
+        state.summary = FitSummary(
+            history: history, best: best, stoppedEarly: state.epoch < plan.epochs,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-        for o in observers { o.learnerDidFinishFit(summary) }
-        return summary
+        try send(.afterFit)
+        return state.summary!
+    }
+
+    private func runEpoch(_ send: (LearnerEvent) throws -> Void, seed: UInt64, validate: Bool) throws {
+        state.validation = nil
+        state.checkpoint = nil
+        try send(.beforeEpoch)
+        var rng = Xoshiro256(seed: seed, stream: UInt64(state.epoch))
+        let order = loader.trainingOrder(split.train, using: &rng)
+        state.batchCount = order.count
+        try send(.beforeTrain)
+        for (b, indices) in order.enumerated() {
+            state.batchIndex = b
+            state.batch = loader.trainingBatch(indices, using: &rng)
+            state.batchRecord = nil
+            try send(.beforeBatch)
+            state.loss = trainStep(state.batch!)
+            try send(.afterBatch)
+        }
+        state.batch = nil
+        try send(.afterTrain)
+        if validate {
+            do {
+                try send(.beforeValidate)
+                let evaluation = Training.evaluate(
+                    &model, loader: loader, indices: split.valid, loss: configuration.loss)
+                lastValidation = evaluation
+                state.validation = evaluation
+                try send(.afterValidate)
+            } catch is CancelValidation {}
+        }
+        try send(.afterEpoch)
+        if state.checkpoint != nil { try send(.afterCheckpoint) }
     }
 
     /// Forward, loss, backward and one optimizer step on a training batch; returns the loss.
@@ -277,46 +230,10 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
         return Double(loss)
     }
 
-    /// Writes the state after `epochsCompleted` epochs (see ``CheckpointState`` for the layout).
+    /// Writes the state after `epochsCompleted` epochs (see ``CheckpointState`` for the layout; the
+    /// ``Checkpointer`` callback calls this after every epoch).
     public func saveCheckpoint(to directory: URL, epochsCompleted: Int, plan: FitPlan) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let last = epochsCompleted - 1
-        let modelFile = CheckpointFiles.name("model", epoch: last)
-        let optimizerFile = CheckpointFiles.name("optimizer", epoch: last)
-        try SafeTensors.write(
-            model.stateDict, metadata: ["epoch": String(last)], to: directory.appendingPathComponent(modelFile))
-        try SafeTensors.write(
-            optimizer.stateTensors, metadata: ["step": String(optimizer.stepCount)],
-            to: directory.appendingPathComponent(optimizerFile))
-        var bestFile: String? = nil
-        if let best, let bestModel {
-            bestFile = CheckpointFiles.name("best", epoch: best.epoch)
-            let url = directory.appendingPathComponent(bestFile!)
-            if best.epoch == last || !FileManager.default.fileExists(atPath: url.path) {
-                try SafeTensors.write(
-                    bestModel.stateDict,
-                    metadata: ["epoch": String(best.epoch), best.metric.rawValue: String(best.value)], to: url)
-            }
-        }
-        var averageFile: String? = nil
-        if let average {
-            averageFile = CheckpointFiles.name("average", epoch: last)
-            try SafeTensors.write(
-                average.model.stateDict, metadata: ["epochs": String(average.count)],
-                to: directory.appendingPathComponent(averageFile!))
-        }
-        let randomStates = (model as? RandomStateCarrying)?.randomStates ?? []
-        let state = CheckpointState(
-            formatVersion: CheckpointState.currentFormatVersion, plan: plan, epochsCompleted: epochsCompleted,
-            step: step,
-            seed: configuration.seed, smoothedLoss: smoothedLoss, optimizerStep: optimizer.stepCount,
-            learningRate: optimizer.learningRate, momentum: optimizer.momentum,
-            modelRandomStates: randomStates.map(CheckpointState.encodeGenerator), best: best, history: history,
-            modelFile: modelFile, optimizerFile: optimizerFile, bestFile: bestFile, averageFile: averageFile,
-            averageCount: average?.count)
-        try state.write(to: directory)
-        CheckpointFiles.prune(
-            directory, keep: Set([modelFile, optimizerFile] + [bestFile, averageFile].compactMap { $0 }))
+        try Checkpointer.save(self, to: directory, epochsCompleted: epochsCompleted, plan: plan)
     }
 
     // MARK: Evaluation

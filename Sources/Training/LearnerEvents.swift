@@ -37,16 +37,6 @@ public struct BatchRecord: Sendable {
     public var learningRate: Double
 }
 
-/// What a fit is about to do.
-public struct FitStart: Sendable {
-    public var plan: FitPlan
-    /// Epochs already done (non-zero when resuming).
-    public var startEpoch: Int
-    public var batchesPerEpoch: Int
-    public var trainingItems: Int
-    public var validationItems: Int
-}
-
 /// The outcome of `fit`.
 public struct FitSummary: Codable, Sendable {
     public var history: [EpochRecord]
@@ -128,51 +118,4 @@ public struct BestEpoch: Codable, Equatable, Sendable {
     public var metric: BestEpochMetric
     public var epoch: Int
     public var value: Double
-}
-
-/// Receives the learner's events (the run store writes them to SQLite; the CLI prints them).
-/// Every method has an empty default. Called on the training thread, in order.
-public protocol LearnerObserver: AnyObject {
-    func learnerDidStartFit(_ start: FitStart)
-    func learnerDidFinishBatch(_ record: BatchRecord)
-    func learnerDidFinishEpoch(_ record: EpochRecord)
-    func learnerDidFinishLRFinder(_ result: LRFinderResult)
-    func learnerDidSaveCheckpoint(_ directory: URL, epoch: Int)
-    func learnerDidFinishFit(_ summary: FitSummary)
-}
-
-extension LearnerObserver {
-    public func learnerDidStartFit(_ start: FitStart) {}
-    public func learnerDidFinishBatch(_ record: BatchRecord) {}
-    public func learnerDidFinishEpoch(_ record: EpochRecord) {}
-    public func learnerDidFinishLRFinder(_ result: LRFinderResult) {}
-    public func learnerDidSaveCheckpoint(_ directory: URL, epoch: Int) {}
-    public func learnerDidFinishFit(_ summary: FitSummary) {}
-}
-
-/// An observer made of closures, for tests and small tools.
-public final class ClosureObserver: LearnerObserver {
-    public var onEpoch: ((EpochRecord) -> Void)?
-    public var onBatch: ((BatchRecord) -> Void)?
-    public var onLRFinder: ((LRFinderResult) -> Void)?
-    public var onCheckpoint: ((URL, Int) -> Void)?
-    public var onFinish: ((FitSummary) -> Void)?
-
-    public init(
-        onEpoch: ((EpochRecord) -> Void)? = nil, onBatch: ((BatchRecord) -> Void)? = nil,
-        onLRFinder: ((LRFinderResult) -> Void)? = nil, onCheckpoint: ((URL, Int) -> Void)? = nil,
-        onFinish: ((FitSummary) -> Void)? = nil
-    ) {
-        self.onEpoch = onEpoch
-        self.onBatch = onBatch
-        self.onLRFinder = onLRFinder
-        self.onCheckpoint = onCheckpoint
-        self.onFinish = onFinish
-    }
-
-    public func learnerDidFinishEpoch(_ record: EpochRecord) { onEpoch?(record) }
-    public func learnerDidFinishBatch(_ record: BatchRecord) { onBatch?(record) }
-    public func learnerDidFinishLRFinder(_ result: LRFinderResult) { onLRFinder?(result) }
-    public func learnerDidSaveCheckpoint(_ directory: URL, epoch: Int) { onCheckpoint?(directory, epoch) }
-    public func learnerDidFinishFit(_ summary: FitSummary) { onFinish?(summary) }
 }

@@ -68,9 +68,9 @@ final class LearnerTests: XCTestCase {
                 dropout: 0.2,
                 configuration: SyntheticData.configuration(
                     augmentation: augmentation, bestMetric: .uar, checkpoints: interruptedDir.url))
-            let stopper = ClosureObserver()
+            let stopper = ClosureCallback()
             stopper.onEpoch = { [unowned first] _ in first.requestStop() }
-            first.observers.append(stopper)
+            first.callbacks.append(stopper)
             let partial = try first.fitOneCycle(epochs: 3, lrMax: 1e-2)
             XCTAssertTrue(partial.stoppedEarly)
             XCTAssertEqual(partial.history.count, 1)
@@ -121,8 +121,8 @@ final class LearnerTests: XCTestCase {
         let lines = LineCollector()
         learner.configuration.output = LearnerOutput(table: { lines.append($0) }, progress: nil)
         var epochs: [Int] = [], steps: [Int] = [], checkpoints: [Int] = [], finished = 0
-        learner.observers.append(
-            ClosureObserver(
+        learner.callbacks.append(
+            ClosureCallback(
                 onEpoch: { epochs.append($0.epoch) }, onBatch: { steps.append($0.step) },
                 onCheckpoint: { checkpoints.append($1) },
                 onFinish: { _ in finished += 1 }))
@@ -154,7 +154,7 @@ final class LearnerTests: XCTestCase {
         let generators = learner.model.randomStates
         let history = learner.history, step = learner.step
         var events = 0
-        learner.observers.append(ClosureObserver(onLRFinder: { _ in events += 1 }))
+        learner.callbacks.append(ClosureCallback(onLRFinder: { _ in events += 1 }))
 
         let result = try learner.lrFind(numIt: 40)
         XCTAssertEqual(events, 1)
@@ -220,7 +220,7 @@ final class LearnerTests: XCTestCase {
         for lr in grid {
             let learner = SyntheticData.linearLearner(data: data, configuration: configuration)
             var losses: [Double] = []
-            learner.observers.append(ClosureObserver(onBatch: { losses.append($0.smoothedLoss) }))
+            learner.callbacks.append(ClosureCallback(onBatch: { losses.append($0.smoothedLoss) }))
             try? learner.fit(epochs: 8, lr: lr)
             initial = max(initial, losses.first ?? 0)
             finals.append(losses.count == 8 * learner.batchesPerEpoch ? losses.last! : .infinity)

@@ -11,8 +11,8 @@ final class WeightAverageTests: XCTestCase {
         configuration.averageEpochs = 3
         let learner = SyntheticData.learner(configuration: configuration)
         var snapshots: [[(String, [Float])]] = []
-        learner.observers.append(
-            ClosureObserver(onEpoch: { [unowned learner] _ in snapshots.append(SyntheticData.weights(learner.model)) }))
+        learner.callbacks.append(
+            ClosureCallback(onEpoch: { [unowned learner] _ in snapshots.append(SyntheticData.weights(learner.model)) }))
         try learner.fitOneCycle(epochs: 5, lrMax: 1e-2)
         XCTAssertEqual(learner.averagedEpochCount, 3)
 
@@ -58,8 +58,8 @@ final class WeightAverageTests: XCTestCase {
 
         // Stop after the third epoch, the first of the two averaged ones.
         let first = SyntheticData.learner(configuration: configuration(interruptedDir.url))
-        first.observers.append(
-            ClosureObserver(onEpoch: { [unowned first] record in if record.epoch == 2 { first.requestStop() } }))
+        first.callbacks.append(
+            ClosureCallback(onEpoch: { [unowned first] record in if record.epoch == 2 { first.requestStop() } }))
         XCTAssertTrue(try first.fitOneCycle(epochs: 4, lrMax: 1e-2).stoppedEarly)
         let state = try CheckpointState.read(from: interruptedDir.url)
         XCTAssertEqual(state.averageCount, 1)
