@@ -9,6 +9,7 @@
 //   thin wrappers    SndFile   FLAC   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
 //   SeededRandom     the reproducible random-number generator every module takes
 //   Checksum         SHA-256 for cache keys, spec hashes and artifact checksums
+//   Stopping         StopFlag: a stop request (Ctrl-C, a live source's stop()) read by the working thread
 //   Audio            decode, resample, trim, synthetic corpus
 //   Live             audio sources (device, raw PCM, file replay), sliding windows, energy gate, smoothing
 //   Datasets         RAVDESS names, label schemes, folder/CSV layouts, scans
@@ -68,11 +69,14 @@ let package = Package(
         .target(name: "SeededRandom"),
         // SHA-256 for cache keys, spec hashes and artifact checksums (optimised: it hashes weight files).
         .target(name: "Checksum", swiftSettings: numeric),
+        // The one stop request, shared by the live sources, the runner and `ser data`.
+        .target(name: "Stopping"),
 
         // The pipeline, by role.
         .target(name: "Audio", dependencies: ["SndFile", "FLAC", "Soxr", "SeededRandom"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
-        .target(name: "Live", dependencies: ["Audio", "SndFile", "Soxr", "PortAudio"], swiftSettings: numeric),
+        .target(
+            name: "Live", dependencies: ["Audio", "SndFile", "Soxr", "PortAudio", "Stopping"], swiftSettings: numeric),
         .target(
             name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum", "OutputFiles"],
             swiftSettings: numeric),
@@ -86,7 +90,7 @@ let package = Package(
             swiftSettings: numeric),
         .target(
             name: "Experiments",
-            dependencies: ["Training", "RunStore", "Checksum", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["Training", "RunStore", "Checksum", "Stopping", .product(name: "Yams", package: "Yams")]),
         // Reports reads runs (RunStore), their specs (Experiments) and audio (Audio, Features) for the pictures.
         .target(
             name: "Reports", dependencies: ["Plots", "RunStore", "Experiments", "Training", "Features", "Audio"]),
@@ -94,7 +98,7 @@ let package = Package(
             name: "SERCommands",
             dependencies: [
                 "BLAS", "Audio", "Datasets", "Features", "Plots", "NeuralNet", "Training",
-                "RunStore", "Experiments", "Reports", "Live", "PortAudio", "Checksum", "OutputFiles",
+                "RunStore", "Experiments", "Reports", "Live", "PortAudio", "Checksum", "OutputFiles", "Stopping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ser", dependencies: ["SERCommands", "BLAS"]),
@@ -119,14 +123,14 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "RunStoreTests", dependencies: ["RunStore", "Checksum", "TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Stopping", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "RunStore", "Plots", "SndFile", "StoreTestSupport", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Audio", "PortAudio", "SndFile", "TestSupport"]),
         .testTarget(
             name: "SERCommandsTests",
             dependencies: [
                 "SERCommands", "Live", "SndFile", "Checksum", "BLAS", "NeuralNet", "OutputFiles", "StoreTestSupport",
-                "TestSupport",
+                "Stopping", "TestSupport",
             ]),
     ],
     swiftLanguageModes: [.v5]

@@ -3,6 +3,7 @@ import Features
 import Foundation
 import NeuralNet
 import RunStore
+import Stopping
 import Training
 
 /// How the runner reports while it works.

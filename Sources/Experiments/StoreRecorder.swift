@@ -1,5 +1,6 @@
 import Foundation
 import RunStore
+import Stopping
 import Training
 
 /// The learner observer that writes a run's progress to the store: every finished epoch (metrics in their

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Experiments
 import Foundation
+import Stopping
 
 /// `ser data`: what a corpus holds, from its file names and audio headers.
 struct DataCommand: ParsableCommand {

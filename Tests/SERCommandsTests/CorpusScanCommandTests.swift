@@ -4,6 +4,7 @@ import Datasets
 import Experiments
 import Foundation
 import SndFile
+import Stopping
 import TestSupport
 import XCTest
 
