@@ -50,7 +50,7 @@ final class StoreRecorder: LearnerObserver {
     func learnerDidFinishEpoch(_ record: EpochRecord) {
         let epoch = record.epoch + 1
         do {
-            let metric = EpochMetric(
+            let metric = EpochMetricRecord(
                 runId: runID, epoch: epoch, trainLoss: record.trainLoss, validLoss: record.validLoss,
                 accuracy: record.accuracy, balancedAccuracy: record.unweightedAverageRecall,
                 f1Macro: record.macroF1, lr: record.learningRate, seconds: record.seconds)

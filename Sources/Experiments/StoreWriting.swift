@@ -38,11 +38,11 @@ extension RunStore {
         try recordLRFinder(
             runID: runID,
             points: steps.map {
-                LRFinderPoint(
+                LRFinderPointRecord(
                     runId: runID, iteration: $0.iteration, lr: $0.lr, loss: $0.loss, smoothedLoss: $0.smoothedLoss)
             },
             suggestions: suggestions.map {
-                LRSuggestion(runId: runID, method: $0.method, lr: $0.lr, chosen: $0.method == chosen)
+                LRSuggestionRecord(runId: runID, method: $0.method, lr: $0.lr, chosen: $0.method == chosen)
             })
     }
 
@@ -75,19 +75,19 @@ extension RunStore {
                 runId: runID, split: split, loss: loss.isFinite ? loss : nil, accuracy: accuracy,
                 balancedAccuracy: uar, f1Macro: f1, labels: labels, confusion: confusion),
             classMetrics: classes.map {
-                ClassMetric(
+                ClassMetricRecord(
                     runId: runID, split: split, label: $0.label, precision: $0.precision, recall: $0.recall, f1: $0.f1,
                     support: $0.support)
             },
             predictions: predictions.map {
-                Prediction(
+                PredictionRecord(
                     runId: runID, split: split, path: $0.path, label: $0.label, predicted: $0.predicted,
                     confidence: $0.confidence, probabilities: $0.probabilities)
             })
     }
 }
 
-extension EpochMetric {
+extension EpochMetricRecord {
     /// Throws ``RunnerError/nonFiniteMetric(run:field:value:)`` naming the first metric that is NaN or infinite.
     func checkFinite() throws {
         let fields: [(String, Double?)] = [

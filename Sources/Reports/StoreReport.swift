@@ -157,7 +157,7 @@ public enum StoreReport {
 
     /// The finder curve (smoothed loss where recorded) and its suggestions, each marked on the curve at the
     /// nearest recorded rate; the suggestion the run trained with is named "(used)". Nil without points.
-    static func lrFinder(points: [LRFinderPoint], suggestions: [LRSuggestion]) -> ReportLRFinder? {
+    static func lrFinder(points: [LRFinderPointRecord], suggestions: [LRSuggestionRecord]) -> ReportLRFinder? {
         let curve = points.filter { $0.lr > 0 && $0.lr.isFinite }.sorted { $0.iteration < $1.iteration }
         guard !curve.isEmpty else { return nil }
         let rates = curve.map(\.lr)
@@ -172,7 +172,7 @@ public enum StoreReport {
 
     /// Confusion matrix, per-class scores (recorded ones in label order, else computed from the matrix) and
     /// the most-confused pairs (computed from the matrix, at most 10).
-    static func evaluation(_ record: EvaluationRecord, classMetrics: [ClassMetric], title: String)
+    static func evaluation(_ record: EvaluationRecord, classMetrics: [ClassMetricRecord], title: String)
         -> ReportEvaluation
     {
         let n = record.labels.count
@@ -212,7 +212,7 @@ public enum StoreReport {
     /// the true class comes from `probabilities` (in `labels` order); without them it is `confidence` for a
     /// correct prediction and unknown for a wrong one, and wrong predictions with unknown loss rank above
     /// every known loss, most confident first (they cost at least −log(1 − confidence)). O(n log n).
-    static func topLosses(_ predictions: [Prediction], labels: [String], count: Int) -> [ScoredPrediction] {
+    static func topLosses(_ predictions: [PredictionRecord], labels: [String], count: Int) -> [ScoredPrediction] {
         let index = Dictionary(labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let scored = predictions.map { p -> ScoredPrediction in
             var trueProbability: Double?

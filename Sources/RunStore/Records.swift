@@ -10,7 +10,7 @@ extension StoreRecord {
 }
 
 /// A named group of runs (one spec file, possibly expanded by a sweep). Table `experiment`.
-public struct Experiment: StoreRecord, Equatable, Sendable {
+public struct ExperimentRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "experiment"
     public var id: Int64?
     public var name: String
@@ -43,7 +43,7 @@ public enum RunStatus: String, Codable, CaseIterable, Sendable, DatabaseValueCon
 }
 
 /// One training run: one resolved spec (one sweep combination). Table `run`.
-public struct Run: StoreRecord, Equatable, Sendable {
+public struct RunRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "run"
     public var id: Int64?
     public var experimentId: Int64
@@ -114,7 +114,7 @@ public struct Run: StoreRecord, Equatable, Sendable {
 }
 
 /// The metrics of one finished epoch. Table `epoch_metric`, primary key (run_id, epoch); epochs count from 1.
-public struct EpochMetric: StoreRecord, Equatable, Sendable {
+public struct EpochMetricRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "epoch_metric"
     public var runId: Int64
     public var epoch: Int
@@ -164,7 +164,7 @@ public struct EpochMetric: StoreRecord, Equatable, Sendable {
 }
 
 /// One step of the learning-rate finder. Table `lr_finder_point`, primary key (run_id, iteration).
-public struct LRFinderPoint: StoreRecord, Equatable, Sendable {
+public struct LRFinderPointRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "lr_finder_point"
     public var runId: Int64
     public var iteration: Int
@@ -196,7 +196,7 @@ public struct LRFinderPoint: StoreRecord, Equatable, Sendable {
 }
 
 /// A learning rate suggested by the finder (`minimum`, `steep`, `valley`, `slide`). Table `lr_suggestion`.
-public struct LRSuggestion: StoreRecord, Equatable, Sendable {
+public struct LRSuggestionRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "lr_suggestion"
     public var runId: Int64
     public var method: String
@@ -277,7 +277,7 @@ public struct EvaluationRecord: StoreRecord, Equatable, Sendable {
 }
 
 /// Precision, recall and F1 of one class on one split. Table `class_metric`, key (run_id, split, label).
-public struct ClassMetric: StoreRecord, Equatable, Sendable {
+public struct ClassMetricRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "class_metric"
     public var runId: Int64
     public var split: String
@@ -318,7 +318,7 @@ public struct ClassMetric: StoreRecord, Equatable, Sendable {
 
 /// The model's answer for one audio file. Table `prediction`, key (run_id, split, path).
 /// `probabilities` is JSON text: one probability per class, in the evaluation's label order.
-public struct Prediction: StoreRecord, Equatable, Sendable {
+public struct PredictionRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "prediction"
     public var runId: Int64
     public var split: String
@@ -360,7 +360,7 @@ public struct Prediction: StoreRecord, Equatable, Sendable {
 
 /// A file a run produced. Table `artifact`. Kinds in use: `weights` (final safetensors), `checkpoint`
 /// (resumable state after `epoch`), `report`, `plot`.
-public struct Artifact: StoreRecord, Equatable, Sendable {
+public struct ArtifactRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "artifact"
     public var id: Int64?
     public var runId: Int64

@@ -35,7 +35,7 @@ struct Show: ParsableCommand {
     func run() throws { print(try output(style: TerminalStyle.forStandardOutput())) }
 
     /// Sparklines of the per-epoch curves, one line each, names padded to one width.
-    static func curves(_ epochs: [EpochMetric]) -> [String] {
+    static func curves(_ epochs: [EpochMetricRecord]) -> [String] {
         let curves: [(String, [Double?])] = [
             ("train loss", epochs.map(\.trainLoss)), ("valid loss", epochs.map(\.validLoss)),
             ("accuracy", epochs.map(\.accuracy)), ("UAR", epochs.map(\.balancedAccuracy)),

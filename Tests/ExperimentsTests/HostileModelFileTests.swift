@@ -195,7 +195,7 @@ final class NonFiniteOutputTests: XCTestCase {
         }
         XCTAssertTrue(try store.detail(of: id).evaluations.isEmpty, "nothing was written")
         XCTAssertThrowsError(
-            try EpochMetric(runId: id, epoch: 2, trainLoss: 1, validLoss: .infinity).checkFinite()
+            try EpochMetricRecord(runId: id, epoch: 2, trainLoss: 1, validLoss: .infinity).checkFinite()
         ) { error in
             XCTAssertTrue("\(error)".hasPrefix("run \(id): epoch 2 valid_loss is inf"), "\(error)")
         }
