@@ -10,6 +10,7 @@
 //   SeededRandom     the reproducible random-number generator every module takes
 //   Checksum         SHA-256 for cache keys, spec hashes and artifact checksums
 //   Stopping         StopFlag: a stop request (Ctrl-C, a live source's stop()) read by the working thread
+//   LRCurve          LRFinderPoint: one step of the LR finder, made by Training, recorded by RunStore, drawn by Plots
 //   Audio            decode, resample, trim, synthetic corpus
 //   Live             audio sources (device, raw PCM, file replay), sliding windows, energy gate, smoothing
 //   Datasets         RAVDESS names, label schemes, folder/CSV layouts, scans
@@ -71,6 +72,8 @@ let package = Package(
         .target(name: "Checksum", swiftSettings: numeric),
         // The one stop request, shared by the live sources, the runner and `ser data`.
         .target(name: "Stopping"),
+        // The one LR-finder point type, shared by the finder, the run store and the plots.
+        .target(name: "LRCurve"),
 
         // The pipeline, by role.
         .target(name: "Audio", dependencies: ["SndFile", "FLAC", "Soxr", "SeededRandom"], swiftSettings: numeric),
@@ -80,13 +83,13 @@ let package = Package(
         .target(
             name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum", "OutputFiles"],
             swiftSettings: numeric),
-        .target(name: "Plots", dependencies: ["PNG", "OutputFiles"]),
+        .target(name: "Plots", dependencies: ["PNG", "OutputFiles", "LRCurve"]),
         .target(name: "NeuralNet", dependencies: ["BLAS", "SeededRandom", "OutputFiles"], swiftSettings: numeric),
         .target(
-            name: "Training", dependencies: ["Datasets", "Features", "NeuralNet", "OutputFiles"],
+            name: "Training", dependencies: ["Datasets", "Features", "NeuralNet", "OutputFiles", "LRCurve"],
             swiftSettings: numeric),
         .target(
-            name: "RunStore", dependencies: ["Checksum", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "RunStore", dependencies: ["Checksum", "LRCurve", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: numeric),
         .target(
             name: "Experiments",

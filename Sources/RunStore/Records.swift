@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LRCurve
 
 /// Every record maps its camelCase properties to snake_case columns, so the schema reads naturally in SQL.
 public protocol StoreRecord: Codable, FetchableRecord, MutablePersistableRecord {}
@@ -163,7 +164,7 @@ public struct EpochMetricRecord: StoreRecord, Equatable, Sendable {
     }
 }
 
-/// One step of the learning-rate finder. Table `lr_finder_point`, primary key (run_id, iteration).
+/// The row of one ``LRFinderPoint`` of a run. Table `lr_finder_point`, primary key (run_id, iteration).
 public struct LRFinderPointRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "lr_finder_point"
     public var runId: Int64
@@ -179,6 +180,18 @@ public struct LRFinderPointRecord: StoreRecord, Equatable, Sendable {
         self.lr = lr
         self.loss = loss
         self.smoothedLoss = smoothedLoss
+    }
+
+    /// The row of `point` of run `runId`.
+    public init(runId: Int64, point: LRFinderPoint) {
+        self.init(
+            runId: runId, iteration: point.iteration, lr: point.learningRate, loss: point.loss,
+            smoothedLoss: point.smoothedLoss)
+    }
+
+    /// The finder point this row records; a row without a smoothed loss gives its raw loss there.
+    public var point: LRFinderPoint {
+        LRFinderPoint(iteration: iteration, learningRate: lr, loss: loss, smoothedLoss: smoothedLoss ?? loss)
     }
 
     /// - Throws: ``StoreValueError`` naming the run, the iteration and the column of a value of the wrong

@@ -28,7 +28,7 @@ final class StoreReportTests: XCTestCase {
             try LRFinderRaster.render(
                 learningRates: lr.learningRates, losses: lr.losses,
                 suggestions: lr.suggestions.map {
-                    LRFinderMarker(method: $0.method, learningRate: $0.learningRate, loss: $0.loss)
+                    LRSuggestionMarker(method: $0.method, learningRate: $0.learningRate, loss: $0.loss)
                 }
             ).writePNG(to: path + ".lr.png")
         }
