@@ -116,12 +116,11 @@ struct Show: ParsableCommand {
                 "LR finder (\(detail.lrFinder.count) points): "
                     + detail.suggestions.map { "\($0.method) \(StoreFormat.rate($0.lr))\($0.chosen ? " (used)" : "")" }
                     .joined(separator: ", "))
-            let curve = detail.lrFinder.sorted { $0.iteration < $1.iteration }
+            let curve = detail.lrFinder.map(\.point).sorted { $0.iteration < $1.iteration }
             if let first = curve.first, let last = curve.last, curve.count > 1 {
                 lines.append(
-                    "  loss from lr \(StoreFormat.rate(first.lr)) to \(StoreFormat.rate(last.lr))  "
-                        + Sparkline.render(
-                            Self.clippedFinderLosses(curve.map { $0.smoothedLoss ?? $0.loss }), maxWidth: 50))
+                    "  loss from lr \(StoreFormat.rate(first.learningRate)) to \(StoreFormat.rate(last.learningRate))  "
+                        + Sparkline.render(Self.clippedFinderLosses(curve.map(\.smoothedLoss)), maxWidth: 50))
             }
         }
         for evaluation in detail.evaluations {
