@@ -9,6 +9,8 @@
 //   thin wrappers    SndFile   FLAC   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
 //   SeededRandom     the reproducible random-number generator every module takes
 //   Checksum         SHA-256 for cache keys, spec hashes and artifact checksums
+//   Stopping         StopFlag: a stop request (Ctrl-C, a live source's stop()) read by the working thread
+//   LRCurve          LRFinderPoint: one step of the LR finder, made by Training, recorded by RunStore, drawn by Plots
 //   Audio            decode, resample (the one librosa-style resampler), trim
 //   Live             audio sources (device, raw PCM, file replay), sliding windows, energy gate, smoothing
 //   Datasets         RAVDESS names and emotions, label schemes, folder/CSV layouts, scans
@@ -71,32 +73,39 @@ let package = Package(
         .target(name: "SeededRandom"),
         // SHA-256 for cache keys, spec hashes and artifact checksums (optimised: it hashes weight files).
         .target(name: "Checksum", swiftSettings: numeric),
+        // The one stop request, shared by the live sources, the runner and `ser data`.
+        .target(name: "Stopping"),
+        // The one LR-finder point type, shared by the finder, the run store and the plots.
+        .target(name: "LRCurve"),
 
         // The pipeline, by role.
         .target(name: "Audio", dependencies: ["SndFile", "FLAC", "Soxr"], swiftSettings: numeric),
-        .target(name: "Live", dependencies: ["Audio", "PortAudio"], swiftSettings: numeric),
+        .target(name: "Live", dependencies: ["Audio", "PortAudio", "Stopping"], swiftSettings: numeric),
         .target(name: "Datasets", dependencies: ["Audio", "SndFile"]),
         // The synthesiser writes RAVDESS-named files, so it sits above Datasets (its names and emotions).
         .target(name: "Synth", dependencies: ["Datasets", "SeededRandom", "SndFile"], swiftSettings: numeric),
         .target(
             name: "Features", dependencies: ["Audio", "FFTW", "BLAS", "Checksum", "OutputFiles"],
             swiftSettings: numeric),
-        .target(name: "Plots", dependencies: ["PNG", "OutputFiles"]),
+        .target(name: "Plots", dependencies: ["PNG", "OutputFiles", "LRCurve"]),
         .target(name: "NeuralNet", dependencies: ["BLAS", "SeededRandom", "OutputFiles"], swiftSettings: numeric),
         .target(
-            name: "Training", dependencies: ["Datasets", "Features", "NeuralNet", "OutputFiles"],
+            name: "Training",
+            dependencies: ["Datasets", "Features", "LRCurve", "NeuralNet", "OutputFiles", "SeededRandom"],
             swiftSettings: numeric),
         .target(
-            name: "RunStore", dependencies: ["Checksum", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "RunStore", dependencies: ["Checksum", "LRCurve", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: numeric),
         // The spec language; it knows no store, runner or model file.
-        .target(name: "Specs", dependencies: ["Checksum", "Features", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Specs", dependencies: ["Checksum", "Features", "Training", .product(name: "Yams", package: "Yams")]),
         // The model file and audio → probabilities; no spec, no store.
         .target(name: "Inference", dependencies: ["Audio", "Features", "NeuralNet", "SeededRandom", "Training"]),
         .target(
             name: "Runner",
             dependencies: [
-                "Audio", "Datasets", "Features", "Inference", "NeuralNet", "RunStore", "Specs", "Synth", "Training",
+                "Audio", "Datasets", "Features", "Inference", "NeuralNet", "RunStore", "Specs", "Stopping", "Synth",
+                "Training",
             ]),
         // Reports reads runs (RunStore), their specs (Specs) and audio (Audio, Features) for the pictures.
         .target(name: "Reports", dependencies: ["Audio", "Features", "Plots", "RunStore", "Specs", "Training"]),
@@ -105,7 +114,7 @@ let package = Package(
             dependencies: [
                 "Audio", "BLAS", "Checksum", "Datasets", "FFTW", "FLAC", "Features", "Inference", "Live", "NeuralNet",
                 "OutputFiles", "PNG", "Plots", "PortAudio", "Reports", "RunStore", "Runner", "SeededRandom", "SndFile",
-                "Soxr", "Specs", "Synth", "Training",
+                "Soxr", "Specs", "Stopping", "Synth", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ser", dependencies: ["SERCommands", "BLAS"]),
@@ -144,7 +153,8 @@ let package = Package(
         .testTarget(
             name: "InferenceTests",
             dependencies: ["Features", "Inference", "NeuralNet", "RunStore", "Runner", "TestSupport"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Inference", "RunStore", "Runner", "Specs", "TestSupport"]),
+        .testTarget(
+            name: "RunnerTests", dependencies: ["Inference", "RunStore", "Runner", "Specs", "Stopping", "TestSupport"]),
         .testTarget(
             name: "ReportsTests", dependencies: ["Plots", "Reports", "RunStore", "StoreTestSupport", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Audio", "Live", "PortAudio", "SndFile", "TestSupport"]),
@@ -152,7 +162,7 @@ let package = Package(
             name: "SERCommandsTests",
             dependencies: [
                 "Audio", "BLAS", "Checksum", "Datasets", "Features", "Inference", "Live", "NeuralNet", "OutputFiles",
-                "PNG", "RunStore", "Runner", "SERCommands", "SndFile", "StoreTestSupport", "TestSupport",
+                "PNG", "RunStore", "Runner", "SERCommands", "SndFile", "Stopping", "StoreTestSupport", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),

@@ -4,7 +4,8 @@ import Foundation
 /// Every parameter that shapes a feature matrix, named after librosa's arguments
 /// (`n_fft` → `nFFT`, `hop_length` → `hopLength`, …) so experiment specs can map their keys 1:1.
 ///
-/// The defaults are the original notebook's: 22050 Hz, `n_fft` 1024, hop 100, 128 Slaney mels
+/// The defaults are the original notebook's, declared here once (spec defaults and command-line flag
+/// defaults are read from them): 22050 Hz, `n_fft` 1024, hop 100, 128 Slaney mels
 /// with Slaney normalisation, power 2, dB relative to the maximum with `top_db` 80, no MFCC, no
 /// deltas, no standardisation, no pad/crop. ``librosaDefaults`` holds librosa 0.11's own defaults.
 ///

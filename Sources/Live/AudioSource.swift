@@ -46,26 +46,6 @@ extension AudioSource {
     }
 }
 
-/// A thread-safe "stop requested" flag shared by a source, a driver and a signal handler.
-public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-
-    public init() {}
-
-    public var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
-
-    public func set() {
-        lock.lock()
-        value = true
-        lock.unlock()
-    }
-}
-
 /// Averages interleaved frames to mono: `out[i] = mean(frames[i·c ..< (i+1)·c])`. O(samples).
 func downmixToMono(_ interleaved: UnsafeBufferPointer<Float>, channels: Int, into out: UnsafeMutablePointer<Float>) {
     if channels == 1 {

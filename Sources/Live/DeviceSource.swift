@@ -1,5 +1,6 @@
 import Foundation
 import PortAudio
+import Stopping
 
 /// Mono float32 capture from a PortAudio input device.
 ///
@@ -68,7 +69,7 @@ public final class DeviceSource: AudioSource {
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
         guard let stream, buffer.count > 0 else { return 0 }
         guard let fifo else {
-            guard !stopFlag.isSet else { return 0 }
+            guard !stopFlag.isRequested else { return 0 }
             let n = min(buffer.count, stream.framesPerBuffer)
             do {
                 try stream.read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<n]))
@@ -77,7 +78,7 @@ public final class DeviceSource: AudioSource {
             }
             return n
         }
-        while !stopFlag.isSet {
+        while !stopFlag.isRequested {
             let n = fifo.pop(into: buffer, timeout: 0.1)
             if n > 0 { return n }
             if !stream.isActive {
@@ -93,7 +94,7 @@ public final class DeviceSource: AudioSource {
     /// Samples captured into the FIFO and not read yet (0 in blocking mode).
     public var bufferedSamples: Int { fifo?.queuedCount ?? 0 }
 
-    public func stop() { stopFlag.set() }
+    public func stop() { stopFlag.request() }
 
     public func close() {
         fifo?.close()

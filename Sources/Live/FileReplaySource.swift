@@ -1,5 +1,6 @@
 import Audio
 import Foundation
+import Stopping
 
 /// An audio file decoded up front (libsndfile through ``AudioLoader``), averaged to mono, and handed out as if it were being
 /// captured: with `speed` 1 each chunk of 10 ms is returned when its last sample would have arrived from
@@ -42,7 +43,7 @@ public final class FileReplaySource: AudioSource {
     }
 
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
-        guard !stopFlag.isSet, position < samples.count, buffer.count > 0 else { return 0 }
+        guard !stopFlag.isRequested, position < samples.count, buffer.count > 0 else { return 0 }
         var n = min(buffer.count, samples.count - position)
         if speed > 0 {
             n = min(n, max(1, sampleRate / 100))
@@ -51,7 +52,7 @@ public final class FileReplaySource: AudioSource {
             // Wait until the chunk's last sample would have arrived, in slices so stop() is noticed.
             let due = start + Double(position + n) / (Double(sampleRate) * speed)
             while case let wait = due - clock.now(), wait > 0 {
-                if stopFlag.isSet { return 0 }
+                if stopFlag.isRequested { return 0 }
                 clock.sleep(min(wait, 0.05))
             }
         }
@@ -60,6 +61,6 @@ public final class FileReplaySource: AudioSource {
         return n
     }
 
-    public func stop() { stopFlag.set() }
+    public func stop() { stopFlag.request() }
     public func close() {}
 }

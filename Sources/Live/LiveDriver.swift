@@ -1,4 +1,5 @@
 import Foundation
+import Stopping
 
 /// Settings of a live run.
 public struct LiveConfiguration: Equatable, Sendable {
@@ -110,7 +111,7 @@ public final class LiveDriver {
 
     /// Ends ``run(_:)`` soon (the source's read returns within ~100 ms). Thread-safe; for SIGINT handlers.
     public func stop() {
-        stopFlag.set()
+        stopFlag.request()
         source.stop()
     }
 
@@ -130,7 +131,7 @@ public final class LiveDriver {
         var silent = 0
         var latencies: [Double] = []
 
-        while !stopFlag.isSet {
+        while !stopFlag.isRequested {
             let want = min(chunk.count, schedule.end(next) - total)
             let n = try source.read(into: &chunk, range: 0..<want)
             if n == 0 { break }
@@ -167,7 +168,7 @@ public final class LiveDriver {
         }
         return LiveSummary(
             windows: next, silentWindows: silent, classifiedWindows: next - silent, samples: total,
-            streamSeconds: Double(total) / rate, interrupted: stopFlag.isSet, latency: LatencyStats(latencies),
+            streamSeconds: Double(total) / rate, interrupted: stopFlag.isRequested, latency: LatencyStats(latencies),
             latencies: latencies)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Stopping
 
 /// Raw interleaved PCM read from a file descriptor (standard input by default), averaged to mono.
 ///
@@ -45,7 +46,7 @@ public final class PCMStreamSource: AudioSource {
         while decodedStart == decoded.count {
             decoded.removeAll(keepingCapacity: true)
             decodedStart = 0
-            if ended || stopFlag.isSet { return 0 }
+            if ended || stopFlag.isRequested { return 0 }
             try fill()
         }
         let n = min(buffer.count, decoded.count - decodedStart)
@@ -87,7 +88,7 @@ public final class PCMStreamSource: AudioSource {
     /// pipe are not counted).
     public var bufferedSamples: Int { decoded.count - decodedStart }
 
-    public func stop() { stopFlag.set() }
+    public func stop() { stopFlag.request() }
 
     public func close() {
         if closeOnEnd { Glibc.close(fileDescriptor) }

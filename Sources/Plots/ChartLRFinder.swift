@@ -1,5 +1,10 @@
-/// A learning rate suggested by one method of the LR finder, and the (smoothed) loss at that point.
-public struct LRFinderMarker: Equatable, Sendable {
+import Foundation
+import LRCurve
+
+/// Where a suggestion of the LR finder sits on its curve: the method's name as users know it ("valley",
+/// "slide", "minimum", "steep", possibly with a note such as "(used)"), the rate it suggests and the (smoothed)
+/// loss of the curve at that rate. A mark on a plot, not a point of the sweep (that is ``LRFinderPoint``).
+public struct LRSuggestionMarker: Equatable, Sendable {
     /// Method name as users know it: "valley", "slide", "minimum", "steep".
     public var method: String
     public var learningRate: Double
@@ -15,6 +20,40 @@ public struct LRFinderMarker: Equatable, Sendable {
     public var label: String { "\(method) \(ChartTicks.scientific(learningRate))" }
 }
 
+/// The LR-finder sweep as it is drawn: learning rates (ascending, > 0), the smoothed loss at each, and the
+/// suggestions marked on the curve. What the report and `ser lr-find` plot, from a finder run or the store.
+public struct LRFinderCurve: Equatable, Sendable {
+    public var learningRates: [Double]
+    public var losses: [Double]
+    public var suggestions: [LRSuggestionMarker]
+
+    public init(learningRates: [Double], losses: [Double], suggestions: [LRSuggestionMarker]) {
+        precondition(learningRates.count == losses.count, "LR finder: rates and losses differ in length")
+        self.learningRates = learningRates
+        self.losses = losses
+        self.suggestions = suggestions
+    }
+
+    /// The curve of `points` (in the order given, smoothed losses) with each suggestion marked at the point of
+    /// the nearest rate on a log scale.
+    public init(points: [LRFinderPoint], suggestions: [(method: String, learningRate: Double)]) {
+        let rates = points.map(\.learningRate)
+        let losses = points.map(\.smoothedLoss)
+        self.init(
+            learningRates: rates, losses: losses,
+            suggestions: suggestions.map {
+                LRSuggestionMarker(
+                    method: $0.method, learningRate: $0.learningRate,
+                    loss: losses.isEmpty ? .nan : losses[Self.nearest($0.learningRate, in: rates)])
+            })
+    }
+
+    /// The index of the rate closest to `lr` on a log scale (0 for an empty list).
+    public static func nearest(_ lr: Double, in rates: [Double]) -> Int {
+        rates.indices.min { abs(log(rates[$0] / lr)) < abs(log(rates[$1] / lr)) } ?? 0
+    }
+}
+
 /// The LR-finder curve (loss against learning rate on a log10 x axis) with one distinct marker per
 /// suggestion and a legend naming method and value ("valley 1.3e-3"), as fastai's `lr_find()` plots it.
 ///
@@ -23,7 +62,7 @@ public struct LRFinderMarker: Equatable, Sendable {
 /// - Returns: a standalone `<svg>` element with one `<path class="series">` and one marker per suggestion.
 public func lrFinderChart(
     title: String = "Learning-rate finder", learningRates: [Double], losses: [Double],
-    suggestions: [LRFinderMarker], lossLabel: String = "Loss (smoothed)", size: ChartSize = .standard
+    suggestions: [LRSuggestionMarker], lossLabel: String = "Loss (smoothed)", size: ChartSize = .standard
 ) -> String {
     precondition(learningRates.count == losses.count, "LR finder: \(learningRates.count) rates, \(losses.count) losses")
     let xAxis = AxisSpec("Learning rate", scale: .log10)
@@ -72,7 +111,7 @@ public func lrFinderChart(
 /// The loss range an LR-finder plot shows (SVG and raster alike): from a little under the minimum to a little
 /// above the starting loss (so the final divergence does not flatten the curve), widened to include every
 /// suggestion's marker, rounded to nice ticks.
-public func lrFinderLossDomain(losses: [Double], suggestions: [LRFinderMarker]) -> ClosedRange<Double> {
+public func lrFinderLossDomain(losses: [Double], suggestions: [LRSuggestionMarker]) -> ClosedRange<Double> {
     let finite = losses.filter(\.isFinite)
     guard let lo = finite.min(), let hi = finite.max() else { return 0...1 }
     let start = finite.prefix(max(1, finite.count / 20)).max() ?? hi

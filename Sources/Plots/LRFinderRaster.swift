@@ -12,7 +12,7 @@ public enum LRFinderRaster {
     /// - Returns: a `width × height` canvas. O(width · height + points).
     public static func render(
         title: String = "Learning-rate finder", learningRates: [Double], losses: [Double],
-        suggestions: [LRFinderMarker], lossLabel: String = "Loss (smoothed)", width: Int = 900, height: Int = 560
+        suggestions: [LRSuggestionMarker], lossLabel: String = "Loss (smoothed)", width: Int = 900, height: Int = 560
     ) -> Canvas {
         precondition(
             learningRates.count == losses.count, "LR finder: \(learningRates.count) rates, \(losses.count) losses")

@@ -23,24 +23,6 @@ public struct ReportEpoch: Equatable, Sendable {
     }
 }
 
-/// One suggestion of the LR finder: method name ("valley", "slide", "minimum", "steep"), the learning rate
-/// and the smoothed loss where it is marked (the chart's own marker type).
-public typealias ReportLRSuggestion = LRFinderMarker
-
-/// The LR-finder sweep: learning rates (ascending, > 0) and the smoothed loss at each.
-public struct ReportLRFinder: Equatable, Sendable {
-    public var learningRates: [Double]
-    public var losses: [Double]
-    public var suggestions: [ReportLRSuggestion]
-
-    public init(learningRates: [Double], losses: [Double], suggestions: [ReportLRSuggestion]) {
-        precondition(learningRates.count == losses.count, "LR finder: rates and losses differ in length")
-        self.learningRates = learningRates
-        self.losses = losses
-        self.suggestions = suggestions
-    }
-}
-
 /// A confusion matrix: `counts[true][predicted]`, square, in `classNames` order.
 public struct ReportConfusion: Equatable, Sendable {
     public var classNames: [String]
@@ -189,7 +171,7 @@ public struct RunReportData: Equatable, Sendable {
     /// Final metrics (accuracy, UAR, macro-F1, valid loss...).
     public var metrics: [ReportMetric]
     public var epochs: [ReportEpoch]
-    public var lrFinder: ReportLRFinder?
+    public var lrFinder: LRFinderCurve?
     public var confusion: ReportConfusion?
     public var perClass: [ReportClassScores]
     public var mostConfused: [ReportConfusedPair]
@@ -203,7 +185,7 @@ public struct RunReportData: Equatable, Sendable {
 
     public init(
         name: String, specYAML: String = "", parameters: [ReportParameter] = [], metrics: [ReportMetric] = [],
-        epochs: [ReportEpoch] = [], lrFinder: ReportLRFinder? = nil, confusion: ReportConfusion? = nil,
+        epochs: [ReportEpoch] = [], lrFinder: LRFinderCurve? = nil, confusion: ReportConfusion? = nil,
         perClass: [ReportClassScores] = [], mostConfused: [ReportConfusedPair] = [], topLosses: [ReportTopLoss] = [],
         evaluationTitle: String? = nil, otherEvaluations: [ReportEvaluation] = [], topLossNotes: [String] = []
     ) {

@@ -157,22 +157,20 @@ public enum StoreReport {
 
     /// The finder curve (smoothed loss where recorded) and its suggestions, each marked on the curve at the
     /// nearest recorded rate; the suggestion the run trained with is named "(used)". Nil without points.
-    static func lrFinder(points: [LRFinderPoint], suggestions: [LRSuggestion]) -> ReportLRFinder? {
-        let curve = points.filter { $0.lr > 0 && $0.lr.isFinite }.sorted { $0.iteration < $1.iteration }
+    static func lrFinder(points: [LRFinderPointRecord], suggestions: [LRSuggestionRecord]) -> LRFinderCurve? {
+        let curve = points.map(\.point).filter { $0.learningRate > 0 && $0.learningRate.isFinite }
+            .sorted { $0.iteration < $1.iteration }
         guard !curve.isEmpty else { return nil }
-        let rates = curve.map(\.lr)
-        let losses = curve.map { $0.smoothedLoss ?? $0.loss }
-        let marks = suggestions.map { s -> ReportLRSuggestion in
-            let nearest = rates.indices.min { abs(log(rates[$0] / s.lr)) < abs(log(rates[$1] / s.lr)) } ?? 0
-            return ReportLRSuggestion(
-                method: s.chosen ? "\(s.method) (used)" : s.method, learningRate: s.lr, loss: losses[nearest])
-        }
-        return ReportLRFinder(learningRates: rates, losses: losses, suggestions: marks)
+        return LRFinderCurve(
+            points: curve,
+            suggestions: suggestions.map {
+                (method: $0.chosen ? "\($0.method) (used)" : $0.method, learningRate: $0.lr)
+            })
     }
 
     /// Confusion matrix, per-class scores (recorded ones in label order, else computed from the matrix) and
     /// the most-confused pairs (computed from the matrix, at most 10).
-    static func evaluation(_ record: EvaluationRecord, classMetrics: [ClassMetric], title: String)
+    static func evaluation(_ record: EvaluationRecord, classMetrics: [ClassMetricRecord], title: String)
         -> ReportEvaluation
     {
         let n = record.labels.count
@@ -212,7 +210,7 @@ public enum StoreReport {
     /// the true class comes from `probabilities` (in `labels` order); without them it is `confidence` for a
     /// correct prediction and unknown for a wrong one, and wrong predictions with unknown loss rank above
     /// every known loss, most confident first (they cost at least −log(1 − confidence)). O(n log n).
-    static func topLosses(_ predictions: [Prediction], labels: [String], count: Int) -> [ScoredPrediction] {
+    static func topLosses(_ predictions: [PredictionRecord], labels: [String], count: Int) -> [ScoredPrediction] {
         let index = Dictionary(labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let scored = predictions.map { p -> ScoredPrediction in
             var trueProbability: Double?

@@ -122,15 +122,15 @@ public struct Staleness: Sendable {
 
 /// Everything `ser show` prints about a run.
 public struct RunDetail: Codable, Sendable {
-    public var run: Run
-    public var experiment: Experiment
+    public var run: RunRecord
+    public var experiment: ExperimentRecord
     public var displayStatus: String
-    public var epochs: [EpochMetric]
-    public var lrFinder: [LRFinderPoint]
-    public var suggestions: [LRSuggestion]
+    public var epochs: [EpochMetricRecord]
+    public var lrFinder: [LRFinderPointRecord]
+    public var suggestions: [LRSuggestionRecord]
     public var evaluations: [EvaluationRecord]
-    public var classMetrics: [ClassMetric]
-    public var artifacts: [Artifact]
+    public var classMetrics: [ClassMetricRecord]
+    public var artifacts: [ArtifactRecord]
 }
 
 /// One run's best and final value of a metric, and its resolved spec (for `ser compare` and `ser export`).
@@ -217,8 +217,8 @@ extension RunStore {
     }
 
     /// The run `id`, if it exists.
-    public func run(_ id: Int64) throws -> Run? {
-        try read { try Run.fetchOne($0, key: id) }
+    public func run(_ id: Int64) throws -> RunRecord? {
+        try read { try RunRecord.fetchOne($0, key: id) }
     }
 
     /// The summary line of run `id`.
@@ -244,23 +244,24 @@ extension RunStore {
     public func detail(of id: Int64, staleness: Staleness = Staleness(), now: Date = Date()) throws -> RunDetail {
         // The records first, so a damaged value is named by its own row rather than by a summary column.
         var detail = try read { db in
-            guard let run = try Run.fetchOne(db, key: id),
-                let experiment = try Experiment.fetchOne(db, key: run.experimentId)
+            guard let run = try RunRecord.fetchOne(db, key: id),
+                let experiment = try ExperimentRecord.fetchOne(db, key: run.experimentId)
             else { throw RunStoreError.noSuchRun(id) }
             let byRun = Column("run_id") == id
             return RunDetail(
                 run: run, experiment: experiment, displayStatus: run.status.rawValue,
-                epochs: try EpochMetric.filter(byRun).order(Column("epoch")).fetchAll(db),
-                lrFinder: try LRFinderPoint.filter(byRun).order(Column("iteration")).fetchAll(db),
-                suggestions: try LRSuggestion.filter(byRun).order(Column("method")).fetchAll(db),
+                epochs: try EpochMetricRecord.filter(byRun).order(Column("epoch")).fetchAll(db),
+                lrFinder: try LRFinderPointRecord.filter(byRun).order(Column("iteration")).fetchAll(db),
+                suggestions: try LRSuggestionRecord.filter(byRun).order(Column("method")).fetchAll(db),
                 evaluations: try EvaluationRecord.filter(byRun).order(Column("split").desc).fetchAll(db),
-                classMetrics: try ClassMetric.filter(byRun).order(Column("split").desc, Column("label"))
+                classMetrics: try ClassMetricRecord.filter(byRun).order(Column("split").desc, Column("label"))
                     .fetchAll(db),
-                artifacts: try Artifact.filter(byRun).order(Column("id")).fetchAll(db))
+                artifacts: try ArtifactRecord.filter(byRun).order(Column("id")).fetchAll(db))
         }
         // A stale run, or one whose end only reached its failure note, is shown as such.
         let summary = try summary(of: id, staleness: staleness, now: now)
-        if summary.displayStatus != detail.run.status.rawValue, let status = RunStatus(rawValue: summary.displayStatus) {
+        if summary.displayStatus != detail.run.status.rawValue, let status = RunStatus(rawValue: summary.displayStatus)
+        {
             detail.run.status = status
             detail.run.error = summary.error
         }
@@ -269,14 +270,14 @@ extension RunStore {
     }
 
     /// The epochs of run `id`, in order.
-    public func epochs(of id: Int64) throws -> [EpochMetric] {
-        try read { try EpochMetric.filter(Column("run_id") == id).order(Column("epoch")).fetchAll($0) }
+    public func epochs(of id: Int64) throws -> [EpochMetricRecord] {
+        try read { try EpochMetricRecord.filter(Column("run_id") == id).order(Column("epoch")).fetchAll($0) }
     }
 
     /// The predictions of run `id` on `split`, by path.
-    public func predictions(of id: Int64, split: String) throws -> [Prediction] {
+    public func predictions(of id: Int64, split: String) throws -> [PredictionRecord] {
         try read {
-            try Prediction.filter(Column("run_id") == id && Column("split") == split).order(Column("path"))
+            try PredictionRecord.filter(Column("run_id") == id && Column("split") == split).order(Column("path"))
                 .fetchAll($0)
         }
     }

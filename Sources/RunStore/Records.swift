@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LRCurve
 
 /// Every record maps its camelCase properties to snake_case columns, so the schema reads naturally in SQL.
 public protocol StoreRecord: Codable, FetchableRecord, MutablePersistableRecord {}
@@ -10,7 +11,7 @@ extension StoreRecord {
 }
 
 /// A named group of runs (one spec file, possibly expanded by a sweep). Table `experiment`.
-public struct Experiment: StoreRecord, Equatable, Sendable {
+public struct ExperimentRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "experiment"
     public var id: Int64?
     public var name: String
@@ -43,7 +44,7 @@ public enum RunStatus: String, Codable, CaseIterable, Sendable, DatabaseValueCon
 }
 
 /// One training run: one resolved spec (one sweep combination). Table `run`.
-public struct Run: StoreRecord, Equatable, Sendable {
+public struct RunRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "run"
     public var id: Int64?
     public var experimentId: Int64
@@ -114,7 +115,7 @@ public struct Run: StoreRecord, Equatable, Sendable {
 }
 
 /// The metrics of one finished epoch. Table `epoch_metric`, primary key (run_id, epoch); epochs count from 1.
-public struct EpochMetric: StoreRecord, Equatable, Sendable {
+public struct EpochMetricRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "epoch_metric"
     public var runId: Int64
     public var epoch: Int
@@ -163,8 +164,8 @@ public struct EpochMetric: StoreRecord, Equatable, Sendable {
     }
 }
 
-/// One step of the learning-rate finder. Table `lr_finder_point`, primary key (run_id, iteration).
-public struct LRFinderPoint: StoreRecord, Equatable, Sendable {
+/// The row of one ``LRFinderPoint`` of a run. Table `lr_finder_point`, primary key (run_id, iteration).
+public struct LRFinderPointRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "lr_finder_point"
     public var runId: Int64
     public var iteration: Int
@@ -179,6 +180,18 @@ public struct LRFinderPoint: StoreRecord, Equatable, Sendable {
         self.lr = lr
         self.loss = loss
         self.smoothedLoss = smoothedLoss
+    }
+
+    /// The row of `point` of run `runId`.
+    public init(runId: Int64, point: LRFinderPoint) {
+        self.init(
+            runId: runId, iteration: point.iteration, lr: point.learningRate, loss: point.loss,
+            smoothedLoss: point.smoothedLoss)
+    }
+
+    /// The finder point this row records; a row without a smoothed loss gives its raw loss there.
+    public var point: LRFinderPoint {
+        LRFinderPoint(iteration: iteration, learningRate: lr, loss: loss, smoothedLoss: smoothedLoss ?? loss)
     }
 
     /// - Throws: ``StoreValueError`` naming the run, the iteration and the column of a value of the wrong
@@ -196,7 +209,7 @@ public struct LRFinderPoint: StoreRecord, Equatable, Sendable {
 }
 
 /// A learning rate suggested by the finder (`minimum`, `steep`, `valley`, `slide`). Table `lr_suggestion`.
-public struct LRSuggestion: StoreRecord, Equatable, Sendable {
+public struct LRSuggestionRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "lr_suggestion"
     public var runId: Int64
     public var method: String
@@ -277,7 +290,7 @@ public struct EvaluationRecord: StoreRecord, Equatable, Sendable {
 }
 
 /// Precision, recall and F1 of one class on one split. Table `class_metric`, key (run_id, split, label).
-public struct ClassMetric: StoreRecord, Equatable, Sendable {
+public struct ClassMetricRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "class_metric"
     public var runId: Int64
     public var split: String
@@ -318,7 +331,7 @@ public struct ClassMetric: StoreRecord, Equatable, Sendable {
 
 /// The model's answer for one audio file. Table `prediction`, key (run_id, split, path).
 /// `probabilities` is JSON text: one probability per class, in the evaluation's label order.
-public struct Prediction: StoreRecord, Equatable, Sendable {
+public struct PredictionRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "prediction"
     public var runId: Int64
     public var split: String
@@ -360,7 +373,7 @@ public struct Prediction: StoreRecord, Equatable, Sendable {
 
 /// A file a run produced. Table `artifact`. Kinds in use: `weights` (final safetensors), `checkpoint`
 /// (resumable state after `epoch`), `report`, `plot`.
-public struct Artifact: StoreRecord, Equatable, Sendable {
+public struct ArtifactRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "artifact"
     public var id: Int64?
     public var runId: Int64

@@ -101,7 +101,7 @@ extension RunStore {
     /// - Returns: what was deleted and what was refused, with the reason.
     public func removeRun(_ runID: Int64, keepFiles: Bool = false) throws -> RunFileRemoval {
         let artifacts = try read { db in
-            try Artifact.filter(Column("run_id") == runID).order(Column("id")).fetchAll(db)
+            try ArtifactRecord.filter(Column("run_id") == runID).order(Column("id")).fetchAll(db)
         }
         let plan = keepFiles ? nil : try removalPlan(runID, artifacts: artifacts)
         try deleteRun(runID)
@@ -126,7 +126,7 @@ extension RunStore {
         var folders: [String] = []
     }
 
-    func removalPlan(_ runID: Int64, artifacts: [Artifact]) throws -> RemovalPlan {
+    func removalPlan(_ runID: Int64, artifacts: [ArtifactRecord]) throws -> RemovalPlan {
         var plan = RemovalPlan()
         let folder = runFolder(of: runID)
         let checkpoints = folder.appendingPathComponent("checkpoints")

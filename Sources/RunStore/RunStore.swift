@@ -261,7 +261,7 @@ public final class RunStore: @unchecked Sendable {
     /// The experiment called `name`, created if it does not exist yet (safe against concurrent creators).
     /// An existing experiment keeps its description unless it was empty.
     @discardableResult
-    public func findOrCreateExperiment(name: String, description: String = "") throws -> Experiment {
+    public func findOrCreateExperiment(name: String, description: String = "") throws -> ExperimentRecord {
         try write { db in
             try db.execute(
                 sql:
@@ -272,25 +272,25 @@ public final class RunStore: @unchecked Sendable {
                     sql: "UPDATE experiment SET description = ? WHERE name = ? AND description = ''",
                     arguments: [description, name])
             }
-            return try Experiment.filter(Column("name") == name).fetchOne(db)!
+            return try ExperimentRecord.filter(Column("name") == name).fetchOne(db)!
         }
     }
 
     /// Every experiment, oldest first.
-    public func experiments() throws -> [Experiment] {
-        try read { try Experiment.order(Column("id")).fetchAll($0) }
+    public func experiments() throws -> [ExperimentRecord] {
+        try read { try ExperimentRecord.order(Column("id")).fetchAll($0) }
     }
 
     /// The experiment called `name`, if any.
-    public func experiment(named name: String) throws -> Experiment? {
-        try read { try Experiment.filter(Column("name") == name).fetchOne($0) }
+    public func experiment(named name: String) throws -> ExperimentRecord? {
+        try read { try ExperimentRecord.filter(Column("name") == name).fetchOne($0) }
     }
 
     // MARK: - Run lifecycle
 
     /// Records a new run (status `queued` unless `run.status` says otherwise) and returns its id.
     @discardableResult
-    public func createRun(_ run: Run) throws -> Int64 {
+    public func createRun(_ run: RunRecord) throws -> Int64 {
         try write { db in
             var run = run
             try run.insert(db)
@@ -305,7 +305,7 @@ public final class RunStore: @unchecked Sendable {
         toolVersion: String
     ) throws -> Int64 {
         try createRun(
-            Run(
+            RunRecord(
                 experimentId: experimentID, name: name, sweep: sweep, specYaml: specYAML, specHash: specHash,
                 seed: seed, toolVersion: toolVersion))
     }
@@ -329,12 +329,12 @@ public final class RunStore: @unchecked Sendable {
     @discardableResult
     public func claim(
         _ runID: Int64, staleness: Staleness = Staleness(), pid: Int32 = getpid(), host: String = RunStore.hostName
-    ) throws -> Run {
+    ) throws -> RunRecord {
         try Self.mapErrors(path: path) {
-            var claimed: Run?
+            var claimed: RunRecord?
             try writer.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    guard var run = try Run.fetchOne(db, key: runID) else { throw RunStoreError.noSuchRun(runID) }
+                    guard var run = try RunRecord.fetchOne(db, key: runID) else { throw RunStoreError.noSuchRun(runID) }
                     let now = Date()
                     switch run.status {
                     case .finished: throw RunStoreError.claimRefused(run: runID, reason: "it has finished")
@@ -438,9 +438,9 @@ public final class RunStore: @unchecked Sendable {
     /// Deletes a run and everything recorded about it (metrics, evaluations, artifacts rows — not the files).
     /// Returns the artifacts it had, so the caller may delete their files.
     @discardableResult
-    public func deleteRun(_ runID: Int64) throws -> [Artifact] {
+    public func deleteRun(_ runID: Int64) throws -> [ArtifactRecord] {
         try write { db in
-            let artifacts = try Artifact.filter(Column("run_id") == runID).fetchAll(db)
+            let artifacts = try ArtifactRecord.filter(Column("run_id") == runID).fetchAll(db)
             try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [runID])
             if db.changesCount == 0 { throw RunStoreError.noSuchRun(runID) }
             return artifacts
@@ -450,7 +450,7 @@ public final class RunStore: @unchecked Sendable {
     // MARK: - Results
 
     /// Records (or replaces) one epoch's metrics and stamps the heartbeat, in one transaction.
-    public func recordEpoch(_ metric: EpochMetric) throws {
+    public func recordEpoch(_ metric: EpochMetricRecord) throws {
         try write { db in
             var metric = metric
             try metric.insert(db, onConflict: .replace)
@@ -467,7 +467,7 @@ public final class RunStore: @unchecked Sendable {
     }
 
     /// Records the learning-rate finder's curve and suggestions of a run, replacing earlier ones.
-    public func recordLRFinder(runID: Int64, points: [LRFinderPoint], suggestions: [LRSuggestion]) throws {
+    public func recordLRFinder(runID: Int64, points: [LRFinderPointRecord], suggestions: [LRSuggestionRecord]) throws {
         try write { db in
             try db.execute(sql: "DELETE FROM lr_finder_point WHERE run_id = ?", arguments: [runID])
             try db.execute(sql: "DELETE FROM lr_suggestion WHERE run_id = ?", arguments: [runID])
@@ -485,7 +485,7 @@ public final class RunStore: @unchecked Sendable {
     /// Records one split's evaluation — summary and confusion matrix, per-class metrics and per-file
     /// predictions — replacing an earlier evaluation of the same run and split, in one transaction.
     public func recordEvaluation(
-        _ evaluation: EvaluationRecord, classMetrics: [ClassMetric], predictions: [Prediction]
+        _ evaluation: EvaluationRecord, classMetrics: [ClassMetricRecord], predictions: [PredictionRecord]
     ) throws {
         try write { db in
             let key: StatementArguments = [evaluation.runId, evaluation.split]
@@ -509,7 +509,7 @@ public final class RunStore: @unchecked Sendable {
 
     /// Records a file a run produced; returns it with its id.
     @discardableResult
-    public func addArtifact(_ artifact: Artifact) throws -> Artifact {
+    public func addArtifact(_ artifact: ArtifactRecord) throws -> ArtifactRecord {
         try write { db in
             var artifact = artifact
             try artifact.insert(db)
@@ -520,21 +520,22 @@ public final class RunStore: @unchecked Sendable {
     /// Records the file at `path` as an artifact of `kind`, hashing it (SHA-256) and measuring its size. A file
     /// inside the store's folder is recorded by its path relative to that folder (``resolvedPath(of:)``).
     @discardableResult
-    public func addArtifact(runID: Int64, kind: String, path: String, epoch: Int? = nil) throws -> Artifact {
+    public func addArtifact(runID: Int64, kind: String, path: String, epoch: Int? = nil) throws -> ArtifactRecord {
         let (hash, bytes) = try SHA256.hexAndSize(ofFileAt: path)
         return try addArtifact(
-            Artifact(runId: runID, kind: kind, path: storedPath(path), sha256: hash, bytes: bytes, epoch: epoch))
+            ArtifactRecord(runId: runID, kind: kind, path: storedPath(path), sha256: hash, bytes: bytes, epoch: epoch))
     }
 
     /// Records the file at `path` as the run's only artifact of `kind` (as ``addArtifact(runID:kind:path:epoch:)``),
     /// replacing the earlier rows of that kind in the same transaction: a run keeps one `checkpoint` row.
     @discardableResult
-    public func replaceArtifact(runID: Int64, kind: String, path: String, epoch: Int? = nil) throws -> Artifact {
+    public func replaceArtifact(runID: Int64, kind: String, path: String, epoch: Int? = nil) throws -> ArtifactRecord {
         let (hash, bytes) = try SHA256.hexAndSize(ofFileAt: path)
         let stored = storedPath(path)
         return try write { db in
             try db.execute(sql: "DELETE FROM artifact WHERE run_id = ? AND kind = ?", arguments: [runID, kind])
-            var artifact = Artifact(runId: runID, kind: kind, path: stored, sha256: hash, bytes: bytes, epoch: epoch)
+            var artifact = ArtifactRecord(
+                runId: runID, kind: kind, path: stored, sha256: hash, bytes: bytes, epoch: epoch)
             try artifact.insert(db)
             return artifact
         }
@@ -549,14 +550,14 @@ public final class RunStore: @unchecked Sendable {
 
     /// Where an artifact's file is: a relative path (what this `ser` records) is relative to the store's folder;
     /// stores written by older versions hold absolute paths, returned as they are.
-    public func resolvedPath(of artifact: Artifact) -> String { resolvedPath(artifact.path) }
+    public func resolvedPath(of artifact: ArtifactRecord) -> String { resolvedPath(artifact.path) }
 
     func resolvedPath(_ path: String) -> String { folders.resolve(path) }
 
     /// The run's most recent checkpoint (artifact of kind `checkpoint` with the highest epoch), if any.
-    public func latestCheckpoint(of runID: Int64) throws -> Artifact? {
+    public func latestCheckpoint(of runID: Int64) throws -> ArtifactRecord? {
         try read { db in
-            try Artifact.filter(Column("run_id") == runID && Column("kind") == "checkpoint")
+            try ArtifactRecord.filter(Column("run_id") == runID && Column("kind") == "checkpoint")
                 .order(Column("epoch").desc, Column("id").desc).fetchOne(db)
         }
     }

@@ -5,6 +5,7 @@ import Inference
 import NeuralNet
 import RunStore
 import Specs
+import Stopping
 import Training
 
 /// How the runner reports while it works.
@@ -326,14 +327,13 @@ public final class ExperimentRunner {
                 stopDiv: spec.lrFinder.stopDiv, methods: methods)
             finder = result
             if case .suggestion(let name) = spec.train.lr { chosenName = name }
-            try store.recordFinder(
-                runID: runID,
-                steps: result.points.map {
-                    FinderStep(
-                        iteration: $0.iteration, lr: $0.learningRate, loss: $0.loss, smoothedLoss: $0.smoothedLoss)
-                },
-                suggestions: result.suggestions.map { (method: $0.method.rawValue, lr: $0.learningRate) },
-                chosen: chosenName)
+            try store.recordLRFinder(
+                runID: runID, points: result.points.map { LRFinderPointRecord(runId: runID, point: $0) },
+                suggestions: result.suggestions.map {
+                    LRSuggestionRecord(
+                        runId: runID, method: $0.method.rawValue, lr: $0.learningRate,
+                        chosen: $0.method.rawValue == chosenName)
+                })
             let text = result.suggestions.map { "\($0.method.rawValue) \(String(format: "%.2e", $0.learningRate))" }
             options.log("run \(runID): lr_find suggests " + text.joined(separator: ", "))
         }
@@ -353,19 +353,22 @@ public final class ExperimentRunner {
         let m = evaluation.metrics
         let names = data.classNames
         let predicted = evaluation.predictions
-        try store.recordSplitEvaluation(
-            runID: runID, split: split, loss: m.loss, accuracy: m.accuracy, uar: m.unweightedAverageRecall,
-            f1: m.macroF1, labels: names, confusion: m.confusion.counts,
-            classes: m.confusion.perClass.map {
-                ClassRow(
-                    label: $0.className, precision: $0.precision, recall: $0.recall, f1: $0.f1, support: $0.support)
-            },
-            predictions: evaluation.indices.enumerated().map { k, index in
-                let p = evaluation.probabilities[k]
-                return PredictionRow(
-                    path: data.items[index].path, label: names[evaluation.targets[k]], predicted: names[predicted[k]],
-                    confidence: p[predicted[k]], probabilities: p)
-            })
+        let summary = EvaluationRecord(
+            runId: runID, split: split, loss: m.loss.isFinite ? m.loss : nil, accuracy: m.accuracy,
+            balancedAccuracy: m.unweightedAverageRecall, f1Macro: m.macroF1, labels: names,
+            confusion: m.confusion.counts)
+        let classes = m.confusion.perClass.map {
+            ClassMetricRecord(
+                runId: runID, split: split, label: $0.className, precision: $0.precision, recall: $0.recall, f1: $0.f1,
+                support: $0.support)
+        }
+        let predictions = evaluation.indices.enumerated().map { k, index in
+            let p = evaluation.probabilities[k]
+            return PredictionRecord(
+                runId: runID, split: split, path: data.items[index].path, label: names[evaluation.targets[k]],
+                predicted: names[predicted[k]], confidence: p[predicted[k]], probabilities: p)
+        }
+        try store.recordCheckedEvaluation(summary, classMetrics: classes, predictions: predictions)
     }
 
     static func metrics(_ evaluation: Evaluation) -> OutcomeMetrics {

@@ -1,4 +1,5 @@
 import Foundation
+import RunStore
 
 /// Why the runner could not start or finish a run; each case names the key, file or run and what was
 /// expected. A run that fails records `description` as its error in the store.
@@ -39,4 +40,48 @@ public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatab
     }
 
     public var errorDescription: String? { description }
+}
+
+extension RunStore {
+    /// Records one split's evaluation with its per-class metrics and per-file predictions.
+    /// - Throws: ``RunnerError/nonFiniteMetric(run:field:value:)`` before writing anything when a metric,
+    ///   a confidence or a probability is NaN or infinite (a NaN loss is recorded as no loss by the caller).
+    func recordCheckedEvaluation(
+        _ evaluation: EvaluationRecord, classMetrics: [ClassMetricRecord], predictions: [PredictionRecord]
+    ) throws {
+        let split = evaluation.split
+        func check(_ field: String, _ value: Double) throws {
+            guard value.isFinite else {
+                throw RunnerError.nonFiniteMetric(run: evaluation.runId, field: field, value: value)
+            }
+        }
+        try check("\(split) evaluation accuracy", evaluation.accuracy)
+        try check("\(split) evaluation balanced_accuracy", evaluation.balancedAccuracy)
+        try check("\(split) evaluation f1_macro", evaluation.f1Macro)
+        for c in classMetrics {
+            try check("\(split) class \(c.label) precision", c.precision)
+            try check("\(split) class \(c.label) recall", c.recall)
+            try check("\(split) class \(c.label) f1", c.f1)
+        }
+        for p in predictions {
+            try check("\(split) prediction \(p.path) confidence", p.confidence)
+            if let bad = p.probabilities?.first(where: { !$0.isFinite }) {
+                try check("\(split) prediction \(p.path) probabilities", bad)
+            }
+        }
+        try recordEvaluation(evaluation, classMetrics: classMetrics, predictions: predictions)
+    }
+}
+
+extension EpochMetricRecord {
+    /// Throws ``RunnerError/nonFiniteMetric(run:field:value:)`` naming the first metric that is NaN or infinite.
+    func checkFinite() throws {
+        let fields: [(String, Double?)] = [
+            ("train_loss", trainLoss), ("valid_loss", validLoss), ("accuracy", accuracy),
+            ("balanced_accuracy", balancedAccuracy), ("f1_macro", f1Macro), ("lr", lr), ("seconds", seconds),
+        ]
+        for case let (name, value?) in fields where !value.isFinite {
+            throw RunnerError.nonFiniteMetric(run: runId, field: "epoch \(epoch) \(name)", value: value)
+        }
+    }
 }

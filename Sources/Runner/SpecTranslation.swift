@@ -54,10 +54,7 @@ extension ExperimentSpec {
     public var augmentation: Augmentation {
         let a = train.augment
         return Augmentation(
-            specAugment: a.specAugment.map {
-                .init(
-                    freqMasks: $0.freqMasks, freqWidth: $0.freqWidth, timeMasks: $0.timeMasks, timeWidth: $0.timeWidth)
-            },
+            specAugment: a.specAugment,
             timeShift: a.timeShift ?? 0,
             noiseSNR: a.noise.map { $0.snrDB...$0.snrDB },
             noiseProbability: a.noise == nil ? 0 : 1,

@@ -1,41 +1,10 @@
 import Dispatch
 import Foundation
+import Stopping
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// A request to stop training, set from a signal handler or a test and read by the training thread at
-/// every batch. Thread-safe.
-public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var requestedReason: String?
-    private var count = 0
-
-    public init() {}
-
-    /// Asks the run to stop; `reason` (e.g. "interrupted by Ctrl-C") is recorded with the run. The first
-    /// reason is kept. Returns how many times a stop has been requested, this one included.
-    @discardableResult
-    public func request(reason: String = "interrupted") -> Int {
-        lock.withLock {
-            if requestedReason == nil { requestedReason = reason }
-            count += 1
-            return count
-        }
-    }
-
-    public var isRequested: Bool { lock.withLock { requestedReason != nil } }
-    public var reason: String? { lock.withLock { requestedReason } }
-
-    /// Clears the request (before the next run of a plan).
-    public func reset() {
-        lock.withLock {
-            requestedReason = nil
-            count = 0
-        }
-    }
-}
 
 /// The write end of the pipe the C signal handler writes the signal number to (-1: no trap installed).
 /// Only `write(2)` happens in the handler, which is async-signal-safe.

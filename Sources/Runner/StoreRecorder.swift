@@ -1,6 +1,7 @@
 import Foundation
 import NeuralNet
 import RunStore
+import Stopping
 import Training
 
 /// The learner callback that writes a run's progress to the store: every finished epoch (metrics in their
@@ -58,7 +59,7 @@ final class StoreRecorder: LearnerCallback {
 
     private func recordEpoch(_ record: EpochRecord) throws {
         let epoch = record.epoch + 1
-        let metric = EpochMetric(
+        let metric = EpochMetricRecord(
             runId: runID, epoch: epoch, trainLoss: record.trainLoss, validLoss: record.validLoss,
             accuracy: record.accuracy, balancedAccuracy: record.unweightedAverageRecall,
             f1Macro: record.macroF1, lr: record.learningRate, seconds: record.seconds)

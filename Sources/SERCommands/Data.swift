@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import Runner
+import Stopping
 
 /// `ser data`: what a corpus holds, from its file names and audio headers.
 struct DataCommand: ParsableCommand {

@@ -44,76 +44,62 @@ struct LRFind: ParsableCommand {
         if recordedRun != nil && !overrides.isEmpty { throw ValidationError("--set applies to a spec, not to --run.") }
     }
 
-    /// A finder curve and its suggestions, from a run of the finder or from the store.
-    struct Curve {
+    /// What `lr-find` prints and draws: a finder curve with its suggestions, from a run of the finder or from the
+    /// store, its title and the suggestion a run trains with.
+    struct Finding {
         var title: String
-        var learningRates: [Double]
-        /// Smoothed losses (raw where no smoothed value was recorded).
-        var losses: [Double]
-        var suggestions: [LRFinderMarker]
+        var curve: LRFinderCurve
         var chosen: String?
     }
 
     /// The finder recorded for run `id`: points in iteration order, each suggestion marked at the nearest
     /// recorded rate.
-    static func recorded(_ id: Int64, in store: RunStore) throws -> Curve {
+    static func recorded(_ id: Int64, in store: RunStore) throws -> Finding {
         let detail = try store.detail(of: id)
-        let points = detail.lrFinder.filter { $0.lr > 0 }.sorted { $0.iteration < $1.iteration }
+        let points = detail.lrFinder.map(\.point).filter { $0.learningRate > 0 }.sorted { $0.iteration < $1.iteration }
         guard !points.isEmpty else { throw LRFindError.noFinder(id) }
-        let rates = points.map(\.lr)
-        let losses = points.map { $0.smoothedLoss ?? $0.loss }
-        let marks = detail.suggestions.map { s in
-            LRFinderMarker(method: s.method, learningRate: s.lr, loss: losses[nearest(s.lr, in: rates)])
-        }
-        return Curve(
-            title: "Learning-rate finder: run \(id)", learningRates: rates, losses: losses, suggestions: marks,
+        return Finding(
+            title: "Learning-rate finder: run \(id)",
+            curve: LRFinderCurve(points: points, suggestions: detail.suggestions.map { ($0.method, $0.lr) }),
             chosen: detail.suggestions.first { $0.chosen }?.method)
     }
 
     /// Runs the finder of the spec (one run; a sweep must be pinned with --set) with the data, features and
     /// model `ser run` would use; the feature cache and synthetic corpus are shared with the store's runs.
     /// Trains with one lane per core, as `ser run` does.
-    func runFinder(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> Curve {
+    func runFinder(output: LearnerOutput = .silent, log: @escaping (String) -> Void = { _ in }) throws -> Finding {
         try EngineSetup.oneLanePerCore { try findRate(output: output, log: log) }
     }
 
-    private func findRate(output: LearnerOutput, log: @escaping (String) -> Void) throws -> Curve {
+    private func findRate(output: LearnerOutput, log: @escaping (String) -> Void) throws -> Finding {
         let plan = try RunCommand.loadPlans([spec!], overrides: overrides, report: log)[0]
         guard plan.runs.count == 1 else { throw LRFindError.sweep(spec!, plan.runs.count) }
         let resolved = plan.runs[0]
         let result = try LRFindSession.run(resolved, storePath: store.path, output: output, log: log)
         guard !result.points.isEmpty else { throw LRFindError.noPoints(spec!) }
-        let rates = result.points.map(\.learningRate)
-        let losses = result.points.map(\.smoothedLoss)
-        let marks = result.suggestions.map { s in
-            LRFinderMarker(
-                method: s.method.rawValue, learningRate: s.learningRate,
-                loss: losses[Self.nearest(s.learningRate, in: rates)])
-        }
         var chosen: String?
         if case .suggestion(let name) = resolved.spec.train.lr { chosen = name }
-        return Curve(
-            title: "Learning-rate finder: \(resolved.runName)", learningRates: rates, losses: losses,
-            suggestions: marks, chosen: chosen)
-    }
-
-    /// The index of the rate closest to `lr` on a log scale (0 for an empty list).
-    static func nearest(_ lr: Double, in rates: [Double]) -> Int {
-        rates.indices.min { abs(log(rates[$0] / lr)) < abs(log(rates[$1] / lr)) } ?? 0
+        return Finding(
+            title: "Learning-rate finder: \(resolved.runName)",
+            curve: LRFinderCurve(
+                points: result.points, suggestions: result.suggestions.map { ($0.method.rawValue, $0.learningRate) }),
+            chosen: chosen)
     }
 
     /// Writes the requested plots and returns the text printed: the suggestions table and the files written.
     /// Files are written through `OutputFile`: an existing one only with `existing: .replace`, never a
     /// `protected` one.
     static func report(
-        _ curve: Curve, png: String?, svg: String?, existing: ExistingFile = .refuse, protected: [ProtectedFile] = []
+        _ finding: Finding, png: String?, svg: String?, existing: ExistingFile = .refuse,
+        protected: [ProtectedFile] = []
     ) throws -> String {
+        let curve = finding.curve
         var table = TextTable(columns: [
             .init("METHOD"), .init("LR", alignment: .right), .init("LOSS", alignment: .right),
         ])
         for s in curve.suggestions {
             table.append([
-                s.method + (s.method == curve.chosen ? " (used)" : ""), String(format: "%.2e", s.learningRate),
+                s.method + (s.method == finding.chosen ? " (used)" : ""), String(format: "%.2e", s.learningRate),
                 String(format: "%.4f", s.loss),
             ])
         }
@@ -125,14 +111,14 @@ struct LRFind: ParsableCommand {
         lines += curve.suggestions.isEmpty ? ["No suggestions (too few points)."] : table.lines()
         if let png {
             let canvas = LRFinderRaster.render(
-                title: curve.title, learningRates: curve.learningRates, losses: curve.losses,
+                title: finding.title, learningRates: curve.learningRates, losses: curve.losses,
                 suggestions: curve.suggestions)
             try canvas.writePNG(to: png, existing: existing, protected: protected)
             lines.append("Wrote \(png)")
         }
         if let svg {
             let text = lrFinderChart(
-                title: curve.title, learningRates: curve.learningRates, losses: curve.losses,
+                title: finding.title, learningRates: curve.learningRates, losses: curve.losses,
                 suggestions: curve.suggestions)
             try OutputFile.write(Data(text.utf8), to: svg, existing: existing, protected: protected)
             lines.append("Wrote \(svg)")
@@ -148,10 +134,10 @@ struct LRFind: ParsableCommand {
         for path in [png, svg].compactMap({ $0 }) {
             try OutputFile.check(path, existing: force.existing, protected: protected)
         }
-        let curve =
+        let finding =
             try recordedRun.map { try Self.recorded($0, in: store.openForReading()) }
             ?? runFinder(output: output, log: log)
-        return try Self.report(curve, png: png, svg: svg, existing: force.existing, protected: protected)
+        return try Self.report(finding, png: png, svg: svg, existing: force.existing, protected: protected)
     }
 
     func run() throws {

@@ -35,7 +35,7 @@ struct Show: ParsableCommand {
     func run() throws { print(try output(style: TerminalStyle.forStandardOutput())) }
 
     /// Sparklines of the per-epoch curves, one line each, names padded to one width.
-    static func curves(_ epochs: [EpochMetric]) -> [String] {
+    static func curves(_ epochs: [EpochMetricRecord]) -> [String] {
         let curves: [(String, [Double?])] = [
             ("train loss", epochs.map(\.trainLoss)), ("valid loss", epochs.map(\.validLoss)),
             ("accuracy", epochs.map(\.accuracy)), ("UAR", epochs.map(\.balancedAccuracy)),
@@ -116,12 +116,11 @@ struct Show: ParsableCommand {
                 "LR finder (\(detail.lrFinder.count) points): "
                     + detail.suggestions.map { "\($0.method) \(StoreFormat.rate($0.lr))\($0.chosen ? " (used)" : "")" }
                     .joined(separator: ", "))
-            let curve = detail.lrFinder.sorted { $0.iteration < $1.iteration }
+            let curve = detail.lrFinder.map(\.point).sorted { $0.iteration < $1.iteration }
             if let first = curve.first, let last = curve.last, curve.count > 1 {
                 lines.append(
-                    "  loss from lr \(StoreFormat.rate(first.lr)) to \(StoreFormat.rate(last.lr))  "
-                        + Sparkline.render(
-                            Self.clippedFinderLosses(curve.map { $0.smoothedLoss ?? $0.loss }), maxWidth: 50))
+                    "  loss from lr \(StoreFormat.rate(first.learningRate)) to \(StoreFormat.rate(last.learningRate))  "
+                        + Sparkline.render(Self.clippedFinderLosses(curve.map(\.smoothedLoss)), maxWidth: 50))
             }
         }
         for evaluation in detail.evaluations {

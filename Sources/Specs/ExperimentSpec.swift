@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// A resolved experiment spec: every section with every default filled in (see docs/store.md for each key,
 /// its default and range). Built by `SpecLoader` from YAML, never by hand in production code; the
@@ -223,27 +224,14 @@ public struct TrainSpec: Codable, Equatable, Sendable {
     }
 
     public struct AugmentSpec: Codable, Equatable, Sendable {
-        public var specAugment: SpecAugment?
+        /// SpecAugment masks (Training's own type: its keys are the spec's), nil: off.
+        public var specAugment: Augmentation.SpecAugment?
         /// Largest roll as a fraction of the clip.
         public var timeShift: Double?
         public var noise: Noise?
         public var mixup: Mixup?
         /// Largest relative scaling of the mel axis's frequencies (VTLP-style), nil: off.
         public var freqWarp: Double?
-
-        public struct SpecAugment: Codable, Equatable, Sendable {
-            public var freqMasks: Int
-            public var freqWidth: Int
-            public var timeMasks: Int
-            public var timeWidth: Int
-
-            enum CodingKeys: String, CodingKey {
-                case freqMasks = "freq_masks"
-                case freqWidth = "freq_width"
-                case timeMasks = "time_masks"
-                case timeWidth = "time_width"
-            }
-        }
 
         public struct Noise: Codable, Equatable, Sendable {
             public var snrDB: Double

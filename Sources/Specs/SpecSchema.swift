@@ -1,3 +1,5 @@
+import Features
+
 /// What a spec key accepts. The schema below is the single source of truth for validation, defaults,
 /// the canonical resolved spec and the key table in docs/store.md.
 indirect enum Shape {
@@ -109,8 +111,19 @@ enum SpecSchema {
             ]), .null, "use the built-in synthetic corpus (made once and cached); no download needed"),
     ]
 
+    /// The feature defaults: `FeatureParameters`' own (the notebook's), declared there once.
+    private static let notebook = FeatureParameters.notebook
+
+    /// A `ref` default as a spec writes it: `max` or a number.
+    private static func reference(_ ref: DecibelReference) -> SpecValue {
+        switch ref {
+        case .max: return .string("max")
+        case .value(let v): return .double(v)
+        }
+    }
+
     static let audio: [Field] = [
-        Field("sample_rate", .int(4_000...192_000), .int(22_050), "resample to this rate (Hz)"),
+        Field("sample_rate", .int(4_000...192_000), .int(notebook.sampleRate), "resample to this rate (Hz)"),
         Field(
             "duration", .number(min: 0, minExclusive: true, max: 60), .double(3.5),
             "clip length in seconds: shorter clips are padded, longer ones cropped"),
@@ -121,21 +134,28 @@ enum SpecSchema {
 
     static let features: [Field] = [
         Field("kind", .choice(["log_mel", "mfcc"]), .string("log_mel"), "log-mel spectrogram or MFCCs"),
-        Field("n_fft", .int(16...65_536), .int(1024), "FFT size (samples)"),
-        Field("hop_length", .int(1...65_536), .int(100), "samples between frames"),
-        Field("win_length", .nullable(.int(1...65_536)), .null, "window length (null: n_fft); ≤ n_fft"),
+        Field("n_fft", .int(16...65_536), .int(notebook.nFFT), "FFT size (samples)"),
+        Field("hop_length", .int(1...65_536), .int(notebook.hopLength), "samples between frames"),
+        Field(
+            "win_length", .nullable(.int(1...65_536)), notebook.winLength.map(SpecValue.int) ?? .null,
+            "window length (null: n_fft); ≤ n_fft"),
         Field("window", .choice(["hann", "hamming"]), .string("hann"), "window function"),
-        Field("center", .bool, .bool(true), "pad so frames are centred (librosa's default)"),
-        Field("n_mels", .int(1...512), .int(128), "mel bands"),
-        Field("fmin", .number(min: 0, max: nil), .double(0), "lowest frequency (Hz)"),
-        Field("fmax", .nullable(positive), .null, "highest frequency (Hz; null: sample_rate/2)"),
-        Field("power", .number(min: 0, minExclusive: true, max: 4), .double(2), "1 magnitude, 2 power"),
+        Field("center", .bool, .bool(notebook.center), "pad so frames are centred (librosa's default)"),
+        Field("n_mels", .int(1...512), .int(notebook.nMels), "mel bands"),
+        Field("fmin", .number(min: 0, max: nil), .double(notebook.fmin), "lowest frequency (Hz)"),
+        Field(
+            "fmax", .nullable(positive), notebook.fmax.map(SpecValue.double) ?? .null,
+            "highest frequency (Hz; null: sample_rate/2)"),
+        Field(
+            "power", .number(min: 0, minExclusive: true, max: 4), .double(notebook.power), "1 magnitude, 2 power"),
         Field(
             "db",
             .section([
-                Field("ref", .numberOrChoice(positive, ["max"]), .string("max"), "reference: max or a number"),
-                Field("top_db", .nullable(positive), .double(80), "floor this many dB below the peak"),
-                Field("amin", positive, .double(1e-10), "smallest amplitude"),
+                Field("ref", .numberOrChoice(positive, ["max"]), reference(notebook.ref), "reference: max or a number"),
+                Field(
+                    "top_db", .nullable(positive), notebook.topDB.map(SpecValue.double) ?? .null,
+                    "floor this many dB below the peak"),
+                Field("amin", positive, .double(notebook.amin), "smallest amplitude"),
             ]), nil, "power to dB (librosa.power_to_db)"),
         Field("n_mfcc", .int(1...128), .int(40), "MFCCs kept when kind is mfcc (≤ n_mels)"),
         Field(

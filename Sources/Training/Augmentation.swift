@@ -23,6 +23,14 @@ public struct Augmentation: Codable, Equatable, Sendable {
             self.timeMasks = timeMasks
             self.timeWidth = timeWidth
         }
+
+        /// The spec's keys (`train.augment.spec_augment`).
+        enum CodingKeys: String, CodingKey {
+            case freqMasks = "freq_masks"
+            case freqWidth = "freq_width"
+            case timeMasks = "time_masks"
+            case timeWidth = "time_width"
+        }
     }
 
     /// A random scaling of every frequency, as a different vocal-tract length would give (in the spirit

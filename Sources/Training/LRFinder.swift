@@ -1,17 +1,7 @@
 import Foundation
+import LRCurve
 import NeuralNet
 import SeededRandom
-
-/// One iteration of the learning-rate sweep.
-public struct LRFinderPoint: Codable, Equatable, Sendable {
-    public var iteration: Int
-    public var learningRate: Double
-    /// The batch's loss.
-    public var loss: Double
-    /// The exponential moving average of the loss (β 0.98, bias-corrected): what fastai plots and
-    /// what the suggestions use.
-    public var smoothedLoss: Double
-}
 
 /// The curve and the suggestions of an LR-finder run.
 public struct LRFinderResult: Codable, Equatable, Sendable {

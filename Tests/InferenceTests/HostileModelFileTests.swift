@@ -181,12 +181,15 @@ final class NonFiniteOutputTests: XCTestCase {
             experimentID: experiment, name: "r", specYAML: "seed: 1\n", specHash: "h", seed: 1, toolVersion: "test")
         // Before: GRDB's JSON encoding of the probabilities failed with an unrelated message.
         XCTAssertThrowsError(
-            try store.recordSplitEvaluation(
-                runID: id, split: "valid", loss: 1, accuracy: 0.5, uar: 0.5, f1: 0.5, labels: ["a", "b"],
-                confusion: [[1, 0], [1, 0]], classes: [],
+            try store.recordCheckedEvaluation(
+                EvaluationRecord(
+                    runId: id, split: "valid", loss: 1, accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5,
+                    labels: ["a", "b"], confusion: [[1, 0], [1, 0]]),
+                classMetrics: [],
                 predictions: [
-                    PredictionRow(
-                        path: "x.wav", label: "a", predicted: "a", confidence: 0.5, probabilities: [.nan, 0.5])
+                    PredictionRecord(
+                        runId: id, split: "valid", path: "x.wav", label: "a", predicted: "a", confidence: 0.5,
+                        probabilities: [.nan, 0.5])
                 ])
         ) { error in
             XCTAssertEqual(
@@ -196,7 +199,7 @@ final class NonFiniteOutputTests: XCTestCase {
         }
         XCTAssertTrue(try store.detail(of: id).evaluations.isEmpty, "nothing was written")
         XCTAssertThrowsError(
-            try EpochMetric(runId: id, epoch: 2, trainLoss: 1, validLoss: .infinity).checkFinite()
+            try EpochMetricRecord(runId: id, epoch: 2, trainLoss: 1, validLoss: .infinity).checkFinite()
         ) { error in
             XCTAssertTrue("\(error)".hasPrefix("run \(id): epoch 2 valid_loss is inf"), "\(error)")
         }

@@ -36,7 +36,7 @@ final class ChartEdgeCaseTests: XCTestCase {
         _ = try parseXML(
             lrFinderChart(
                 learningRates: [1e-5, 1e-4], losses: [.nan, 2],
-                suggestions: [LRFinderMarker(method: "valley", learningRate: 1e-9, loss: 1)]))
+                suggestions: [LRSuggestionMarker(method: "valley", learningRate: 1e-9, loss: 1)]))
         let empty = try parseXML(confusionHeatmap(title: "t", classNames: [], counts: []))
         XCTAssertEqual(elements(empty, "rect", class: "cell").count, 0)
         let zeros = try parseXML(confusionHeatmap(title: "t", classNames: ["a"], counts: [[0]], values: .rowNormalized))

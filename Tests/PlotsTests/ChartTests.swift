@@ -59,10 +59,10 @@ final class ChartTests: XCTestCase {
         let lrs = (0..<80).map { 1e-7 * pow(1e8, Double($0) / 79) }
         let losses = lrs.map { 2 - 0.8 / (1 + exp(-(log10($0) + 3.5) * 2)) + max(0, log10($0) + 1.5) * 3 }
         let suggestions = [
-            LRFinderMarker(method: "valley", learningRate: 1.3e-3, loss: 1.4),
-            LRFinderMarker(method: "slide", learningRate: 4e-3, loss: 1.3),
-            LRFinderMarker(method: "minimum", learningRate: 2.5e-2, loss: 1.25),
-            LRFinderMarker(method: "steep", learningRate: 2.1e-4, loss: 1.7),
+            LRSuggestionMarker(method: "valley", learningRate: 1.3e-3, loss: 1.4),
+            LRSuggestionMarker(method: "slide", learningRate: 4e-3, loss: 1.3),
+            LRSuggestionMarker(method: "minimum", learningRate: 2.5e-2, loss: 1.25),
+            LRSuggestionMarker(method: "steep", learningRate: 2.1e-4, loss: 1.7),
         ]
         let doc = try parseXML(lrFinderChart(learningRates: lrs, losses: losses, suggestions: suggestions))
         XCTAssertEqual(elements(doc, "path", class: "series").count, 1)

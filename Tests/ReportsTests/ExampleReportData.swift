@@ -24,10 +24,10 @@ enum ExampleReportData {
             let base = 2.1 - 0.9 / (1 + exp(-(x + 3.6) * 2.2))
             return x > -1.6 ? base + exp((x + 1.6) * 3.2) - 1 : base
         }
-        let suggestion = { (method: String, lr: Double) -> ReportLRSuggestion in
+        let suggestion = { (method: String, lr: Double) -> LRSuggestionMarker in
             let i = lrs.enumerated().min { abs(log10($0.element) - log10(lr)) < abs(log10($1.element) - log10(lr)) }!
                 .offset
-            return ReportLRSuggestion(method: method, learningRate: lrs[i], loss: losses[i])
+            return LRSuggestionMarker(method: method, learningRate: lrs[i], loss: losses[i])
         }
         var counts = [[Int]](repeating: [Int](repeating: 0, count: 8), count: 8)
         for r in 0..<8 {
@@ -94,7 +94,7 @@ enum ExampleReportData {
                 ReportMetric(name: "Valid loss", value: last.validLoss!, higherIsBetter: false),
             ],
             epochs: history,
-            lrFinder: ReportLRFinder(
+            lrFinder: LRFinderCurve(
                 learningRates: lrs, losses: losses,
                 suggestions: [
                     suggestion("valley", 1.3e-3), suggestion("slide", 4e-3), suggestion("minimum", 2.5e-2),

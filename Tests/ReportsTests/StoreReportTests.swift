@@ -28,7 +28,7 @@ final class StoreReportTests: XCTestCase {
             try LRFinderRaster.render(
                 learningRates: lr.learningRates, losses: lr.losses,
                 suggestions: lr.suggestions.map {
-                    LRFinderMarker(method: $0.method, learningRate: $0.learningRate, loss: $0.loss)
+                    LRSuggestionMarker(method: $0.method, learningRate: $0.learningRate, loss: $0.loss)
                 }
             ).writePNG(to: path + ".lr.png")
         }
@@ -121,8 +121,9 @@ final class StoreReportTests: XCTestCase {
     }
 
     func testTopLossesWithoutProbabilitiesRankWrongAnswersByConfidence() {
-        func p(_ path: String, _ label: String, _ predicted: String, _ confidence: Double) -> Prediction {
-            Prediction(runId: 1, split: "valid", path: path, label: label, predicted: predicted, confidence: confidence)
+        func p(_ path: String, _ label: String, _ predicted: String, _ confidence: Double) -> PredictionRecord {
+            PredictionRecord(
+                runId: 1, split: "valid", path: path, label: label, predicted: predicted, confidence: confidence)
         }
         let top = StoreReport.topLosses(
             [p("a", "x", "x", 0.4), p("b", "x", "y", 0.6), p("c", "y", "x", 0.9), p("d", "y", "y", 0.99)],

@@ -22,7 +22,8 @@ final class ConcurrentWriterTests: XCTestCase {
         try store.markRunning(id)
         for epoch in 1...epochsPerWriter {
             try store.recordEpoch(
-                EpochMetric(runId: id, epoch: epoch, trainLoss: 1 / Double(epoch), accuracy: Double(epoch) / 1000))
+                EpochMetricRecord(runId: id, epoch: epoch, trainLoss: 1 / Double(epoch), accuracy: Double(epoch) / 1000)
+            )
             if epoch % 10 == 0 { try store.heartbeat(id) }
         }
         try store.recordEvaluation(
@@ -30,10 +31,11 @@ final class ConcurrentWriterTests: XCTestCase {
                 runId: id, split: "valid", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a"],
                 confusion: [[1]]),
             classMetrics: [
-                ClassMetric(runId: id, split: "valid", label: "a", precision: 1, recall: 1, f1: 1, support: 1)
+                ClassMetricRecord(runId: id, split: "valid", label: "a", precision: 1, recall: 1, f1: 1, support: 1)
             ],
             predictions: (0..<50).map {
-                Prediction(runId: id, split: "valid", path: "\($0).wav", label: "a", predicted: "a", confidence: 1)
+                PredictionRecord(
+                    runId: id, split: "valid", path: "\($0).wav", label: "a", predicted: "a", confidence: 1)
             })
         try store.finish(id)
     }

@@ -57,7 +57,7 @@ final class FileStoreTests: XCTestCase {
                 runId: 1, split: "test", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a", "b"],
                 confusion: [[1, 1], [0, 2]]),
             classMetrics: [], predictions: [])
-        try store.addArtifact(Artifact(runId: 1, kind: "weights", path: "w", sha256: "0", bytes: 0))
+        try store.addArtifact(ArtifactRecord(runId: 1, kind: "weights", path: "w", sha256: "0", bytes: 0))
         XCTAssertEqual(try store.detail(of: 1).evaluations.count, 1)
     }
 

@@ -19,17 +19,18 @@ final class HostileStoreTests: XCTestCase {
         try store.markRunning(id)
         for epoch in 1...2 {
             try store.recordEpoch(
-                EpochMetric(runId: id, epoch: epoch, trainLoss: 1, validLoss: 1, accuracy: 0.5, lr: 1e-3, seconds: 1))
+                EpochMetricRecord(
+                    runId: id, epoch: epoch, trainLoss: 1, validLoss: 1, accuracy: 0.5, lr: 1e-3, seconds: 1))
         }
         try store.recordEvaluation(
             EvaluationRecord(
                 runId: id, split: "valid", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a", "b"],
                 confusion: [[1, 1], [1, 1]]),
             classMetrics: [
-                ClassMetric(runId: id, split: "valid", label: "a", precision: 1, recall: 1, f1: 1, support: 2)
+                ClassMetricRecord(runId: id, split: "valid", label: "a", precision: 1, recall: 1, f1: 1, support: 2)
             ],
             predictions: [
-                Prediction(
+                PredictionRecord(
                     runId: id, split: "valid", path: "x.wav", label: "a", predicted: "a", confidence: 0.9,
                     probabilities: [0.9, 0.1])
             ])

@@ -25,12 +25,12 @@ final class RunStoreTests: XCTestCase {
         XCTAssertNotNil(running.startedAt)
         for epoch in 1...3 {
             try store.recordEpoch(
-                EpochMetric(
+                EpochMetricRecord(
                     runId: id, epoch: epoch, trainLoss: 2.0 / Double(epoch), validLoss: 1.5 / Double(epoch),
                     accuracy: 0.3 + 0.1 * Double(epoch), lr: 1e-3, seconds: 1.5))
         }
         // Re-recording an epoch replaces it.
-        try store.recordEpoch(EpochMetric(runId: id, epoch: 3, validLoss: 0.4, accuracy: 0.65))
+        try store.recordEpoch(EpochMetricRecord(runId: id, epoch: 3, validLoss: 0.4, accuracy: 0.65))
         try store.finish(id)
         let finished = try XCTUnwrap(store.run(id))
         XCTAssertEqual(finished.status, .finished)
@@ -51,7 +51,7 @@ final class RunStoreTests: XCTestCase {
         let a = try makeRun(store, name: "a")
         let b = try makeRun(store, name: "b")
         try store.markRunning(a)
-        try store.recordEpoch(EpochMetric(runId: a, epoch: 1, accuracy: 0.5))
+        try store.recordEpoch(EpochMetricRecord(runId: a, epoch: 1, accuracy: 0.5))
         try store.interrupt(a, reason: "Ctrl-C")
         try store.markRunning(b)
         try store.fail(b, reason: "out of memory")
@@ -83,13 +83,13 @@ final class RunStoreTests: XCTestCase {
         let store = try RunStore.inMemory()
         let id = try makeRun(store)
         let points = (0..<5).map {
-            LRFinderPoint(runId: 0, iteration: $0, lr: 1e-7 * pow(10, Double($0)), loss: 2 - 0.1 * Double($0))
+            LRFinderPointRecord(runId: 0, iteration: $0, lr: 1e-7 * pow(10, Double($0)), loss: 2 - 0.1 * Double($0))
         }
         try store.recordLRFinder(
             runID: id, points: points,
             suggestions: [
-                LRSuggestion(runId: 0, method: "steep", lr: 1e-4, chosen: true),
-                LRSuggestion(runId: 0, method: "minimum", lr: 1e-3),
+                LRSuggestionRecord(runId: 0, method: "steep", lr: 1e-4, chosen: true),
+                LRSuggestionRecord(runId: 0, method: "minimum", lr: 1e-3),
             ])
         let labels = ["angry", "happy", "sad"]
         try store.recordEvaluation(
@@ -97,13 +97,15 @@ final class RunStoreTests: XCTestCase {
                 runId: id, split: "valid", loss: 0.9, accuracy: 0.7, balancedAccuracy: 0.68, f1Macro: 0.66,
                 labels: labels, confusion: [[5, 1, 0], [2, 3, 1], [0, 0, 4]]),
             classMetrics: labels.map {
-                ClassMetric(runId: id, split: "valid", label: $0, precision: 0.7, recall: 0.6, f1: 0.65, support: 6)
+                ClassMetricRecord(
+                    runId: id, split: "valid", label: $0, precision: 0.7, recall: 0.6, f1: 0.65, support: 6)
             },
             predictions: [
-                Prediction(
+                PredictionRecord(
                     runId: id, split: "valid", path: "a.wav", label: "angry", predicted: "angry", confidence: 0.9,
                     probabilities: [0.9, 0.05, 0.05]),
-                Prediction(runId: id, split: "valid", path: "b.wav", label: "sad", predicted: "happy", confidence: 0.5),
+                PredictionRecord(
+                    runId: id, split: "valid", path: "b.wav", label: "sad", predicted: "happy", confidence: 0.5),
             ])
         let dir = TemporaryDirectory()
         let file = dir.path("weights.safetensors")
@@ -111,8 +113,10 @@ final class RunStoreTests: XCTestCase {
         let artifact = try store.addArtifact(runID: id, kind: "weights", path: file)
         XCTAssertEqual(artifact.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         XCTAssertEqual(artifact.bytes, 3)
-        try store.addArtifact(Artifact(runId: id, kind: "checkpoint", path: "c1", sha256: "x", bytes: 1, epoch: 1))
-        try store.addArtifact(Artifact(runId: id, kind: "checkpoint", path: "c2", sha256: "y", bytes: 1, epoch: 2))
+        try store.addArtifact(
+            ArtifactRecord(runId: id, kind: "checkpoint", path: "c1", sha256: "x", bytes: 1, epoch: 1))
+        try store.addArtifact(
+            ArtifactRecord(runId: id, kind: "checkpoint", path: "c2", sha256: "y", bytes: 1, epoch: 2))
         XCTAssertEqual(try store.latestCheckpoint(of: id)?.path, "c2")
 
         let detail = try store.detail(of: id)
@@ -198,12 +202,12 @@ final class RunStoreTests: XCTestCase {
         let other = try makeRun(store, experiment: "f", name: "other")
         let empty = try makeRun(store, experiment: "e", name: "empty")
         for (epoch, acc, loss) in [(1, 0.5, 1.0), (2, 0.8, 0.7), (3, 0.7, 0.6)] {
-            try store.recordEpoch(EpochMetric(runId: a, epoch: epoch, validLoss: loss, accuracy: acc))
+            try store.recordEpoch(EpochMetricRecord(runId: a, epoch: epoch, validLoss: loss, accuracy: acc))
         }
         for (epoch, acc, loss) in [(1, 0.6, 0.9), (2, 0.75, 0.5)] {
-            try store.recordEpoch(EpochMetric(runId: b, epoch: epoch, validLoss: loss, accuracy: acc))
+            try store.recordEpoch(EpochMetricRecord(runId: b, epoch: epoch, validLoss: loss, accuracy: acc))
         }
-        try store.recordEpoch(EpochMetric(runId: other, epoch: 1, validLoss: 0.1, accuracy: 0.99))
+        try store.recordEpoch(EpochMetricRecord(runId: other, epoch: 1, validLoss: 0.1, accuracy: 0.99))
         let byAccuracy = try store.compare(experiment: "e", metric: .accuracy)
         XCTAssertEqual(byAccuracy.map(\.runID), [a, b, empty])
         XCTAssertEqual(byAccuracy[0].best, 0.8)

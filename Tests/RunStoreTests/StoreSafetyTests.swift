@@ -95,7 +95,7 @@ final class StoreSafetyTests: XCTestCase {
         let store = try RunStore(path: path)
         let id = try makeRun(store)
         try store.markRunning(id)
-        try store.recordEpoch(EpochMetric(runId: id, epoch: 1, validLoss: 1, accuracy: 0.5))
+        try store.recordEpoch(EpochMetricRecord(runId: id, epoch: 1, validLoss: 1, accuracy: 0.5))
         try store.finish(id)
     }
 
@@ -310,7 +310,7 @@ final class StoreSafetyTests: XCTestCase {
         try Data("{}".utf8).write(to: URL(fileURLWithPath: checkpoint))
         let (hash, bytes) = try SHA256.hexAndSize(ofFileAt: checkpoint)
         try store.addArtifact(
-            Artifact(runId: 1, kind: "checkpoint", path: checkpoint, sha256: hash, bytes: bytes, epoch: 1))
+            ArtifactRecord(runId: 1, kind: "checkpoint", path: checkpoint, sha256: hash, bytes: bytes, epoch: 1))
         XCTAssertEqual(try store.prepareRunFolder(1).path, dir.path("1"))
         XCTAssertEqual(store.resolvedPath(of: try XCTUnwrap(store.latestCheckpoint(of: 1))), checkpoint)
     }

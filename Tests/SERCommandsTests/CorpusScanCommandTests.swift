@@ -4,6 +4,7 @@ import Datasets
 import Foundation
 import Runner
 import SndFile
+import Stopping
 import TestSupport
 import XCTest
 

@@ -110,7 +110,7 @@ final class HostileInputCommandTests: XCTestCase {
         let experiment = try store.findOrCreateExperiment(name: "e").id!
         let id = try store.createRun(
             experimentID: experiment, name: "r", specYAML: "seed: 1\n", specHash: "h", seed: 1, toolVersion: "test")
-        try store.recordEpoch(EpochMetric(runId: id, epoch: 1, trainLoss: 1, validLoss: 1, accuracy: 0.5))
+        try store.recordEpoch(EpochMetricRecord(runId: id, epoch: 1, trainLoss: 1, validLoss: 1, accuracy: 0.5))
         try store.writer.write { try $0.execute(sql: "UPDATE epoch_metric SET accuracy = 'x'") }
         let expected = "table epoch_metric, row run \(id)"
         XCTAssertThrowsError(try parse(Runs.self, ["runs", "--store", path]).output()) {

@@ -27,20 +27,20 @@ final class StoreCommandsTests: XCTestCase {
         try store.markRunning(one)
         for (epoch, accuracy) in [(1, 0.4), (2, 0.65), (3, 0.6)] {
             try store.recordEpoch(
-                EpochMetric(
+                EpochMetricRecord(
                     runId: one, epoch: epoch, trainLoss: 1.5, validLoss: 1.2, accuracy: accuracy, lr: 1e-3, seconds: 12)
             )
         }
         try store.recordLRFinder(
-            runID: one, points: [LRFinderPoint(runId: one, iteration: 0, lr: 1e-7, loss: 2)],
-            suggestions: [LRSuggestion(runId: one, method: "steep", lr: 3e-4, chosen: true)])
+            runID: one, points: [LRFinderPointRecord(runId: one, iteration: 0, lr: 1e-7, loss: 2)],
+            suggestions: [LRSuggestionRecord(runId: one, method: "steep", lr: 3e-4, chosen: true)])
         try store.recordEvaluation(
             EvaluationRecord(
                 runId: one, split: "valid", accuracy: 0.6, balancedAccuracy: 0.58, f1Macro: 0.57,
                 labels: ["angry", "calm"],
                 confusion: [[7, 3], [5, 5]]),
             classMetrics: [
-                ClassMetric(
+                ClassMetricRecord(
                     runId: one, split: "valid", label: "angry", precision: 0.58, recall: 0.7, f1: 0.64, support: 10)
             ],
             predictions: [])
@@ -203,7 +203,7 @@ final class StoreCommandsTests: XCTestCase {
                 toolVersion: "t")
             for (index, accuracy) in accuracies.enumerated() {
                 try store.recordEpoch(
-                    EpochMetric(runId: id, epoch: index + 1, validLoss: 1 - accuracy, accuracy: accuracy))
+                    EpochMetricRecord(runId: id, epoch: index + 1, validLoss: 1 - accuracy, accuracy: accuracy))
             }
             ids.append(id)
         }
@@ -281,7 +281,7 @@ final class StoreCommandsTests: XCTestCase {
         try FileManager.default.createSymbolicLink(
             atPath: folder + "/plot.svg", withDestinationPath: victim + "/thesis.txt")
         for crafted in [victim, "ser-runs/1/../../../precious/thesis.txt", "ser-runs/1/plot.svg"] {
-            try store.addArtifact(Artifact(runId: 1, kind: "report", path: crafted, sha256: "0", bytes: 0))
+            try store.addArtifact(ArtifactRecord(runId: 1, kind: "report", path: crafted, sha256: "0", bytes: 0))
         }
         let out = try parse(Remove.self, ["rm", "1", "--store", path]).output()
         XCTAssertEqual(try String(contentsOfFile: victim + "/thesis.txt", encoding: .utf8), "keep me")

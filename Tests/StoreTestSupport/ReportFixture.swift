@@ -63,7 +63,7 @@ public enum ReportFixture {
             for e in 1...epochs {
                 let t = Double(e) / Double(epochs)
                 try store.recordEpoch(
-                    EpochMetric(
+                    EpochMetricRecord(
                         runId: id, epoch: e, trainLoss: 1.4 - 0.9 * t + 0.05 * Double(r),
                         validLoss: 1.5 - 0.7 * t + 0.1 * t * t + 0.08 * Double(r),
                         accuracy: 0.3 + 0.45 * t - 0.05 * Double(r),
@@ -71,24 +71,24 @@ public enum ReportFixture {
                         seconds: 3))
             }
             // An LR-finder sweep 1e-7 … 10 over 100 steps: flat, a descent, a valley, then divergence.
-            let points = (0..<100).map { i -> LRFinderPoint in
+            let points = (0..<100).map { i -> LRFinderPointRecord in
                 let lr = 1e-7 * pow(1e8, Double(i) / 99)
                 let x = log10(lr)
                 let loss = 1.4 - 0.8 / (1 + exp(-(x + 4.5) * 2)) + max(0, x + 1.5) * max(0, x + 1.5) * 0.9
-                return LRFinderPoint(runId: id, iteration: i, lr: lr, loss: loss + 0.02, smoothedLoss: loss)
+                return LRFinderPointRecord(runId: id, iteration: i, lr: lr, loss: loss + 0.02, smoothedLoss: loss)
             }
             try store.recordLRFinder(
                 runID: id, points: points,
                 suggestions: [
-                    LRSuggestion(runId: id, method: "minimum", lr: 2.2e-3),
-                    LRSuggestion(runId: id, method: "steep", lr: 3.1e-5),
-                    LRSuggestion(runId: id, method: "valley", lr: 1.3e-3, chosen: true),
+                    LRSuggestionRecord(runId: id, method: "minimum", lr: 2.2e-3),
+                    LRSuggestionRecord(runId: id, method: "steep", lr: 3.1e-5),
+                    LRSuggestionRecord(runId: id, method: "valley", lr: 1.3e-3, chosen: true),
                 ])
             let confusion =
                 r == 0
                 ? [[5, 1, 0, 0], [1, 4, 1, 0], [0, 2, 3, 1], [0, 0, 1, 5]]
                 : [[4, 2, 0, 0], [2, 3, 1, 0], [0, 2, 2, 2], [1, 0, 1, 4]]
-            var predictions: [Prediction] = []
+            var predictions: [PredictionRecord] = []
             for (i, path) in (files + [missing]).enumerated() {
                 let truth = i % 4
                 let predicted = (i * (r + 1) + (i > 3 ? 1 : 0)) % 4
@@ -97,7 +97,7 @@ public enum ReportFixture {
                 let total = p.reduce(0, +)
                 p = p.map { $0 / total }
                 predictions.append(
-                    Prediction(
+                    PredictionRecord(
                         runId: id, split: "valid", path: path, label: classes[truth], predicted: classes[predicted],
                         confidence: p[predicted], probabilities: p))
             }
