@@ -77,7 +77,7 @@ public final class ExperimentRunner {
                 try store.interrupt(id, reason: "\(stop.reason ?? "interrupted") before this run started")
                 outcomes.append(
                     RunOutcome(
-                        runID: id, name: resolved.runName, sweep: resolved.sweepLabel, status: "interrupted",
+                        runID: id, name: resolved.runName, sweep: resolved.sweepLabel, status: .interrupted,
                         error: "not started", epochs: 0, seconds: 0))
                 continue
             }
@@ -117,13 +117,13 @@ public final class ExperimentRunner {
     func execute(runID: Int64, resolved: ResolvedSpec, resume: Bool, claimed: Bool = false) -> RunOutcome {
         let started = Date()
         var outcome = RunOutcome(
-            runID: runID, name: resolved.runName, sweep: resolved.sweepLabel, status: "running", epochs: 0, seconds: 0)
+            runID: runID, name: resolved.runName, sweep: resolved.sweepLabel, status: .running, epochs: 0, seconds: 0)
         state.begin(runID)
         defer { state.end() }
         do {
             if !claimed { try store.claim(runID, staleness: staleness) }
         } catch {
-            outcome.status = "failed"
+            outcome.status = .failed
             outcome.error = "\(error)"
             return outcome
         }
@@ -135,16 +135,16 @@ public final class ExperimentRunner {
             try train(runID: runID, folder: folder, resolved: resolved, resume: resume, outcome: &outcome)
         } catch let error as RunnerError {
             if case .interrupted(_, let reason) = error {
-                outcome.status = "interrupted"
+                outcome.status = .interrupted
                 outcome.error = reason
                 try? store.interrupt(runID, reason: reason)
             } else {
-                outcome.status = "failed"
+                outcome.status = .failed
                 outcome.error = error.description
                 try? store.fail(runID, reason: error.description)
             }
         } catch {
-            outcome.status = "failed"
+            outcome.status = .failed
             outcome.error = "\(error)"
             try? store.fail(runID, reason: "\(error)")
         }
@@ -308,7 +308,7 @@ public final class ExperimentRunner {
         try store.addArtifact(runID: runID, kind: "weights", path: weights.path)
         outcome.weights = weights.path
         try store.finish(runID)
-        outcome.status = "finished"
+        outcome.status = .finished
     }
 
     /// Runs the LR finder when enabled (recording its curve and suggestions) and returns the rate `train.lr`

@@ -151,7 +151,7 @@ final class HostileInputCommandTests: XCTestCase {
         let store = directory.path("runs/ser.sqlite")
         let outcomes = try parse(RunCommand.self, ["run", spec, "--store", store])
             .perform(output: .silent, log: { _ in }, trap: false)
-        XCTAssertEqual(outcomes.map(\.status), ["failed"])
+        XCTAssertEqual(outcomes.map(\.status), [.failed])
         let reason = try XCTUnwrap(outcomes.first?.error)
         XCTAssertTrue(reason.contains("model.init \(weights)") && reason.contains("header length"), reason)
         let run = try XCTUnwrap(try RunStore(path: store).run(outcomes[0].runID))
