@@ -200,21 +200,21 @@ public final class ExperimentRunner {
             loss: TrainingLoss(labelSmoothing: Float(spec.train.labelSmoothing)),
             seed: UInt64(spec.seed), bestMetric: bestMetric,
             checkpointDirectory: RunnerPaths.checkpoints(in: folder),
-            averageEpochs: spec.train.keep == "average" ? spec.train.averageEpochs : 0, output: options.output)
+            averageEpochs: spec.train.keep == .average ? spec.train.averageEpochs : 0, output: options.output)
         let context = TrainingContext(
             runID: runID, resolved: resolved, features: features, split: split, audio: audio, parameters: parameters,
             normalization: normalization, architecture: architecture, labelScheme: data.labelScheme, resume: resume,
             folder: folder)
         let o = spec.train.optimizer
         switch o.name {
-        case "sgd":
+        case .sgd:
             let optimizer = SGD(learningRate: 1e-3, momentum: Float(o.momentum), weightDecay: Float(o.wd))
             try fit(
                 model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
-        default:
+        case .adam, .adamw:
             let optimizer = Adam(
                 learningRate: 1e-3, beta1: Float(o.momentum), beta2: Float(o.beta2), epsilon: Float(o.eps),
-                weightDecay: Float(o.wd), decoupledWeightDecay: o.name == "adamw")
+                weightDecay: Float(o.wd), decoupledWeightDecay: o.name == .adamw)
             try fit(
                 model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
         }
@@ -275,15 +275,15 @@ public final class ExperimentRunner {
             throw RunnerError.interrupted(run: runID, reason: reason)
         }
         switch spec.train.keep {
-        case "last":
+        case .last:
             outcome.bestEpoch = epochs
-            outcome.selectedBy = "last"
-        case "average":
+            outcome.selectedBy = TrainSpec.Keep.last.rawValue
+        case .average:
             learner.loadAveragedModel()
             let count = learner.averagedEpochCount
             outcome.bestEpoch = epochs
             outcome.selectedBy = "average of epochs \(epochs - count + 1)–\(epochs)"
-        default:
+        case .best:
             learner.loadBestModel()
             outcome.bestEpoch = summary.best.map { $0.epoch + 1 }
             outcome.selectedBy = summary.best?.metric.rawValue
@@ -319,12 +319,11 @@ public final class ExperimentRunner {
         var chosenName: String?
         var finder: LRFinderResult?
         if spec.lrFinder.enabled {
-            let methods = spec.lrFinder.suggest.compactMap(LRSuggestionMethod.init(rawValue:))
             let result = try learner.lrFind(
                 start: spec.lrFinder.startLR, end: spec.lrFinder.endLR, numIt: spec.lrFinder.numIt,
-                stopDiv: spec.lrFinder.stopDiv, methods: methods)
+                stopDiv: spec.lrFinder.stopDiv, methods: spec.lrFinder.suggest)
             finder = result
-            if case .suggestion(let name) = spec.train.lr { chosenName = name }
+            if case .suggestion(let method) = spec.train.lr { chosenName = method.rawValue }
             try store.recordFinder(
                 runID: runID,
                 steps: result.points.map {
@@ -338,11 +337,9 @@ public final class ExperimentRunner {
         }
         switch spec.train.lr {
         case .value(let value): return value
-        case .suggestion(let name):
-            guard let method = LRSuggestionMethod(rawValue: name), let lr = finder?.learningRate(method), lr > 0,
-                lr.isFinite
-            else {
-                throw RunnerError.noSuggestion(method: name, points: finder?.points.count ?? 0)
+        case .suggestion(let method):
+            guard let lr = finder?.learningRate(method), lr > 0, lr.isFinite else {
+                throw RunnerError.noSuggestion(method: method.rawValue, points: finder?.points.count ?? 0)
             }
             return lr
         }

@@ -221,6 +221,8 @@ public struct ModelBundle {
             }
             do {
                 return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+            } catch let error as MetadataValueError {
+                throw ModelFileError(path: path, problem: error.description)
             } catch {
                 throw ModelFileError(path: path, problem: "metadata key '\(key)' is not valid JSON for it: \(error)")
             }

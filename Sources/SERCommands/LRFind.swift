@@ -91,7 +91,7 @@ struct LRFind: ParsableCommand {
                 loss: losses[Self.nearest(s.learningRate, in: rates)])
         }
         var chosen: String?
-        if case .suggestion(let name) = resolved.spec.train.lr { chosen = name }
+        if case .suggestion(let method) = resolved.spec.train.lr { chosen = method.rawValue }
         return Curve(
             title: "Learning-rate finder: \(resolved.runName)", learningRates: rates, losses: losses,
             suggestions: marks, chosen: chosen)
