@@ -100,6 +100,14 @@ final class HostileModelFileTests: XCTestCase {
             mentions: [#"metadata "architecture.arch" is "vgg"; expected "resnet""#])
     }
 
+    func testACropOtherThanCenterIsRefused() throws {
+        assertRefused(
+            try crafted("audio", "crop", "left"), mentions: [#"metadata "audio.crop" is "left"; expected "center""#])
+        assertRefused(
+            try crafted("audio", "crop", "middle"), mentions: [#"metadata "audio.crop" is "middle"; expected "center""#]
+        )
+    }
+
     func testFrames0IsRefused() throws {
         assertRefused(try crafted("audio", "frames", 0), mentions: [#""audio.frames" is 0; expected 1…100000"#])
     }
