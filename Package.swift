@@ -98,7 +98,11 @@ let package = Package(
             swiftSettings: numeric),
         // The spec language; it knows no store, runner or model file.
         .target(
-            name: "Specs", dependencies: ["Checksum", "Features", "Training", .product(name: "Yams", package: "Yams")]),
+            name: "Specs",
+            dependencies: [
+                "Audio", "Checksum", "Datasets", "Features", "NeuralNet", "Training",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // The model file and audio → probabilities; no spec, no store.
         .target(name: "Inference", dependencies: ["Audio", "Features", "NeuralNet", "SeededRandom", "Training"]),
         .target(

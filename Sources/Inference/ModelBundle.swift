@@ -14,8 +14,9 @@ public struct AudioSettings: Codable, Equatable, Sendable {
     public var frames: Int
     /// Leading/trailing silence quieter than this many dB below the peak is trimmed (nil: no trimming).
     public var trimDB: Double?
-    /// Where an example is taken from a longer utterance at evaluation: `center`.
-    public var crop: String
+    /// Where an example is taken from a longer utterance at evaluation: `center` (the only one a model file may
+    /// name).
+    public var crop: CropMode
 
     enum CodingKeys: String, CodingKey {
         case duration, frames, crop
@@ -23,11 +24,27 @@ public struct AudioSettings: Codable, Equatable, Sendable {
         case trimDB = "trim_db"
     }
 
-    public init(sampleRate: Int, duration: Double, frames: Int, trimDB: Double?, crop: String = "center") {
+    public init(sampleRate: Int, duration: Double, frames: Int, trimDB: Double?, crop: CropMode = .center) {
         self.sampleRate = sampleRate
         self.duration = duration
         self.frames = frames
         self.trimDB = trimDB
+        self.crop = crop
+    }
+
+    /// Reads a model file's `audio`; a `crop` that is no ``CropMode`` is refused as ``validate(featureRate:)``
+    /// refuses one other than `center`.
+    /// - Throws: ``MetadataValueError`` for an unknown crop.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sampleRate = try c.decode(Int.self, forKey: .sampleRate)
+        duration = try c.decode(Double.self, forKey: .duration)
+        frames = try c.decode(Int.self, forKey: .frames)
+        trimDB = try c.decodeIfPresent(Double.self, forKey: .trimDB)
+        let text = try c.decode(String.self, forKey: .crop)
+        guard let crop = CropMode(rawValue: text) else {
+            throw MetadataValueError(key: "audio.crop", value: "\"\(text)\"", expected: "\"center\"")
+        }
         self.crop = crop
     }
 
@@ -63,7 +80,7 @@ public struct AudioSettings: Codable, Equatable, Sendable {
         if let trimDB, !(trimDB > 0 && trimDB <= Self.trimDBs.upperBound) {
             try fail("trim_db", trimDB, "null or 0 < trim_db ≤ \(Self.trimDBs.upperBound)")
         }
-        if crop != "center" { try fail("crop", "\"\(crop)\"", "\"center\"") }
+        if crop != .center { try fail("crop", "\"\(crop.rawValue)\"", "\"center\"") }
     }
 
     /// Decodes a file as training and evaluation do: mono at `sampleRate` (librosa.load), then trimmed.
@@ -219,6 +236,8 @@ public struct ModelBundle {
             }
             do {
                 return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+            } catch let error as MetadataValueError {
+                throw ModelFileError(path: path, problem: error.description)
             } catch {
                 throw ModelFileError(path: path, problem: "metadata key '\(key)' is not valid JSON for it: \(error)")
             }

@@ -212,9 +212,12 @@ public struct ResNet: Layer {
         }
     }
 
-    public enum Stem: String, CaseIterable, Sendable {
-        case imageNet
-        case smallInput
+    /// The first layers; the raw values are the spellings of specs, model files and `ser bench train --stem`.
+    public enum Stem: String, Codable, CaseIterable, Sendable {
+        /// 7×7 stride-2 convolution and a max-pool (torchvision's).
+        case imageNet = "imagenet"
+        /// 3×3 stride-1 convolution, no down-sampling (for small inputs).
+        case smallInput = "small"
     }
 
     public let classCount: Int
@@ -384,4 +387,10 @@ extension ResNet {
         parameters.append(("fc.bias", [classCount]))
         return parameters + buffers
     }
+}
+
+/// The network families a spec's `model.arch` and a model file's `architecture.arch` may name (raw value: that
+/// spelling). ResNet is the only one.
+public enum NetworkArchitecture: String, Codable, CaseIterable, Sendable {
+    case resnet
 }

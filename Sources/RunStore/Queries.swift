@@ -51,12 +51,12 @@ public enum StoreMetric: String, CaseIterable, Codable, Sendable {
 /// What `ser runs` lists: filters, all optional.
 public struct RunFilter: Sendable {
     public var experiment: String?
-    /// Raw statuses, plus `stale` for running runs whose process is gone.
-    public var statuses: [String]
+    /// Recorded statuses, plus `stale` for running runs whose process is gone.
+    public var statuses: [DisplayStatus]
     public var since: Date?
     public var limit: Int?
 
-    public init(experiment: String? = nil, statuses: [String] = [], since: Date? = nil, limit: Int? = nil) {
+    public init(experiment: String? = nil, statuses: [DisplayStatus] = [], since: Date? = nil, limit: Int? = nil) {
         self.experiment = experiment
         self.statuses = statuses
         self.since = since
@@ -72,7 +72,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var name: String
     public var sweep: String
     public var status: RunStatus
-    public var displayStatus: String
+    public var displayStatus: DisplayStatus
     public var epochs: Int
     public var bestAccuracy: Double?
     public var finalAccuracy: Double?
@@ -124,7 +124,7 @@ public struct Staleness: Sendable {
 public struct RunDetail: Codable, Sendable {
     public var run: RunRecord
     public var experiment: ExperimentRecord
-    public var displayStatus: String
+    public var displayStatus: DisplayStatus
     public var epochs: [EpochMetricRecord]
     public var lrFinder: [LRFinderPointRecord]
     public var suggestions: [LRSuggestionRecord]
@@ -178,7 +178,7 @@ extension RunStore {
         return RunSummary(
             id: try run.value("id"), experiment: try StoreRow(row, table: "experiment", key: key).value("experiment"),
             name: try run.value("name"), sweep: try run.value("sweep"), status: status,
-            displayStatus: stale ? "stale" : status.rawValue, epochs: try epochs.value("epochs"),
+            displayStatus: stale ? .stale : DisplayStatus(status), epochs: try epochs.value("epochs"),
             bestAccuracy: try epochs.optionalFinite("best_accuracy"),
             finalAccuracy: try epochs.optionalFinite("final_accuracy"),
             finalValidLoss: try epochs.optionalFinite("final_valid_loss"), createdAt: try run.value("created_at"),
@@ -235,7 +235,7 @@ extension RunStore {
     func withFailureNote(_ summary: RunSummary) -> RunSummary {
         guard summary.status == .running, let note = failureNote(of: summary.id) else { return summary }
         var summary = summary
-        summary.displayStatus = note.status.rawValue
+        summary.displayStatus = DisplayStatus(note.status)
         summary.error = note.reason
         return summary
     }
@@ -249,7 +249,7 @@ extension RunStore {
             else { throw RunStoreError.noSuchRun(id) }
             let byRun = Column("run_id") == id
             return RunDetail(
-                run: run, experiment: experiment, displayStatus: run.status.rawValue,
+                run: run, experiment: experiment, displayStatus: DisplayStatus(run.status),
                 epochs: try EpochMetricRecord.filter(byRun).order(Column("epoch")).fetchAll(db),
                 lrFinder: try LRFinderPointRecord.filter(byRun).order(Column("iteration")).fetchAll(db),
                 suggestions: try LRSuggestionRecord.filter(byRun).order(Column("method")).fetchAll(db),
@@ -260,8 +260,7 @@ extension RunStore {
         }
         // A stale run, or one whose end only reached its failure note, is shown as such.
         let summary = try summary(of: id, staleness: staleness, now: now)
-        if summary.displayStatus != detail.run.status.rawValue, let status = RunStatus(rawValue: summary.displayStatus)
-        {
+        if summary.displayStatus != DisplayStatus(detail.run.status), let status = summary.displayStatus.runStatus {
             detail.run.status = status
             detail.run.error = summary.error
         }
@@ -376,7 +375,7 @@ extension RunStore {
     /// Marks every stale running run `interrupted` (the process is gone); returns their ids.
     @discardableResult
     public func interruptStaleRuns(staleness: Staleness = Staleness(), now: Date = Date()) throws -> [Int64] {
-        let stale = try runs(RunFilter(statuses: ["stale"]), staleness: staleness, now: now).map(\.id)
+        let stale = try runs(RunFilter(statuses: [.stale]), staleness: staleness, now: now).map(\.id)
         for id in stale { try interrupt(id, reason: "stale: the process stopped without closing the run") }
         return stale
     }

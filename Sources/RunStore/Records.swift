@@ -43,6 +43,25 @@ public enum RunStatus: String, Codable, CaseIterable, Sendable, DatabaseValueCon
     case queued, running, finished, failed, interrupted
 }
 
+/// The status `ser runs`, `ser show` and reports show: the recorded ``RunStatus``, or `stale` for a `running` run
+/// whose process is gone (never stored). Raw values are the words printed and written in JSON.
+public enum DisplayStatus: String, Codable, CaseIterable, Sendable {
+    case queued, running, finished, failed, interrupted, stale
+
+    public init(_ status: RunStatus) {
+        switch status {
+        case .queued: self = .queued
+        case .running: self = .running
+        case .finished: self = .finished
+        case .failed: self = .failed
+        case .interrupted: self = .interrupted
+        }
+    }
+
+    /// The recorded status this one shows (nil for `stale`).
+    public var runStatus: RunStatus? { RunStatus(rawValue: rawValue) }
+}
+
 /// One training run: one resolved spec (one sweep combination). Table `run`.
 public struct RunRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "run"

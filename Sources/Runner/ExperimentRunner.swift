@@ -80,7 +80,7 @@ public final class ExperimentRunner {
                 try store.interrupt(id, reason: "\(stop.reason ?? "interrupted") before this run started")
                 outcomes.append(
                     RunOutcome(
-                        runID: id, name: resolved.runName, sweep: resolved.sweepLabel, status: "interrupted",
+                        runID: id, name: resolved.runName, sweep: resolved.sweepLabel, status: .interrupted,
                         error: "not started", epochs: 0, seconds: 0))
                 continue
             }
@@ -120,13 +120,13 @@ public final class ExperimentRunner {
     func execute(runID: Int64, resolved: ResolvedSpec, resume: Bool, claimed: Bool = false) -> RunOutcome {
         let started = Date()
         var outcome = RunOutcome(
-            runID: runID, name: resolved.runName, sweep: resolved.sweepLabel, status: "running", epochs: 0, seconds: 0)
+            runID: runID, name: resolved.runName, sweep: resolved.sweepLabel, status: .running, epochs: 0, seconds: 0)
         state.begin(runID)
         defer { state.end() }
         do {
             if !claimed { try store.claim(runID, staleness: staleness) }
         } catch {
-            outcome.status = "failed"
+            outcome.status = .failed
             outcome.error = "\(error)"
             return outcome
         }
@@ -138,16 +138,16 @@ public final class ExperimentRunner {
             try train(runID: runID, folder: folder, resolved: resolved, resume: resume, outcome: &outcome)
         } catch let error as RunnerError {
             if case .interrupted(_, let reason) = error {
-                outcome.status = "interrupted"
+                outcome.status = .interrupted
                 outcome.error = reason
                 try? store.interrupt(runID, reason: reason)
             } else {
-                outcome.status = "failed"
+                outcome.status = .failed
                 outcome.error = error.description
                 try? store.fail(runID, reason: error.description)
             }
         } catch {
-            outcome.status = "failed"
+            outcome.status = .failed
             outcome.error = "\(error)"
             try? store.fail(runID, reason: "\(error)")
         }
@@ -203,21 +203,21 @@ public final class ExperimentRunner {
             loss: TrainingLoss(labelSmoothing: Float(spec.train.labelSmoothing)),
             seed: UInt64(spec.seed), bestMetric: bestMetric,
             checkpointDirectory: RunnerPaths.checkpoints(in: folder),
-            averageEpochs: spec.train.keep == "average" ? spec.train.averageEpochs : 0, output: options.output)
+            averageEpochs: spec.train.keep == .average ? spec.train.averageEpochs : 0, output: options.output)
         let context = TrainingContext(
             runID: runID, resolved: resolved, features: features, split: split, audio: audio, parameters: parameters,
             normalization: normalization, architecture: architecture, labelScheme: data.labelScheme, resume: resume,
             folder: folder)
         let o = spec.train.optimizer
         switch o.name {
-        case "sgd":
+        case .sgd:
             let optimizer = SGD(learningRate: 1e-3, momentum: Float(o.momentum), weightDecay: Float(o.wd))
             try fit(
                 model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
-        default:
+        case .adam, .adamw:
             let optimizer = Adam(
                 learningRate: 1e-3, beta1: Float(o.momentum), beta2: Float(o.beta2), epsilon: Float(o.eps),
-                weightDecay: Float(o.wd), decoupledWeightDecay: o.name == "adamw")
+                weightDecay: Float(o.wd), decoupledWeightDecay: o.name == .adamw)
             try fit(
                 model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
         }
@@ -277,15 +277,15 @@ public final class ExperimentRunner {
             throw RunnerError.interrupted(run: runID, reason: reason)
         }
         switch spec.train.keep {
-        case "last":
+        case .last:
             outcome.bestEpoch = epochs
-            outcome.selectedBy = "last"
-        case "average":
+            outcome.selectedBy = TrainSpec.Keep.last.rawValue
+        case .average:
             learner.loadAveragedModel()
             let count = learner.averagedEpochCount
             outcome.bestEpoch = epochs
             outcome.selectedBy = "average of epochs \(epochs - count + 1)–\(epochs)"
-        default:
+        case .best:
             learner.loadBestModel()
             outcome.bestEpoch = summary.best.map { $0.epoch + 1 }
             outcome.selectedBy = summary.best?.metric.rawValue
@@ -310,7 +310,7 @@ public final class ExperimentRunner {
         try store.addArtifact(runID: runID, kind: "weights", path: weights.path)
         outcome.weights = weights.path
         try store.finish(runID)
-        outcome.status = "finished"
+        outcome.status = .finished
     }
 
     /// Runs the LR finder when enabled (recording its curve and suggestions) and returns the rate `train.lr`
@@ -321,12 +321,11 @@ public final class ExperimentRunner {
         var chosenName: String?
         var finder: LRFinderResult?
         if spec.lrFinder.enabled {
-            let methods = spec.lrFinder.suggest.compactMap(LRSuggestionMethod.init(rawValue:))
             let result = try learner.lrFind(
                 start: spec.lrFinder.startLR, end: spec.lrFinder.endLR, numIt: spec.lrFinder.numIt,
-                stopDiv: spec.lrFinder.stopDiv, methods: methods)
+                stopDiv: spec.lrFinder.stopDiv, methods: spec.lrFinder.suggest)
             finder = result
-            if case .suggestion(let name) = spec.train.lr { chosenName = name }
+            if case .suggestion(let method) = spec.train.lr { chosenName = method.rawValue }
             try store.recordLRFinder(
                 runID: runID, points: result.points.map { LRFinderPointRecord(runId: runID, point: $0) },
                 suggestions: result.suggestions.map {
@@ -339,11 +338,9 @@ public final class ExperimentRunner {
         }
         switch spec.train.lr {
         case .value(let value): return value
-        case .suggestion(let name):
-            guard let method = LRSuggestionMethod(rawValue: name), let lr = finder?.learningRate(method), lr > 0,
-                lr.isFinite
-            else {
-                throw RunnerError.noSuggestion(method: name, points: finder?.points.count ?? 0)
+        case .suggestion(let method):
+            guard let lr = finder?.learningRate(method), lr > 0, lr.isFinite else {
+                throw RunnerError.noSuggestion(method: method.rawValue, points: finder?.points.count ?? 0)
             }
             return lr
         }

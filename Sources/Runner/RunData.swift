@@ -46,8 +46,8 @@ public struct RunData: Sendable {
                 "no data: set data.path, data.synthetic, or the \(SpecLoader.dataEnvironmentVariable) environment variable"
             )
         }
-        let layout = try DatasetLayout(parsing: spec.data.layout)
-        let scheme = try spec.labelScheme()
+        let layout = spec.data.layout
+        let scheme = spec.labelScheme()
         var listing = try DatasetListing.make(root, layout: layout, shouldStop: shouldStop)
         logSkipped(listing, log: log)
         listing.files = listing.files.filter { keep($0, spec.data) }
@@ -102,8 +102,8 @@ public struct RunData: Sendable {
             guard let actor, wanted.contains(actor) else { return false }
         }
         if let name = file.ravdess {
-            if let emotions = data.emotions, !emotions.contains(name.emotion.name) { return false }
-            if let intensity = data.intensity, name.intensity.name != intensity { return false }
+            if let emotions = data.emotions, !emotions.contains(name.emotion) { return false }
+            if let intensity = data.intensity, name.intensity != intensity { return false }
         }
         return true
     }

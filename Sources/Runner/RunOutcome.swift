@@ -1,4 +1,5 @@
 import Foundation
+import RunStore
 
 /// Validation (or test) metrics of a run's kept model.
 public struct OutcomeMetrics: Codable, Equatable, Sendable {
@@ -26,8 +27,8 @@ public struct RunOutcome: Codable, Equatable, Sendable {
     public var runID: Int64
     public var name: String
     public var sweep: String
-    /// `finished`, `interrupted` or `failed`.
-    public var status: String
+    /// `finished`, `interrupted` or `failed` (`running` while it runs).
+    public var status: RunStatus
     public var error: String?
     /// Epochs recorded.
     public var epochs: Int
@@ -43,7 +44,7 @@ public struct RunOutcome: Codable, Equatable, Sendable {
     public var seconds: Double
 
     public init(
-        runID: Int64, name: String, sweep: String, status: String, error: String? = nil, epochs: Int,
+        runID: Int64, name: String, sweep: String, status: RunStatus, error: String? = nil, epochs: Int,
         bestEpoch: Int? = nil, selectedBy: String? = nil, valid: OutcomeMetrics? = nil, test: OutcomeMetrics? = nil,
         learningRate: Double? = nil, weights: String? = nil, seconds: Double
     ) {

@@ -12,15 +12,15 @@ import Training
 extension ExperimentSpec {
     /// The label scheme of `data.labels`, restricted to `data.emotions` when they are set (for
     /// `gender_emotion`, both genders of each kept emotion).
-    public func labelScheme() throws -> LabelScheme {
-        let kind = try LabelKind(parsing: data.labels)
+    public func labelScheme() -> LabelScheme {
+        let kind = data.labels
         guard let emotions = data.emotions else { return LabelScheme(kind) }
         switch kind {
-        case .emotion: return LabelScheme(.emotion, subset: emotions)
+        case .emotion: return LabelScheme(.emotion, subset: emotions.map(\.name))
         case .genderEmotion:
             let names = LabelScheme.fixedClassNames(.genderEmotion) ?? []
             return LabelScheme(
-                .genderEmotion, subset: names.filter { name in emotions.contains { name.hasSuffix("_" + $0) } })
+                .genderEmotion, subset: names.filter { name in emotions.contains { name.hasSuffix("_" + $0.name) } })
         default: return LabelScheme(kind)
         }
     }
@@ -29,11 +29,11 @@ extension ExperimentSpec {
     public func splitKind() throws -> SplitKind {
         let seed = UInt64(splitSeed)
         switch split.kind {
-        case "random": return .random(validFraction: split.validPct ?? 0.2, seed: seed)
-        case "speakers":
+        case .random: return .random(validFraction: split.validPct ?? 0.2, seed: seed)
+        case .speakers:
             if let valid = split.valid { return .speakers(valid.map(Self.speakerName)) }
             return .speakerFraction(split.validPct ?? 0.2, seed: seed)
-        case "kfold_speakers":
+        case .kfoldSpeakers:
             let k = split.k ?? 5
             guard let fold = split.fold else {
                 throw RunnerError.unsupported(
@@ -41,9 +41,6 @@ extension ExperimentSpec {
                     expected: "a fold 1…\(k) (the loader expands null into one run per fold)")
             }
             return .kFoldSpeakers(k: k, fold: fold - 1)
-        default:
-            throw RunnerError.unsupported(
-                key: "split.kind", value: split.kind, expected: "random, speakers or kfold_speakers")
         }
     }
 
@@ -65,23 +62,23 @@ extension ExperimentSpec {
     }
 
     /// Whether `features.normalize` is `dataset` (statistics of the training split).
-    public var usesDatasetNormalization: Bool { features.normalize == "dataset" }
+    public var usesDatasetNormalization: Bool { features.normalize == .dataset }
 
     /// The normalisation of `features.normalize` (`dataset` needs the training split's statistics).
     public func normalization(datasetStatistics: DatasetStatistics?) -> Normalization {
         switch features.normalize {
-        case "none": return .none
-        case "dataset": return datasetStatistics.map { .dataset($0) } ?? .utterance
-        default: return .utterance
+        case .none: return .none
+        case .dataset: return datasetStatistics.map { .dataset($0) } ?? .utterance
+        case .utterance: return .utterance
         }
     }
 
     /// The learning-rate policy of `train.schedule` at `lr`.
     public func policy(lr: Double) -> LRPolicy {
         switch train.schedule {
-        case "one_cycle": return .oneCycle(lrMax: lr)
-        case "flat_cos": return .flatCosine(lr: lr)
-        default: return .constant(lr: lr)
+        case .oneCycle: return .oneCycle(lrMax: lr)
+        case .flatCos: return .flatCosine(lr: lr)
+        case .fit: return .constant(lr: lr)
         }
     }
 

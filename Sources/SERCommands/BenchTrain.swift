@@ -28,8 +28,8 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Output classes.")
     var classes = 8
 
-    @Option(help: "Stem: imageNet (7×7 stride 2 + max-pool) or smallInput (3×3, no down-sampling).")
-    var stem = "imageNet"
+    @Option(help: "Stem: imagenet (7×7 stride 2 + max-pool) or small (3×3, no down-sampling).")
+    var stem = ResNet.Stem.imageNet.rawValue
 
     @Option(help: "Timed training steps (after one warm-up step).")
     var steps = 5
@@ -48,7 +48,8 @@ struct BenchTrain: ParsableCommand {
             throw ValidationError("--depth must be 10, 18, 34 or 50, got \(depth).")
         }
         guard ResNet.Stem(rawValue: stem) != nil else {
-            throw ValidationError("--stem must be imageNet or smallInput, got \(stem).")
+            let stems = ResNet.Stem.allCases.map(\.rawValue).joined(separator: " or ")
+            throw ValidationError("--stem must be \(stems), got \(stem).")
         }
         guard mels >= 8, frames >= 8 else {
             throw ValidationError("--mels and --frames must be at least 8, got \(mels)×\(frames).")

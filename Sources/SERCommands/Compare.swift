@@ -35,7 +35,7 @@ struct Compare: ParsableCommand {
         var run: Int64
         var experiment: String
         var name: String
-        var status: String
+        var status: RunStatus
         var epochs: Int
         var metric: String
         var best: Double?
@@ -69,7 +69,7 @@ struct Compare: ParsableCommand {
                 }
             }
             return Row(
-                run: result.runID, experiment: result.experiment, name: result.name, status: result.status.rawValue,
+                run: result.runID, experiment: result.experiment, name: result.name, status: result.status,
                 epochs: result.epochs, metric: result.metric.rawValue, best: result.best, bestEpoch: result.bestEpoch,
                 final: result.final,
                 parameters: Dictionary(uniqueKeysWithValues: keys.map { ($0, spec[$0] ?? "–") }), curve: curve)
@@ -89,7 +89,7 @@ struct Compare: ParsableCommand {
         let table = rows.map { row in
             [String(row.run), row.experiment] + keys.map { row.parameters[$0] ?? "–" } + [
                 StoreFormat.number(row.best), row.bestEpoch.map(String.init) ?? "-", StoreFormat.number(row.final),
-                String(row.epochs), row.status,
+                String(row.epochs), row.status.rawValue,
                 row.curve.contains { $0 != nil }
                     ? Sparkline.render(row.curve.map { $0 ?? .nan }, maxWidth: 24, range: shared) : "-",
             ]

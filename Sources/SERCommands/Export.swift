@@ -131,7 +131,7 @@ struct Export: ParsableCommand {
 
 enum ExportError: Error, CustomStringConvertible, LocalizedError {
     case nothingRanked(String)
-    case noWeights(Int64, String)
+    case noWeights(Int64, DisplayStatus)
     case missingFile(String)
     case checksum(String, String, String)
     case unreadable(String, String)
@@ -139,7 +139,7 @@ enum ExportError: Error, CustomStringConvertible, LocalizedError {
     var description: String {
         switch self {
         case .nothingRanked(let metric): return "no run has recorded \(metric) yet."
-        case .noWeights(let id, let status): return "run \(id) (\(status)) has no weights artifact to export."
+        case .noWeights(let id, let status): return "run \(id) (\(status.rawValue)) has no weights artifact to export."
         case .missingFile(let path): return "the weights file \(path) is gone."
         case .checksum(let path, let expected, let actual):
             return "\(path) has SHA-256 \(actual), but the run recorded \(expected): the file changed since training."

@@ -78,7 +78,7 @@ struct LRFind: ParsableCommand {
         let result = try LRFindSession.run(resolved, storePath: store.path, output: output, log: log)
         guard !result.points.isEmpty else { throw LRFindError.noPoints(spec!) }
         var chosen: String?
-        if case .suggestion(let name) = resolved.spec.train.lr { chosen = name }
+        if case .suggestion(let method) = resolved.spec.train.lr { chosen = method.rawValue }
         return Finding(
             title: "Learning-rate finder: \(resolved.runName)",
             curve: LRFinderCurve(

@@ -41,10 +41,10 @@ enum LRFindSession {
         let configuration = LearnerConfiguration(
             batches: batches, loss: TrainingLoss(labelSmoothing: Float(spec.train.labelSmoothing)),
             seed: UInt64(spec.seed), output: output)
-        let methods = spec.lrFinder.suggest.compactMap(LRSuggestionMethod.init(rawValue:))
+        let methods = spec.lrFinder.suggest
         let f = spec.lrFinder
         let o = spec.train.optimizer
-        if o.name == "sgd" {
+        if o.name == .sgd {
             let optimizer = SGD(learningRate: 1e-3, momentum: Float(o.momentum), weightDecay: Float(o.wd))
             return try Learner(
                 model: model, optimizer: optimizer, data: features, split: split, configuration: configuration
@@ -53,7 +53,7 @@ enum LRFindSession {
         }
         let optimizer = Adam(
             learningRate: 1e-3, beta1: Float(o.momentum), beta2: Float(o.beta2), epsilon: Float(o.eps),
-            weightDecay: Float(o.wd), decoupledWeightDecay: o.name == "adamw")
+            weightDecay: Float(o.wd), decoupledWeightDecay: o.name == .adamw)
         return try Learner(
             model: model, optimizer: optimizer, data: features, split: split, configuration: configuration
         )

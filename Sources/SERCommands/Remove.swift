@@ -30,7 +30,7 @@ struct Remove: ParsableCommand {
         var lines: [String] = []
         for id in runs {
             let summary = try runStore.summary(of: id)
-            if summary.displayStatus == "running" && !force { throw StoreCommandError.runIsRunning(id) }
+            if summary.displayStatus == .running && !force { throw StoreCommandError.runIsRunning(id) }
             let removal = try runStore.removeRun(id, keepFiles: keepFiles)
             let count = removal.removed.count
             lines.append(

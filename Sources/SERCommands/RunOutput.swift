@@ -1,4 +1,5 @@
 import Foundation
+import RunStore
 import Runner
 import Training
 
@@ -11,7 +12,7 @@ enum RunOutput {
     static func text(_ outcomes: [RunOutcome]) -> String {
         var lines: [String] = []
         for o in outcomes {
-            var head = "run \(o.runID) (\(o.name)) \(o.status)"
+            var head = "run \(o.runID) (\(o.name)) \(o.status.rawValue)"
             if o.epochs > 0 { head += " after \(o.epochs) epoch\(o.epochs == 1 ? "" : "s")" }
             head += " in \(StoreFormat.duration(o.seconds))"
             if let error = o.error { head += ": \(error)" }
@@ -38,7 +39,7 @@ enum RunOutput {
             if let weights = o.weights {
                 lines.append("  weights: \(weights)  (ser export \(o.runID) -o model.safetensors)")
             }
-            if o.status == "interrupted" || (o.status == "failed" && o.epochs > 0) {
+            if o.status == .interrupted || (o.status == .failed && o.epochs > 0) {
                 lines.append("  continue it with: ser resume \(o.runID)")
             }
         }
@@ -59,8 +60,8 @@ enum RunOutput {
 
     /// Exit code: 130 when a run was interrupted, 1 when one failed, 0 otherwise.
     static func exitCode(_ outcomes: [RunOutcome]) -> Int32 {
-        if outcomes.contains(where: { $0.status == "interrupted" }) { return 130 }
-        if outcomes.contains(where: { $0.status == "failed" }) { return 1 }
+        if outcomes.contains(where: { $0.status == .interrupted }) { return 130 }
+        if outcomes.contains(where: { $0.status == .failed }) { return 1 }
         return 0
     }
 

@@ -29,7 +29,7 @@ struct Runs: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    static let statuses = RunStatus.allCases.map(\.rawValue) + ["stale"]
+    static let statuses = DisplayStatus.allCases.map(\.rawValue)
 
     func validate() throws {
         for value in status where !Self.statuses.contains(value) {
@@ -46,14 +46,15 @@ struct Runs: ParsableCommand {
         }
         let runStore = try store.openForReading()
         let filter = RunFilter(
-            experiment: experiment, statuses: status, since: try since.map { try StoreFormat.since($0) }, limit: limit)
+            experiment: experiment, statuses: status.compactMap(DisplayStatus.init(rawValue:)),
+            since: try since.map { try StoreFormat.since($0) }, limit: limit)
         let runs = try runStore.runs(filter)
         if json { return try StoreFormat.json(runs) }
         if runs.isEmpty { return "No runs match." }
         let rows = runs.map { run -> [String] in
             let end = run.endedAt ?? (run.status == .running ? run.heartbeatAt : nil)
             return [
-                String(run.id), run.experiment, run.sweep.isEmpty ? "-" : run.sweep, run.displayStatus,
+                String(run.id), run.experiment, run.sweep.isEmpty ? "-" : run.sweep, run.displayStatus.rawValue,
                 String(run.epochs),
                 StoreFormat.number(run.bestAccuracy), StoreFormat.number(run.finalAccuracy),
                 StoreFormat.time(run.startedAt ?? run.createdAt),

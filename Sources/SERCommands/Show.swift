@@ -65,8 +65,8 @@ struct Show: ParsableCommand {
             ("experiment", "\(detail.experiment.name)"),
             (
                 "status",
-                detail.displayStatus
-                    + (detail.displayStatus == "stale" ? " (recorded as running; its process is gone)" : "")
+                detail.displayStatus.rawValue
+                    + (detail.displayStatus == .stale ? " (recorded as running; its process is gone)" : "")
             ),
         ]
         if let error = run.error { facts.append(("error", error)) }

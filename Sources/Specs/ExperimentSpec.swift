@@ -1,4 +1,7 @@
+import Audio
+import Datasets
 import Foundation
+import NeuralNet
 import Training
 
 /// A resolved experiment spec: every section with every default filled in (see docs/store.md for each key,
@@ -40,13 +43,13 @@ public struct DataSpec: Codable, Equatable, Sendable {
     /// Absolute path of the corpus (nil when `synthetic` is set).
     public var path: String?
     /// `ravdess` | `folders` | `csv`.
-    public var layout: String
-    /// `emotion` | `gender_emotion` | `intensity` | `gender`.
-    public var labels: String
-    /// Emotions kept (nil: all eight).
-    public var emotions: [String]?
-    /// `normal` | `strong` (nil: both).
-    public var intensity: String?
+    public var layout: DatasetLayout
+    /// `emotion` | `gender_emotion` | `intensity` | `gender` (a spec never names `given`).
+    public var labels: LabelKind
+    /// Emotions kept (nil: all eight); written by name (`happy`) in a spec.
+    public var emotions: [Emotion]?
+    /// `normal` | `strong` (nil: both); written by name in a spec.
+    public var intensity: Intensity?
     /// Actors kept, 1…24 (nil: all present).
     public var actors: [Int]?
     public var synthetic: SyntheticSpec?
@@ -54,6 +57,63 @@ public struct DataSpec: Codable, Equatable, Sendable {
     public struct SyntheticSpec: Codable, Equatable, Sendable {
         public var actors: Int
         public var seed: Int
+    }
+
+    /// The label schemes a spec may name: every ``LabelKind`` read from RAVDESS names.
+    public static let labelKinds = LabelKind.allCases.filter(\.needsRavdessNames)
+
+    public init(
+        path: String?, layout: DatasetLayout, labels: LabelKind, emotions: [Emotion]?, intensity: Intensity?,
+        actors: [Int]?, synthetic: SyntheticSpec?
+    ) {
+        self.path = path
+        self.layout = layout
+        self.labels = labels
+        self.emotions = emotions
+        self.intensity = intensity
+        self.actors = actors
+        self.synthetic = synthetic
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, layout, labels, emotions, intensity, actors, synthetic
+    }
+
+    // Emotions and intensities are coded by name (`Emotion` and `Intensity` code themselves by RAVDESS number).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decodeIfPresent(String.self, forKey: .path)
+        layout = try c.decode(DatasetLayout.self, forKey: .layout)
+        labels = try c.decode(LabelKind.self, forKey: .labels)
+        emotions = try c.decodeIfPresent([String].self, forKey: .emotions).map { names in
+            try names.map { name in
+                guard let emotion = Emotion(name: name) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .emotions, in: c, debugDescription: "unknown emotion \(name)")
+                }
+                return emotion
+            }
+        }
+        intensity = try c.decodeIfPresent(String.self, forKey: .intensity).map { name in
+            guard let intensity = Intensity.allCases.first(where: { $0.name == name }) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .intensity, in: c, debugDescription: "unknown intensity \(name)")
+            }
+            return intensity
+        }
+        actors = try c.decodeIfPresent([Int].self, forKey: .actors)
+        synthetic = try c.decodeIfPresent(SyntheticSpec.self, forKey: .synthetic)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(path, forKey: .path)
+        try c.encode(layout, forKey: .layout)
+        try c.encode(labels, forKey: .labels)
+        try c.encodeIfPresent(emotions?.map(\.name), forKey: .emotions)
+        try c.encodeIfPresent(intensity?.name, forKey: .intensity)
+        try c.encodeIfPresent(actors, forKey: .actors)
+        try c.encodeIfPresent(synthetic, forKey: .synthetic)
     }
 }
 
@@ -73,14 +133,12 @@ public struct AudioSpec: Codable, Equatable, Sendable {
 
 /// `features:` the spectrogram (librosa's parameter names).
 public struct FeatureSpec: Codable, Equatable, Sendable {
-    /// `log_mel` | `mfcc`.
-    public var kind: String
+    public var kind: Kind
     public var nFFT: Int
     public var hopLength: Int
     /// nil: `nFFT`.
     public var winLength: Int?
-    /// `hann` | `hamming`.
-    public var window: String
+    public var window: Window
     public var center: Bool
     public var nMels: Int
     public var fmin: Double
@@ -89,8 +147,23 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
     public var power: Double
     public var db: DecibelSpec
     public var nMFCC: Int
-    /// `none` | `utterance` | `dataset`.
-    public var normalize: String
+    public var normalize: Normalize
+
+    /// `features.kind`: a log-mel spectrogram or its MFCCs.
+    public enum Kind: String, Codable, CaseIterable, Sendable {
+        case logMel = "log_mel"
+        case mfcc
+    }
+
+    /// `features.window`: the STFT window (the extractor has Hann only; `hamming` is refused at run time).
+    public enum Window: String, Codable, CaseIterable, Sendable {
+        case hann, hamming
+    }
+
+    /// `features.normalize`: zero mean and unit variance per utterance, over the training set, or not at all.
+    public enum Normalize: String, Codable, CaseIterable, Sendable {
+        case none, utterance, dataset
+    }
 
     public struct DecibelSpec: Codable, Equatable, Sendable {
         public var ref: Reference
@@ -139,13 +212,12 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
 
 /// `model:` the network.
 public struct ModelSpec: Codable, Equatable, Sendable {
-    /// `resnet`.
-    public var arch: String
+    public var arch: NetworkArchitecture
     /// 10, 18, 34 or 50.
     public var depth: Int
     public var width: Int
     /// `imagenet` (7×7/2 conv and max-pool) | `small` (3×3/1).
-    public var stem: String
+    public var stem: ResNet.Stem
     public var dropout: Double
     /// Absolute path of safetensors weights to start from.
     public var initWeights: String?
@@ -163,8 +235,7 @@ public struct LRFinderSpec: Codable, Equatable, Sendable {
     public var endLR: Double
     public var numIt: Int
     public var stopDiv: Bool
-    /// Among `minimum`, `steep`, `valley`, `slide`.
-    public var suggest: [String]
+    public var suggest: [LRSuggestionMethod]
 
     enum CodingKeys: String, CodingKey {
         case enabled, suggest
@@ -175,47 +246,40 @@ public struct LRFinderSpec: Codable, Equatable, Sendable {
     }
 }
 
-/// A learning rate: a number, or the name of a finder suggestion.
-public enum LearningRate: Codable, Equatable, Sendable {
-    case value(Double)
-    case suggestion(String)
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(Double.self) {
-            self = .value(value)
-        } else {
-            self = .suggestion(try container.decode(String.self))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .value(let value): try container.encode(value)
-        case .suggestion(let name): try container.encode(name)
-        }
-    }
-}
-
 /// `train:` the training loop.
 public struct TrainSpec: Codable, Equatable, Sendable {
     public var epochs: Int
     public var batchSize: Int
-    /// `fit` | `one_cycle` | `flat_cos`.
-    public var schedule: String
-    public var lr: LearningRate
+    public var schedule: Schedule
+    /// A number, or the finder suggestion to train with.
+    public var lr: LearningRateChoice
     public var optimizer: OptimizerSpec
     public var labelSmoothing: Double
     public var augment: AugmentSpec
-    /// `best` (validation accuracy) | `last` | `average`: the weights the run keeps and reports.
-    public var keep: String
+    /// The weights the run keeps and reports.
+    public var keep: Keep
     /// With `keep: average`: the number of last epochs whose weights are averaged.
     public var averageEpochs: Int
 
+    /// `train.schedule`: the learning-rate schedule (fastai's `fit`, `fit_one_cycle`, `fit_flat_cos`).
+    public enum Schedule: String, Codable, CaseIterable, Sendable {
+        case fit
+        case oneCycle = "one_cycle"
+        case flatCos = "flat_cos"
+    }
+
+    /// `train.keep`: which weights a run keeps: the best epoch's by validation accuracy, the last epoch's, or the
+    /// average of the last `average_epochs` epochs' weights.
+    public enum Keep: String, Codable, CaseIterable, Sendable {
+        case best, last, average
+    }
+
     public struct OptimizerSpec: Codable, Equatable, Sendable {
-        /// `adamw` | `adam` | `sgd`.
-        public var name: String
+        public var name: Name
+        /// `train.optimizer.name`: AdamW (decoupled weight decay), Adam (L2 weight decay) or SGD with momentum.
+        public enum Name: String, Codable, CaseIterable, Sendable {
+            case adamw, adam, sgd
+        }
         public var wd: Double
         /// SGD momentum, or Adam's β1.
         public var momentum: Double
@@ -260,8 +324,7 @@ public struct TrainSpec: Codable, Equatable, Sendable {
 
 /// `split:` how validation files are chosen. Only the keys of the chosen `kind` are set.
 public struct SplitSpec: Codable, Equatable, Sendable {
-    /// `random` | `speakers` | `kfold_speakers`.
-    public var kind: String
+    public var kind: Kind
     /// random, speakers (when `valid` is nil).
     public var validPct: Double?
     /// speakers: validation actors.
@@ -275,6 +338,12 @@ public struct SplitSpec: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case kind, valid, k, fold, seed
         case validPct = "valid_pct"
+    }
+
+    /// `split.kind`: random files, whole speakers (named or a random fraction), or one fold of k speaker folds.
+    public enum Kind: String, Codable, CaseIterable, Sendable {
+        case random, speakers
+        case kfoldSpeakers = "kfold_speakers"
     }
 }
 

@@ -36,7 +36,7 @@ struct SpecChecks {
         if checkPaths, let path = data.path, !fileManager.fileExists(atPath: path) {
             fail("data.path \(path) does not exist", "data.path")
         }
-        if data.labels == "intensity", data.intensity != nil {
+        if data.labels == .intensity, data.intensity != nil {
             fail("data.intensity keeps one intensity, so labels: intensity would have one class", "data.intensity")
         }
 
@@ -56,7 +56,7 @@ struct SpecChecks {
         if let win = features.winLength, win > features.nFFT {
             fail("expected features.win_length ≤ n_fft (\(features.nFFT)), got \(win)", "features.win_length")
         }
-        if features.kind == "mfcc", features.nMFCC > features.nMels {
+        if features.kind == .mfcc, features.nMFCC > features.nMels {
             fail("expected features.n_mfcc ≤ n_mels (\(features.nMels)), got \(features.nMFCC)", "features.n_mfcc")
         }
         if features.nFFT > Int(spec.audio.duration * Double(spec.audio.sampleRate)) {
@@ -70,15 +70,15 @@ struct SpecChecks {
                 "train.augment.spec_augment.freq_width")
         }
 
-        if spec.train.keep == "average", spec.train.averageEpochs > spec.train.epochs {
+        if spec.train.keep == .average, spec.train.averageEpochs > spec.train.epochs {
             fail(
                 "expected train.average_epochs ≤ train.epochs (\(spec.train.epochs)) to average the last epochs' weights, got \(spec.train.averageEpochs)",
                 "train.average_epochs")
         }
 
-        if spec.train.augment.freqWarp != nil, features.kind != "log_mel" {
+        if spec.train.augment.freqWarp != nil, features.kind != .logMel {
             fail(
-                "train.augment.freq_warp warps mel bands; it needs features.kind: log_mel, got \(features.kind)",
+                "train.augment.freq_warp warps mel bands; it needs features.kind: log_mel, got \(features.kind.rawValue)",
                 "train.augment.freq_warp")
         }
 
@@ -96,15 +96,19 @@ struct SpecChecks {
         }
         if case .suggestion(let name) = spec.train.lr {
             if !finder.enabled {
-                fail("train.lr is the suggestion '\(name)' but lr_finder.enabled is false; give a number", "train.lr")
+                fail(
+                    "train.lr is the suggestion '\(name.rawValue)' but lr_finder.enabled is false; give a number",
+                    "train.lr")
             } else if !finder.suggest.contains(name) {
-                fail("train.lr is the suggestion '\(name)' but lr_finder.suggest does not compute it", "train.lr")
+                fail(
+                    "train.lr is the suggestion '\(name.rawValue)' but lr_finder.suggest does not compute it",
+                    "train.lr")
             }
         }
 
         // Split and test set.
         let split = spec.split
-        if split.kind == "kfold_speakers", let fold = split.fold, let k = split.k, fold > k {
+        if split.kind == .kfoldSpeakers, let fold = split.fold, let k = split.k, fold > k {
             fail("expected split.fold from 1 to k (\(k)), got \(fold)", "split.fold")
         }
         if let valid = split.valid, let actors = data.actors {

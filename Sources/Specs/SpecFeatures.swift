@@ -8,9 +8,9 @@ extension ExperimentSpec {
     /// whole utterance.
     /// - Throws: ``UnsupportedValueError`` for `features.window: hamming` (the extractor has Hann only).
     public func featureParameters() throws -> FeatureParameters {
-        guard features.window == "hann" else {
+        guard features.window == .hann else {
             throw UnsupportedValueError(
-                key: "features.window", value: features.window, expected: "hann (the only window the extractor has)")
+                key: "features.window", value: features.window.rawValue, expected: "hann (the only window the extractor has)")
         }
         var p = FeatureParameters()
         p.sampleRate = audio.sampleRate
@@ -29,7 +29,7 @@ extension ExperimentSpec {
         }
         p.amin = features.db.amin
         p.topDB = features.db.topDB
-        p.nMFCC = features.kind == "mfcc" ? features.nMFCC : nil
+        p.nMFCC = features.kind == .mfcc ? features.nMFCC : nil
         p.standardise = .none
         p.duration = nil
         return p

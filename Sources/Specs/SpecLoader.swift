@@ -282,7 +282,7 @@ public struct SpecLoader {
             do {
                 var run = try resolve(tree)
                 run.sweep = assignments
-                if run.spec.split.kind == "kfold_speakers", run.spec.split.fold == nil, let k = run.spec.split.k {
+                if run.spec.split.kind == .kfoldSpeakers, run.spec.split.fold == nil, let k = run.spec.split.k {
                     // Every fold is a run of its own, as if `split.fold` were swept over 1…k.
                     let location = tree["split"]?.location ?? tree.location
                     for fold in 1...k {

@@ -1,4 +1,8 @@
+import Audio
+import Datasets
 import Features
+import NeuralNet
+import Training
 
 /// What a spec key accepts. The schema below is the single source of truth for validation, defaults,
 /// the canonical resolved spec and the key table in docs/store.md.
@@ -27,6 +31,12 @@ indirect enum Shape {
     case nullable(Shape)
     /// A section whose `kind` selects which other keys it takes: `variants[kind]` names them.
     case variants(kinds: [String], defaultKind: String, fields: [Field], variants: [String: [String]])
+
+    /// One of the raw values of `Vocabulary`, in `allCases` order (the spec's words are the enum's raw values).
+    static func choice<Vocabulary: CaseIterable & RawRepresentable>(of _: Vocabulary.Type) -> Shape
+    where Vocabulary.RawValue == String {
+        .choice(Vocabulary.allCases.map(\.rawValue))
+    }
 
     /// "a number", "an integer", … for "expected X for key, got Y".
     var expectation: String {
@@ -72,19 +82,16 @@ struct Field {
     }
 }
 
-/// The vocabularies specs use (librosa's and fastai's words).
+/// The word lists of specs that are not a Swift enum's `allCases` (librosa's and fastai's words are: see
+/// `ExperimentSpec`'s field types).
 public enum SpecVocabulary {
-    public static let emotions = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
-    public static let labelSchemes = ["emotion", "gender_emotion", "intensity", "gender"]
-    public static let layouts = ["ravdess", "folders", "csv"]
-    public static let suggestions = ["minimum", "steep", "valley", "slide"]
-    public static let schedules = ["fit", "one_cycle", "flat_cos"]
-    public static let optimizers = ["adamw", "adam", "sgd"]
-    /// Which weights a run keeps: the best epoch's by validation accuracy, the last epoch's, or the average
-    /// of the last `average_epochs` epochs' weights.
-    public static let keep = ["best", "last", "average"]
-    public static let splitKinds = ["random", "speakers", "kfold_speakers"]
-    public static let depths = [10, 18, 34, 50]
+    /// The words of `data.emotions`, in RAVDESS code order.
+    public static let emotions = Emotion.allCases.map(\.name)
+    /// The words of `data.intensity`.
+    public static let intensities = Intensity.allCases.map(\.name)
+    /// The words of `data.labels`.
+    public static let labelSchemes = DataSpec.labelKinds.map(\.rawValue)
+    public static let depths = ResNet.Depth.allCases.map(\.rawValue)
     /// RAVDESS has 24 actors (only 1–20 may be present locally).
     public static let actorRange = 1...24
 }
@@ -96,12 +103,16 @@ enum SpecSchema {
 
     static let data: [Field] = [
         Field("path", .nullable(.path), .null, "RAVDESS folder (or folders/CSV root); default `$SER_DATA`"),
-        Field("layout", .choice(SpecVocabulary.layouts), .string("ravdess"), "how files are named and labelled"),
-        Field("labels", .choice(SpecVocabulary.labelSchemes), .string("emotion"), "what the model predicts"),
+        Field(
+            "layout", .choice(of: DatasetLayout.self), .string(DatasetLayout.ravdess.rawValue),
+            "how files are named and labelled"),
+        Field(
+            "labels", .choice(SpecVocabulary.labelSchemes), .string(LabelKind.emotion.rawValue),
+            "what the model predicts"),
         Field(
             "emotions", .nullable(.list(.choice(SpecVocabulary.emotions), minCount: 2)), .null,
             "keep only these emotions (null: all)"),
-        Field("intensity", .nullable(.choice(["normal", "strong"])), .null, "keep only this intensity"),
+        Field("intensity", .nullable(.choice(SpecVocabulary.intensities)), .null, "keep only this intensity"),
         Field("actors", .nullable(.list(actor, minCount: 1)), .null, "keep only these actors (1–24)"),
         Field(
             "synthetic",
@@ -133,13 +144,17 @@ enum SpecSchema {
     ]
 
     static let features: [Field] = [
-        Field("kind", .choice(["log_mel", "mfcc"]), .string("log_mel"), "log-mel spectrogram or MFCCs"),
+        Field(
+            "kind", .choice(of: FeatureSpec.Kind.self), .string(FeatureSpec.Kind.logMel.rawValue),
+            "log-mel spectrogram or MFCCs"),
         Field("n_fft", .int(16...65_536), .int(notebook.nFFT), "FFT size (samples)"),
         Field("hop_length", .int(1...65_536), .int(notebook.hopLength), "samples between frames"),
         Field(
             "win_length", .nullable(.int(1...65_536)), notebook.winLength.map(SpecValue.int) ?? .null,
             "window length (null: n_fft); ≤ n_fft"),
-        Field("window", .choice(["hann", "hamming"]), .string("hann"), "window function"),
+        Field(
+            "window", .choice(of: FeatureSpec.Window.self), .string(FeatureSpec.Window.hann.rawValue), "window function"
+        ),
         Field("center", .bool, .bool(notebook.center), "pad so frames are centred (librosa's default)"),
         Field("n_mels", .int(1...512), .int(notebook.nMels), "mel bands"),
         Field("fmin", .number(min: 0, max: nil), .double(notebook.fmin), "lowest frequency (Hz)"),
@@ -159,15 +174,18 @@ enum SpecSchema {
             ]), nil, "power to dB (librosa.power_to_db)"),
         Field("n_mfcc", .int(1...128), .int(40), "MFCCs kept when kind is mfcc (≤ n_mels)"),
         Field(
-            "normalize", .choice(["none", "utterance", "dataset"]), .string("utterance"),
+            "normalize", .choice(of: FeatureSpec.Normalize.self), .string(FeatureSpec.Normalize.utterance.rawValue),
             "zero mean, unit variance per utterance or over the training set"),
     ]
 
     static let model: [Field] = [
-        Field("arch", .choice(["resnet"]), .string("resnet"), "architecture"),
+        Field(
+            "arch", .choice(of: NetworkArchitecture.self), .string(NetworkArchitecture.resnet.rawValue), "architecture"),
         Field("depth", .intChoice(SpecVocabulary.depths), .int(34), "ResNet depth"),
         Field("width", .int(8...256), .int(64), "channels of the first stage"),
-        Field("stem", .choice(["imagenet", "small"]), .string("imagenet"), "7×7/2 conv + max-pool, or 3×3/1"),
+        Field(
+            "stem", .choice(of: ResNet.Stem.self), .string(ResNet.Stem.imageNet.rawValue),
+            "7×7/2 conv + max-pool, or 3×3/1"),
         Field(
             "dropout", .number(min: 0, max: 1, maxExclusive: true), .double(0.5), "dropout before the classifier"),
         Field("init", .nullable(.path), .null, "start from these safetensors weights"),
@@ -180,8 +198,8 @@ enum SpecSchema {
         Field("num_it", .int(2...10_000), .int(100), "mini-batches"),
         Field("stop_div", .bool, .bool(true), "stop when the loss diverges"),
         Field(
-            "suggest", .list(.choice(SpecVocabulary.suggestions), minCount: 1),
-            .list(SpecVocabulary.suggestions.map { SpecNode(.string($0), at: defaultLocation) }),
+            "suggest", .list(.choice(of: LRSuggestionMethod.self), minCount: 1),
+            .list(LRSuggestionMethod.allCases.map { SpecNode(.string($0.rawValue), at: defaultLocation) }),
             "suggestions to compute"),
     ]
 
@@ -209,14 +227,19 @@ enum SpecSchema {
     static let train: [Field] = [
         Field("epochs", .int(1...10_000), .int(20), "epochs"),
         Field("batch_size", .int(1...4_096), .int(64), "mini-batch size"),
-        Field("schedule", .choice(SpecVocabulary.schedules), .string("fit"), "learning-rate schedule"),
         Field(
-            "lr", .numberOrChoice(positive, SpecVocabulary.suggestions), .string("steep"),
+            "schedule", .choice(of: TrainSpec.Schedule.self), .string(TrainSpec.Schedule.fit.rawValue),
+            "learning-rate schedule"),
+        Field(
+            "lr", .numberOrChoice(positive, LRSuggestionMethod.allCases.map(\.rawValue)),
+            .string(LRSuggestionMethod.steep.rawValue),
             "a learning rate, or the finder suggestion to use"),
         Field(
             "optimizer",
             .section([
-                Field("name", .choice(SpecVocabulary.optimizers), .string("adamw"), "optimizer"),
+                Field(
+                    "name", .choice(of: TrainSpec.OptimizerSpec.Name.self),
+                    .string(TrainSpec.OptimizerSpec.Name.adamw.rawValue), "optimizer"),
                 Field("wd", .number(min: 0, max: 1), .double(0.01), "weight decay"),
                 Field("momentum", .number(min: 0, max: 1, maxExclusive: true), .double(0.9), "SGD momentum / Adam β1"),
                 Field("beta2", .number(min: 0, max: 1, maxExclusive: true), .double(0.99), "Adam β2"),
@@ -226,7 +249,7 @@ enum SpecSchema {
             "label_smoothing", .number(min: 0, max: 1, maxExclusive: true), .double(0), "label smoothing ε"),
         Field("augment", .section(augment), nil, "training-time augmentation (all off by default)"),
         Field(
-            "keep", .choice(SpecVocabulary.keep), .string("best"),
+            "keep", .choice(of: TrainSpec.Keep.self), .string(TrainSpec.Keep.best.rawValue),
             "weights to keep: `best` validation accuracy, `last`, or the `average` of the last epochs' (no selection on the validation set with `last` and `average`)"
         ),
         Field(
@@ -235,9 +258,11 @@ enum SpecSchema {
     ]
 
     static let split = Shape.variants(
-        kinds: SpecVocabulary.splitKinds, defaultKind: "random",
+        kinds: SplitSpec.Kind.allCases.map(\.rawValue), defaultKind: SplitSpec.Kind.random.rawValue,
         fields: [
-            Field("kind", .choice(SpecVocabulary.splitKinds), .string("random"), "how to pick validation files"),
+            Field(
+                "kind", .choice(of: SplitSpec.Kind.self), .string(SplitSpec.Kind.random.rawValue),
+                "how to pick validation files"),
             Field("valid_pct", fraction, .double(0.2), "fraction held out (random; speakers without `valid`)"),
             Field("valid", .nullable(.list(actor, minCount: 1)), .null, "validation actors (speakers)"),
             Field("k", .int(2...24), .int(5), "folds (kfold_speakers)"),
@@ -245,9 +270,9 @@ enum SpecSchema {
             Field("seed", .nullable(.int(0...Int.max)), .null, "split seed (null: the spec's seed)"),
         ],
         variants: [
-            "random": ["valid_pct", "seed"],
-            "speakers": ["valid", "valid_pct", "seed"],
-            "kfold_speakers": ["k", "fold", "seed"],
+            SplitSpec.Kind.random.rawValue: ["valid_pct", "seed"],
+            SplitSpec.Kind.speakers.rawValue: ["valid", "valid_pct", "seed"],
+            SplitSpec.Kind.kfoldSpeakers.rawValue: ["k", "fold", "seed"],
         ])
 
     static let test: [Field] = [

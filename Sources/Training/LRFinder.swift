@@ -19,10 +19,28 @@ public struct LRFinderResult: Codable, Equatable, Sendable {
     }
 }
 
-/// An experiment's learning rate: a number, or a suggestion of the LR finder (`lr: valley`).
+/// An experiment's learning rate: a number, or a suggestion of the LR finder (`lr: valley`). Coded as the
+/// number or the suggestion's name (a spec's `train.lr`).
 public enum LearningRateChoice: Codable, Equatable, Sendable, CustomStringConvertible {
     case value(Double)
     case suggestion(LRSuggestionMethod)
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let value = try? container.decode(Double.self) {
+            self = .value(value)
+        } else {
+            self = .suggestion(try container.decode(LRSuggestionMethod.self))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .value(let value): try container.encode(value)
+        case .suggestion(let method): try container.encode(method)
+        }
+    }
 
     /// Parses `"valley"`, `"minimum"`, … or a number such as `"1e-3"`.
     public init?(_ text: String) {

@@ -17,7 +17,7 @@ final class HostileModelFileTests: XCTestCase {
 
     /// A valid model file: ResNet-10 of width 8, small stem, 2 classes, 16 kHz, 16 mel bands.
     func validModel() throws -> URL {
-        let architecture = ModelArchitecture(depth: 10, width: 8, stem: "small", classCount: 2, dropout: 0.1)
+        let architecture = ModelArchitecture(depth: 10, width: 8, stem: .smallInput, classCount: 2, dropout: 0.1)
         var features = FeatureParameters()
         features.sampleRate = 16000
         features.nFFT = 256
@@ -92,6 +92,23 @@ final class HostileModelFileTests: XCTestCase {
             mentions: [#""architecture.depth" is 7; expected 10, 18, 34 or 50"#])
     }
 
+    func testUnknownStemAndArchAreRefusedByName() throws {
+        assertRefused(
+            try crafted("architecture", "stem", "imageNet"),
+            mentions: [#"metadata "architecture.stem" is "imageNet"; expected "imagenet" or "small""#])
+        assertRefused(
+            try crafted("architecture", "arch", "vgg"),
+            mentions: [#"metadata "architecture.arch" is "vgg"; expected "resnet""#])
+    }
+
+    func testACropOtherThanCenterIsRefused() throws {
+        assertRefused(
+            try crafted("audio", "crop", "left"), mentions: [#"metadata "audio.crop" is "left"; expected "center""#])
+        assertRefused(
+            try crafted("audio", "crop", "middle"), mentions: [#"metadata "audio.crop" is "middle"; expected "center""#]
+        )
+    }
+
     func testFrames0IsRefused() throws {
         assertRefused(try crafted("audio", "frames", 0), mentions: [#""audio.frames" is 0; expected 1…100000"#])
     }
@@ -148,7 +165,7 @@ final class HostileModelFileTests: XCTestCase {
 /// Issue #18: NaN never reaches a probability or the store.
 final class NonFiniteOutputTests: XCTestCase {
     func testAMatrixHoldingNaNFailsAloneAndTheOthersAreClassified() throws {
-        let architecture = ModelArchitecture(depth: 10, width: 8, stem: "small", classCount: 2, dropout: 0)
+        let architecture = ModelArchitecture(depth: 10, width: 8, stem: .smallInput, classCount: 2, dropout: 0)
         var features = FeatureParameters()
         features.sampleRate = 16000
         features.nFFT = 256

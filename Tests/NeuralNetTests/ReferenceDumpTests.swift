@@ -16,7 +16,8 @@ final class ReferenceDumpTests: XCTestCase {
         func url(_ name: String) -> URL { URL(fileURLWithPath: dir).appendingPathComponent(name) }
         let depth = ResNet.Depth(rawValue: Int(ProcessInfo.processInfo.environment["SER_NN_DEPTH"] ?? "18")!)!
         let stem: ResNet.Stem =
-            ProcessInfo.processInfo.environment["SER_NN_STEM"] == "smallInput" ? .smallInput : .imageNet
+            ProcessInfo.processInfo.environment["SER_NN_STEM"] == ResNet.Stem.smallInput.rawValue
+            ? .smallInput : .imageNet
         let shape = [8, 1, 64, 96], classes = 5, width = 16
         var rng = Xoshiro256(seed: 42)
         var model = ResNet(classCount: classes, depth: depth, width: width, stem: stem, using: &rng)

@@ -43,7 +43,7 @@ final class RunStoreTests: XCTestCase {
         XCTAssertEqual(summary.epochs, 3)
         XCTAssertEqual(summary.finalAccuracy, 0.65)
         XCTAssertEqual(summary.bestAccuracy, 0.65)
-        XCTAssertEqual(summary.displayStatus, "finished")
+        XCTAssertEqual(summary.displayStatus, .finished)
     }
 
     func testFailAndInterruptKeepTheirReasonAndEpochs() throws {
@@ -160,8 +160,8 @@ final class RunStoreTests: XCTestCase {
         try store.finish(c)
         XCTAssertEqual(try store.runs().map(\.id), [c, b, a])
         XCTAssertEqual(try store.runs(RunFilter(experiment: "beta")).map(\.id), [c, b])
-        XCTAssertEqual(try store.runs(RunFilter(statuses: ["queued"])).map(\.id), [a])
-        XCTAssertEqual(try store.runs(RunFilter(statuses: ["running", "finished"])).map(\.id), [c, b])
+        XCTAssertEqual(try store.runs(RunFilter(statuses: [.queued])).map(\.id), [a])
+        XCTAssertEqual(try store.runs(RunFilter(statuses: [.running, .finished])).map(\.id), [c, b])
         XCTAssertEqual(try store.runs(RunFilter(since: Date().addingTimeInterval(3600))).count, 0)
         XCTAssertEqual(try store.runs(RunFilter(since: Date().addingTimeInterval(-3600))).count, 3)
         XCTAssertEqual(try store.runs(RunFilter(limit: 1)).map(\.id), [c])
@@ -178,14 +178,16 @@ final class RunStoreTests: XCTestCase {
         let staleness = Staleness(heartbeatTimeout: 60, host: "here", isAlive: { $0 == 100 })
         func statuses(now: Date) throws -> [Int64: String] {
             Dictionary(
-                uniqueKeysWithValues: try store.runs(staleness: staleness, now: now).map { ($0.id, $0.displayStatus) })
+                uniqueKeysWithValues: try store.runs(staleness: staleness, now: now).map {
+                    ($0.id, $0.displayStatus.rawValue)
+                })
         }
         // Process 200 is gone; the run on another host is trusted while its heartbeat is fresh.
         XCTAssertEqual(try statuses(now: Date()), [alive: "running", dead: "stale", silent: "running"])
         // Ten minutes without a heartbeat: every running run is stale.
         XCTAssertEqual(
             try statuses(now: Date().addingTimeInterval(600)), [alive: "stale", dead: "stale", silent: "stale"])
-        XCTAssertEqual(try store.runs(RunFilter(statuses: ["stale"]), staleness: staleness).map(\.id), [dead])
+        XCTAssertEqual(try store.runs(RunFilter(statuses: [.stale]), staleness: staleness).map(\.id), [dead])
         XCTAssertEqual(try store.run(dead)?.status, .running, "listing must not change the store")
         XCTAssertEqual(try store.interruptStaleRuns(staleness: staleness), [dead])
         XCTAssertEqual(try store.run(dead)?.status, .interrupted)

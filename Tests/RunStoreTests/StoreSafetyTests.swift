@@ -57,7 +57,7 @@ final class StoreSafetyTests: XCTestCase {
                     sql: "UPDATE run SET status = 'running', pid = 999999, heartbeat_at = ? WHERE id = ?",
                     arguments: [Date(), id])
             }
-            XCTAssertEqual(try store.summary(of: id, staleness: staleness).displayStatus, "stale")
+            XCTAssertEqual(try store.summary(of: id, staleness: staleness).displayStatus, .stale)
             let results = ClaimResults()
             let start = DispatchSemaphore(value: 0)
             let group = DispatchGroup()
@@ -101,7 +101,7 @@ final class StoreSafetyTests: XCTestCase {
 
     func readEverything(_ path: String) throws {
         let store = try RunStore(readingPath: path)
-        XCTAssertEqual(try store.runs().map(\.displayStatus), ["finished"])
+        XCTAssertEqual(try store.runs().map(\.displayStatus), [.finished])
         XCTAssertEqual(try store.detail(of: 1).epochs.count, 1)
         XCTAssertEqual(try store.compare(metric: .accuracy).first?.best, 0.5)
         XCTAssertEqual(try RunStore.query(path: path, sql: "SELECT COUNT(*) FROM run").rows, [[.integer(1)]])
@@ -235,7 +235,7 @@ final class StoreSafetyTests: XCTestCase {
         // Reading commands show it as failed with the reason, without writing.
         let reader = try RunStore(readingPath: path)
         let summary = try reader.summary(of: id)
-        XCTAssertEqual(summary.displayStatus, "failed")
+        XCTAssertEqual(summary.displayStatus, .failed)
         XCTAssertEqual(summary.error, note.reason)
         XCTAssertEqual(try reader.detail(of: id).run.status, .failed)
         XCTAssertEqual(try reader.run(id)?.status, .running)

@@ -51,7 +51,7 @@ final class CorpusListingTests: XCTestCase {
             if line.hasPrefix("run ") { runner.stop.request(reason: "interrupted by Ctrl-C") }
         }
         let outcome = try runner.run(try plan(tinySpec(epochs: 2)))[0]
-        XCTAssertEqual(outcome.status, "interrupted")
+        XCTAssertEqual(outcome.status, .interrupted)
         let run = try XCTUnwrap(try store.run(outcome.runID))
         XCTAssertEqual(run.status, .interrupted)
         XCTAssertTrue(
@@ -62,7 +62,7 @@ final class CorpusListingTests: XCTestCase {
         let resumed = try ExperimentRunner(
             store: try RunStore(path: storePath), options: RunnerOptions(toolVersion: "test", threads: 2)
         ).resume(runID: outcome.runID, loader: SpecLoader(environment: [:]))
-        XCTAssertEqual(resumed.status, "finished", resumed.error ?? "")
+        XCTAssertEqual(resumed.status, .finished, resumed.error ?? "")
         XCTAssertEqual(try store.epochs(of: outcome.runID).map(\.epoch), [1, 2])
     }
 }

@@ -51,7 +51,7 @@ final class RunnerTests: XCTestCase {
         let outcomes = try runner(store).run(try plan(tinySpec()))
         XCTAssertEqual(outcomes.count, 1)
         let outcome = outcomes[0]
-        XCTAssertEqual(outcome.status, "finished", outcome.error ?? "")
+        XCTAssertEqual(outcome.status, .finished, outcome.error ?? "")
         XCTAssertEqual(outcome.epochs, 2)
         let detail = try store.detail(of: outcome.runID)
         XCTAssertEqual(detail.run.status, .finished)
@@ -108,7 +108,7 @@ final class RunnerTests: XCTestCase {
             tinySpec(epochs: 1),
             overrides: ["features.normalize=dataset", "test.actors=[2]", "lr_finder.enabled=false", "train.lr=0.01"])
         let outcome = try runner(store).run(spec)[0]
-        XCTAssertEqual(outcome.status, "finished", outcome.error ?? "")
+        XCTAssertEqual(outcome.status, .finished, outcome.error ?? "")
         XCTAssertNotNil(outcome.test)
         let detail = try store.detail(of: outcome.runID)
         XCTAssertTrue(detail.lrFinder.isEmpty)
@@ -136,7 +136,7 @@ final class RunnerTests: XCTestCase {
                 tinySpec(name: "keep-\(keep)", epochs: 3),
                 overrides: ["train.keep=\(keep)", "lr_finder.enabled=false", "train.lr=0.02"])
             let outcome = try runner(store).run(spec)[0]
-            XCTAssertEqual(outcome.status, "finished", outcome.error ?? "")
+            XCTAssertEqual(outcome.status, .finished, outcome.error ?? "")
             let epochs = try store.detail(of: outcome.runID).epochs
             let accuracies = epochs.compactMap(\.accuracy)
             XCTAssertEqual(accuracies.count, 3)
@@ -158,7 +158,7 @@ final class RunnerTests: XCTestCase {
             try plan(
                 tinySpec(name: "keep-average", epochs: 4),
                 overrides: overrides + ["train.keep=average", "train.average_epochs=3"]))[0]
-        XCTAssertEqual(averaged.status, "finished", averaged.error ?? "")
+        XCTAssertEqual(averaged.status, .finished, averaged.error ?? "")
         XCTAssertEqual(averaged.selectedBy, "average of epochs 2–4")
         XCTAssertEqual(averaged.bestEpoch, 4)
         // Averaging leaves training alone: the epochs are those of the keep: last run…
@@ -181,7 +181,7 @@ final class RunnerTests: XCTestCase {
             if epoch == 1 { first.stop.request(reason: "interrupted by Ctrl-C") }
         }
         let outcome = try first.run(try plan(tinySpec(epochs: 3)))[0]
-        XCTAssertEqual(outcome.status, "interrupted")
+        XCTAssertEqual(outcome.status, .interrupted)
         var run = try XCTUnwrap(try store.run(outcome.runID))
         XCTAssertEqual(run.status, .interrupted)
         XCTAssertEqual(run.error, "interrupted by Ctrl-C after epoch 1")
@@ -192,7 +192,7 @@ final class RunnerTests: XCTestCase {
         let resumed = try runner(try RunStore(path: storePath)).resume(
             runID: outcome.runID, loader: SpecLoader(environment: [:]))
         XCTAssertEqual(resumed.runID, outcome.runID)
-        XCTAssertEqual(resumed.status, "finished", resumed.error ?? "")
+        XCTAssertEqual(resumed.status, .finished, resumed.error ?? "")
         run = try XCTUnwrap(try store.run(outcome.runID))
         XCTAssertEqual(run.status, .finished)
         XCTAssertNil(run.error)
@@ -232,7 +232,7 @@ final class RunnerTests: XCTestCase {
             try runner(store).run(
                 try plan(tinySpec(epochs: 1), overrides: ["lr_finder.enabled=false", "train.lr=0.01", "seed=4"]))
             + runner(store).run(try plan(tinySpec(epochs: 1), overrides: ["lr_finder.enabled=false", "train.lr=0.01"]))
-        XCTAssertEqual(outcomes.map(\.status), ["failed", "failed"])
+        XCTAssertEqual(outcomes.map(\.status), [.failed, .failed])
         for (outcome, folder, reason) in [
             (outcomes[0], foreign, "another store (another-store)"), (outcomes[1], unmarked, "no ownership marker"),
         ] {
@@ -252,7 +252,7 @@ final class RunnerTests: XCTestCase {
         let runner = runner(store)
         runner.onEpochRecorded = { _, epoch in if epoch == 1 { throw Injected() } }
         let outcome = try runner.run(try plan(tinySpec(epochs: 3)))[0]
-        XCTAssertEqual(outcome.status, "failed")
+        XCTAssertEqual(outcome.status, .failed)
         let run = try XCTUnwrap(try store.run(outcome.runID))
         XCTAssertEqual(run.status, .failed)
         XCTAssertEqual(run.error, "injected failure")
@@ -265,7 +265,7 @@ final class RunnerTests: XCTestCase {
         let spec = tinySpec().replacingOccurrences(of: "synthetic: {actors: 2, seed: 1}", with: "path: empty")
         let store = try RunStore(path: storePath)
         let outcome = try runner(store).run(try plan(spec))[0]
-        XCTAssertEqual(outcome.status, "failed")
+        XCTAssertEqual(outcome.status, .failed)
         let run = try XCTUnwrap(try store.run(outcome.runID))
         XCTAssertEqual(run.status, .failed)
         XCTAssertTrue(run.error?.contains("empty") == true, run.error ?? "nil")
@@ -292,7 +292,7 @@ final class RunnerTests: XCTestCase {
         XCTAssertTrue(results.errors.isEmpty, "\(results.errors)")
         let outcomes = results.outcomes
         XCTAssertEqual(outcomes.count, 3)
-        XCTAssertTrue(outcomes.allSatisfy { $0.status == "finished" }, "\(outcomes.map { ($0.status, $0.error) })")
+        XCTAssertTrue(outcomes.allSatisfy { $0.status == .finished }, "\(outcomes.map { ($0.status, $0.error) })")
         let store = try RunStore(path: storePath)
         XCTAssertEqual(try store.runs().count, 3)
         for outcome in outcomes {

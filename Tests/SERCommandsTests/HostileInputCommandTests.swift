@@ -25,7 +25,7 @@ final class HostileInputCommandTests: XCTestCase {
 
     /// A model file with freshly initialised weights: 2 classes, 16 kHz, 16 mel bands, 1 s clips.
     func model() throws -> String {
-        let architecture = ModelArchitecture(depth: 10, width: 8, stem: "small", classCount: 2, dropout: 0)
+        let architecture = ModelArchitecture(depth: 10, width: 8, stem: .smallInput, classCount: 2, dropout: 0)
         var features = FeatureParameters()
         features.sampleRate = 16000
         features.nFFT = 256
@@ -151,7 +151,7 @@ final class HostileInputCommandTests: XCTestCase {
         let store = directory.path("runs/ser.sqlite")
         let outcomes = try parse(RunCommand.self, ["run", spec, "--store", store])
             .perform(output: .silent, log: { _ in }, trap: false)
-        XCTAssertEqual(outcomes.map(\.status), ["failed"])
+        XCTAssertEqual(outcomes.map(\.status), [.failed])
         let reason = try XCTUnwrap(outcomes.first?.error)
         XCTAssertTrue(reason.contains("model.init \(weights)") && reason.contains("header length"), reason)
         let run = try XCTUnwrap(try RunStore(path: store).run(outcomes[0].runID))

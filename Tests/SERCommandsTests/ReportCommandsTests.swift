@@ -150,7 +150,7 @@ final class ReportCommandsTests: XCTestCase {
         let store = directory.path("real/ser.sqlite")
         let outcomes = try parse(RunCommand.self, ["run", spec, "--store", store]).perform(
             output: .silent, log: { _ in }, trap: false)
-        XCTAssertEqual(outcomes.map(\.status), ["finished"])
+        XCTAssertEqual(outcomes.map(\.status), [.finished])
         let out = directory.path("real.html")
         _ = try parse(Report.self, ["report", "real-tiny", "-o", out, "--store", store, "--top-losses", "3"]).write()
         let html = try String(contentsOfFile: out, encoding: .utf8)

@@ -50,7 +50,7 @@ final class RunCommandTests: XCTestCase {
             try parse(RunCommand.self, ["run", path, "--store", store, "--set", "train.epochs=2"])
                 .perform(output: .silent, log: { _ in observe() }, trap: false)
         }
-        XCTAssertEqual(outcomes.map(\.status), ["finished"], "\(outcomes.map(\.error))")
+        XCTAssertEqual(outcomes.map(\.status), [.finished], "\(outcomes.map(\.error))")
         let id = outcomes[0].runID
         let text = RunOutput.text(outcomes)
         XCTAssertTrue(text.contains("run \(id) (tiny) finished after 2 epochs"), text)
@@ -117,7 +117,7 @@ final class RunCommandTests: XCTestCase {
             try parse(Resume.self, ["resume", String(id), "--store", store])
                 .perform(output: .silent, log: { _ in observe() }, trap: false)
         }
-        XCTAssertEqual(resumed.status, "finished", resumed.error ?? "")
+        XCTAssertEqual(resumed.status, .finished, resumed.error ?? "")
         XCTAssertEqual(try runStore.run(id)?.status, .finished)
         XCTAssertEqual(try runStore.epochs(of: id).map(\.epoch), [1, 2], "nothing recorded is lost")
     }
@@ -133,7 +133,7 @@ final class RunCommandTests: XCTestCase {
                 ["run", path, "--store", storePath, "--set", "train.epochs=1", "--set", "seed=\(seed)"]
                     + ["--set", "lr_finder.enabled=false", "--set", "train.lr=0.01"]
             ).perform(output: .silent, log: { _ in }, trap: false)
-            XCTAssertEqual(outcomes.map(\.status), ["finished"], "\(outcomes.map(\.error))")
+            XCTAssertEqual(outcomes.map(\.status), [.finished], "\(outcomes.map(\.error))")
             XCTAssertEqual(outcomes[0].runID, 1)
             XCTAssertEqual(outcomes[0].weights, directory.path("shared/\(name)-runs/1/model.safetensors"))
             exported[name] = directory.path("\(name).safetensors")
@@ -183,7 +183,7 @@ final class RunCommandTests: XCTestCase {
 
 /// The text `ser run` prints at the end, and its exit codes.
 final class RunOutputTests: XCTestCase {
-    func outcome(_ id: Int64, fold: Int?, accuracy: Double?, status: String = "finished") -> RunOutcome {
+    func outcome(_ id: Int64, fold: Int?, accuracy: Double?, status: RunStatus = .finished) -> RunOutcome {
         var o = RunOutcome(
             runID: id, name: "x", sweep: fold.map { "split.fold=\($0)" } ?? "", status: status, epochs: 2, seconds: 65)
         o.valid = accuracy.map { OutcomeMetrics(loss: 1, accuracy: $0, uar: $0 - 0.1, f1Macro: $0 - 0.2) }
@@ -216,11 +216,11 @@ final class RunOutputTests: XCTestCase {
 
     func testExitCodes() {
         XCTAssertEqual(RunOutput.exitCode([outcome(1, fold: nil, accuracy: 0.5)]), 0)
-        XCTAssertEqual(RunOutput.exitCode([outcome(1, fold: nil, accuracy: nil, status: "failed")]), 1)
+        XCTAssertEqual(RunOutput.exitCode([outcome(1, fold: nil, accuracy: nil, status: .failed)]), 1)
         XCTAssertEqual(
             RunOutput.exitCode([
-                outcome(1, fold: nil, accuracy: nil, status: "failed"),
-                outcome(2, fold: nil, accuracy: nil, status: "interrupted"),
+                outcome(1, fold: nil, accuracy: nil, status: .failed),
+                outcome(2, fold: nil, accuracy: nil, status: .interrupted),
             ]), 130)
     }
 }

@@ -129,7 +129,7 @@ final class SpecErrorTests: XCTestCase {
             "s.yaml", "data: {synthetic: true}\nsplit: {kind: speakers, valid: [1, 2]}\ntest: {actors: [3, 4]}\n")
         let spec = try fixture.load("s.yaml").runs[0].spec
         XCTAssertEqual(
-            spec.split, SplitSpec(kind: "speakers", validPct: 0.2, valid: [1, 2], k: nil, fold: nil, seed: nil))
+            spec.split, SplitSpec(kind: .speakers, validPct: 0.2, valid: [1, 2], k: nil, fold: nil, seed: nil))
         XCTAssertEqual(spec.test, TestSpec(actors: [3, 4], path: nil, manifest: nil))
         XCTAssertEqual(
             errors("data: {synthetic: true}\nsplit: {kind: speakers, valid: [1, 2]}\ntest: {actors: [2, 30]}\n"),

@@ -14,7 +14,7 @@ from resnet import ResNet  # noqa: E402
 
 torch.manual_seed(0)
 out = {}
-for stem, shape, depth in [("smallInput", (4, 1, 16, 16), 10), ("imageNet", (4, 2, 48, 64), 18)]:
+for stem, shape, depth in [("small", (4, 1, 16, 16), 10), ("imagenet", (4, 2, 48, 64), 18)]:
     model = ResNet(3, depth, shape[1], 4, stem)
     # Non-trivial BN affine parameters so their gradients matter.
     for m in model.modules():

@@ -54,10 +54,10 @@ BLOCKS = {10: (BasicBlock, [1, 1, 1, 1]), 18: (BasicBlock, [2, 2, 2, 2]), 34: (B
 
 
 class ResNet(nn.Module):
-    def __init__(self, classes, depth=18, in_channels=1, width=64, stem="imageNet"):
+    def __init__(self, classes, depth=18, in_channels=1, width=64, stem="imagenet"):
         super().__init__()
         block, counts = BLOCKS[depth]
-        if stem == "imageNet":
+        if stem == "imagenet":
             self.conv1 = nn.Conv2d(in_channels, width, 7, 2, 3, bias=False)
             self.maxpool = nn.MaxPool2d(3, 2, 1)
         else:
