@@ -159,101 +159,42 @@ public final class ExperimentRunner {
     private func train(
         runID: Int64, folder: URL, resolved: ResolvedSpec, resume: Bool, outcome: inout RunOutcome
     ) throws {
-        let spec = resolved.spec
-        let parameters = try spec.featureParameters()
-        let data: RunData
+        let setup = try self.setup(runID: runID, resolved: resolved, folder: folder)
+        let split = setup.split
+        options.log(
+            "run \(runID): \(setup.features.count) files, \(setup.data.classNames.count) classes; train \(split.train.count), valid \(split.valid.count)"
+                + (split.test.isEmpty ? "" : ", test \(split.test.count)"))
+        try fit(setup, runID: runID, folder: folder, resume: resume, outcome: &outcome)
+    }
+
+    /// The run's ``TrainingSetup``: the recipe `ser lr-find` uses too, with this runner's threads, output and
+    /// kept-epoch metric, checkpointing into the run's folder. A stop request while the corpus is listed
+    /// interrupts the run.
+    func setup(runID: Int64, resolved: ResolvedSpec, folder: URL) throws -> TrainingSetup {
         do {
-            data = try RunData.load(spec, paths: paths, log: options.log, shouldStop: { [stop] in stop.isRequested })
+            return try TrainingSetup(
+                resolved, paths: paths, threads: options.threads, featureProgress: options.featureProgress,
+                output: options.output, bestMetric: bestMetric,
+                checkpointDirectory: RunnerPaths.checkpoints(in: folder),
+                log: options.log, shouldStop: { [stop] in stop.isRequested })
         } catch DatasetError.stopped(let path) {
             throw RunnerError.interrupted(
                 run: runID, reason: "\(stop.reason ?? "interrupted") while listing the corpus \(path)")
         }
-        let audio = AudioSettings(
-            sampleRate: spec.audio.sampleRate, duration: spec.audio.duration,
-            frames: spec.exampleFrames(parameters), trimDB: spec.audio.trimDB)
-        let cache = try FeatureCache(
-            directory: paths.featureCache(trimDB: spec.audio.trimDB), parameters: parameters, decode: audio.decoder)
-        let progress =
-            options.featureProgress ? ProgressReporter(total: data.items.count, label: "features") : nil
-        let features = try FeatureDataset.load(
-            items: data.items, classNames: data.classNames, cache: cache, threads: options.threads, progress: progress)
-        let split = try makeSplit(
-            speakers: features.speakers, kind: try spec.splitKind(), testSpeakers: data.testSpeakers,
-            testIndices: data.testIndices)
-        options.log(
-            "run \(runID): \(features.count) files, \(data.classNames.count) classes; train \(split.train.count), valid \(split.valid.count)"
-                + (split.test.isEmpty ? "" : ", test \(split.test.count)"))
-        let statistics =
-            spec.usesDatasetNormalization ? DatasetStatistics.compute(features, indices: split.train) : nil
-        let normalization = spec.normalization(datasetStatistics: statistics)
-        let batches = BatchConfiguration(
-            batchSize: spec.train.batchSize, frames: audio.frames, normalization: normalization,
-            augmentation: spec.augmentation)
-        let architecture = try spec.architecture(classCount: data.classNames.count)
-        var model = try architecture.makeResNet(seed: UInt64(spec.seed))
-        if let initial = spec.model.initWeights {
-            do {
-                try model.load(from: URL(fileURLWithPath: initial))
-            } catch {
-                throw RunnerError.data("model.init \(initial): \(error)")
-            }
-        }
-        let configuration = LearnerConfiguration(
-            batches: batches,
-            loss: TrainingLoss(labelSmoothing: Float(spec.train.labelSmoothing)),
-            seed: UInt64(spec.seed), bestMetric: bestMetric,
-            checkpointDirectory: RunnerPaths.checkpoints(in: folder),
-            averageEpochs: spec.train.keep == .average ? spec.train.averageEpochs : 0, output: options.output)
-        let context = TrainingContext(
-            runID: runID, resolved: resolved, features: features, split: split, audio: audio, parameters: parameters,
-            normalization: normalization, architecture: architecture, labelScheme: data.labelScheme, resume: resume,
-            folder: folder)
-        let o = spec.train.optimizer
-        switch o.name {
-        case .sgd:
-            let optimizer = SGD(learningRate: 1e-3, momentum: Float(o.momentum), weightDecay: Float(o.wd))
-            try fit(
-                model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
-        case .adam, .adamw:
-            let optimizer = Adam(
-                learningRate: 1e-3, beta1: Float(o.momentum), beta2: Float(o.beta2), epsilon: Float(o.eps),
-                weightDecay: Float(o.wd), decoupledWeightDecay: o.name == .adamw)
-            try fit(
-                model: model, optimizer: optimizer, configuration: configuration, context: context, outcome: &outcome)
-        }
     }
 
-    /// What `fit` needs besides the model and optimizer.
-    struct TrainingContext {
-        var runID: Int64
-        var resolved: ResolvedSpec
-        var features: FeatureDataset
-        var split: SplitIndices
-        var audio: AudioSettings
-        var parameters: FeatureParameters
-        var normalization: Normalization
-        var architecture: ModelArchitecture
-        var labelScheme: String
-        var resume: Bool
-        /// The run's folder (checkpoints, model file).
-        var folder: URL
-    }
-
-    private func fit<Opt: Optimizer>(
-        model: ResNet, optimizer: Opt, configuration: LearnerConfiguration, context c: TrainingContext,
-        outcome: inout RunOutcome
+    private func fit(
+        _ setup: TrainingSetup, runID: Int64, folder: URL, resume: Bool, outcome: inout RunOutcome
     ) throws {
-        let spec = c.resolved.spec
-        let runID = c.runID
-        let learner = Learner(
-            model: model, optimizer: optimizer, data: c.features, split: c.split, configuration: configuration)
+        let spec = setup.spec
+        let learner = setup.learner
         let recorder = StoreRecorder(
             store: store, runID: runID, stop: stop, onEpochRecorded: onEpochRecorded,
             progress: { [state] in state.recorded($0) })
         learner.callbacks.append(recorder)
-        let checkpoints = RunnerPaths.checkpoints(in: c.folder)
+        let checkpoints = RunnerPaths.checkpoints(in: folder)
         let summary: FitSummary
-        if c.resume, let checkpoint = try? CheckpointState.read(from: checkpoints) {
+        if resume, let checkpoint = try? CheckpointState.read(from: checkpoints) {
             try store.deleteEpochs(of: runID, after: checkpoint.epochsCompleted)
             options.log(
                 "run \(runID): continuing after epoch \(checkpoint.epochsCompleted) of \(checkpoint.plan.epochs)")
@@ -266,7 +207,7 @@ public final class ExperimentRunner {
             for name in names where RunFolders.isCheckpointFile(name) {
                 try? FileManager.default.removeItem(at: checkpoints.appendingPathComponent(name))
             }
-            let lr = try chooseLearningRate(learner, spec: spec, runID: runID)
+            let lr = try chooseLearningRate(setup, runID: runID)
             outcome.learningRate = lr
             summary = try learner.fit(FitPlan(epochs: spec.train.epochs, policy: spec.policy(lr: lr)))
         }
@@ -290,22 +231,23 @@ public final class ExperimentRunner {
             outcome.bestEpoch = summary.best.map { $0.epoch + 1 }
             outcome.selectedBy = summary.best?.metric.rawValue
         }
-        let valid = learner.evaluate(c.split.valid)
-        try record(valid, split: "valid", runID: runID, data: c.features)
+        let valid = learner.evaluate(setup.split.valid)
+        try record(valid, split: "valid", runID: runID, data: setup.features)
         outcome.valid = Self.metrics(valid)
-        if !c.split.test.isEmpty {
-            let test = learner.evaluate(c.split.test)
-            try record(test, split: "test", runID: runID, data: c.features)
+        if !setup.split.test.isEmpty {
+            let test = learner.evaluate(setup.split.test)
+            try record(test, split: "test", runID: runID, data: setup.features)
             outcome.test = Self.metrics(test)
         }
         let bundle = ModelBundle(
-            architecture: c.architecture, features: c.parameters, audio: c.audio, normalization: c.normalization,
-            labels: c.features.classNames, labelScheme: c.labelScheme,
+            architecture: setup.architecture, features: setup.parameters, audio: setup.audio,
+            normalization: setup.normalization, labels: setup.features.classNames,
+            labelScheme: setup.data.labelScheme,
             source: ModelSource(
-                runID: runID, runName: c.resolved.runName, experiment: spec.name, specHash: c.resolved.hash,
+                runID: runID, runName: setup.resolved.runName, experiment: spec.name, specHash: setup.resolved.hash,
                 epoch: outcome.bestEpoch, selectedBy: outcome.selectedBy),
             toolVersion: options.toolVersion, model: learner.model)
-        let weights = RunnerPaths.weights(in: c.folder)
+        let weights = RunnerPaths.weights(in: folder)
         try bundle.save(to: weights)
         try store.addArtifact(runID: runID, kind: "weights", path: weights.path)
         outcome.weights = weights.path
@@ -315,15 +257,12 @@ public final class ExperimentRunner {
 
     /// Runs the LR finder when enabled (recording its curve and suggestions) and returns the rate `train.lr`
     /// names: a number, or a suggestion.
-    private func chooseLearningRate<Opt: Optimizer>(_ learner: Learner<ResNet, Opt>, spec: ExperimentSpec, runID: Int64)
-        throws -> Double
-    {
+    private func chooseLearningRate(_ setup: TrainingSetup, runID: Int64) throws -> Double {
+        let spec = setup.spec
         var chosenName: String?
         var finder: LRFinderResult?
         if spec.lrFinder.enabled {
-            let result = try learner.lrFind(
-                start: spec.lrFinder.startLR, end: spec.lrFinder.endLR, numIt: spec.lrFinder.numIt,
-                stopDiv: spec.lrFinder.stopDiv, methods: spec.lrFinder.suggest)
+            let result = try setup.findLearningRate()
             finder = result
             if case .suggestion(let method) = spec.train.lr { chosenName = method.rawValue }
             try store.recordLRFinder(
