@@ -4,8 +4,6 @@ import RunStore
 /// Why the runner could not start or finish a run; each case names the key, file or run and what was
 /// expected. A run that fails records `description` as its error in the store.
 public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatable {
-    /// A spec value the pipeline cannot carry out (yet).
-    case unsupported(key: String, value: String, expected: String)
     /// The data left no item to train on, or a class has no examples.
     case data(String)
     /// The LR finder did not produce the suggestion `train.lr` names.
@@ -22,8 +20,6 @@ public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatab
 
     public var description: String {
         switch self {
-        case .unsupported(let key, let value, let expected):
-            return "\(key): '\(value)' is not supported; expected \(expected)"
         case .data(let message): return message
         case .noSuggestion(let method, let points):
             return

@@ -36,7 +36,7 @@ extension ExperimentSpec {
         case .kfoldSpeakers:
             let k = split.k ?? 5
             guard let fold = split.fold else {
-                throw RunnerError.unsupported(
+                throw UnsupportedValueError(
                     key: "split.fold", value: "null",
                     expected: "a fold 1…\(k) (the loader expands null into one run per fold)")
             }
@@ -85,7 +85,7 @@ extension ExperimentSpec {
     /// The network architecture of `model:` for `classCount` classes.
     public func architecture(classCount: Int) throws -> ModelArchitecture {
         guard ResNet.Depth(rawValue: model.depth) != nil else {
-            throw RunnerError.unsupported(key: "model.depth", value: "\(model.depth)", expected: "10, 18, 34 or 50")
+            throw UnsupportedValueError(key: "model.depth", value: "\(model.depth)", expected: "10, 18, 34 or 50")
         }
         return ModelArchitecture(
             arch: model.arch, depth: model.depth, width: model.width, stem: model.stem, inputChannels: 1,
