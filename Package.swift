@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "Experiments", "NeuralNet", "Audio", "FLAC", "SndFile", "Live", "Datasets", "Features", "Training",
+                "Experiments", "NeuralNet", "Audio", "SndFile", "Live", "Datasets", "Features", "Training",
                 .product(name: "Yams", package: "Yams"),
             ]),
 
