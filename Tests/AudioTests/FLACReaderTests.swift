@@ -152,8 +152,9 @@ final class FLACReaderTests: XCTestCase {
         }
     }
 
-    /// Found by fuzzing (tools/fuzz/audio/corpus/regression-flac-streaminfo-claims-2e36-frames.flac): a 192-byte file
-    /// whose STREAMINFO declares 2^36 − 1 frames made the reader allocate 256 GiB up front and crash.
+    /// Found while writing the audio fuzz target (its regression seed
+    /// `regression-flac-streaminfo-claims-2e36-frames.flac`): a 192-byte file whose STREAMINFO declares
+    /// 2^36 − 1 frames made the reader allocate 256 GiB up front and crash.
     func testAHeaderClaimingFarMoreFramesThanTheFileHoldsIsTruncatedNotACrash() throws {
         let dir = TemporaryDirectory()
         let path = try writeFLAC("ok.flac", in: dir, frames: 48, channels: 1, format: .flac16)
