@@ -26,6 +26,8 @@
 //   Reports          HTML reports (reads stored specs through Specs only)
 //   SERCommands      one file per `ser` subcommand
 //   ser              the executable (main.swift only)
+//   FuzzTargets      the fuzz harnesses' bodies (spec, safetensors, model, audio, PCM, CSV), shared by the
+//                    libFuzzer package in tools/fuzz and by FuzzTargetsTests; nothing in ser imports it
 import PackageDescription
 
 /// Numeric modules are compiled with optimisation even in debug builds, so the test suite
@@ -40,7 +42,9 @@ let package = Package(
     name: "ser",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "ser", targets: ["ser"])
+        .executable(name: "ser", targets: ["ser"]),
+        // For the libFuzzer package in tools/fuzz (`.package(path: "../..")`), which links the harnesses' bodies.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -122,6 +126,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ser", dependencies: ["SERCommands", "BLAS"]),
+        // One function per fuzz target: what a libFuzzer harness (tools/fuzz) and the corpus test both call.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "Experiments", "NeuralNet", "Audio", "SndFile", "Live", "Datasets", "Features", "Training",
+                .product(name: "Yams", package: "Yams"),
+            ]),
 
         // Tests. TestSupport holds helpers shared by the test targets (gradient checker, temp dirs, signals).
         .target(name: "TestSupport", dependencies: ["BLAS"], path: "Tests/TestSupport"),
@@ -171,6 +182,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
+        // Every committed seed and regression input of tools/fuzz/<target>/corpus, without libFuzzer.
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
     ],
     swiftLanguageModes: [.v5]
 )

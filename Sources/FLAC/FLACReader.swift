@@ -108,7 +108,9 @@ public final class FLACReader {
     /// Decodes `frameCount` frames starting at frame `offset`, interleaved by frame. Call it once per
     /// reader: the stream is consumed.
     ///
-    /// Frames before `offset` are decoded and dropped; decoding stops once the range is complete.
+    /// Frames before `offset` are decoded and dropped; decoding stops once the range is complete. Memory
+    /// grows with the frames actually decoded, so a header declaring more frames than the file holds
+    /// (up to 2^36) costs nothing before the shortfall is reported.
     /// Complexity O((offset + frameCount) · channels).
     /// - Throws: ``FLACError`` when the file ends before the range does (a truncated file), or when
     ///   libFLAC reports a damaged frame (lost sync, bad header, CRC mismatch) before the range ends.
@@ -116,15 +118,11 @@ public final class FLACReader {
         precondition(offset >= 0 && frameCount >= 0, "offset and frameCount must not be negative")
         precondition(!hasRead, "a FLACReader reads once; open another for another range")
         hasRead = true
-        let channels = info.channels
-        var samples = [Float](repeating: 0, count: frameCount * channels)
-        if frameCount == 0 { return samples }
-        samples.withUnsafeMutableBufferPointer { out in
-            context.start(output: out.baseAddress!, channels: channels, first: offset, count: frameCount)
-            _ = FLAC__stream_decoder_process_until_end_of_stream(decoder)
-        }
+        if frameCount == 0 { return [] }
+        context.start(channels: info.channels, first: offset, count: frameCount)
+        _ = FLAC__stream_decoder_process_until_end_of_stream(decoder)
         let stored = context.stored
-        context.finish()
+        let samples = context.finish()
         if stored < frameCount {
             // A file cut inside a frame ends with a lost sync: name it, but the cause is the missing end.
             let state = Self.stateName(decoder)
@@ -147,7 +145,9 @@ public final class FLACReader {
 final class DecodeContext {
     var info: FLACStreamInfo?
     var failure: String?
-    private var output: UnsafeMutablePointer<Float>?
+    /// The requested range decoded so far, interleaved; grown block by block.
+    private var output: [Float] = []
+    private var reading = false
     private var channels = 0
     private var first = 0
     private var end = 0
@@ -156,14 +156,24 @@ final class DecodeContext {
     /// Frames of the requested range stored so far.
     private(set) var stored = 0
 
-    func start(output: UnsafeMutablePointer<Float>, channels: Int, first: Int, count: Int) {
-        self.output = output
+    /// Frames reserved up front: a header's length is only a claim (4 Mi frames, 16 MiB per channel).
+    static let reservedFrames = 1 << 22
+
+    func start(channels: Int, first: Int, count: Int) {
+        output = []
+        output.reserveCapacity(min(count, Self.reservedFrames) * channels)
+        reading = true
         self.channels = channels
         self.first = first
         self.end = first + count
     }
 
-    func finish() { output = nil }
+    /// The samples stored, handed over.
+    func finish() -> [Float] {
+        reading = false
+        defer { output = [] }
+        return output
+    }
 
     /// Keeps the first error libFLAC reports, with where it happened.
     func fail(_ status: String) {
@@ -175,7 +185,7 @@ final class DecodeContext {
     func store(_ frame: FLAC__Frame, _ buffers: UnsafePointer<UnsafePointer<FLAC__int32>?>) -> Bool {
         let header = frame.header
         let blockSize = Int(header.blocksize)
-        guard let output, Int(header.channels) == channels else {
+        guard reading, Int(header.channels) == channels else {
             fail("a frame has \(header.channels) channels, the stream declares \(channels)")
             return false
         }
@@ -186,18 +196,23 @@ final class DecodeContext {
             let scale = 1 / Float(sign: .plus, exponent: Int(header.bits_per_sample) - 1, significand: 1)
             let skip = lo - position
             let count = hi - lo
-            let destination = output + (lo - first) * channels
-            if channels == 1, let source = buffers[0] {
-                let from = source + skip
-                for i in 0..<count { destination[i] = Float(from[i]) * scale }
-            } else {
-                for c in 0..<channels {
-                    guard let source = buffers[c] else { continue }
+            let channels = channels
+            let start = (lo - first) * channels  // == output.count: blocks arrive in order
+            output.append(contentsOf: repeatElement(0, count: count * channels))
+            output.withUnsafeMutableBufferPointer { out in
+                let destination = out.baseAddress! + start
+                if channels == 1, let source = buffers[0] {
                     let from = source + skip
-                    var to = destination + c
-                    for i in 0..<count {
-                        to.pointee = Float(from[i]) * scale
-                        to += channels
+                    for i in 0..<count { destination[i] = Float(from[i]) * scale }
+                } else {
+                    for c in 0..<channels {
+                        guard let source = buffers[c] else { continue }
+                        let from = source + skip
+                        var to = destination + c
+                        for i in 0..<count {
+                            to.pointee = Float(from[i]) * scale
+                            to += channels
+                        }
                     }
                 }
             }

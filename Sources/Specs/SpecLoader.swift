@@ -97,8 +97,29 @@ public struct SpecLoader {
                 )
             ])
         }
-        guard let data = FileManager.default.contents(atPath: absolute) else {
-            throw SpecErrors([SpecError("cannot read spec \(path)", at: location)])
+        // The size is only what stat reports: files in /proc say 0 and can be endless (/proc/self/pagemap is
+        // 256 GiB of zeros), so the read itself stops once past the limit.
+        let data: Data
+        do {
+            guard let handle = FileHandle(forReadingAtPath: absolute) else {
+                throw SpecErrors([SpecError("cannot read spec \(path)", at: location)])
+            }
+            defer { try? handle.close() }
+            var bytes = Data()
+            while bytes.count <= limits.maxFileBytes, let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+                bytes.append(chunk)
+            }
+            data = bytes
+        } catch let error as SpecErrors {
+            throw error
+        } catch {
+            throw SpecErrors([SpecError("cannot read spec \(path): \(error.localizedDescription)", at: location)])
+        }
+        if data.count > limits.maxFileBytes {
+            throw SpecErrors([
+                SpecError(
+                    "spec \(path) holds more than the \(limits.maxFileBytes) bytes allowed; refused", at: location)
+            ])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SpecErrors([SpecError("spec \(path) is not UTF-8 text", at: location)])

@@ -195,8 +195,9 @@ struct SpecValidator {
     private mutating func checkUnknownKeys(_ entries: [SpecEntry], valid: [String], path: String) {
         for entry in entries where !valid.contains(entry.key) {
             var message = "unknown key '\(entry.key)' in \(path.isEmpty ? "the spec" : path)"
-            if entry.key.contains(".") {
-                let parts = entry.key.split(separator: ".")
+            // A key of dots only ("." or "..") has no parts to nest: it gets the plain message below.
+            let parts = entry.key.split(separator: ".")
+            if entry.key.contains("."), !parts.isEmpty {
                 message +=
                     "; dotted keys belong under sweep: or --set; here write it nested ("
                     + parts.dropLast().map { "\($0): {" }.joined() + "\(parts.last ?? ""): …"

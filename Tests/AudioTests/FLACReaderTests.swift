@@ -151,4 +151,23 @@ final class FLACReaderTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
         }
     }
+
+    /// Found while writing the audio fuzz target (its regression seed
+    /// `regression-flac-streaminfo-claims-2e36-frames.flac`): a 192-byte file whose STREAMINFO declares
+    /// 2^36 − 1 frames made the reader allocate 256 GiB up front and crash.
+    func testAHeaderClaimingFarMoreFramesThanTheFileHoldsIsTruncatedNotACrash() throws {
+        let dir = TemporaryDirectory()
+        let path = try writeFLAC("ok.flac", in: dir, frames: 48, channels: 1, format: .flac16)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        // STREAMINFO follows "fLaC" and its 4-byte block header; total samples are the low 36 bits of bytes 13…17.
+        XCTAssertEqual(Array(bytes[0..<4]), Array("fLaC".utf8))
+        bytes[8 + 13] |= 0x0F
+        for i in (8 + 14)..<(8 + 18) { bytes[i] = 0xFF }
+        let claimed = dir.path("claims.flac")
+        FileManager.default.createFile(atPath: claimed, contents: Data(bytes))
+        XCTAssertEqual(try FLACReader(path: claimed).info.frames, (1 << 36) - 1)
+        XCTAssertThrowsError(try AudioLoader.load(claimed, sampleRate: nil)) { error in
+            XCTAssertTrue("\(error)".contains("read 48 of 68719476735 frames"), "\(error)")
+        }
+    }
 }

@@ -115,4 +115,14 @@ final class HostileSpecTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("not UTF-8") || "\(error)".contains("YAML"), "\(error)")
         }
     }
+
+    /// Found while writing the spec fuzz target: `extends: /proc/self/pagemap` (a regular file whose size
+    /// reads as 0, and whose content is 256 GiB of zeros) was read to the end: minutes of reading, then a
+    /// crash when memory ran out. The read now stops past the size limit.
+    func testAnEndlessFileThatClaimsToBeEmptyIsRefused() throws {
+        let endless = "/proc/self/pagemap"
+        try XCTSkipUnless(FileManager.default.isReadableFile(atPath: endless), "no \(endless) here")
+        let message = refusal("extends: \(endless)\ndata: {synthetic: true}\n")
+        XCTAssertTrue(message.contains("holds more than the 1048576 bytes allowed"), message)
+    }
 }

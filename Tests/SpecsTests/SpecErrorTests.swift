@@ -47,6 +47,15 @@ final class SpecErrorTests: XCTestCase {
             ])
     }
 
+    /// Found by the spec fuzz target (tools/fuzz/spec/corpus/regression-key-of-only-dots.yaml): a key made
+    /// of dots only crashed `ser validate` while building the dotted-key hint (a negative repeat count).
+    func testAKeyOfDotsOnlyIsAnUnknownKey() {
+        let found = errors("data: {synthetic: true}\n.: 1\nmodel: {..: 2}\n")
+        guard found.count == 2 else { return XCTFail("\(found)") }
+        XCTAssertTrue(found[0].hasPrefix("2:1: unknown key '.' in the spec; valid keys: "), found[0])
+        XCTAssertTrue(found[1].hasPrefix("3:9: unknown key '..' in model; valid keys: "), found[1])
+    }
+
     func testWrongTypesNameTheKeyAndTheValue() {
         XCTAssertEqual(
             errors(
