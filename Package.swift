@@ -130,7 +130,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "Experiments", "NeuralNet", "Audio", "SndFile", "Live", "Datasets", "Features", "Training",
+                "Audio", "Datasets", "Features", "Inference", "Live", "NeuralNet", "SndFile", "Specs", "Training",
                 .product(name: "Yams", package: "Yams"),
             ]),
 

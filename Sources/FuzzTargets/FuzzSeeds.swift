@@ -1,4 +1,4 @@
-import Experiments
+import Inference
 import Features
 import Foundation
 import NeuralNet
@@ -70,9 +70,11 @@ public enum FuzzSeeds {
             ))
 
         // model: the smallest ResNet a model file can hold (depth 10, width 1, two classes).
-        let architecture = ModelArchitecture(depth: 10, width: 1, stem: "small", classCount: 2, dropout: 0)
+        let architecture = ModelArchitecture(depth: 10, width: 1, stem: .smallInput, classCount: 2, dropout: 0)
+        var features = FeatureParameters()
+        features.sampleRate = 16000
         let bundle = ModelBundle(
-            architecture: architecture, features: FeatureParameters(),
+            architecture: architecture, features: features,
             audio: AudioSettings(sampleRate: 16000, duration: 1, frames: 101, trimDB: nil),
             normalization: .utterance, labels: ["calm", "happy"], labelScheme: "emotion",
             source: ModelSource(runID: 1, experiment: "fuzz"), toolVersion: "fuzz",

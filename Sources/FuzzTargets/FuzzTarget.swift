@@ -1,6 +1,7 @@
 import Audio
 import Datasets
-import Experiments
+import Inference
+import Specs
 import Foundation
 import Live
 import NeuralNet

@@ -81,8 +81,10 @@ public struct ModelArchitecture: Codable, Equatable, Sendable {
         if !(dropout >= 0 && dropout < 1) { try fail("dropout", dropout, "0 ≤ dropout < 1") }
     }
 
-    /// Channels of the first stage (the spec's `model.width`).
-    public static let widths = 8...256
+    /// Channels of the first stage (the spec's `model.width`). A file may hold a narrower network than a spec
+    /// trains (8 at least there), down to 1: small networks cost nothing to load, and the upper bound is what
+    /// keeps a crafted file from asking for gigabytes.
+    public static let widths = 1...256
     /// Output classes.
     public static let classCounts = 2...1000
 

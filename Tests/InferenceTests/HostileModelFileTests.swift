@@ -74,7 +74,7 @@ final class HostileModelFileTests: XCTestCase {
 
     func testWidth0IsRefused() throws {
         assertRefused(
-            try crafted("architecture", "width", 0), mentions: [#"metadata "architecture.width" is 0; expected 8…256"#])
+            try crafted("architecture", "width", 0), mentions: [#"metadata "architecture.width" is 0; expected 1…256"#])
     }
 
     func testWidthOfAMillionIsRefused() throws {
