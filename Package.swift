@@ -177,7 +177,8 @@ let package = Package(
             name: "SERCommandsTests",
             dependencies: [
                 "Audio", "BLAS", "Checksum", "Datasets", "Features", "Inference", "Live", "NeuralNet", "OutputFiles",
-                "PNG", "RunStore", "Runner", "SERCommands", "SeededRandom", "SndFile", "Specs", "Stopping", "StoreTestSupport",
+                "PNG", "RunStore", "Runner", "SERCommands", "SeededRandom", "SndFile", "Specs", "Stopping",
+                "StoreTestSupport",
                 "TestSupport", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,6 +1,6 @@
-import Inference
 import Features
 import Foundation
+import Inference
 import NeuralNet
 import SndFile
 import Training

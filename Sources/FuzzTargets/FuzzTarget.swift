@@ -1,11 +1,11 @@
 import Audio
 import Datasets
-import Inference
-import Specs
 import Foundation
+import Inference
 import Live
 import NeuralNet
 import SndFile
+import Specs
 import Yams
 
 /// The code paths that read files a user (or an attacker) hands to `ser`, one per fuzz target.

@@ -10,7 +10,8 @@ extension ExperimentSpec {
     public func featureParameters() throws -> FeatureParameters {
         guard features.window == .hann else {
             throw UnsupportedValueError(
-                key: "features.window", value: features.window.rawValue, expected: "hann (the only window the extractor has)")
+                key: "features.window", value: features.window.rawValue,
+                expected: "hann (the only window the extractor has)")
         }
         var p = FeatureParameters()
         p.sampleRate = audio.sampleRate
