@@ -110,7 +110,7 @@ public enum BLASKernels {
     }
 
     /// Whether `core` is weaker than `recommended` on the ladder (unknown cores are left alone).
-    static func isUpgrade(from core: String, to recommended: String) -> Bool {
+    public static func isUpgrade(from core: String, to recommended: String) -> Bool {
         func rank(_ name: String) -> Int? {
             intelLadder.firstIndex { $0.caseInsensitiveCompare(name) == .orderedSame }
         }

@@ -16,12 +16,16 @@ struct BenchFeatures: ParsableCommand {
     @Option(help: "Use only the first N files (sorted by path).")
     var limit: Int?
 
+    /// Optional so that `--help` shows one default ("all cores"), not also this machine's core count.
     @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    var threads: Int?
+
+    /// `--threads`, or every core.
+    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit).") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
     }
 
     func run() throws {
@@ -35,7 +39,7 @@ struct BenchFeatures: ParsableCommand {
         let progress = ProgressReporter(total: paths.count, label: "bench features")
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = Self.cpuSeconds()
-        ParallelWork.forEach(count: paths.count, threads: threads) { i in
+        ParallelWork.forEach(count: paths.count, threads: threadCount) { i in
             do {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let audio = try AudioLoader.load(paths[i], sampleRate: parameters.sampleRate)
@@ -52,7 +56,7 @@ struct BenchFeatures: ParsableCommand {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let done = paths.count - totals.failures.count
         print(
-            "ser \(SER.version): \(done) files (\(String(format: "%.0f", totals.audioSeconds)) s of audio), \(totals.frames) frames in \(String(format: "%.2f", seconds)) s on \(threads) thread(s)"
+            "ser \(SER.version): \(done) files (\(String(format: "%.0f", totals.audioSeconds)) s of audio), \(totals.frames) frames in \(String(format: "%.2f", seconds)) s on \(threadCount) thread(s)"
         )
         print(String(format: "files/s     %.1f", Double(done) / seconds))
         print(String(format: "realtime    %.0f×", totals.audioSeconds / seconds))

@@ -90,7 +90,24 @@ struct DoctorReport: Codable {
         if let sgemmGFLOPS {
             lines.append(String(format: "sgemm        %.1f GFLOPS (1024×1024, single precision)", sgemmGFLOPS))
         }
+        if let recommendation { lines.append("advice       \(recommendation)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// What to do when faster kernels than the active ones exist for this CPU (nil when `ser` already uses
+    /// the best it knows): the text form of ``blasCoreRecommended``.
+    var recommendation: String? {
+        guard let recommended = blasCoreRecommended, BLASKernels.isUpgrade(from: blasCore, to: recommended) else {
+            return nil
+        }
+        switch blasCoreSource {
+        case "environment":
+            return "OPENBLAS_CORETYPE=\(blasCore) forces slower kernels than this CPU supports; "
+                + "unset OPENBLAS_CORETYPE (ser then picks \(recommended)) or set it to \(recommended)"
+        default:
+            return "this CPU supports faster kernels (\(recommended)) than \(blasCore); "
+                + "run with OPENBLAS_CORETYPE=\(recommended)"
+        }
     }
 
     func jsonString() throws -> String {

@@ -104,7 +104,12 @@ struct Listen: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        try run(output: StandardOutputSink(), installSignalHandler: true)
+        do {
+            try run(output: StandardOutputSink(), installSignalHandler: true)
+        } catch LiveError.outputClosed {
+            // The reader has gone (`ser listen … | head -3`): the source is closed; end quietly, as every
+            // listing does (see ClosedOutput).
+        }
     }
 
     /// Loads the model, opens the source and prints a line per window and a summary to `output`.

@@ -33,6 +33,8 @@ struct Resume: ParsableCommand {
     }
 
     func run() throws {
+        // A run cut short by a closed pipe has not succeeded: no quiet status 0 (see ClosedOutput).
+        ClosedOutput.dieOfSIGPIPE()
         let outcome = try perform(output: json ? .silent : .standard, log: RunOutput.log)
         if json {
             print(try StoreFormat.json(outcome))

@@ -4,9 +4,10 @@ import Foundation
 ///
 /// ```
 /// epoch  train_loss  valid_loss  accuracy  uar       time
-/// 0      1.923816    1.801245    0.312500  0.297619  00:41
+/// 1      1.923816    1.801245    0.312500  0.297619  00:41
 /// ```
 ///
+/// Epochs are numbered from 1, as in the store, `ser show` and the summaries (``EpochRecord/epoch`` is 0-based).
 /// Columns are left-aligned and padded to the header's width (at least 8 characters) plus 2 spaces;
 /// losses and metrics have 6 decimals, time is `mm:ss` (`h:mm:ss` past an hour).
 public struct EpochTable: Sendable {
@@ -26,7 +27,7 @@ public struct EpochTable: Sendable {
 
     public func row(_ r: EpochRecord) -> String {
         let values = [
-            String(r.epoch), Self.number(r.trainLoss), Self.number(r.validLoss), Self.number(r.accuracy),
+            String(r.epoch + 1), Self.number(r.trainLoss), Self.number(r.validLoss), Self.number(r.accuracy),
             Self.number(r.unweightedAverageRecall),
         ]
         return zip(values, Self.columns).map { Self.pad($0, $1) }.joined() + Self.time(r.seconds)

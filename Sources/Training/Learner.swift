@@ -34,6 +34,7 @@ public struct LearnerConfiguration: Sendable {
 
 /// Why training stopped with an error.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    /// `epoch` and `batch` are 0-based; the message numbers them from 1, as the table and the store do.
     case nonFiniteLoss(epoch: Int, batch: Int, learningRate: Double)
     case noTrainingItems
 
@@ -41,7 +42,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .nonFiniteLoss(let epoch, let batch, let lr):
             return
-                "training diverged: the loss became NaN or infinite at epoch \(epoch), batch \(batch) (learning rate \(lr)); try a smaller learning rate"
+                "training diverged: the loss became NaN or infinite at epoch \(epoch + 1), batch \(batch + 1) (learning rate \(lr)); try a smaller learning rate"
         case .noTrainingItems: return "the training split has no items"
         }
     }

@@ -77,7 +77,8 @@ public final class ParamScheduler: LearnerCallback {
     }
 }
 
-/// The in-epoch progress bar (`epoch 3 [#####.....] 12/45  loss 1.2345`), erased before the epoch's row.
+/// The in-epoch progress bar (`epoch 3 [#####.....] 12/45  loss 1.2345`, epochs numbered from 1 as in the
+/// table), erased before the epoch's row.
 public final class ProgressCallback: LearnerCallback {
     public let order = -80
     let output: (@Sendable (String) -> Void)?
@@ -89,7 +90,7 @@ public final class ProgressCallback: LearnerCallback {
         let state = learner.state
         switch event {
         case .beforeTrain:
-            bar = BatchProgressBar(output: output, total: state.batchCount, label: "epoch \(state.epoch)")
+            bar = BatchProgressBar(output: output, total: state.batchCount, label: "epoch \(state.epoch + 1)")
         case .afterBatch:
             if let record = state.batchRecord { bar?.update(done: state.batchIndex + 1, loss: record.smoothedLoss) }
         case .afterTrain, .afterCancelFit:

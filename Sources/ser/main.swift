@@ -11,4 +11,6 @@ if BLASKernels.selection.source == .restartNeeded, let core = BLASKernels.select
     // execv returns only on failure: carry on with the slower kernels.
 }
 
+// A listing whose reader has gone (`ser runs | head -1`) ends quietly with status 0 (see ClosedOutput).
+ClosedOutput.endQuietly()
 SER.main()

@@ -19,6 +19,26 @@ final class DoctorTests: XCTestCase {
         XCTAssertTrue(report.text.contains("BLAS core"))
     }
 
+    func testTextModePrintsTheRecommendationTheJSONHas() throws {
+        var report = DoctorReport.gather(measureSeconds: 0)
+        report.blasCore = "Sandybridge"
+        report.blasCoreSource = "environment"
+        report.blasCoreRecommended = "Haswell"
+        XCTAssertTrue(try report.jsonString().contains("\"blasCoreRecommended\" : \"Haswell\""))
+        let advice = try XCTUnwrap(report.text.split(separator: "\n").first { $0.hasPrefix("advice") })
+        XCTAssertTrue(advice.contains("OPENBLAS_CORETYPE=Sandybridge forces slower kernels"), String(advice))
+        XCTAssertTrue(advice.contains("set it to Haswell"), String(advice))
+
+        report.blasCoreSource = "restartNeeded"
+        XCTAssertTrue(report.text.contains("run with OPENBLAS_CORETYPE=Haswell"), report.text)
+
+        // Already the best kernels (or an unknown core): no advice.
+        report.blasCore = "Haswell"
+        XCTAssertFalse(report.text.contains("advice"), report.text)
+        report.blasCore = "Zen"
+        XCTAssertFalse(report.text.contains("advice"), report.text)
+    }
+
     func testMeasuringSgemmGivesAPositiveFigure() {
         let report = DoctorReport.gather(measureSeconds: 0.05)
         XCTAssertGreaterThan(report.sgemmGFLOPS ?? 0, 0.1)

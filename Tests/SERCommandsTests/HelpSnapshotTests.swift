@@ -10,10 +10,17 @@ final class HelpSnapshotTests: XCTestCase {
     static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
         "Snapshots")
 
+    /// Every command and subcommand (`ser bench features` too), named as its snapshot file (`ser-bench-features`).
+    static var commands: [(String, ParsableCommand.Type)] {
+        func walk(_ name: String, _ command: ParsableCommand.Type) -> [(String, ParsableCommand.Type)] {
+            [(name, command)]
+                + command.configuration.subcommands.flatMap { walk("\(name)-\($0._commandName)", $0) }
+        }
+        return walk("ser", SER.self)
+    }
+
     func testEveryCommandsHelpMatchesItsSnapshot() throws {
-        let commands: [(String, ParsableCommand.Type)] =
-            [("ser", SER.self)] + SER.configuration.subcommands.map { ("ser-\($0._commandName)", $0) }
-        for (name, command) in commands {
+        for (name, command) in Self.commands {
             let help = SER.helpMessage(for: command, columns: 100) + "\n"
             let file = Self.snapshots.appendingPathComponent("\(name).txt")
             if ProcessInfo.processInfo.environment["SER_UPDATE_SNAPSHOTS"] == "1" {
@@ -25,6 +32,17 @@ final class HelpSnapshotTests: XCTestCase {
                 continue
             }
             XCTAssertEqual(help, expected, "`\(name.replacingOccurrences(of: "-", with: " ")) --help` changed")
+        }
+    }
+
+    /// An option states its default once: a help text that names it ("default: all cores") on an option
+    /// whose Swift default is also printed ("(default: 2)") shows two, one of them this machine's.
+    func testNoOptionShowsTwoDefaults() {
+        for (name, command) in Self.commands {
+            let help = SER.helpMessage(for: command, columns: 10_000)
+            for line in help.split(separator: "\n") where line.components(separatedBy: "(default").count > 2 {
+                XCTFail("`\(name.replacingOccurrences(of: "-", with: " ")) --help` shows two defaults: \(line)")
+            }
         }
     }
 }

@@ -11,9 +11,15 @@ final class EpochTableTests: XCTestCase {
             learningRate: 1e-3, step: 40, seconds: 75.4)
         let table = EpochTable()
         XCTAssertEqual(table.header, "epoch     train_loss  valid_loss  accuracy  uar       time")
-        XCTAssertEqual(table.row(record), "3         1.234568    0.500000    0.750000  0.750000  01:15")
+        // The record of the fourth epoch (0-based 3) prints as epoch 4, as the store and `ser show` number it.
+        XCTAssertEqual(table.row(record), "4         1.234568    0.500000    0.750000  0.750000  01:15")
         XCTAssertEqual(EpochTable.time(59.6), "01:00")
         XCTAssertEqual(EpochTable.time(3725), "1:02:05")
+    }
+
+    func testDivergenceMessageNumbersEpochsAndBatchesFromOne() {
+        let error = TrainingError.nonFiniteLoss(epoch: 0, batch: 4, learningRate: 0.5)
+        XCTAssertTrue(error.description.contains("at epoch 1, batch 5 "), error.description)
     }
 
     func testLearningRateChoiceParsesNumbersAndSuggestionNames() {

@@ -119,7 +119,8 @@ final class LearnerTests: XCTestCase {
         let directory = TemporaryDirectory("ser-events")
         let learner = SyntheticData.learner(configuration: SyntheticData.configuration(checkpoints: directory.url))
         let lines = LineCollector()
-        learner.configuration.output = LearnerOutput(table: { lines.append($0) }, progress: nil)
+        let bars = LineCollector()
+        learner.configuration.output = LearnerOutput(table: { lines.append($0) }, progress: { bars.append($0) })
         var epochs: [Int] = [], steps: [Int] = [], checkpoints: [Int] = [], finished = 0
         learner.callbacks.append(
             ClosureCallback(
@@ -142,7 +143,12 @@ final class LearnerTests: XCTestCase {
         XCTAssertEqual(lines.lines.count, 3)
         XCTAssertTrue(
             lines.lines[0].hasPrefix("epoch     train_loss  valid_loss  accuracy  uar       time"), lines.lines[0])
-        XCTAssertTrue(lines.lines[1].hasPrefix("0         "), lines.lines[1])
+        // Epochs are numbered from 1 in the table and the progress bar (the records stay 0-based).
+        XCTAssertTrue(lines.lines[1].hasPrefix("1         "), lines.lines[1])
+        XCTAssertTrue(lines.lines[2].hasPrefix("2         "), lines.lines[2])
+        XCTAssertTrue(bars.lines.contains { $0.hasPrefix("\repoch 1 [") }, "\(bars.lines.prefix(3))")
+        XCTAssertTrue(bars.lines.contains { $0.hasPrefix("\repoch 2 [") }, "\(bars.lines.prefix(3))")
+        XCTAssertFalse(bars.lines.contains { $0.hasPrefix("\repoch 0 [") }, "\(bars.lines.prefix(3))")
     }
 
     func testLRFinderRestoresModelOptimizerAndCountersExactly() throws {

@@ -99,7 +99,7 @@ final class SmokeRunTests: XCTestCase {
         print(
             String(
                 format: "fit: %.1f s; best epoch %d (uar %.3f); test accuracy %.3f, UAR %.3f, macro-F1 %.3f",
-                summary.seconds, summary.best?.epoch ?? -1, summary.best?.value ?? .nan, test.metrics.accuracy,
+                summary.seconds, (summary.best?.epoch ?? -1) + 1, summary.best?.value ?? .nan, test.metrics.accuracy,
                 test.metrics.unweightedAverageRecall, test.metrics.macroF1))
         for loss in test.topLosses(3, data: data) {
             print(
