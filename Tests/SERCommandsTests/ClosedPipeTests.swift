@@ -52,23 +52,8 @@ final class ClosedPipeTests: XCTestCase {
             standardError: String(decoding: standardError, as: UTF8.self))
     }
 
-    /// A model file with freshly initialised weights: 2 classes (low, high), 16 kHz, 16 mel bands, 1 s clips.
-    func model() throws -> String {
-        let architecture = ModelArchitecture(depth: 10, width: 8, stem: .smallInput, classCount: 2, dropout: 0)
-        var features = FeatureParameters()
-        features.sampleRate = 16000
-        features.nFFT = 256
-        features.hopLength = 160
-        features.nMels = 16
-        let path = directory.path("model.safetensors")
-        try ModelBundle(
-            architecture: architecture, features: features,
-            audio: AudioSettings(sampleRate: 16000, duration: 1, frames: 101, trimDB: nil), normalization: .utterance,
-            labels: ["low", "high"], labelScheme: "given", source: ModelSource(), toolVersion: "test",
-            model: try architecture.makeResNet(seed: 1)
-        ).save(to: URL(fileURLWithPath: path))
-        return path
-    }
+    /// A tiny model file in the test folder (see ``writeTinyModelFile(to:)``).
+    func model() throws -> String { try writeTinyModelFile(to: directory.path("model.safetensors")) }
 
     func testEveryListingCommandEndsQuietlyWhenItsOutputIsAClosedPipe() throws {
         XCTAssertTrue(
