@@ -44,6 +44,14 @@ final class NullOverrideTests: XCTestCase {
         XCTAssertEqual(try fixture.load("other.yaml", overrides: ["name=null"]).name, "other")
     }
 
+    func testNullOnANullableKeyIsTheValueNullNotTheDefault() throws {
+        let fixture = SpecFixture()
+        fixture.write("base.yaml", base + "features: {db: {top_db: 60}}\n")
+        XCTAssertEqual(try fixture.load("base.yaml").runs.first?.spec.features.db.topDB, 60)
+        let plan = try fixture.load("base.yaml", overrides: ["features.db.top_db=null"])
+        XCTAssertNil(plan.runs.first?.spec.features.db.topDB, "null: no floor, not the default 80 dB")
+    }
+
     func testAnErrorPointsAtTheChildThatChangedTheKeyNotTheBase() throws {
         let fixture = SpecFixture()
         fixture.write("base.yaml", "name: base\ndata: {synthetic: true}\nsplit: {kind: speakers, valid: [1]}\n")
