@@ -14,6 +14,7 @@ public struct SER: ParsableCommand {
             FeaturesCommand.self,
             Bench.self,
             Validate.self,
+            Schema.self,
             RunCommand.self,
             Resume.self,
             Eval.self,

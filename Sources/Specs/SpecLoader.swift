@@ -295,7 +295,8 @@ public struct SpecLoader {
                 errors += setErrors.errors
                 continue
             }
-            if tree["name"] == nil {
+            // Left out or removed with null: the file's name.
+            if tree["name"] == nil || tree["name"]?.value == .null {
                 try? tree.set(
                     ["name"], to: SpecNode(.string(defaultName), at: tree.location), keyLocation: tree.location)
             }

@@ -38,6 +38,14 @@ indirect enum Shape {
         .choice(Vocabulary.allCases.map(\.rawValue))
     }
 
+    /// Whether null is a value of this shape (rather than "remove the key, use its default").
+    var acceptsNull: Bool {
+        switch self {
+        case .nullable, .toggle, .section, .variants: return true
+        default: return false
+        }
+    }
+
     /// "a number", "an integer", … for "expected X for key, got Y".
     var expectation: String {
         switch self {

@@ -153,11 +153,21 @@ struct SpecValidator {
             var kind = defaultKind
             if case .string(let word) = kindNode.value, kinds.contains(word) { kind = word }
             let allowed = ["kind"] + (variants[kind] ?? [])
-            for entry in entries where !allowed.contains(entry.key) && fields.contains(where: { $0.name == entry.key })
+            // A key set to null is removed (it may have come from a base spec), so it applies to any kind.
+            for entry in entries
+            where !allowed.contains(entry.key) && fields.contains(where: { $0.name == entry.key })
+                && entry.node.value != .null
             {
                 let owners = kinds.filter { variants[$0]?.contains(entry.key) == true }
+                // The kind was set elsewhere (a `--set`, the child over its base): say where, and how to drop the key.
+                var origin = ""
+                if let kindEntry = node.entries.first(where: { $0.key == "kind" }),
+                    kindEntry.node.location.file != entry.keyLocation.file
+                {
+                    origin = " (kind \(kind) set at \(kindEntry.node.location)); remove it or set it to null"
+                }
                 fail(
-                    "\(join(path, entry.key)) applies to \(path) kind \(owners.joined(separator: " or ")), not \(kind)",
+                    "\(join(path, entry.key)) applies to \(path) kind \(owners.joined(separator: " or ")), not \(kind)\(origin)",
                     at: entry.keyLocation)
             }
             let chosen = fields.filter { allowed.contains($0.name) }
@@ -169,7 +179,10 @@ struct SpecValidator {
         fields.map { field in
             let entry = node.entries.first { $0.key == field.name }
             let resolved: SpecNode
-            if entry == nil, let value = field.defaultValue {
+            // null on a key that cannot be null removes it (`--set key=null`, or `key: null` over a base
+            // spec's value): its default applies. On a nullable key null is the value itself.
+            if let value = field.defaultValue, entry == nil || (entry?.node.value == .null && !field.shape.acceptsNull)
+            {
                 resolved = SpecNode(value, at: node.location)
             } else {
                 resolved = resolve(entry?.node, shape: field.shape, path: join(path, field.name), parent: node.location)

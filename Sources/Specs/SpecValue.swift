@@ -316,6 +316,8 @@ extension SpecNode {
         for entry in overrides {
             if let index = entries.firstIndex(where: { $0.key == entry.key }) {
                 entries[index].node = merge(entries[index].node, entry.node)
+                // The key is now the child's: errors about it point at the file that wrote it last.
+                entries[index].keyLocation = entry.keyLocation
             } else {
                 entries.append(entry)
             }
@@ -342,6 +344,8 @@ extension SpecNode {
         }
         if let index = entries.firstIndex(where: { $0.key == key }) {
             try entries[index].node.set(path.dropFirst(), to: value, keyLocation: keyLocation)
+            // The overridden key now comes from the override (a `--set` argument or a sweep).
+            if path.count == 1 { entries[index].keyLocation = keyLocation }
         } else {
             var child = SpecNode(.null, at: keyLocation)
             try child.set(path.dropFirst(), to: value, keyLocation: keyLocation)
