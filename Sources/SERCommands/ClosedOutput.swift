@@ -13,7 +13,13 @@ import Foundation
 /// stop its audio source cleanly and ends quietly on ``Live/LiveError/outputClosed(_:)`` itself.
 public enum ClosedOutput {
     /// Installs the SIGPIPE handler that ends the process with status 0 when standard output is closed.
+    /// SIGPIPE is unblocked first: a blocked signal, inherited from whatever started `ser`, would turn a broken
+    /// pipe into a write error instead.
     public static func endQuietly() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGPIPE)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         signal(SIGPIPE, onBrokenPipe)
     }
 
