@@ -28,9 +28,8 @@ struct Synth: ParsableCommand {
 
     /// What `--json` prints: the folder, whether it was written, replaced or kept, and the corpus.
     struct Written: Encodable {
-        enum Outcome: String, Encodable { case created, replaced, reused }
         var folder: String
-        var outcome: Outcome
+        var outcome: SyntheticCorpus.EnsureOutcome
         var files: Int
         var actors: Int
         var seed: UInt64
@@ -56,16 +55,10 @@ struct Synth: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let files = actors * 60
         if json {
-            let written: Written.Outcome =
-                switch outcome {
-                case .reused: .reused
-                case .created: .created
-                case .replaced: .replaced
-                }
             print(
                 try StoreFormat.json(
                     Written(
-                        folder: path, outcome: written, files: files, actors: actors, seed: seed,
+                        folder: path, outcome: outcome, files: files, actors: actors, seed: seed,
                         sampleRate: sampleRate, bytes: Synth.bytes(under: path), seconds: seconds)))
             return
         }
