@@ -38,8 +38,8 @@ public final class MemorySink: LineSink {
 /// JSON (keys sorted; `label`, `probability` and `probabilities` are null for silence; `smoothed*` are
 /// null until a window has been classified):
 ///
-///     {"end":3,"index":0,"label":"happy","latencyMs":12.4,"levelDBFS":-23.5,"probabilities":{…},
-///      "probability":0.82,"silent":false,"smoothed":"happy","smoothedProbability":0.74,"start":0,"type":"window"}
+///     {"end":3,"index":0,"label":"happy","latency_ms":12.4,"level_dbfs":-23.5,"probabilities":{…},
+///      "probability":0.82,"silent":false,"smoothed":"happy","smoothed_probability":0.74,"start":0,"type":"window"}
 public struct LiveFormatter {
     public let classNames: [String]
     public let json: Bool
@@ -73,13 +73,13 @@ public struct LiveFormatter {
     func jsonLine(_ r: WindowResult) -> String {
         var object: [String: Any] = [
             "type": "window", "index": r.index, "start": rounded(r.start, 6), "end": rounded(r.end, 6),
-            "levelDBFS": rounded(Double(r.levelDBFS), 2), "silent": r.isSilent,
-            "latencyMs": rounded(r.latency * 1000, 3),
+            "level_dbfs": rounded(Double(r.levelDBFS), 2), "silent": r.isSilent,
+            "latency_ms": rounded(r.latency * 1000, 3),
         ]
         object["label"] = r.label.map { classNames[$0] } ?? NSNull()
         object["probability"] = r.probability.map { rounded(Double($0), 6) } ?? NSNull()
         object["smoothed"] = r.smoothedLabel.map { classNames[$0] } ?? NSNull()
-        object["smoothedProbability"] = r.smoothedProbability.map { rounded(Double($0), 6) } ?? NSNull()
+        object["smoothed_probability"] = r.smoothedProbability.map { rounded(Double($0), 6) } ?? NSNull()
         if let p = r.probabilities {
             var named: [String: Double] = [:]
             for (name, value) in zip(classNames, p) { named[name] = rounded(Double(value), 6) }
@@ -94,10 +94,10 @@ public struct LiveFormatter {
     public func summary(_ s: LiveSummary, source: String) -> String {
         if json {
             return serialize([
-                "type": "summary", "source": source, "windows": s.windows, "silentWindows": s.silentWindows,
-                "classifiedWindows": s.classifiedWindows, "streamSeconds": rounded(s.streamSeconds, 6),
+                "type": "summary", "source": source, "windows": s.windows, "silent_windows": s.silentWindows,
+                "classified_windows": s.classifiedWindows, "stream_seconds": rounded(s.streamSeconds, 6),
                 "interrupted": s.interrupted,
-                "latencyMs": [
+                "latency_ms": [
                     "count": s.latency.count, "mean": rounded(s.latency.mean * 1000, 3),
                     "median": rounded(s.latency.median * 1000, 3), "p95": rounded(s.latency.p95 * 1000, 3),
                     "max": rounded(s.latency.max * 1000, 3),

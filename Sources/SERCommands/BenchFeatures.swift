@@ -20,6 +20,26 @@ struct BenchFeatures: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    /// What `--json` prints (times in seconds; every failure, where the text lists ten).
+    struct Measurement: Encodable {
+        var version: String
+        var files: Int
+        var audioSeconds: Double
+        var frames: Int
+        var seconds: Double
+        var threads: Int
+        var filesPerSecond: Double
+        var realtimeFactor: Double
+        var loadSecondsPerFile: Double
+        var featureSecondsPerFile: Double
+        var cpuSecondsPerFile: Double
+        var peakRSSMegabytes: Double
+        var failures: [String]
+    }
+
     /// `--threads`, or every core.
     var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
@@ -55,6 +75,21 @@ struct BenchFeatures: ParsableCommand {
         progress.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let done = paths.count - totals.failures.count
+        if json {
+            let cpu = Self.cpuSeconds() - cpuStart
+            print(
+                try StoreFormat.json(
+                    Measurement(
+                        version: SER.version, files: done, audioSeconds: totals.audioSeconds, frames: totals.frames,
+                        seconds: seconds, threads: threadCount, filesPerSecond: Double(done) / seconds,
+                        realtimeFactor: totals.audioSeconds / seconds,
+                        loadSecondsPerFile: totals.loadSeconds / Double(max(1, done)),
+                        featureSecondsPerFile: totals.featureSeconds / Double(max(1, done)),
+                        cpuSecondsPerFile: cpu / Double(max(1, done)), peakRSSMegabytes: Self.peakRSSMegabytes(),
+                        failures: totals.failures)))
+            if !totals.failures.isEmpty { throw ExitCode.failure }
+            return
+        }
         print(
             "ser \(SER.version): \(done) files (\(String(format: "%.0f", totals.audioSeconds)) s of audio), \(totals.frames) frames in \(String(format: "%.2f", seconds)) s on \(threadCount) thread(s)"
         )

@@ -62,11 +62,11 @@ struct BenchListen: ParsableCommand {
         let m = try measure()
         if json {
             let object: [String: Any] = [
-                "depth": depth, "windows": m.latency.count, "meanMs": m.latency.mean * 1000,
-                "medianMs": m.latency.median * 1000, "p95Ms": m.latency.p95 * 1000, "maxMs": m.latency.max * 1000,
-                "inputShape": m.inputShape, "source": m.source, "sourceRate": m.sourceRate,
-                "featuresMeanMs": m.featuresMeanMs, "modelMeanMs": m.modelMeanMs, "lanes": m.engine.threads,
-                "blasThreads": m.engine.blasThreads, "blasCore": m.blasCore,
+                "depth": depth, "windows": m.latency.count, "mean_ms": m.latency.mean * 1000,
+                "median_ms": m.latency.median * 1000, "p95_ms": m.latency.p95 * 1000, "max_ms": m.latency.max * 1000,
+                "input_shape": m.inputShape, "source": m.source, "source_rate": m.sourceRate,
+                "features_mean_ms": m.featuresMeanMs, "model_mean_ms": m.modelMeanMs, "lanes": m.engine.threads,
+                "blas_threads": m.engine.blasThreads, "blas_core": m.blasCore,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))

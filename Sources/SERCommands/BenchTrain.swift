@@ -81,7 +81,7 @@ struct TrainingBenchmark: Codable {
     var trainingGFLOPS: Double
     var inferenceSamplesPerSecond: Double
     var inferenceGFLOPS: Double
-    var peakRSSMiB: Double
+    var peakRSSMebibytes: Double
     /// Process CPU seconds (all threads) per timed training step: robust when other processes share the cores.
     var trainingCPUSecondsPerStep: Double
     var inferenceCPUSecondsPerBatch: Double
@@ -146,7 +146,7 @@ struct TrainingBenchmark: Codable {
             trainingGFLOPS: trainFLOPs / trainSeconds / 1e9,
             inferenceSamplesPerSecond: Double(batch * steps) / inferSeconds,
             inferenceGFLOPS: inferFLOPs / inferSeconds / 1e9,
-            peakRSSMiB: Double(usage.ru_maxrss) / 1024, trainingCPUSecondsPerStep: trainCPU,
+            peakRSSMebibytes: Double(usage.ru_maxrss) / 1024, trainingCPUSecondsPerStep: trainCPU,
             inferenceCPUSecondsPerBatch: inferCPU)
     }
 
@@ -159,16 +159,12 @@ struct TrainingBenchmark: Codable {
                 format: "training   %.2f samples/s (forward + backward + AdamW), %.1f GFLOPS", trainingSamplesPerSecond,
                 trainingGFLOPS),
             String(format: "inference  %.2f samples/s, %.1f GFLOPS", inferenceSamplesPerSecond, inferenceGFLOPS),
-            String(format: "peak RSS   %.0f MiB", peakRSSMiB),
+            String(format: "peak RSS   %.0f MiB", peakRSSMebibytes),
             String(
                 format: "CPU time   %.2f s per training step, %.2f s per inference batch (all threads)",
                 trainingCPUSecondsPerStep, inferenceCPUSecondsPerBatch),
         ].joined(separator: "\n")
     }
 
-    func jsonString() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func jsonString() throws -> String { try StoreFormat.json(self) }
 }

@@ -149,11 +149,7 @@ struct DataReport: Codable, Equatable {
         skipped = dataset.listing.skipped.map(\.problem)
     }
 
-    func jsonString() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func jsonString() throws -> String { try StoreFormat.json(self) }
 
     /// Human-readable tables.
     var text: String {

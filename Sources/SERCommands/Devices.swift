@@ -20,9 +20,7 @@ struct Devices: ParsableCommand {
         defer { session.close() }
         let devices = try session.inputDevices()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            return devices.isEmpty ? "[]" : String(decoding: try encoder.encode(devices), as: UTF8.self)
+            return devices.isEmpty ? "[]" : try StoreFormat.json(devices)
         }
         return Self.table(devices)
     }

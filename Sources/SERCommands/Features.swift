@@ -25,6 +25,29 @@ struct FeaturesCommand: ParsableCommand {
 
     @OptionGroup var options: FeatureOptions
 
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    /// What `--json` prints: the file, its audio, the matrix's shape and range, and the files written.
+    struct Summary: Encodable {
+        var file: String
+        var samples: Int
+        var sampleRate: Int
+        var duration: Double
+        /// `mel` or `mfcc`.
+        var kind: String
+        /// 0, 1 (Δ) or 2 (Δ and Δ²).
+        var deltas: Int
+        var rows: Int
+        var frames: Int
+        var min: Double
+        var max: Double
+        /// `dB` for log-mel in decibels, else empty.
+        var unit: String
+        var npy: String?
+        var png: String?
+    }
+
     func run() throws {
         // Bad targets fail before any audio is read; the input file itself is never written over.
         let protected = ProtectedFile(path: file, role: "the audio file being read").map { [$0] } ?? []
@@ -39,23 +62,36 @@ struct FeaturesCommand: ParsableCommand {
         let what = parameters.nMFCC != nil ? "MFCCs" : "mel bands"
         let deltas = parameters.deltas == 0 ? "" : parameters.deltas == 1 ? " with Δ" : " with Δ and Δ²"
         let unit = parameters.nMFCC == nil && parameters.toDB ? " dB" : ""
-        print("file      \(file)")
-        print(
-            String(
-                format: "audio     %d samples at %d Hz (%.2f s)", audio.samples.count, audio.sampleRate, audio.duration)
-        )
-        print("features  \(features.rows) × \(features.frames) (\(what)\(deltas) × frames), float32")
-        print(String(format: "range     %.2f … %.2f%@", range.lowerBound, range.upperBound, unit))
+        if !json {
+            print("file      \(file)")
+            print(
+                String(
+                    format: "audio     %d samples at %d Hz (%.2f s)", audio.samples.count, audio.sampleRate,
+                    audio.duration))
+            print("features  \(features.rows) × \(features.frames) (\(what)\(deltas) × frames), float32")
+            print(String(format: "range     %.2f … %.2f%@", range.lowerBound, range.upperBound, unit))
+        }
         if let npy {
             try NumpyFile.write(features, to: npy, existing: force.existing, protected: protected)
-            print("npy       \(npy)")
+            if !json { print("npy       \(npy)") }
         }
         if let png {
             try Self.figure(
                 audio: audio, features: features, parameters: parameters, title: (file as NSString).lastPathComponent
             )
             .render().writePNG(to: png, existing: force.existing, protected: protected)
-            print("png       \(png)")
+            if !json { print("png       \(png)") }
+        }
+        if json {
+            print(
+                try StoreFormat.json(
+                    Summary(
+                        file: file, samples: audio.samples.count, sampleRate: audio.sampleRate,
+                        duration: audio.duration, kind: parameters.nMFCC == nil ? "mel" : "mfcc",
+                        deltas: parameters.deltas, rows: features.rows, frames: features.frames,
+                        min: Double(range.lowerBound), max: Double(range.upperBound),
+                        unit: unit.trimmingCharacters(in: .whitespaces),
+                        npy: npy, png: png)))
         }
     }
 

@@ -37,6 +37,9 @@ struct LRFind: ParsableCommand {
 
     @OptionGroup var force: ForceOption
 
+    @Flag(help: "Print JSON instead of text: the points, the suggestions, the one used and the files written.")
+    var json = false
+
     func validate() throws {
         if (spec == nil) == (recordedRun == nil) {
             throw ValidationError("give a spec file or --run RUN (one of them).")
@@ -86,12 +89,42 @@ struct LRFind: ParsableCommand {
             chosen: chosen)
     }
 
+    /// What `--json` prints. Losses are the smoothed ones the plot draws; a loss that is not finite is null.
+    struct FindingJSON: Encodable {
+        struct Point: Encodable {
+            var learningRate: Double
+            var loss: Double?
+        }
+        struct Suggestion: Encodable {
+            var method: String
+            var learningRate: Double
+            var loss: Double?
+        }
+        var title: String
+        var points: [Point]
+        var suggestions: [Suggestion]
+        var chosen: String?
+        var files: [String]
+
+        init(_ finding: Finding, files: [String]) {
+            func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+            let curve = finding.curve
+            title = finding.title
+            points = zip(curve.learningRates, curve.losses).map { Point(learningRate: $0, loss: finite($1)) }
+            suggestions = curve.suggestions.map {
+                Suggestion(method: $0.method, learningRate: $0.learningRate, loss: finite($0.loss))
+            }
+            chosen = finding.chosen
+            self.files = files
+        }
+    }
+
     /// Writes the requested plots and returns the text printed: the suggestions table and the files written.
     /// Files are written through `OutputFile`: an existing one only with `existing: .replace`, never a
     /// `protected` one.
     static func report(
         _ finding: Finding, png: String?, svg: String?, existing: ExistingFile = .refuse,
-        protected: [ProtectedFile] = []
+        protected: [ProtectedFile] = [], json: Bool = false
     ) throws -> String {
         let curve = finding.curve
         var table = TextTable(columns: [
@@ -123,6 +156,7 @@ struct LRFind: ParsableCommand {
             try OutputFile.write(Data(text.utf8), to: svg, existing: existing, protected: protected)
             lines.append("Wrote \(svg)")
         }
+        if json { return try StoreFormat.json(FindingJSON(finding, files: [png, svg].compactMap { $0 })) }
         return lines.joined(separator: "\n")
     }
 
@@ -137,11 +171,12 @@ struct LRFind: ParsableCommand {
         let finding =
             try recordedRun.map { try Self.recorded($0, in: store.openForReading()) }
             ?? runFinder(output: output, log: log)
-        return try Self.report(finding, png: png, svg: svg, existing: force.existing, protected: protected)
+        return try Self.report(
+            finding, png: png, svg: svg, existing: force.existing, protected: protected, json: json)
     }
 
     func run() throws {
-        print(try output(output: .standard, log: RunOutput.log))
+        print(try output(output: json ? .silent : .standard, log: RunOutput.log))
     }
 }
 

@@ -21,6 +21,22 @@ struct Remove: ParsableCommand {
     @Flag(help: "Also delete runs that are still running.")
     var force = false
 
+    @Flag(help: "Print JSON instead of text: per run, the files removed and those kept with the reason.")
+    var json = false
+
+    /// One removed run, as `--json` prints it.
+    struct Removed: Encodable {
+        var id: Int64
+        var experiment: String
+        var sweep: String
+        /// Files deleted.
+        var removedFiles: [String]
+        /// Files left in place, with the reason.
+        var keptFiles: [RefusedFile]
+        /// Folders removed because they were empty afterwards.
+        var removedFolders: [String]
+    }
+
     func validate() throws {
         if runs.isEmpty { throw ValidationError("give at least one run id.") }
     }
@@ -28,10 +44,15 @@ struct Remove: ParsableCommand {
     func output() throws -> String {
         let runStore = try store.openExisting()
         var lines: [String] = []
+        var removed: [Removed] = []
         for id in runs {
             let summary = try runStore.summary(of: id)
             if summary.displayStatus == .running && !force { throw StoreCommandError.runIsRunning(id) }
             let removal = try runStore.removeRun(id, keepFiles: keepFiles)
+            removed.append(
+                Removed(
+                    id: id, experiment: summary.experiment, sweep: summary.sweep, removedFiles: removal.removed,
+                    keptFiles: removal.refused, removedFolders: removal.removedFolders))
             let count = removal.removed.count
             lines.append(
                 "Removed run \(id) (\(summary.experiment)\(summary.sweep.isEmpty ? "" : " [\(summary.sweep)]"))"
@@ -40,7 +61,7 @@ struct Remove: ParsableCommand {
                 lines.append("  kept \(refused.path): \(refused.reason)")
             }
         }
-        return lines.joined(separator: "\n")
+        return json ? try StoreFormat.json(removed) : lines.joined(separator: "\n")
     }
 
     func run() throws { print(try output()) }

@@ -33,6 +33,9 @@ struct Report: ParsableCommand {
     @Flag(help: "Do not draw the top losses' spectrograms (faster; no audio files needed).")
     var noSpectrograms = false
 
+    @Flag(help: "Print JSON instead of text: the file written and the runs it shows.")
+    var json = false
+
     func validate() throws {
         if runs.isEmpty && experiment == nil { throw ValidationError("name at least one run, or --experiment NAME.") }
         if topLosses < 0 { throw ValidationError("--top-losses must be 0 or more, got \(topLosses).") }
@@ -63,6 +66,18 @@ struct Report: ParsableCommand {
         return ids.filter { seen.insert($0).inserted }
     }
 
+    /// What `--json` prints: the file written and the runs it shows.
+    struct Written: Encodable {
+        struct Run: Encodable {
+            var id: Int64
+            var experiment: String
+            var sweep: String
+        }
+        var file: String
+        var bytes: Int
+        var runs: [Run]
+    }
+
     /// Writes the page and returns the line printed.
     func write() throws -> String {
         let runStore = try store.openForReading()
@@ -82,6 +97,13 @@ struct Report: ParsableCommand {
             options: StoreReportOptions(topLosses: topLosses, spectrograms: !noSpectrograms))
         try OutputFile.write(Data(html.utf8), to: output, existing: force.existing, protected: protected)
         let kb = (html.utf8.count + 1023) / 1024
+        if json {
+            let runs = try ids.map { id in
+                let summary = try runStore.summary(of: id)
+                return Written.Run(id: id, experiment: summary.experiment, sweep: summary.sweep)
+            }
+            return try StoreFormat.json(Written(file: output, bytes: html.utf8.count, runs: runs))
+        }
         return "Wrote \(output) (\(ids.count) run\(ids.count == 1 ? "" : "s"), \(kb) KB)"
     }
 

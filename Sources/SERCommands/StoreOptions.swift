@@ -101,12 +101,46 @@ enum StoreFormat {
         return String(format: "%.2e", value)
     }
 
-    /// Pretty, key-sorted JSON with ISO 8601 dates.
+    /// The one JSON encoding of every command's `--json`: pretty, key-sorted, ISO 8601 dates, and snake_case
+    /// keys (`balancedAccuracy` → `balanced_accuracy`).
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
+        encoder.keyEncodingStrategy = .custom { path in path.last.map(snakeCaseKey) ?? JSONKey("") }
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// A property name in snake_case. Only the keys of a type's `CodingKeys` are converted: the keys of a
+    /// dictionary are data (class names such as `Happy`, spec keys such as `train.lr`) and stay as they are.
+    static func snakeCaseKey(_ key: CodingKey) -> CodingKey {
+        guard String(describing: type(of: key)).hasSuffix("CodingKeys") else { return key }
+        return JSONKey(snakeCase(key.stringValue))
+    }
+
+    /// `balancedAccuracy` → `balanced_accuracy`, `blasCoreGFLOPS` → `blas_core_gflops`, `f1Macro` → `f1_macro`.
+    static func snakeCase(_ name: String) -> String {
+        let characters = Array(name)
+        var result = ""
+        for (index, character) in characters.enumerated() {
+            if character.isUppercase, index > 0 {
+                let previous = characters[index - 1]
+                let nextIsLower = index + 1 < characters.count && characters[index + 1].isLowercase
+                if previous.isLowercase || previous.isNumber || (previous.isUppercase && nextIsLower) {
+                    result.append("_")
+                }
+            }
+            result.append(contentsOf: character.lowercased())
+        }
+        return result
+    }
+
+    private struct JSONKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// Parses `--since`: an age (`30m`, `12h`, `7d`, `2w`) before `now`, or a date (`2026-11-01`,

@@ -23,6 +23,21 @@ struct Synth: ParsableCommand {
     @Option(help: "Sample rate in Hz, 8000-48000.")
     var sampleRate: Int = 16000
 
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    /// What `--json` prints: the folder, whether it was written, replaced or kept, and the corpus.
+    struct Written: Encodable {
+        var folder: String
+        var outcome: SyntheticCorpus.EnsureOutcome
+        var files: Int
+        var actors: Int
+        var seed: UInt64
+        var sampleRate: Int
+        var bytes: Int
+        var seconds: Double
+    }
+
     func validate() throws {
         guard (1...24).contains(actors) else {
             throw ValidationError("--actors must be between 1 and 24 (RAVDESS numbering), got \(actors).")
@@ -39,6 +54,14 @@ struct Synth: ParsableCommand {
             at: out, actors: actors, seed: seed, sampleRate: sampleRate)
         let seconds = Date().timeIntervalSince(start)
         let files = actors * 60
+        if json {
+            print(
+                try StoreFormat.json(
+                    Written(
+                        folder: path, outcome: outcome, files: files, actors: actors, seed: seed,
+                        sampleRate: sampleRate, bytes: Synth.bytes(under: path), seconds: seconds)))
+            return
+        }
         switch outcome {
         case .reused:
             print(

@@ -25,7 +25,7 @@ public struct SyntheticCorpusMarker: Codable, Sendable, Equatable {
 
 extension SyntheticCorpus {
     /// What ``ensure(at:actors:seed:sampleRate:)`` found or did.
-    public enum EnsureOutcome: Equatable, Sendable {
+    public enum EnsureOutcome: String, Equatable, Sendable, Encodable {
         /// The directory already held this exact corpus; nothing was written.
         case reused
         /// The corpus was generated (the directory was missing or empty).

@@ -257,7 +257,7 @@ final class LiveFormatterTests: XCTestCase {
         XCTAssertEqual(object["label"] as? String, "happy")
         XCTAssertEqual(object["smoothed"] as? String, "angry")
         XCTAssertEqual(object["probability"] as? Double ?? 0, 0.7, accuracy: 1e-6)
-        XCTAssertEqual(object["latencyMs"] as? Double ?? 0, 12.3, accuracy: 1e-9)
+        XCTAssertEqual(object["latency_ms"] as? Double ?? 0, 12.3, accuracy: 1e-9)
         XCTAssertEqual(object["end"] as? Double, 3.5)
         XCTAssertEqual((object["probabilities"] as? [String: Double])?["angry"] ?? 0, 0.2, accuracy: 1e-6)
 

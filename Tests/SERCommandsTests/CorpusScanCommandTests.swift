@@ -42,7 +42,7 @@ final class CorpusScanCommandTests: XCTestCase {
             )
         }
         let (json, text) = try XCTUnwrap(result, "ser data hung on a corpus with a FIFO").get()
-        let report = try JSONDecoder().decode(DataReport.self, from: Data(json.utf8))
+        let report = try DataReport.decoded(from: json)
         XCTAssertEqual(report.files, 2, "each file once, the FIFO not among them")
         XCTAssertEqual(report.readable, 2)
         XCTAssertEqual(
@@ -65,7 +65,7 @@ final class CorpusScanCommandTests: XCTestCase {
         let result = finishing(within: 30, releasing: [fifo]) { () -> ([String], DataReport) in
             let bench = try BenchFeatures.audioFiles(under: corpus)
             let json = try DataCommand.parse([corpus, "--json"]).output()
-            return (bench, try JSONDecoder().decode(DataReport.self, from: Data(json.utf8)))
+            return (bench, try DataReport.decoded(from: json))
         }
         let (bench, report) = try XCTUnwrap(result, "listing hung").get()
         XCTAssertEqual(

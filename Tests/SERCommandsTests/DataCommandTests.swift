@@ -30,8 +30,7 @@ final class DataCommandTests: XCTestCase {
     }
 
     private func report(_ arguments: [String]) throws -> DataReport {
-        let output = try DataCommand.parse(arguments + ["--json"]).output()
-        return try JSONDecoder().decode(DataReport.self, from: Data(output.utf8))
+        try DataReport.decoded(from: DataCommand.parse(arguments + ["--json"]).output())
     }
 
     func testJSONReportParsesBackWithAllCounts() throws {
@@ -138,5 +137,14 @@ final class DataCommandTests: XCTestCase {
         if name.contains("SharedRavdess") {
             try XCTSkipIf(SharedData.ravdess == nil, "../shared/data/ravdess is absent")
         }
+    }
+}
+
+extension DataReport {
+    /// The report `ser data --json` printed: its keys are snake_case (issue #24), the properties camelCase.
+    static func decoded(from json: String) throws -> DataReport {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(DataReport.self, from: Data(json.utf8))
     }
 }

@@ -15,7 +15,7 @@ final class DoctorTests: XCTestCase {
         XCTAssertGreaterThan(report.blasThreads, 0)
         XCTAssertFalse(report.blasCore.isEmpty)
         let json = try report.jsonString()
-        XCTAssertTrue(json.contains("\"blasCore\""))
+        XCTAssertTrue(json.contains("\"blas_core\""))
         XCTAssertTrue(report.text.contains("BLAS core"))
     }
 
@@ -24,7 +24,7 @@ final class DoctorTests: XCTestCase {
         report.blasCore = "Sandybridge"
         report.blasCoreSource = "environment"
         report.blasCoreRecommended = "Haswell"
-        XCTAssertTrue(try report.jsonString().contains("\"blasCoreRecommended\" : \"Haswell\""))
+        XCTAssertTrue(try report.jsonString().contains("\"blas_core_recommended\" : \"Haswell\""))
         let advice = try XCTUnwrap(report.text.split(separator: "\n").first { $0.hasPrefix("advice") })
         XCTAssertTrue(advice.contains("OPENBLAS_CORETYPE=Sandybridge forces slower kernels"), String(advice))
         XCTAssertTrue(advice.contains("set it to Haswell"), String(advice))

@@ -221,7 +221,7 @@ final class DevicesCommandTests: XCTestCase {
         XCTAssertTrue(text.contains("ALSA"), text)
         let json = try Devices.parse(["--json"]).output()
         let devices = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
-        XCTAssertTrue(devices.contains { $0["name"] as? String == "sertest" && $0["hostAPI"] as? String == "ALSA" })
+        XCTAssertTrue(devices.contains { $0["name"] as? String == "sertest" && $0["host_api"] as? String == "ALSA" })
     }
 
     func testNoDevicesIsAMessageNotAnError() {

@@ -76,7 +76,7 @@ final class StoreCommandsTests: XCTestCase {
         let alpha = try parse(Runs.self, ["runs", "--store", path, "--experiment", "alpha", "--json"]).output()
         let decoded = try JSONSerialization.jsonObject(with: Data(alpha.utf8)) as? [[String: Any]]
         XCTAssertEqual(decoded?.count, 1)
-        XCTAssertEqual(decoded?.first?["displayStatus"] as? String, "finished")
+        XCTAssertEqual(decoded?.first?["display_status"] as? String, "finished")
         XCTAssertEqual(decoded?.first?["epochs"] as? Int, 3)
         XCTAssertEqual(
             try parse(Runs.self, ["runs", "--store", path, "--since", "1h", "--limit", "2"]).output().split(
