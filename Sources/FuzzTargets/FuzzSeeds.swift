@@ -98,7 +98,7 @@ public enum FuzzSeeds {
             ))
         seeds.append(
             (
-                .audio, "pcm16-mono.flac",
+                .audio, "pcm16-mono-flac",
                 try file("c.flac") { try SoundFile.write(mono, sampleRate: 8000, to: $0.path, format: .flac16) }
             ))
         return seeds

@@ -153,7 +153,7 @@ final class FLACReaderTests: XCTestCase {
     }
 
     /// Found while writing the audio fuzz target (its regression seed
-    /// `regression-flac-streaminfo-claims-2e36-frames.flac`): a 192-byte file whose STREAMINFO declares
+    /// `regression-flac-streaminfo-claims-2e36-frames`): a 192-byte file whose STREAMINFO declares
     /// 2^36 − 1 frames made the reader allocate 256 GiB up front and crash.
     func testAHeaderClaimingFarMoreFramesThanTheFileHoldsIsTruncatedNotACrash() throws {
         let dir = TemporaryDirectory()
