@@ -17,17 +17,7 @@ final class HostileModelFileTests: XCTestCase {
 
     /// A valid model file: ResNet-10 of width 8, small stem, 2 classes, 16 kHz, 16 mel bands.
     func validModel() throws -> URL {
-        let architecture = ModelArchitecture(depth: 10, width: 8, stem: .smallInput, classCount: 2, dropout: 0.1)
-        var features = FeatureParameters()
-        features.sampleRate = 16000
-        features.nFFT = 256
-        features.hopLength = 160
-        features.nMels = 16
-        let bundle = ModelBundle(
-            architecture: architecture, features: features,
-            audio: AudioSettings(sampleRate: 16000, duration: 1, frames: 101, trimDB: nil), normalization: .utterance,
-            labels: ["a", "b"], labelScheme: "given", source: ModelSource(), toolVersion: "test",
-            model: try architecture.makeResNet(seed: 1))
+        let bundle = try tinyBundle(dropout: 0.1)
         let url = URL(fileURLWithPath: directory.path("valid.safetensors"))
         try bundle.save(to: url)
         return url
@@ -165,17 +155,7 @@ final class HostileModelFileTests: XCTestCase {
 /// Issue #18: NaN never reaches a probability or the store.
 final class NonFiniteOutputTests: XCTestCase {
     func testAMatrixHoldingNaNFailsAloneAndTheOthersAreClassified() throws {
-        let architecture = ModelArchitecture(depth: 10, width: 8, stem: .smallInput, classCount: 2, dropout: 0)
-        var features = FeatureParameters()
-        features.sampleRate = 16000
-        features.nFFT = 256
-        features.hopLength = 160
-        features.nMels = 16
-        var bundle = ModelBundle(
-            architecture: architecture, features: features,
-            audio: AudioSettings(sampleRate: 16000, duration: 1, frames: 101, trimDB: nil), normalization: .utterance,
-            labels: ["a", "b"], labelScheme: "given", source: ModelSource(), toolVersion: "test",
-            model: try architecture.makeResNet(seed: 1))
+        var bundle = try tinyBundle(dropout: 0)
         let good = FeatureMatrix(rows: 16, frames: 101, values: (0..<1616).map { Float($0 % 7) })
         var bad = good
         bad[3, 40] = .nan
@@ -221,4 +201,19 @@ final class NonFiniteOutputTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix("run \(id): epoch 2 valid_loss is inf"), "\(error)")
         }
     }
+}
+
+/// A model with fresh weights: ResNet-10 of width 8, small stem, classes a and b, 16 kHz, 16 mel bands, 1 s.
+func tinyBundle(dropout: Double) throws -> ModelBundle {
+    let architecture = ModelArchitecture(depth: 10, width: 8, stem: .smallInput, classCount: 2, dropout: dropout)
+    var features = FeatureParameters()
+    features.sampleRate = 16000
+    features.nFFT = 256
+    features.hopLength = 160
+    features.nMels = 16
+    return ModelBundle(
+        architecture: architecture, features: features,
+        audio: AudioSettings(sampleRate: 16000, duration: 1, frames: 101, trimDB: nil), normalization: .utterance,
+        labels: ["a", "b"], labelScheme: "given", source: ModelSource(), toolVersion: "test",
+        model: try architecture.makeResNet(seed: 1))
 }

@@ -15,20 +15,7 @@ final class JSONOutputTests: XCTestCase {
 
     override func setUp() { directory = TemporaryDirectory("ser-json-output") }
 
-    static let spec = """
-        name: tiny
-        seed: 5
-        data:
-          synthetic: {actors: 2, seed: 1}
-          labels: emotion
-          emotions: [neutral, happy, sad, angry]
-        audio: {sample_rate: 16000, duration: 1.0}
-        features: {n_fft: 256, hop_length: 160, n_mels: 16}
-        model: {depth: 10, width: 8, stem: small, dropout: 0.1}
-        lr_finder: {num_it: 12, suggest: [minimum, steep]}
-        train: {epochs: 1, batch_size: 16, schedule: one_cycle, lr: minimum}
-        split: {kind: speakers, valid: [2]}
-        """
+    static let spec = tinyRunSpec(epochs: 1)
 
     /// Every subcommand path (`["bench", "listen"]`) whose help lists `--json`.
     static func commandsWithJSON() -> [[String]] {
