@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunStore
+import Runner
 
 /// `--store PATH`, shared by every command that reads or writes the run store.
 struct StoreOptions: ParsableArguments {
@@ -16,12 +17,12 @@ struct StoreOptions: ParsableArguments {
     var exists: Bool { FileManager.default.fileExists(atPath: path) }
 
     /// Opens the store, creating it if needed (for commands that write runs).
-    func open() throws -> RunStore { try RunStore(path: path) }
+    func open() throws -> RunStore { try RunStore(path: path, parameters: StoreParameters.source) }
 
     /// Opens a store that must already exist, for writing (`rm`, `resume`).
     func openExisting() throws -> RunStore {
         guard exists else { throw StoreCommandError.noStore(path) }
-        return try RunStore(path: path)
+        return try RunStore(path: path, parameters: StoreParameters.source)
     }
 
     /// Opens a store that must already exist, read-only: nothing in its folder is created or changed, and it
