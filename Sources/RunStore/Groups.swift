@@ -132,12 +132,21 @@ extension RunStore {
     /// transaction that finishes a run, so whichever process finishes the last run of a group — a resumed run,
     /// a worker on another machine — stores the aggregate). A group without a finished run has no rows.
     static func refreshGroups(containing runIDs: [Int64], _ db: Database) throws {
-        guard try db.tableExists("run_group_member"), !runIDs.isEmpty else { return }
-        let groups = try Int64.fetchAll(
+        try refreshGroups(try groupIDs(containing: runIDs, db), db)
+    }
+
+    /// The groups holding one of `runIDs` (none in a store without groups).
+    static func groupIDs(containing runIDs: [Int64], _ db: Database) throws -> [Int64] {
+        guard try db.tableExists("run_group_member"), !runIDs.isEmpty else { return [] }
+        return try Int64.fetchAll(
             db,
             sql:
                 "SELECT DISTINCT group_id FROM run_group_member WHERE run_id IN (\(runIDs.map { _ in "?" }.joined(separator: ",")))",
             arguments: StatementArguments(runIDs))
+    }
+
+    /// Recomputes the aggregates of `groups` (see ``refreshGroups(containing:_:)``).
+    static func refreshGroups(_ groups: [Int64], _ db: Database) throws {
         let now = Date()
         for group in groups {
             let members = try Int64.fetchAll(

@@ -449,8 +449,11 @@ public final class RunStore: @unchecked Sendable {
     public func deleteRun(_ runID: Int64) throws -> [ArtifactRecord] {
         try write { db in
             let artifacts = try ArtifactRecord.filter(Column("run_id") == runID).fetchAll(db)
+            let groups = try Self.groupIDs(containing: [runID], db)
             try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [runID])
             if db.changesCount == 0 { throw RunStoreError.noSuchRun(runID) }
+            // The aggregates of its groups no longer count it.
+            try Self.refreshGroups(groups, db)
             return artifacts
         }
     }

@@ -108,6 +108,14 @@ final class ParamsGroupsTests: XCTestCase {
         ).rows
         XCTAssertEqual(rows.count, 1)
         XCTAssertEqual(rows.first?.last, .integer(3))
+        // Removing a run (`ser rm`) takes it out of the aggregate.
+        try store.deleteRun(runs[2])
+        metrics = Dictionary(
+            uniqueKeysWithValues: try XCTUnwrap(store.groups(containing: runs[0]).first).metrics.map { ($0.metric, $0) }
+        )
+        XCTAssertEqual(metrics["final_accuracy"]?.n, 2)
+        XCTAssertEqual(metrics["final_accuracy"]?.runs, 2)
+        XCTAssertEqual(metrics["final_accuracy"]?.mean ?? 0, 0.6, accuracy: 1e-12)
     }
 
     func testRunSummaryHasAColumnPerKeyThatDiffersWithinAnExperimentComparingNumbersAsNumbers() throws {
