@@ -77,11 +77,28 @@ extension RunStore {
         timeout: TimeInterval = defaultQueryTimeout
     ) throws -> QueryResult {
         let queue = try openReadOnly(path: path)
-        return try interrupting(queue, after: timeout) {
-            try queue.inDatabase { db in try defineQueryViews(db) }
-            return try queue.read { db in try runQuery(db, sql: sql, arguments: arguments, limit: limit) }
+        do {
+            return try interrupting(queue, after: timeout) {
+                try queue.inDatabase { db in try defineQueryViews(db) }
+                return try queue.read { db in try runQuery(db, sql: sql, arguments: arguments, limit: limit) }
+            }
+        } catch let error as DatabaseError
+            where error.message.map({ message in
+                Self.tablesOfParamsGroups.contains { message == "no such table: \($0)" }
+            }) == true
+        {
+            // A store from before `v5-params-groups`: say how to get the tables rather than that they are missing.
+            if try queue.read({ try !$0.tableExists("param") }) {
+                throw RunStoreError.needsMigration(path: path, missing: ["v5-params-groups"])
+            }
+            throw error
         }
     }
+
+    /// The tables and views `v5-params-groups` adds (and `run_summary`, built from them).
+    static let tablesOfParamsGroups = [
+        "param", "run_group", "run_group_member", "group_metric", "run_metrics", "group_summary", "run_summary",
+    ]
 
     /// Defines the TEMP view `run_summary` on this connection (a read-only one may hold temp objects: they
     /// live in its own temporary database, never in the store): `run_metrics`' columns, then one column per
