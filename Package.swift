@@ -169,7 +169,12 @@ let package = Package(
             name: "InferenceTests",
             dependencies: ["Features", "Inference", "NeuralNet", "RunStore", "Runner", "TestSupport"]),
         .testTarget(
-            name: "RunnerTests", dependencies: ["Inference", "RunStore", "Runner", "Specs", "Stopping", "TestSupport"]),
+            name: "RunnerTests",
+            dependencies: [
+                "Inference", "RunStore", "Runner", "Specs", "Stopping", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["Fixtures"]),  // an older version's store, read by path (#filePath)
         .testTarget(
             name: "ReportsTests", dependencies: ["Plots", "Reports", "RunStore", "StoreTestSupport", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Audio", "Live", "PortAudio", "SndFile", "TestSupport"]),

@@ -11,18 +11,32 @@ public enum StoreMetric: String, CaseIterable, Codable, Sendable {
     case validLoss = "valid_loss"
     case trainLoss = "train_loss"
     case accuracy
-    case balancedAccuracy = "balanced_accuracy"
+    /// Unweighted average recall (column `balanced_accuracy`).
+    case uar
     case f1Macro = "f1_macro"
     case testAccuracy = "test_accuracy"
-    case testBalancedAccuracy = "test_balanced_accuracy"
+    case testUAR = "test_uar"
     case testF1Macro = "test_f1_macro"
 
     public var higherIsBetter: Bool { self != .validLoss && self != .trainLoss }
 
+    /// Whether the metric comes from the test evaluation.
+    public var isTest: Bool { testColumn != nil }
+
+    /// The store column of the metric (in `epoch_metric`, or in `evaluation` for test metrics).
+    var column: String {
+        switch self {
+        case .uar, .testUAR: return "balanced_accuracy"
+        case .testAccuracy: return "accuracy"
+        case .testF1Macro: return "f1_macro"
+        default: return rawValue
+        }
+    }
+
     /// The `epoch_metric` column for an epoch metric; nil for a test metric.
     var epochColumn: String? {
         switch self {
-        case .validLoss, .trainLoss, .accuracy, .balancedAccuracy, .f1Macro: return rawValue
+        case .validLoss, .trainLoss, .accuracy, .uar, .f1Macro: return column
         default: return nil
         }
     }
@@ -31,19 +45,33 @@ public enum StoreMetric: String, CaseIterable, Codable, Sendable {
     var keptColumn: String? {
         switch self {
         case .validLoss: return "loss"
-        case .accuracy, .balancedAccuracy, .f1Macro: return rawValue
+        case .accuracy, .uar, .f1Macro: return column
         default: return nil
         }
     }
 
     /// The `evaluation` column (split `test`) for a test metric.
     var testColumn: String? {
-        rawValue.hasPrefix("test_") ? String(rawValue.dropFirst(5)) : nil
+        rawValue.hasPrefix("test_") ? column : nil
     }
 
-    /// Parses a metric name (`valid_loss`, `accuracy`, …); throws a did-you-mean style error otherwise.
+    /// The test metric measuring what this validation metric measures (nil for losses and test metrics).
+    public var testCounterpart: StoreMetric? {
+        switch self {
+        case .accuracy: return .testAccuracy
+        case .uar: return .testUAR
+        case .f1Macro: return .testF1Macro
+        default: return nil
+        }
+    }
+
+    /// Parses a metric name (`valid_loss`, `accuracy`, `uar`, …; the column names `balanced_accuracy` and
+    /// `test_balanced_accuracy` mean `uar` and `test_uar`); throws an error listing the names otherwise.
     public static func named(_ name: String) throws -> StoreMetric {
-        guard let metric = StoreMetric(rawValue: name) else { throw RunStoreError.unknownMetric(name) }
+        let aliases = ["balanced_accuracy": StoreMetric.uar, "test_balanced_accuracy": .testUAR]
+        guard let metric = StoreMetric(rawValue: name) ?? aliases[name] else {
+            throw RunStoreError.unknownMetric(name)
+        }
         return metric
     }
 }
@@ -84,6 +112,13 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var host: String
     public var pid: Int64?
     public var error: String?
+
+    /// `id` is written `run_id` in JSON, as every command names a run's id.
+    enum CodingKeys: String, CodingKey {
+        case id = "runId"
+        case experiment, name, sweep, status, displayStatus, epochs, bestAccuracy, finalAccuracy, finalValidLoss
+        case createdAt, startedAt, endedAt, heartbeatAt, host, pid, error
+    }
 }
 
 /// When a `running` run counts as stale: its heartbeat is older than `heartbeatTimeout`, or it ran on this
@@ -131,6 +166,8 @@ public struct RunDetail: Codable, Sendable {
     public var evaluations: [EvaluationRecord]
     public var classMetrics: [ClassMetricRecord]
     public var artifacts: [ArtifactRecord]
+    /// The groups (k-fold, sweep) the run belongs to, with their stored aggregates.
+    public var groups: [RunGroupSummary] = []
 }
 
 /// One run's best and final value of a metric, and its resolved spec (for `ser compare` and `ser export`).
@@ -265,6 +302,7 @@ extension RunStore {
             detail.run.error = summary.error
         }
         detail.displayStatus = summary.displayStatus
+        detail.groups = try groups(containing: id)
         return detail
     }
 

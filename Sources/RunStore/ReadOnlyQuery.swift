@@ -77,9 +77,55 @@ extension RunStore {
         timeout: TimeInterval = defaultQueryTimeout
     ) throws -> QueryResult {
         let queue = try openReadOnly(path: path)
-        return try interrupting(queue, after: timeout) {
-            try queue.read { db in try runQuery(db, sql: sql, arguments: arguments, limit: limit) }
+        do {
+            return try interrupting(queue, after: timeout) {
+                try queue.inDatabase { db in try defineQueryViews(db) }
+                return try queue.read { db in try runQuery(db, sql: sql, arguments: arguments, limit: limit) }
+            }
+        } catch let error as DatabaseError
+            where error.message.map({ message in
+                Self.tablesOfParamsGroups.contains { message == "no such table: \($0)" }
+            }) == true
+        {
+            // A store from before `v5-params-groups`: say how to get the tables rather than that they are missing.
+            if try queue.read({ try !$0.tableExists("param") }) {
+                throw RunStoreError.needsMigration(path: path, missing: ["v5-params-groups"])
+            }
+            throw error
         }
+    }
+
+    /// The tables and views `v5-params-groups` adds (and `run_summary`, built from them).
+    static let tablesOfParamsGroups = [
+        "param", "run_group", "run_group_member", "group_metric", "run_metrics", "group_summary", "run_summary",
+    ]
+
+    /// Defines the TEMP view `run_summary` on this connection (a read-only one may hold temp objects: they
+    /// live in its own temporary database, never in the store): `run_metrics`' columns, then one column per
+    /// spec key whose value differs between the runs of an experiment (`"model.depth"`), typed as
+    /// ``ParamRecord/typedValue`` so `WHERE "model.depth" = 18` compares numbers. A store without `param`
+    /// (older than `v5-params-groups`, opened read-only) gets no view.
+    static func defineQueryViews(_ db: Database) throws {
+        guard try db.tableExists("param"), try db.viewExists("run_metrics") else { return }
+        let keys = try String.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT p.key FROM param p JOIN run r ON r.id = p.run_id
+                WHERE p.key NOT IN ('name', 'description')
+                GROUP BY r.experiment_id, p.key
+                HAVING COUNT(DISTINCT p.value) > 1
+                    OR COUNT(*) < (SELECT COUNT(*) FROM run r2 WHERE r2.experiment_id = r.experiment_id)
+                ORDER BY p.key
+                """)
+        let columns = keys.map { key in
+            let literal = "'" + key.replacingOccurrences(of: "'", with: "''") + "'"
+            let name = "\"" + key.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            return
+                ", (SELECT \(typedParamValue) FROM param WHERE param.run_id = m.run_id AND param.key = \(literal)) AS \(name)"
+        }
+        try db.execute(sql: "DROP VIEW IF EXISTS temp.run_summary")
+        try db.execute(
+            sql: "CREATE TEMP VIEW run_summary AS SELECT m.*" + columns.joined() + " FROM main.run_metrics m")
     }
 
     /// `query(path:sql:)` on this store (a read-only view of it: writes are refused as above).
@@ -89,7 +135,8 @@ extension RunStore {
         if path == ":memory:" {
             // An in-memory store has no file to reopen: read inside a read-only transaction instead.
             return try Self.interrupting(writer, after: timeout) {
-                try writer.read { db in try Self.runQuery(db, sql: sql, arguments: arguments, limit: limit) }
+                try writer.writeWithoutTransaction { db in try Self.defineQueryViews(db) }
+                return try writer.read { db in try Self.runQuery(db, sql: sql, arguments: arguments, limit: limit) }
             }
         }
         return try Self.query(path: path, sql: sql, arguments: arguments, limit: limit, timeout: timeout)

@@ -113,7 +113,10 @@ public final class RunStore: @unchecked Sendable {
     /// records the failures left in failure notes by runs that could not write them to the store.
     /// - Throws: `RunStoreError.newerStore` for a store written by a newer `ser`; `.corrupt` (naming the file)
     ///   for a file that is not a database or is damaged; `.database` for other SQLite errors.
-    public init(path: String) throws {
+    ///
+    /// `parameters` fills the `param` rows of runs recorded before the store had them (see
+    /// ``fillMissingParameters(_:)``); the commands pass Specs' flattening, through Runner.
+    public init(path: String, parameters: SpecParameterSource? = nil) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
         do {
@@ -134,6 +137,7 @@ public final class RunStore: @unchecked Sendable {
         writer = pool
         (identity, legacyRunsThrough) = try Self.mapErrors(path: path) { try Self.readIdentity(pool) }
         applyFailureNotes()
+        if let parameters { try Self.mapErrors(path: path) { try fillMissingParameters(parameters) } }
     }
 
     /// Opens the existing store at `path` for reading only: no migration, no folder or lock file, and nothing
@@ -288,12 +292,14 @@ public final class RunStore: @unchecked Sendable {
 
     // MARK: - Run lifecycle
 
-    /// Records a new run (status `queued` unless `run.status` says otherwise) and returns its id.
+    /// Records a new run (status `queued` unless `run.status` says otherwise) with its resolved spec keys
+    /// (`param` rows), in one transaction, and returns its id.
     @discardableResult
-    public func createRun(_ run: RunRecord) throws -> Int64 {
+    public func createRun(_ run: RunRecord, parameters: [ParamRecord] = []) throws -> Int64 {
         try write { db in
             var run = run
             try run.insert(db)
+            try Self.insertParameters(runID: run.id!, parameters, db)
             return run.id!
         }
     }
@@ -302,12 +308,12 @@ public final class RunStore: @unchecked Sendable {
     @discardableResult
     public func createRun(
         experimentID: Int64, name: String, sweep: String = "", specYAML: String, specHash: String, seed: Int64,
-        toolVersion: String
+        toolVersion: String, parameters: [ParamRecord] = []
     ) throws -> Int64 {
         try createRun(
             RunRecord(
                 experimentId: experimentID, name: name, sweep: sweep, specYaml: specYAML, specHash: specHash,
-                seed: seed, toolVersion: toolVersion))
+                seed: seed, toolVersion: toolVersion), parameters: parameters)
     }
 
     /// Marks a run `running` (also when resuming an interrupted or failed one), stamping start, heartbeat,
@@ -392,6 +398,8 @@ public final class RunStore: @unchecked Sendable {
                 try db.execute(
                     sql: "UPDATE run SET status = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
                     arguments: [status, reason, now, now, runID])
+                // The aggregates of the run's groups, in the same transaction (whichever process ends the run).
+                if status == .finished, db.changesCount > 0 { try Self.refreshGroups(containing: [runID], db) }
             }
         }
         guard status == .failed || status == .interrupted, !isReadOnly, path != ":memory:" else {
@@ -441,8 +449,11 @@ public final class RunStore: @unchecked Sendable {
     public func deleteRun(_ runID: Int64) throws -> [ArtifactRecord] {
         try write { db in
             let artifacts = try ArtifactRecord.filter(Column("run_id") == runID).fetchAll(db)
+            let groups = try Self.groupIDs(containing: [runID], db)
             try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [runID])
             if db.changesCount == 0 { throw RunStoreError.noSuchRun(runID) }
+            // The aggregates of its groups no longer count it.
+            try Self.refreshGroups(groups, db)
             return artifacts
         }
     }

@@ -144,6 +144,72 @@ enum Schema {
                             COALESCE((SELECT MAX(id) FROM run), 0)), ?);
                     """, arguments: [UUID().uuidString.lowercased(), Date()])
         }
+        // Every resolved spec key as a row (`param`, as MLflow does) so queries can filter and group by it; groups
+        // of runs (the folds of a k-fold, the combinations of a sweep) and their aggregate metrics. Runs recorded
+        // before this migration get their `param` rows from their stored `spec_yaml` at the next writing open
+        // (``RunStore/fillMissingParameters(_:)``: RunStore cannot read YAML itself, Specs sits above it).
+        migrator.registerMigration("v5-params-groups") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE param (
+                        run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        key TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        type TEXT NOT NULL CHECK (type IN ('int', 'float', 'bool', 'string', 'list')),
+                        PRIMARY KEY (run_id, key)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX param_key ON param(key, value);
+                    CREATE TABLE run_group (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        experiment_id INTEGER NOT NULL REFERENCES experiment(id) ON DELETE CASCADE,
+                        kind TEXT NOT NULL CHECK (kind IN ('kfold', 'sweep')),
+                        label TEXT NOT NULL,
+                        created_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE run_group_member (
+                        group_id INTEGER NOT NULL REFERENCES run_group(id) ON DELETE CASCADE,
+                        run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        PRIMARY KEY (group_id, run_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX run_group_member_run ON run_group_member(run_id);
+                    CREATE TABLE group_metric (
+                        group_id INTEGER NOT NULL REFERENCES run_group(id) ON DELETE CASCADE,
+                        metric TEXT NOT NULL,
+                        mean REAL NOT NULL,
+                        std REAL,
+                        n INTEGER NOT NULL,
+                        runs INTEGER NOT NULL,
+                        updated_at DATETIME NOT NULL,
+                        PRIMARY KEY (group_id, metric)
+                    ) WITHOUT ROWID;
+                    CREATE VIEW run_metrics AS
+                    SELECT run.id AS run_id, experiment.name AS experiment, run.name, run.sweep, run.status,
+                        run.error, run.started_at AS started,
+                        ROUND((julianday(COALESCE(run.ended_at, run.heartbeat_at)) - julianday(run.started_at))
+                            * 1440, 2) AS minutes,
+                        (SELECT COUNT(*) FROM epoch_metric e WHERE e.run_id = run.id) AS epochs,
+                        (SELECT accuracy FROM epoch_metric e WHERE e.run_id = run.id ORDER BY epoch DESC LIMIT 1)
+                            AS final_accuracy,
+                        (SELECT balanced_accuracy FROM epoch_metric e WHERE e.run_id = run.id
+                            ORDER BY epoch DESC LIMIT 1) AS final_uar,
+                        (SELECT f1_macro FROM epoch_metric e WHERE e.run_id = run.id ORDER BY epoch DESC LIMIT 1)
+                            AS final_f1,
+                        (SELECT MAX(accuracy) FROM epoch_metric e WHERE e.run_id = run.id) AS best_accuracy,
+                        (SELECT MAX(balanced_accuracy) FROM epoch_metric e WHERE e.run_id = run.id) AS best_uar,
+                        (SELECT MAX(f1_macro) FROM epoch_metric e WHERE e.run_id = run.id) AS best_f1,
+                        (SELECT accuracy FROM evaluation v WHERE v.run_id = run.id AND v.split = 'test')
+                            AS test_accuracy,
+                        (SELECT balanced_accuracy FROM evaluation v WHERE v.run_id = run.id AND v.split = 'test')
+                            AS test_uar,
+                        (SELECT f1_macro FROM evaluation v WHERE v.run_id = run.id AND v.split = 'test') AS test_f1
+                    FROM run JOIN experiment ON experiment.id = run.experiment_id;
+                    CREATE VIEW group_summary AS
+                    SELECT g.id AS group_id, experiment.name AS experiment, g.kind, g.label, m.metric, m.mean,
+                        m.std, m.n, m.runs, m.updated_at
+                    FROM run_group g JOIN experiment ON experiment.id = g.experiment_id
+                    JOIN group_metric m ON m.group_id = g.id;
+                    """)
+        }
         return migrator
     }
 

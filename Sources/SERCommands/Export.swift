@@ -14,14 +14,20 @@ struct Export: ParsableCommand {
     @Argument(help: ArgumentHelp("The run id (or use --best).", valueName: "run"))
     var runID: Int64?
 
-    @Flag(help: "Export the run with the best --metric (within --experiment).")
+    @Flag(
+        help:
+            "Export the run with the best --metric (within --experiment): on the test set when runs have one, else on the validation split (with a warning)."
+    )
     var best = false
 
     @Option(
         help: ArgumentHelp(
             "The metric --best ranks by: \(StoreMetric.allCases.map(\.rawValue).joined(separator: ", ")).",
             valueName: "metric"))
-    var metric: String = StoreMetric.accuracy.rawValue
+    var metric: String = StoreMetric.uar.rawValue
+
+    @Flag(help: "With --best: pick the group (k-fold, sweep) with the best mean, then its best run.")
+    var group = false
 
     @Option(help: ArgumentHelp("With --best: only runs of this experiment.", valueName: "name"))
     var experiment: String?
@@ -38,10 +44,15 @@ struct Export: ParsableCommand {
         if (runID == nil) == !best { throw ValidationError("give a run id or --best (not both).") }
         if !best && experiment != nil { throw ValidationError("--experiment applies to --best only.") }
         do { _ = try StoreMetric.named(metric) } catch { throw ValidationError("\(error)") }
+        if group && !best { throw ValidationError("--group applies to --best only.") }
+        if group, let metric = try? StoreMetric.named(metric), Self.groupMetrics(metric) == nil {
+            throw ValidationError(
+                "--group ranks by accuracy, uar or f1_macro (or their test_ versions), not \(metric.rawValue).")
+        }
     }
 
     struct Result: Encodable {
-        var run: Int64
+        var runId: Int64
         var name: String
         var source: String
         var output: String
@@ -49,18 +60,86 @@ struct Export: ParsableCommand {
         var bytes: Int64
         var metric: String?
         var value: Double?
+        /// With --best: `test` or `valid`, the split the ranking used.
+        var rankedOn: String? = nil
+        /// With --best --group: the group chosen and its mean of the metric.
+        var groupId: Int64? = nil
+        var groupMean: Double? = nil
+        /// Set when --best ranked on the validation split, which the runs selected their weights on.
+        var warning: String? = nil
+    }
+
+    /// The stored group aggregates (`final_…`, `test_…`) measuring `metric`; nil for losses.
+    static func groupMetrics(_ metric: StoreMetric) -> (valid: String?, test: String)? {
+        switch metric {
+        case .accuracy: return ("final_accuracy", "test_accuracy")
+        case .uar: return ("final_uar", "test_uar")
+        case .f1Macro: return ("final_f1", "test_f1")
+        case .testAccuracy: return (nil, "test_accuracy")
+        case .testUAR: return (nil, "test_uar")
+        case .testF1Macro: return (nil, "test_f1")
+        default: return nil
+        }
+    }
+
+    /// What --best picks: the best run by the test version of the metric when some run has it, else by the
+    /// metric on the validation split (and a warning saying so); with --group, the best group's mean first.
+    func bestRun(_ runStore: RunStore) throws -> (
+        run: RunMetrics, rankedOn: String, group: RunGroupSummary?, mean: Double?, warning: String?
+    ) {
+        let asked = try StoreMetric.named(metric)
+        let test = asked.isTest ? asked : asked.testCounterpart
+        var candidates: Set<Int64>?
+        var chosenGroup: RunGroupSummary?
+        var groupMean: Double?
+        var groupOnTest = false
+        if group, let names = Self.groupMetrics(asked) {
+            if let experiment, try runStore.experiment(named: experiment) == nil {
+                throw RunStoreError.noSuchExperiment(experiment)
+            }
+            let groups = try runStore.groups(experiment: experiment)
+            func mean(_ group: RunGroupSummary, _ name: String?) -> Double? {
+                group.metrics.first { $0.metric == name }?.mean
+            }
+            groupOnTest = groups.contains { mean($0, names.test) != nil }
+            let name = groupOnTest ? names.test : names.valid
+            let ranked = groups.compactMap { g in mean(g, name).map { (g, $0) } }
+            guard let top = ranked.max(by: { $0.1 < $1.1 }) else { throw ExportError.noGroup(metric) }
+            chosenGroup = top.0
+            groupMean = top.1
+            candidates = Set(top.0.runIds)
+        }
+        func ranked(_ metric: StoreMetric) throws -> RunMetrics? {
+            if let candidates {
+                return try runStore.compare(runIDs: Array(candidates), metric: metric).filter { $0.best != nil }.min {
+                    let x = $0.kept ?? $0.best!, y = $1.kept ?? $1.best!
+                    return metric.higherIsBetter ? x > y : x < y
+                }
+            }
+            return try runStore.bestRun(metric: metric, experiment: experiment)
+        }
+        if let test, let top = try ranked(test) {
+            return (top, "test", chosenGroup, groupMean, nil)
+        }
+        if asked.isTest { throw ExportError.nothingRanked(asked.rawValue) }
+        guard let top = try ranked(asked) else { throw ExportError.nothingRanked(asked.rawValue) }
+        let warning =
+            "ranking by \(asked.rawValue) on the validation split: no candidate run has a test evaluation, and the "
+            + "validation split is what each run selected its weights on, so the value overstates how the model does on "
+            + "unheard data (add a `test:` section to the spec to rank on held-out data)."
+        return (top, "valid", chosenGroup, groupMean, warning)
     }
 
     func export() throws -> Result {
         let runStore = try store.openForReading()
         var id = runID
         var ranked: RunMetrics?
+        var choice: (run: RunMetrics, rankedOn: String, group: RunGroupSummary?, mean: Double?, warning: String?)?
         if best {
-            guard let top = try runStore.bestRun(metric: StoreMetric.named(metric), experiment: experiment) else {
-                throw ExportError.nothingRanked(metric)
-            }
-            ranked = top
-            id = top.runID
+            let top = try bestRun(runStore)
+            choice = top
+            ranked = top.run
+            id = top.run.runID
         }
         let detail = try runStore.detail(of: id!)
         guard let weights = detail.artifacts.last(where: { $0.kind == "weights" }) else {
@@ -76,9 +155,11 @@ struct Export: ParsableCommand {
             source, to: output, expecting: weights.sha256, existing: force.existing,
             protected: store.protectedFiles())
         return Result(
-            run: id!, name: detail.run.name, source: source, output: URL(fileURLWithPath: output).path,
+            runId: id!, name: detail.run.name, source: source, output: URL(fileURLWithPath: output).path,
             sha256: hash, bytes: bytes,
-            metric: ranked.map { _ in metric }, value: ranked.flatMap { $0.kept ?? $0.best })
+            metric: ranked.map { $0.metric.rawValue }, value: ranked.flatMap { $0.kept ?? $0.best },
+            rankedOn: choice?.rankedOn, groupId: choice?.group?.groupId, groupMean: choice?.mean,
+            warning: choice?.warning)
     }
 
     /// Copies `source` to `target` through ``OutputFile`` in 1 MiB blocks, hashing them; when the hash is not
@@ -116,13 +197,21 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let result = try export()
+        if let warning = result.warning {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         if json {
             print(try StoreFormat.json(result))
         } else {
             var line =
-                "Exported run \(result.run) (\(result.name)) to \(result.output): \(result.bytes) bytes, sha256 \(result.sha256)"
+                "Exported run \(result.runId) (\(result.name)) to \(result.output): \(result.bytes) bytes, sha256 \(result.sha256)"
             if let metric = result.metric, let value = result.value {
-                line += "; \(metric) \(StoreFormat.number(value)) (the exported model on its validation split)"
+                line +=
+                    "; \(metric) \(StoreFormat.number(value)) (the exported model on its "
+                    + (result.rankedOn == "test" ? "test set)" : "validation split)")
+            }
+            if let group = result.groupId, let mean = result.groupMean {
+                line += "; best group \(group), mean \(StoreFormat.number(mean))"
             }
             print(line)
         }
@@ -131,6 +220,7 @@ struct Export: ParsableCommand {
 
 enum ExportError: Error, CustomStringConvertible, LocalizedError {
     case nothingRanked(String)
+    case noGroup(String)
     case noWeights(Int64, DisplayStatus)
     case missingFile(String)
     case checksum(String, String, String)
@@ -139,6 +229,9 @@ enum ExportError: Error, CustomStringConvertible, LocalizedError {
     var description: String {
         switch self {
         case .nothingRanked(let metric): return "no run has recorded \(metric) yet."
+        case .noGroup(let metric):
+            return
+                "no group (k-fold or sweep) has a finished run with \(metric) yet; drop --group to rank single runs."
         case .noWeights(let id, let status): return "run \(id) (\(status.rawValue)) has no weights artifact to export."
         case .missingFile(let path): return "the weights file \(path) is gone."
         case .checksum(let path, let expected, let actual):

@@ -88,6 +88,10 @@ struct Show: ParsableCommand {
         ]
         let width = facts.map(\.0.count).max() ?? 0
         lines += facts.map { "  " + $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+        if !detail.groups.isEmpty {
+            lines.append("")
+            lines += Compare.groupLines(detail.groups)
+        }
 
         lines.append("")
         if detail.epochs.isEmpty {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunStore
+import Runner
 
 /// `--store PATH`, shared by every command that reads or writes the run store.
 struct StoreOptions: ParsableArguments {
@@ -16,12 +17,12 @@ struct StoreOptions: ParsableArguments {
     var exists: Bool { FileManager.default.fileExists(atPath: path) }
 
     /// Opens the store, creating it if needed (for commands that write runs).
-    func open() throws -> RunStore { try RunStore(path: path) }
+    func open() throws -> RunStore { try RunStore(path: path, parameters: StoreParameters.source) }
 
     /// Opens a store that must already exist, for writing (`rm`, `resume`).
     func openExisting() throws -> RunStore {
         guard exists else { throw StoreCommandError.noStore(path) }
-        return try RunStore(path: path)
+        return try RunStore(path: path, parameters: StoreParameters.source)
     }
 
     /// Opens a store that must already exist, read-only: nothing in its folder is created or changed, and it
@@ -107,16 +108,30 @@ enum StoreFormat {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        encoder.keyEncodingStrategy = .custom { path in path.last.map(snakeCaseKey) ?? JSONKey("") }
+        encoder.keyEncodingStrategy = .custom { path in
+            path.last.map { snakeCaseKey($0, parent: path.dropLast().last) } ?? JSONKey("")
+        }
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     /// A property name in snake_case. Only the keys of a type's `CodingKeys` are converted: the keys of a
     /// dictionary are data (class names such as `Happy`, spec keys such as `train.lr`) and stay as they are.
-    static func snakeCaseKey(_ key: CodingKey) -> CodingKey {
+    ///
+    /// One name per fact: UAR is `uar` (the store's column `balanced_accuracy`), and the `id` of a run or an
+    /// experiment object (`show`'s `run`, `experiment`) is `run_id` or `experiment_id`, as elsewhere.
+    static func snakeCaseKey(_ key: CodingKey, parent: CodingKey? = nil) -> CodingKey {
         guard String(describing: type(of: key)).hasSuffix("CodingKeys") else { return key }
+        if let renamed = renamedKeys[key.stringValue] { return JSONKey(renamed) }
+        if key.stringValue == "id", let parent, parent.intValue == nil,
+            ["run", "experiment"].contains(parent.stringValue)
+        {
+            return JSONKey(parent.stringValue + "_id")
+        }
         return JSONKey(snakeCase(key.stringValue))
     }
+
+    /// Properties whose JSON name is not their snake_case spelling.
+    static let renamedKeys = ["balancedAccuracy": "uar", "testBalancedAccuracy": "test_uar"]
 
     /// `balancedAccuracy` → `balanced_accuracy`, `blasCoreGFLOPS` → `blas_core_gflops`, `f1Macro` → `f1_macro`.
     static func snakeCase(_ name: String) -> String {

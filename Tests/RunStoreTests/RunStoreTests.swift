@@ -240,7 +240,7 @@ final class RunStoreTests: XCTestCase {
         XCTAssertEqual(kept.kept, 0.75)
         XCTAssertEqual(kept.best, 0.75)
         XCTAssertThrowsError(try StoreMetric.named("acuracy")) { error in
-            XCTAssertTrue("\(error)".contains("balanced_accuracy"), "\(error)")
+            XCTAssertTrue("\(error)".contains("test_uar"), "\(error)")
         }
     }
 

@@ -88,6 +88,23 @@ final class JSONOutputTests: XCTestCase {
         XCTAssertEqual(StoreFormat.snakeCase("epochs"), "epochs")
     }
 
+    /// Issue #22: one name per fact. UAR is `uar` (not the column name `balanced_accuracy`), and the id of a run
+    /// object is `run_id`, as in every other command.
+    func testOneJSONNamePerFact() throws {
+        struct Run: Encodable { var id: Int64 }
+        struct Metrics: Encodable { var balancedAccuracy: Double }
+        struct Detail: Encodable {
+            var run: Run
+            var metrics: Metrics
+            var artifacts: [Run]
+        }
+        let json = try StoreFormat.json(
+            Detail(run: Run(id: 3), metrics: Metrics(balancedAccuracy: 0.5), artifacts: [Run(id: 7)]))
+        XCTAssertTrue(json.contains(#""run_id" : 3"#) && json.contains(#""uar" : 0.5"#), json)
+        XCTAssertTrue(json.contains(#""id" : 7"#), "other ids keep their name: \(json)")
+        XCTAssertFalse(json.contains("balanced_accuracy"), json)
+    }
+
     /// Dictionary keys are data: `StoreFormat.json` converts property names only.
     func testDictionaryKeysAreLeftAsTheyAre() throws {
         struct Counts: Encodable {

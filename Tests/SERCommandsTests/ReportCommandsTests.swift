@@ -76,7 +76,9 @@ final class ReportCommandsTests: XCTestCase {
 
     func testCompareAddsASparklineOfTheMetricPerRun() throws {
         let text = try parse(Compare.self, ["compare", "--store", path, "--metric", "valid_loss"]).output()
-        let lines = text.split(separator: "\n")
+        // The table, then the fixture's sweep group with its stored aggregates.
+        let lines = text.split(separator: "\n").filter { !$0.hasPrefix("group ") }
+        XCTAssertTrue(text.contains("group 1 (fixture, sweep, runs 1,2): final_accuracy"), text)
         XCTAssertTrue(lines[0].hasSuffix("PER EPOCH"), text)
         XCTAssertEqual(lines.count, 3, text)
         for line in lines.dropFirst() {

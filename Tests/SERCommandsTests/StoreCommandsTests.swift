@@ -207,7 +207,8 @@ final class StoreCommandsTests: XCTestCase {
             }
             ids.append(id)
         }
-        let text = try parse(Compare.self, ["compare", "--store", path, "--experiment", "sweep"]).output()
+        let text = try parse(Compare.self, ["compare", "--store", path, "--experiment", "sweep", "--sort", "accuracy"])
+            .output()
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 4, text)
         XCTAssertTrue(
@@ -218,7 +219,7 @@ final class StoreCommandsTests: XCTestCase {
         let loss = try parse(Compare.self, ["compare", "1", "3", "--store", path, "--metric", "valid_loss", "--json"])
             .output()
         let decoded = try JSONSerialization.jsonObject(with: Data(loss.utf8)) as? [[String: Any]]
-        XCTAssertEqual(decoded?.map { $0["run"] as? Int }, [1, 3])
+        XCTAssertEqual(decoded?.map { $0["run_id"] as? Int }, [1, 3])
         XCTAssertEqual((decoded?.first?["parameters"] as? [String: String])?["model.depth"], "18")
         XCTAssertThrowsError(try SER.parseAsRoot(["compare", "--metric", "acc"]))
         XCTAssertThrowsError(try parse(Compare.self, ["compare", "1", "99", "--store", path]).output())
@@ -231,10 +232,16 @@ final class StoreCommandsTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "weights")
         XCTAssertEqual(result.sha256, SHA256.hex(of: "weights"))
         let best = try parse(
-            Export.self, ["export", "--best", "--experiment", "alpha", "-o", out, "--store", path, "--force"]
+            Export.self,
+            [
+                "export", "--best", "--experiment", "alpha", "--metric", "accuracy", "-o", out, "--store", path,
+                "--force",
+            ]
         )
         .export()
-        XCTAssertEqual(best.run, 1)
+        XCTAssertEqual(best.runId, 1)
+        XCTAssertEqual(best.rankedOn, "valid")
+        XCTAssertTrue(best.warning?.contains("validation split") ?? false, "\(String(describing: best.warning))")
         // The value printed is that of the exported model: the run's recorded validation evaluation.
         let kept = try XCTUnwrap(store.detail(of: 1).evaluations.first { $0.split == "valid" })
         XCTAssertEqual(best.value, kept.accuracy)
