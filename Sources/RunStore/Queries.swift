@@ -131,6 +131,10 @@ public struct RunDetail: Codable, Sendable {
     public var evaluations: [EvaluationRecord]
     public var classMetrics: [ClassMetricRecord]
     public var artifacts: [ArtifactRecord]
+    /// The machines the run ran on (a second one when it was resumed on another).
+    public var environments: [RunEnvironmentRecord] = []
+    /// `ser eval --store` results of the run's model on other corpora.
+    public var storedEvaluations: [StoredEvaluation] = []
 }
 
 /// One run's best and final value of a metric, and its resolved spec (for `ser compare` and `ser export`).
@@ -265,6 +269,8 @@ extension RunStore {
             detail.run.error = summary.error
         }
         detail.displayStatus = summary.displayStatus
+        detail.environments = try environments(of: id)
+        detail.storedEvaluations = try storedEvaluations(of: id)
         return detail
     }
 
