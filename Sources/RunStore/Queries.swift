@@ -134,7 +134,7 @@ public struct RunDetail: Codable, Sendable {
     /// The machines the run ran on (a second one when it was resumed on another).
     public var environments: [RunEnvironmentRecord] = []
     /// `ser eval --store` results of the run's model on other corpora.
-    public var storedEvaluations: [StoredEvaluation] = []
+    public var storedEvaluations: [StoredEvaluationRecord] = []
 }
 
 /// One run's best and final value of a metric, and its resolved spec (for `ser compare` and `ser export`).

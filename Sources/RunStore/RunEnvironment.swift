@@ -89,7 +89,7 @@ public struct RunEnvironmentRecord: Codable, Equatable, Sendable, FetchableRecor
 /// `ser eval --store`: one evaluation of a model file on a labelled corpus, kept with the run that trained the
 /// model. Table `stored_evaluation`. `labels`, `confusion` (`[t][p]`, as ``EvaluationRecord``) and `per_class`
 /// are JSON text.
-public struct StoredEvaluation: Codable, Equatable, Sendable, FetchableRecord {
+public struct StoredEvaluationRecord: Codable, Equatable, Sendable, FetchableRecord {
     public static let databaseTableName = "stored_evaluation"
 
     /// Precision, recall and F1 of one class.
@@ -261,7 +261,7 @@ extension RunStore {
 
     /// Records a stored evaluation; returns it with its id.
     @discardableResult
-    public func recordStoredEvaluation(_ evaluation: StoredEvaluation) throws -> StoredEvaluation {
+    public func recordStoredEvaluation(_ evaluation: StoredEvaluationRecord) throws -> StoredEvaluationRecord {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func json<T: Encodable>(_ value: T) throws -> String {
@@ -289,10 +289,10 @@ extension RunStore {
     }
 
     /// The stored evaluations of run `runID`'s model, oldest first (none for a store without them).
-    public func storedEvaluations(of runID: Int64) throws -> [StoredEvaluation] {
+    public func storedEvaluations(of runID: Int64) throws -> [StoredEvaluationRecord] {
         try read { db in
-            guard try db.tableExists(StoredEvaluation.databaseTableName) else { return [] }
-            return try StoredEvaluation.fetchAll(
+            guard try db.tableExists(StoredEvaluationRecord.databaseTableName) else { return [] }
+            return try StoredEvaluationRecord.fetchAll(
                 db, sql: "SELECT * FROM stored_evaluation WHERE run_id = ? ORDER BY id", arguments: [runID])
         }
     }

@@ -119,7 +119,10 @@ struct Compare: ParsableCommand {
             ([
                 "Note: these runs ran on different CPUs, BLAS kernels or thread counts; results differ in their last digits across kernels:"
             ]
-            + order.map { "  runs \(runsByKey[$0]!.map(String.init).joined(separator: ", ")): \($0)" })
+            + order.map { key in
+                let ids = runsByKey[key] ?? []
+                return "  \(ids.count == 1 ? "run" : "runs") \(ids.map(String.init).joined(separator: ", ")): \(key)"
+            })
             .joined(separator: "\n")
     }
 

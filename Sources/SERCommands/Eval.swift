@@ -116,7 +116,7 @@ struct Eval: ParsableCommand {
             model: model, runID: report.source?.runID, specHash: report.source?.specHash)
         let (sha256, _) = try SHA256.hexAndSize(ofFileAt: model)
         let stored = try store.recordStoredEvaluation(
-            StoredEvaluation(
+            StoredEvaluationRecord(
                 runId: runID, modelPath: URL(fileURLWithPath: model).standardizedFileURL.path, modelSha256: sha256,
                 dataPath: URL(fileURLWithPath: directory).standardizedFileURL.path,
                 layout: report.layout?.rawValue ?? "", files: report.files, excluded: report.excluded,

@@ -58,7 +58,7 @@ struct Show: ParsableCommand {
     }
 
     /// A `ser eval --store` result: where, what, the confusion grid and the per-class table.
-    static func storedEvaluationLines(_ evaluation: StoredEvaluation, style: TerminalStyle) -> [String] {
+    static func storedEvaluationLines(_ evaluation: StoredEvaluationRecord, style: TerminalStyle) -> [String] {
         var lines = [
             "Evaluation \(evaluation.id ?? 0) (ser eval, \(StoreFormat.time(evaluation.recordedAt))): \(evaluation.files) "
                 + "files of \(evaluation.dataPath) (\(evaluation.layout)): accuracy \(StoreFormat.number(evaluation.accuracy)), "

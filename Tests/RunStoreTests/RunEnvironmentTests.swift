@@ -41,7 +41,7 @@ final class RunEnvironmentTests: XCTestCase {
     func testAStoredEvaluationRoundTripsAndADamagedOneIsNamed() throws {
         let store = try RunStore.inMemory()
         let id = try makeRun(store)
-        let evaluation = StoredEvaluation(
+        let evaluation = StoredEvaluationRecord(
             runId: id, modelPath: "/m.safetensors", modelSha256: "ab", dataPath: "/corpus", layout: "folders",
             files: 4, excluded: 1, accuracy: 0.75, balancedAccuracy: 0.7, f1Macro: 0.68, labels: ["a", "b"],
             confusion: [[2, 0], [1, 1]],
