@@ -177,7 +177,11 @@ enum MLflowExport {
             user_id: ser
 
             """)
-        for parameter in try SpecParameters.flatten(yaml: run.specYaml) {
+        let parameters: [SpecParameter]
+        do { parameters = try SpecParameters.flatten(yaml: run.specYaml) } catch {
+            throw MLflowExportError.badSpec(runID, "\(error)")
+        }
+        for parameter in parameters {
             try writer.file("\(folder)/params/\(parameter.key)", parameter.value)
         }
         for (name, lines) in metricLines(detail) {
@@ -279,6 +283,11 @@ enum MLflowExport {
         }
 
         mutating func file(_ path: String, _ text: String) throws {
+            // Names come from the store (spec keys, split names): a hand-edited one must not lead elsewhere.
+            let components = path.split(separator: "/", omittingEmptySubsequences: false)
+            guard !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+                throw MLflowExportError.badName(path)
+            }
             let url = root.appendingPathComponent(path)
             try folder((path as NSString).deletingLastPathComponent)
             do {
@@ -298,6 +307,8 @@ enum MLflowExportError: Error, CustomStringConvertible, LocalizedError {
     case foreignFile(String, String)
     case io(String, String)
     case noRuns
+    case badName(String)
+    case badSpec(Int64, String)
 
     var description: String {
         switch self {
@@ -315,6 +326,12 @@ enum MLflowExportError: Error, CustomStringConvertible, LocalizedError {
                 + "it is not replaced. Move that file away or choose another folder."
         case .io(let path, let reason): return "cannot write \(path): \(reason)"
         case .noRuns: return "no runs to export (the store, or --experiment, has none)."
+        case .badName(let path):
+            return
+                "the store names a file \(path) for the export, with an empty, '.' or '..' part (a hand-edited spec "
+                + "key or split?); correct it in the store or leave that run out."
+        case .badSpec(let run, let reason):
+            return "run \(run)'s recorded spec does not read as YAML (\(reason)); leave that run out of the export."
         }
     }
 

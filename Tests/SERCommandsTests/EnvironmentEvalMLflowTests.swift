@@ -265,6 +265,18 @@ final class EnvironmentEvalMLflowTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: fresh))
         XCTAssertEqual(
             try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter { $0.hasPrefix(".") }, [])
+        // A hand-edited split name cannot lead the export out of its folder.
+        try store.recordEvaluation(
+            EvaluationRecord(
+                runId: 1, split: "../../escape", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a"],
+                confusion: [[1]]), classMetrics: [], predictions: [])
+        let other = directory.path("other")
+        XCTAssertThrowsError(
+            try parse(Export.self, ["export", "1", "--store", path, "--mlflow", other]).exportMLflow(to: other)
+        ) { error in
+            XCTAssertTrue("\(error)".contains("with an empty, '.' or '..' part"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: other))
         XCTAssertThrowsError(try SER.parseAsRoot(["export", "--mlflow", out, "--best"]))
         XCTAssertThrowsError(try SER.parseAsRoot(["export", "1", "2", "-o", "x"]))
     }
