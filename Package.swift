@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "Audio", "Datasets", "Features", "Inference", "NeuralNet", "RunStore", "Specs", "Stopping", "Synth",
                 "Training",
+                "BLAS",  // the kernels and threads recorded as each run's environment
             ]),
         // Reports reads runs (RunStore), their specs (Specs) and audio (Audio, Features) for the pictures.
         .target(name: "Reports", dependencies: ["Audio", "Features", "Plots", "RunStore", "Specs", "Training"]),

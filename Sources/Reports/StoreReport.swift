@@ -62,11 +62,13 @@ public enum StoreReport {
             data.confusion = e.confusion
             data.perClass = e.perClass
             data.mostConfused = e.mostConfused
-            data.evaluationTitle = test == nil ? nil : "Validation"
+            data.evaluationTitle = test == nil && detail.storedEvaluations.isEmpty ? nil : "Validation"
         }
         if let test {
             data.otherEvaluations = [evaluation(test, classMetrics: detail.classMetrics, title: "Test set")]
         }
+        // `ser eval --store` results of the run's model (held-out and cross-corpus).
+        data.otherEvaluations += detail.storedEvaluations.map(storedEvaluation)
 
         if options.topLosses > 0, let valid {
             let predictions = try store.predictions(of: runID, split: "valid")
@@ -195,6 +197,25 @@ public enum StoreReport {
         return ReportEvaluation(
             title: title, confusion: ReportConfusion(classNames: record.labels, counts: record.confusion),
             perClass: perClass, mostConfused: Array(pairs))
+    }
+
+    /// A `ser eval --store` result as a further evaluation, titled with its corpus and layout.
+    static func storedEvaluation(_ stored: StoredEvaluationRecord) -> ReportEvaluation {
+        let split = "eval-\(stored.id ?? 0)"
+        let record = EvaluationRecord(
+            runId: stored.runId, split: split, accuracy: stored.accuracy, balancedAccuracy: stored.balancedAccuracy,
+            f1Macro: stored.f1Macro, labels: stored.labels, confusion: stored.confusion, recordedAt: stored.recordedAt)
+        let classMetrics = stored.perClass.map {
+            ClassMetricRecord(
+                runId: stored.runId, split: split, label: $0.label, precision: $0.precision, recall: $0.recall,
+                f1: $0.f1,
+                support: $0.support)
+        }
+        return evaluation(
+            record, classMetrics: classMetrics,
+            title: "Evaluation \(stored.id ?? 0) (ser eval): \(stored.dataPath) (\(stored.layout), "
+                + "accuracy \(String(format: "%.1f", 100 * stored.accuracy)) %, UAR "
+                + "\(String(format: "%.1f", 100 * stored.balancedAccuracy)) %)")
     }
 
     /// A prediction with its loss, −log p(true class).

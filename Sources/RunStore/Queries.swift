@@ -168,6 +168,10 @@ public struct RunDetail: Codable, Sendable {
     public var artifacts: [ArtifactRecord]
     /// The groups (k-fold, sweep) the run belongs to, with their stored aggregates.
     public var groups: [RunGroupSummary] = []
+    /// The machines the run ran on (a second one when it was resumed on another).
+    public var environments: [RunEnvironmentRecord] = []
+    /// `ser eval --store` results of the run's model on other corpora.
+    public var storedEvaluations: [StoredEvaluationRecord] = []
 }
 
 /// One run's best and final value of a metric, and its resolved spec (for `ser compare` and `ser export`).
@@ -303,6 +307,8 @@ extension RunStore {
         }
         detail.displayStatus = summary.displayStatus
         detail.groups = try groups(containing: id)
+        detail.environments = try environments(of: id)
+        detail.storedEvaluations = try storedEvaluations(of: id)
         return detail
     }
 

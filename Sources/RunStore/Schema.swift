@@ -210,6 +210,53 @@ enum Schema {
                     JOIN group_metric m ON m.group_id = g.id;
                     """)
         }
+        // The machine each run ran on, recorded when it starts and again when a resume finds it changed.
+        migrator.registerMigration("v6-run-environment") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE run_environment (
+                        run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        seq INTEGER NOT NULL CHECK (seq >= 1),
+                        cpu_model TEXT NOT NULL,
+                        cores INTEGER NOT NULL,
+                        os TEXT NOT NULL,
+                        host TEXT NOT NULL,
+                        blas_library TEXT NOT NULL,
+                        blas_version TEXT NOT NULL,
+                        blas_core TEXT NOT NULL,
+                        blas_core_forced BOOLEAN NOT NULL,
+                        threads INTEGER NOT NULL,
+                        blas_threads INTEGER NOT NULL,
+                        ser_version TEXT NOT NULL,
+                        recorded_at DATETIME NOT NULL,
+                        PRIMARY KEY (run_id, seq)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        // `ser eval --store`: a model file's evaluation on a labelled corpus, kept with the run that trained it.
+        migrator.registerMigration("v7-stored-evaluations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE stored_evaluation (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        model_path TEXT NOT NULL,
+                        model_sha256 TEXT NOT NULL,
+                        data_path TEXT NOT NULL,
+                        layout TEXT NOT NULL,
+                        files INTEGER NOT NULL,
+                        excluded INTEGER NOT NULL,
+                        accuracy REAL NOT NULL,
+                        balanced_accuracy REAL NOT NULL,
+                        f1_macro REAL NOT NULL,
+                        labels TEXT NOT NULL,
+                        confusion TEXT NOT NULL,
+                        per_class TEXT NOT NULL,
+                        recorded_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX stored_evaluation_run ON stored_evaluation(run_id);
+                    """)
+        }
         return migrator
     }
 

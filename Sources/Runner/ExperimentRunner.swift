@@ -133,6 +133,8 @@ public final class ExperimentRunner {
         let heartbeat = store.startHeartbeat(runID)
         defer { heartbeat.stop() }
         do {
+            // Where its numbers come from: recorded at the start, and again by a resume on another machine.
+            try store.recordEnvironment(RunEnvironment.current(serVersion: options.toolVersion), runID: runID)
             // The run's folder must be this run's (its ownership marker) before anything is written into it.
             let folder = try store.prepareRunFolder(runID)
             try train(runID: runID, folder: folder, resolved: resolved, resume: resume, outcome: &outcome)

@@ -213,7 +213,50 @@ struct Compare: ParsableCommand {
         let runStore = try store.openForReading()
         let groups = try runStore.groups(experiment: experiment).filter { !compared.isDisjoint(with: $0.runIds) }
         if !groups.isEmpty { text += "\n" + Self.groupLines(groups).joined(separator: "\n") }
+        text += try Self.environmentNote(rows.map(\.run), store: runStore).map { "\n\n" + $0 } ?? ""
+        text += try Self.storedEvaluationLines(rows.map(\.run), store: runStore).map { "\n\n" + $0 } ?? ""
         return text
+    }
+
+    /// A note when the compared runs ran with different CPUs, BLAS kernels or thread counts (any of their
+    /// recorded environments, resumes included), listing which runs used which; nil when they agree.
+    static func environmentNote(_ runs: [Int64], store: RunStore) throws -> String? {
+        var runsByKey: [String: [Int64]] = [:]
+        var order: [String] = []
+        for run in runs {
+            for key in Set(try store.environments(of: run).map(\.environment.numericKey)) {
+                if runsByKey[key] == nil { order.append(key) }
+                runsByKey[key, default: []].append(run)
+            }
+        }
+        guard order.count > 1 else { return nil }
+        return
+            ([
+                "Note: these runs ran on different CPUs, BLAS kernels or thread counts; results differ in their last digits across kernels:"
+            ]
+            + order.map { key in
+                let ids = runsByKey[key] ?? []
+                return "  \(ids.count == 1 ? "run" : "runs") \(ids.map(String.init).joined(separator: ", ")): \(key)"
+            })
+            .joined(separator: "\n")
+    }
+
+    /// The compared runs' `ser eval --store` results (held-out and cross-corpus), one line each; nil without any.
+    static func storedEvaluationLines(_ runs: [Int64], store: RunStore) throws -> String? {
+        let rows = try runs.flatMap { run in
+            try store.storedEvaluations(of: run).map { evaluation in
+                [
+                    String(run), String(evaluation.id ?? 0), evaluation.dataPath, evaluation.layout,
+                    String(evaluation.files), StoreFormat.number(evaluation.accuracy),
+                    StoreFormat.number(evaluation.balancedAccuracy), StoreFormat.number(evaluation.f1Macro),
+                ]
+            }
+        }
+        guard !rows.isEmpty else { return nil }
+        return "Stored evaluations (ser eval --store):\n"
+            + StoreFormat.table(
+                ["RUN", "EVAL", "DATA", "LAYOUT", "FILES", "ACCURACY", "UAR", "F1 MACRO"], rows,
+                right: [0, 1, 4, 5, 6, 7])
     }
 
     func run() throws { print(try output()) }

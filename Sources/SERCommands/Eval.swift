@@ -1,8 +1,10 @@
 import ArgumentParser
+import Checksum
 import Datasets
 import Foundation
 import Inference
 import Plots
+import RunStore
 import Training
 
 /// `ser eval MODEL DIR`: a model's accuracy, UAR, macro-F1 and confusion matrix on a labelled folder.
@@ -26,6 +28,13 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Option(
+        name: .customLong("store"),
+        help: ArgumentHelp(
+            "Record the evaluation in this run store, with the run that trained the model (without it, eval writes nothing).",
+            valueName: "path"))
+    var storePath: String?
+
     func validate() throws {
         if let layout, DatasetLayout(rawValue: layout) == nil {
             throw ValidationError("--layout expects ravdess, folders or csv, got '\(layout)'.")
@@ -44,11 +53,17 @@ struct Eval: ParsableCommand {
         var labels: [String]
         var confusion: [[Int]]
         var perClass: [ClassMetrics]
+        /// The corpus layout read, and the model file's source (for `--store`; not printed).
+        var layout: DatasetLayout? = nil
+        var source: ModelSource? = nil
+        /// The id of the stored evaluation (with `--store`).
+        var storedEvaluation: Int64? = nil
 
         enum CodingKeys: String, CodingKey {
             case model, data, files, excluded, accuracy, uar, labels, confusion
             case f1Macro = "f1_macro"
             case perClass = "per_class"
+            case storedEvaluation = "stored_evaluation"
         }
     }
 
@@ -75,14 +90,55 @@ struct Eval: ParsableCommand {
         let targets = dataset.items.map { index[$0.label]! }
         let confusion = ConfusionMatrix(
             classNames: bundle.labels, targets: targets, predictions: probabilities.map(ModelBundle.argmax))
-        return Report(
+        var report = Report(
             model: model, data: directory, files: dataset.items.count, excluded: dataset.excluded.count,
             accuracy: confusion.accuracy, uar: confusion.unweightedAverageRecall, f1Macro: confusion.macroF1,
             labels: bundle.labels, confusion: confusion.counts, perClass: confusion.perClass)
+        report.layout = listing.layout
+        report.source = bundle.source
+        return report
+    }
+
+    /// With `--store`: the store, which must exist and hold the run the model file comes from (checked before
+    /// the evaluation, so a wrong store costs nothing).
+    func openStore() throws -> RunStore? {
+        guard let storePath else { return nil }
+        guard FileManager.default.fileExists(atPath: storePath) else { throw StoreCommandError.noStore(storePath) }
+        let store = try RunStore(path: storePath)
+        let source = try ModelBundle.load(from: URL(fileURLWithPath: model)).source
+        _ = try store.checkEvaluationSource(model: model, runID: source.runID, specHash: source.specHash)
+        return store
+    }
+
+    /// Records `report` in `store` with the model file's source run; returns the stored evaluation's id.
+    func record(_ report: Report, in store: RunStore) throws -> Int64? {
+        let runID = try store.checkEvaluationSource(
+            model: model, runID: report.source?.runID, specHash: report.source?.specHash)
+        let (sha256, _) = try SHA256.hexAndSize(ofFileAt: model)
+        let stored = try store.recordStoredEvaluation(
+            StoredEvaluationRecord(
+                runId: runID, modelPath: URL(fileURLWithPath: model).standardizedFileURL.path, modelSha256: sha256,
+                dataPath: URL(fileURLWithPath: directory).standardizedFileURL.path,
+                layout: report.layout?.rawValue ?? "", files: report.files, excluded: report.excluded,
+                accuracy: report.accuracy, balancedAccuracy: report.uar, f1Macro: report.f1Macro,
+                labels: report.labels, confusion: report.confusion,
+                perClass: report.perClass.map {
+                    .init(
+                        label: $0.className, precision: $0.precision, recall: $0.recall, f1: $0.f1, support: $0.support)
+                }))
+        return stored.id
+    }
+
+    /// ``evaluate()``, recorded in the `--store` when one is given.
+    func evaluateAndRecord() throws -> Report {
+        let runStore = try openStore()
+        var report = try evaluate()
+        if let runStore { report.storedEvaluation = try record(report, in: runStore) }
+        return report
     }
 
     func run() throws {
-        let report = try evaluate()
+        let report = try evaluateAndRecord()
         if json {
             print(try StoreFormat.json(report))
             return
@@ -105,6 +161,10 @@ struct Eval: ParsableCommand {
                         StoreFormat.number($0.f1), String($0.support),
                     ]
                 }, right: [1, 2, 3, 4]))
+        if let id = report.storedEvaluation, let run = report.source?.runID {
+            lines.append("")
+            lines.append("Recorded as evaluation \(id) of run \(run) in \(storePath ?? "") (`ser show \(run)`).")
+        }
         print(lines.joined(separator: "\n"))
     }
 }

@@ -7,12 +7,17 @@ import RunStore
 /// `ser export`: copy a run's trained weights out of the runs folder.
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy a run's weights (safetensors) to a file, checking their SHA-256; --best picks the best run.")
+        abstract:
+            "Copy a run's weights (safetensors) to a file, checking their SHA-256; --best picks the best run; "
+            + "--mlflow writes runs as an MLflow file store.")
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The run id (or use --best).", valueName: "run"))
-    var runID: Int64?
+    @Argument(help: ArgumentHelp("The run id (or use --best); with --mlflow, any number of run ids.", valueName: "run"))
+    var runIDs: [Int64] = []
+
+    /// The one run to export (without --mlflow).
+    var runID: Int64? { runIDs.first }
 
     @Flag(
         help:
@@ -29,11 +34,17 @@ struct Export: ParsableCommand {
     @Flag(help: "With --best: pick the group (k-fold, sweep) with the best mean, then its best run.")
     var group = false
 
-    @Option(help: ArgumentHelp("With --best: only runs of this experiment.", valueName: "name"))
+    @Option(help: ArgumentHelp("With --best or --mlflow: only runs of this experiment.", valueName: "name"))
     var experiment: String?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the weights.", valueName: "file"))
-    var output: String
+    var output: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the runs (all, those of --experiment, or the run ids) as an MLflow file store in this new folder.",
+            valueName: "dir"))
+    var mlflow: String?
 
     @OptionGroup var force: ForceOption
 
@@ -41,6 +52,17 @@ struct Export: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if mlflow != nil {
+            if best || output != nil {
+                throw ValidationError("--mlflow exports runs, not weights: leave out --best and -o.")
+            }
+            if !runIDs.isEmpty && experiment != nil {
+                throw ValidationError("give run ids or --experiment (not both).")
+            }
+            return
+        }
+        if output == nil { throw ValidationError("missing -o/--output FILE (where to write the weights).") }
+        if runIDs.count > 1 { throw ValidationError("give one run id (several only with --mlflow).") }
         if (runID == nil) == !best { throw ValidationError("give a run id or --best (not both).") }
         if !best && experiment != nil { throw ValidationError("--experiment applies to --best only.") }
         do { _ = try StoreMetric.named(metric) } catch { throw ValidationError("\(error)") }
@@ -152,10 +174,10 @@ struct Export: ParsableCommand {
         }
         // The bytes are hashed as they are copied: a copy that does not match the run's record is not kept.
         let (hash, bytes) = try Self.copy(
-            source, to: output, expecting: weights.sha256, existing: force.existing,
+            source, to: output ?? "", expecting: weights.sha256, existing: force.existing,
             protected: store.protectedFiles())
         return Result(
-            runId: id!, name: detail.run.name, source: source, output: URL(fileURLWithPath: output).path,
+            runId: id!, name: detail.run.name, source: source, output: URL(fileURLWithPath: output ?? "").path,
             sha256: hash, bytes: bytes,
             metric: ranked.map { $0.metric.rawValue }, value: ranked.flatMap { $0.kept ?? $0.best },
             rankedOn: choice?.rankedOn, groupId: choice?.group?.groupId, groupMean: choice?.mean,
@@ -195,7 +217,39 @@ struct Export: ParsableCommand {
         return (hash, bytes)
     }
 
+    /// `--mlflow DIR`: the chosen runs in MLflow's file-store layout (``MLflowExport``).
+    func exportMLflow(to folder: String) throws -> MLflowExport.Summary {
+        let runStore = try store.openForReading()
+        var chosen: [RunRecord] = []
+        if !runIDs.isEmpty {
+            for id in runIDs {
+                guard let run = try runStore.run(id) else { throw RunStoreError.noSuchRun(id) }
+                chosen.append(run)
+            }
+        } else {
+            if let experiment, try runStore.experiment(named: experiment) == nil {
+                throw RunStoreError.noSuchExperiment(experiment)
+            }
+            chosen = try runStore.runs(RunFilter(experiment: experiment)).reversed().compactMap {
+                try runStore.run($0.id)
+            }
+        }
+        guard !chosen.isEmpty else { throw MLflowExportError.noRuns }
+        return try MLflowExport.export(store: runStore, runs: chosen, to: folder, force: force.force)
+    }
+
     func run() throws {
+        if let mlflow {
+            let summary = try exportMLflow(to: mlflow)
+            if json {
+                print(try StoreFormat.json(summary))
+            } else {
+                print(
+                    "Exported \(summary.runs.count) run(s) of \(summary.experiments) experiment(s) to \(summary.output) "
+                        + "(MLflow file store: mlflow ui --backend-store-uri \(summary.output))")
+            }
+            return
+        }
         let result = try export()
         if let warning = result.warning {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))

@@ -57,6 +57,29 @@ struct Show: ParsableCommand {
         return losses.map { $0.isFinite ? min($0, top) : $0 }
     }
 
+    /// A `ser eval --store` result: where, what, the confusion grid and the per-class table.
+    static func storedEvaluationLines(_ evaluation: StoredEvaluationRecord, style: TerminalStyle) -> [String] {
+        var lines = [
+            "Evaluation \(evaluation.id ?? 0) (ser eval, \(StoreFormat.time(evaluation.recordedAt))): \(evaluation.files) "
+                + "files of \(evaluation.dataPath) (\(evaluation.layout)): accuracy \(StoreFormat.number(evaluation.accuracy)), "
+                + "balanced accuracy \(StoreFormat.number(evaluation.balancedAccuracy)), F1 macro "
+                + StoreFormat.number(evaluation.f1Macro),
+            "  model \(evaluation.modelPath) (sha256 \(evaluation.modelSha256.prefix(12)))",
+        ]
+        lines += TerminalConfusionGrid.render(
+            classNames: evaluation.labels, counts: evaluation.confusion, style: style)
+        lines.append(
+            StoreFormat.table(
+                ["CLASS", "PRECISION", "RECALL", "F1", "SUPPORT"],
+                evaluation.perClass.map {
+                    [
+                        $0.label, StoreFormat.number($0.precision), StoreFormat.number($0.recall),
+                        StoreFormat.number($0.f1), String($0.support),
+                    ]
+                }, right: [1, 2, 3, 4]))
+        return lines
+    }
+
     static func text(_ detail: RunDetail, includeSpec: Bool, style: TerminalStyle = .plain) -> String {
         let run = detail.run
         var lines: [String] = []
@@ -86,6 +109,11 @@ struct Show: ParsableCommand {
                     })
             ),
         ]
+        // The machine(s): a resume on another machine adds one, and its numbers may differ in their last digits.
+        for record in detail.environments {
+            let label = detail.environments.count > 1 ? "environment \(record.seq)" : "environment"
+            facts.append((label, record.environment.summary + " (from \(StoreFormat.time(record.recordedAt)))"))
+        }
         let width = facts.map(\.0.count).max() ?? 0
         lines += facts.map { "  " + $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
         if !detail.groups.isEmpty {
@@ -151,6 +179,10 @@ struct Show: ParsableCommand {
                             ]
                         }, right: [1, 2, 3, 4]))
             }
+        }
+        for evaluation in detail.storedEvaluations {
+            lines.append("")
+            lines += storedEvaluationLines(evaluation, style: style)
         }
         if !detail.artifacts.isEmpty {
             lines.append("")

@@ -188,6 +188,14 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(try store.epochs(of: outcome.runID).map(\.epoch), [1])
         XCTAssertEqual(try store.latestCheckpoint(of: outcome.runID)?.epoch, 1)
         XCTAssertNil(try store.detail(of: outcome.runID).artifacts.first { $0.kind == "weights" })
+        // The machine was recorded when the run started; pretend it then ran on another one, so that the
+        // resume here records this one again.
+        let here = RunEnvironment.current(serVersion: "test")
+        XCTAssertEqual(try store.environments(of: outcome.runID).map(\.environment.blasCore), [here.blasCore])
+        var elsewhere = here
+        elsewhere.cpuModel = "another CPU"
+        elsewhere.blasCore = "Prescott"
+        try store.recordEnvironment(elsewhere, runID: outcome.runID)
 
         let resumed = try runner(try RunStore(path: storePath)).resume(
             runID: outcome.runID, loader: SpecLoader(environment: [:]))
@@ -199,6 +207,9 @@ final class RunnerTests: XCTestCase {
         let epochs = try store.epochs(of: outcome.runID)
         XCTAssertEqual(epochs.map(\.epoch), [1, 2, 3])
         XCTAssertEqual(try store.runs().count, 1, "resume adds no run")
+        XCTAssertEqual(
+            try store.environments(of: outcome.runID).map(\.environment.cpuModel),
+            [here.cpuModel, "another CPU", here.cpuModel], "a resume on another machine shows both")
         XCTAssertNotNil(try store.detail(of: outcome.runID).artifacts.first { $0.kind == "weights" })
         XCTAssertThrowsError(try runner(store).resume(runID: outcome.runID)) { error in
             XCTAssertTrue("\(error)".contains("it has finished"), "\(error)")
