@@ -213,8 +213,8 @@ struct Compare: ParsableCommand {
         let runStore = try store.openForReading()
         let groups = try runStore.groups(experiment: experiment).filter { !compared.isDisjoint(with: $0.runIds) }
         if !groups.isEmpty { text += "\n" + Self.groupLines(groups).joined(separator: "\n") }
-        text += try Self.environmentNote(rows.map(\.run), store: runStore).map { "\n\n" + $0 } ?? ""
-        text += try Self.storedEvaluationLines(rows.map(\.run), store: runStore).map { "\n\n" + $0 } ?? ""
+        text += try Self.environmentNote(rows.map(\.runId), store: runStore).map { "\n\n" + $0 } ?? ""
+        text += try Self.storedEvaluationLines(rows.map(\.runId), store: runStore).map { "\n\n" + $0 } ?? ""
         return text
     }
 
