@@ -231,7 +231,7 @@ enum MLflowExport {
             add("train_loss", epoch.trainLoss, t, step: epoch.epoch)
             add("valid_loss", epoch.validLoss, t, step: epoch.epoch)
             add("accuracy", epoch.accuracy, t, step: epoch.epoch)
-            add("balanced_accuracy", epoch.balancedAccuracy, t, step: epoch.epoch)
+            add("uar", epoch.balancedAccuracy, t, step: epoch.epoch)
             add("f1_macro", epoch.f1Macro, t, step: epoch.epoch)
             add("lr", epoch.lr, t, step: epoch.epoch)
             add("seconds", epoch.seconds, t, step: epoch.epoch)
@@ -239,7 +239,7 @@ enum MLflowExport {
         for evaluation in detail.evaluations {
             let t = evaluation.recordedAt
             add("\(evaluation.split)_accuracy", evaluation.accuracy, t, step: 0)
-            add("\(evaluation.split)_balanced_accuracy", evaluation.balancedAccuracy, t, step: 0)
+            add("\(evaluation.split)_uar", evaluation.balancedAccuracy, t, step: 0)
             add("\(evaluation.split)_f1_macro", evaluation.f1Macro, t, step: 0)
             add("\(evaluation.split)_loss", evaluation.loss, t, step: 0)
         }
@@ -247,7 +247,7 @@ enum MLflowExport {
             let t = evaluation.recordedAt
             let prefix = "eval_\(evaluation.id ?? 0)"
             add("\(prefix)_accuracy", evaluation.accuracy, t, step: 0)
-            add("\(prefix)_balanced_accuracy", evaluation.balancedAccuracy, t, step: 0)
+            add("\(prefix)_uar", evaluation.balancedAccuracy, t, step: 0)
             add("\(prefix)_f1_macro", evaluation.f1Macro, t, step: 0)
         }
         return metrics.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }

@@ -41,7 +41,7 @@ final class StoreMigrationFixtureTests: XCTestCase {
         XCTAssertEqual(old["prediction"]?.count, 28)
 
         let store = try RunStore(path: path, parameters: StoreParameters.source)
-        XCTAssertEqual(try store.appliedMigrations().last, "v5-params-groups")
+        XCTAssertTrue(try store.appliedMigrations().contains("v5-params-groups"), "every later migration applied too")
         XCTAssertEqual(try Self.dump(DatabaseQueue(path: path)), old, "every row of the old tables is as it was")
         // Every run, metric and artifact reads through the store's own types.
         for id: Int64 in [1, 2] {
