@@ -120,23 +120,23 @@ public enum StoreReport {
         return prefix == "/" ? "" : prefix
     }
 
-    /// Final metrics: from the validation evaluation when recorded (else the last epoch), the best epoch
-    /// accuracy, and the test evaluation's scores.
+    /// Final metrics, UAR first (the headline, next to accuracy): from the validation evaluation when recorded
+    /// (else the last epoch), the best epoch accuracy, and the test evaluation's scores.
     static func metrics(_ detail: RunDetail) -> [ReportMetric] {
         var metrics: [ReportMetric] = []
         let last = detail.epochs.last
         if let valid = detail.evaluations.first(where: { $0.split == "valid" }) {
             metrics += [
-                ReportMetric(name: "Accuracy", value: valid.accuracy, isFraction: true),
                 ReportMetric(name: "UAR", value: valid.balancedAccuracy, isFraction: true),
+                ReportMetric(name: "Accuracy", value: valid.accuracy, isFraction: true),
                 ReportMetric(name: "Macro F1", value: valid.f1Macro, isFraction: true),
             ]
             if let loss = valid.loss ?? last?.validLoss {
                 metrics.append(ReportMetric(name: "Valid loss", value: loss, higherIsBetter: false))
             }
         } else if let last {
-            if let v = last.accuracy { metrics.append(ReportMetric(name: "Accuracy", value: v, isFraction: true)) }
             if let v = last.balancedAccuracy { metrics.append(ReportMetric(name: "UAR", value: v, isFraction: true)) }
+            if let v = last.accuracy { metrics.append(ReportMetric(name: "Accuracy", value: v, isFraction: true)) }
             if let v = last.f1Macro { metrics.append(ReportMetric(name: "Macro F1", value: v, isFraction: true)) }
             if let v = last.validLoss {
                 metrics.append(ReportMetric(name: "Valid loss", value: v, higherIsBetter: false))
@@ -147,8 +147,8 @@ public enum StoreReport {
         }
         if let test = detail.evaluations.first(where: { $0.split == "test" }) {
             metrics += [
-                ReportMetric(name: "Test accuracy", value: test.accuracy, isFraction: true),
                 ReportMetric(name: "Test UAR", value: test.balancedAccuracy, isFraction: true),
+                ReportMetric(name: "Test accuracy", value: test.accuracy, isFraction: true),
                 ReportMetric(name: "Test macro F1", value: test.f1Macro, isFraction: true),
             ]
         }

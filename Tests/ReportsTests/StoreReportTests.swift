@@ -105,6 +105,10 @@ final class StoreReportTests: XCTestCase {
         XCTAssertEqual(data.lrFinder?.learningRates.count, 100)
         XCTAssertEqual(data.lrFinder?.suggestions.map(\.method), ["minimum", "steep", "valley (used)"])
         XCTAssertEqual(data.metrics.first { $0.name == "Test accuracy" }?.value, 0.65)
+        // UAR is the headline: first, next to accuracy, for the validation and the test split.
+        XCTAssertEqual(Array(data.metrics.map(\.name).prefix(2)), ["UAR", "Accuracy"])
+        let names = data.metrics.map(\.name)
+        XCTAssertEqual(names.firstIndex(of: "Test UAR").map { $0 + 1 }, names.firstIndex(of: "Test accuracy"))
         XCTAssertEqual(data.confusion?.counts[0], [5, 1, 0, 0])
         // Per-class scores computed from the matrix: calm has precision 4/7, recall 4/6.
         let calm = try XCTUnwrap(data.perClass.first { $0.name == "calm" })
