@@ -115,8 +115,10 @@ let package = Package(
                 "Audio", "Datasets", "Features", "Inference", "NeuralNet", "RunStore", "Specs", "Stopping", "Synth",
                 "Training",
             ]),
-        // Reports reads runs (RunStore), their specs (Specs) and audio (Audio, Features) for the pictures.
-        .target(name: "Reports", dependencies: ["Audio", "Features", "Plots", "RunStore", "Specs", "Training"]),
+        // Reports reads runs (RunStore), their specs (Specs) and audio (Audio, Features) for the pictures, and
+        // compresses top-loss clips (SndFile) to embed them.
+        .target(
+            name: "Reports", dependencies: ["Audio", "Features", "Plots", "RunStore", "SndFile", "Specs", "Training"]),
         .target(
             name: "SERCommands",
             dependencies: [

@@ -71,7 +71,7 @@ public enum StoreReport {
         if options.topLosses > 0, let valid {
             let predictions = try store.predictions(of: runID, split: "valid")
             let top = topLosses(predictions, labels: valid.labels, count: options.topLosses)
-            var missing: [String] = []
+            var missing: [String] = [], silent: [String] = []
             var drawer: TopLossSpectrograms?
             if options.spectrograms, !top.isEmpty {
                 do {
@@ -85,11 +85,14 @@ public enum StoreReport {
             data.topLosses = top.map { item in
                 var entry = ReportTopLoss(
                     file: base.isEmpty ? item.path : String(item.path.dropFirst(base.count)), actual: item.label,
-                    predicted: item.predicted, probability: item.confidence,
+                    predicted: item.predicted, probability: item.confidence, trueProbability: item.trueProbability,
                     loss: item.loss)
                 if let drawer {
-                    switch drawer.spectrogram(for: item.path) {
-                    case .success(let picture): entry.spectrogram = picture
+                    switch drawer.media(for: item.path) {
+                    case .success(let media):
+                        entry.spectrogram = media.spectrogram
+                        entry.audio = media.audio
+                        if let problem = media.audioProblem { silent.append(problem.description) }
                     case .failure(let problem): missing.append(problem.description)
                     }
                 }
@@ -99,6 +102,10 @@ public enum StoreReport {
                 data.topLossNotes.append(
                     "No spectrogram for \(missing.count) of \(top.count) files: " + missing.joined(separator: "; ")
                         + ".")
+            }
+            if !silent.isEmpty {
+                data.topLossNotes.append(
+                    "No sound for \(silent.count) of \(top.count) files: " + silent.joined(separator: "; ") + ".")
             }
         }
         return data
@@ -203,6 +210,8 @@ public enum StoreReport {
         var label: String
         var predicted: String
         var confidence: Double
+        /// p(true class), when known.
+        var trueProbability: Double?
         var loss: Double?
     }
 
@@ -221,7 +230,7 @@ public enum StoreReport {
             }
             return ScoredPrediction(
                 path: p.path, label: p.label, predicted: p.predicted, confidence: p.confidence,
-                loss: trueProbability.map { -log(max($0, 1e-12)) })
+                trueProbability: trueProbability, loss: trueProbability.map { -log(max($0, 1e-12)) })
         }
         func key(_ s: ScoredPrediction) -> Double {
             s.loss ?? (1e6 + s.confidence)  // unknown loss of a wrong answer: ahead, by confidence
