@@ -69,7 +69,7 @@ final class ReportCommandsTests: XCTestCase {
         // The grid: header, one row per class, counts with shades of their row share.
         XCTAssertTrue(text.contains("true\\pred neut…  calm happy   sad"), text)
         XCTAssertTrue(text.contains("neutral    5 ██  1 ░░  0     0"), text)
-        XCTAssertTrue(text.contains("Test: accuracy 0.6500"), text)
+        XCTAssertTrue(text.contains("Test: UAR ") && text.contains(", accuracy 0.6500, F1 macro"), text)
         let ansi = try parse(Show.self, ["show", "1", "--store", path]).output(style: .ansi256)
         XCTAssertTrue(ansi.contains("\u{1B}[48;5;"), "no ANSI grey backgrounds")
     }
