@@ -5,6 +5,7 @@ import Foundation
 import Inference
 import OutputFiles
 import Plots
+import RSVG
 import Runner
 import Specs
 import Training
@@ -170,8 +171,17 @@ struct FeaturesCommand: ParsableCommand {
             var figure = Self.figure(
                 audio: audio, features: features, parameters: parameters, title: (file as NSString).lastPathComponent)
             figure.valueUnit = unit.trimmingCharacters(in: .whitespaces)
-            try figure.render().writePNG(to: png, existing: force.existing, protected: protected)
-            if !json { print("png       \(png)") }
+            // The SVG figure rendered by librsvg (real text); should librsvg fail, the raster with its bitmap
+            // font stands in, and the line says so.
+            var note = ""
+            do {
+                let svg = try figure.svg(frequencyAxis: Self.frequencyAxis(parameters, rows: features.rows))
+                try SVGRenderer.writePNG(svg: svg, scale: 1.25, to: png, existing: force.existing, protected: protected)
+            } catch let error as SVGRenderError {
+                try figure.render().writePNG(to: png, existing: force.existing, protected: protected)
+                note = " (bitmap font: \(error))"
+            }
+            if !json { print("png       \(png)\(note)") }
         }
         if json {
             print(
@@ -189,6 +199,14 @@ struct FeaturesCommand: ParsableCommand {
     /// A number as typed: `3`, not `3.0`.
     static func spelled(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    /// The spectrogram's vertical axis: Hz on the mel scale of `p` for mel bands (base rows only: deltas are
+    /// not pictured), the coefficient index for MFCCs.
+    static func frequencyAxis(_ p: FeatureParameters, rows: Int) -> AxisSpec {
+        p.nMFCC == nil
+            ? AxisSpec("Frequency", unit: "Hz", scale: .mel(htk: p.htk), domain: p.fmin...p.effectiveFmax)
+            : AxisSpec("Coefficient", domain: 0...Double(Swift.max(rows, 1)))
     }
 
     /// The waveform over the mel image, with mel-spaced frequency ticks in Hz.

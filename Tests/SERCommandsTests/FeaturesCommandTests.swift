@@ -1,7 +1,9 @@
+import Audio
 import Features
 import Foundation
 import Inference
 import PNG
+import RSVG
 import SndFile
 import TestSupport
 import XCTest
@@ -21,9 +23,21 @@ final class FeaturesCommandTests: XCTestCase {
         XCTAssertEqual(m.frames, 1 + 22050 / 100)
         XCTAssertEqual(m.range.upperBound, 0)
         XCTAssertEqual(m.range.lowerBound, -80)
+        // Issue #24: the picture is the SVG figure rendered by librsvg (real text: "Frequency (Hz)", "Level (dB)",
+        // "Time (s)"), not the bitmap-font raster ("HZ", "DB", "TIME (S)").
         let png = try PNGFile.readRGB(dir.path("f.png"))
         XCTAssertEqual(png.width, 1000)
-        XCTAssertEqual(png.height, 720)
+        var figure = FeaturesCommand.figure(
+            audio: try AudioLoader.load(wav, sampleRate: 22050), features: m, parameters: .notebook,
+            title: "tone.wav")
+        figure.valueUnit = "dB"
+        let svg = try figure.svg(frequencyAxis: FeaturesCommand.frequencyAxis(.notebook, rows: m.rows))
+        for text in ["Frequency (Hz)", "Time (s)", "Level (dB)", "Waveform"] {
+            XCTAssertTrue(svg.contains(text), "missing \(text)")
+        }
+        let rendered = try SVGRenderer.rgb(svg: svg, scale: 1.25)
+        XCTAssertEqual(png.height, rendered.height)
+        XCTAssertTrue(png.rgb == rendered.rgb, "the PNG is not the SVG figure's rendering")
     }
 
     func testFlagsMapToParametersAndAreValidated() throws {
