@@ -46,7 +46,7 @@ final class RunCommandTests: XCTestCase {
         let runs = try parse(Runs.self, ["runs", "--store", store]).output()
         XCTAssertTrue(runs.contains("tiny") && runs.contains("finished"), runs)
         let show = try parse(Show.self, ["show", String(id), "--store", store]).output()
-        for expected in ["status       finished", "minimum", "(used)", "Valid: accuracy", "weights", "checkpoint"] {
+        for expected in ["status       finished", "minimum", "(used)", "Valid: UAR ", "weights", "checkpoint"] {
             XCTAssertTrue(show.contains(expected), "missing \(expected) in\n\(show)")
         }
 
