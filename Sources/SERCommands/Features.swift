@@ -66,7 +66,8 @@ struct FeaturesCommand: ParsableCommand {
             return (try ModelBundle.load(from: URL(fileURLWithPath: model)).modelFeatures, nil)
         }
         guard let spec else { return nil }
-        let plan = try RunCommand.loadPlans([spec], overrides: overrides)[0]
+        // Only the audio and feature sections matter here: the spec's data folder need not exist.
+        let plan = try RunCommand.loadPlans([spec], overrides: overrides, loader: SpecLoader(checkPaths: false))[0]
         guard plan.runs.count == 1 else { throw FeaturesError.sweep(spec, plan.runs.count) }
         let resolved = plan.runs[0].spec
         // Dataset statistics exist only once a run has read its training split; the model file has them.

@@ -107,6 +107,12 @@ final class FeaturesCommandTests: XCTestCase {
         let m = try NumpyFile.readMatrix(dir.path("s.npy"))
         XCTAssertEqual(m.rows, 16)
         XCTAssertEqual(m.frames, 151, "1.5 s at a 10 ms hop")
+        // A spec whose corpus is not on this machine still says what its runs would see.
+        try
+            "name: r\ndata: {path: \(dir.path("no-corpus"))}\naudio: {sample_rate: 16000, duration: 1.0}\nfeatures: {n_mels: 32}\n"
+            .write(toFile: dir.path("r.yaml"), atomically: true, encoding: .utf8)
+        try FeaturesCommand.parse([wav, "--spec", dir.path("r.yaml"), "--npy", dir.path("r.npy")]).run()
+        XCTAssertEqual(try NumpyFile.readMatrix(dir.path("r.npy")).rows, 32)
         XCTAssertThrowsError(try FeaturesCommand.parse([wav, "--spec", "s.yaml", "--n-mels", "64"]))
         XCTAssertThrowsError(try FeaturesCommand.parse([wav, "--spec", "s.yaml", "--model", "m.safetensors"]))
         XCTAssertThrowsError(try FeaturesCommand.parse([wav, "--set", "audio.duration=2"]))
