@@ -3,10 +3,10 @@
 //
 // Module graph (data flows down the list; a module imports only modules above it):
 //
-//   C libraries      CSndFile  CFLAC  CSoxr  CFFTW  CBLAS  CPNG  CPortAudio   (system-library targets)
+//   C libraries      CSndFile  CFLAC  CSoxr  CFFTW  CBLAS  CPNG  CPortAudio  CRSVG   (system-library targets)
 //   OutputFiles      the one way a user-named file is written (temp file, fsync, rename; never over a folder,
 //                    device, link, the store or a run's artifact; an existing file only with --force)
-//   thin wrappers    SndFile   FLAC   Soxr   FFTW   BLAS   PNG   PortAudio    (the only importers of the C modules)
+//   thin wrappers    SndFile   FLAC   Soxr   FFTW   BLAS   PNG   PortAudio   RSVG    (the only importers of the C modules)
 //   SeededRandom     the reproducible random-number generator every module takes
 //   Checksum         SHA-256 for cache keys, spec hashes and artifact checksums
 //   Stopping         StopFlag: a stop request (Ctrl-C, a live source's stop()) read by the working thread
@@ -59,6 +59,7 @@ let package = Package(
         system("CFFTW", pkgConfig: "fftw3f", apt: ["libfftw3-dev"]),
         system("CBLAS", pkgConfig: "openblas", apt: ["libopenblas-dev"]),
         system("CPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
+        system("CRSVG", pkgConfig: "librsvg-2.0", apt: ["librsvg2-dev"]),
         system("CPortAudio", pkgConfig: "portaudio-2.0", apt: ["portaudio19-dev"]),
 
         // Writing files safely; no dependencies, so every writer below can use it.
@@ -71,6 +72,8 @@ let package = Package(
         .target(name: "FFTW", dependencies: ["CFFTW"]),
         .target(name: "BLAS", dependencies: ["CBLAS"]),
         .target(name: "PNG", dependencies: ["CPNG", "OutputFiles"]),
+        // SVG → PNG with real text (librsvg + cairo), for the PNG pictures of the commands.
+        .target(name: "RSVG", dependencies: ["CRSVG", "PNG", "OutputFiles"]),
         .target(name: "PortAudio", dependencies: ["CPortAudio"]),
 
         // Seeded random numbers shared by every module that makes a random choice.
@@ -116,13 +119,16 @@ let package = Package(
                 "Training",
                 "BLAS",  // the kernels and threads recorded as each run's environment
             ]),
-        // Reports reads runs (RunStore), their specs (Specs) and audio (Audio, Features) for the pictures.
-        .target(name: "Reports", dependencies: ["Audio", "Features", "Plots", "RunStore", "Specs", "Training"]),
+        // Reports reads runs (RunStore), their specs (Specs) and audio (Audio, Features) for the pictures, and
+        // compresses top-loss clips (SndFile) to embed them.
+        .target(
+            name: "Reports", dependencies: ["Audio", "Features", "Plots", "RunStore", "SndFile", "Specs", "Training"]),
         .target(
             name: "SERCommands",
             dependencies: [
                 "Audio", "BLAS", "Checksum", "Datasets", "FFTW", "FLAC", "Features", "Inference", "Live", "NeuralNet",
-                "OutputFiles", "PNG", "Plots", "PortAudio", "Reports", "RunStore", "Runner", "SeededRandom", "SndFile",
+                "OutputFiles", "PNG", "Plots", "PortAudio", "RSVG", "Reports", "RunStore", "Runner", "SeededRandom",
+                "SndFile",
                 "Soxr", "Specs", "Stopping", "Synth", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -183,7 +189,7 @@ let package = Package(
             name: "SERCommandsTests",
             dependencies: [
                 "Audio", "BLAS", "Checksum", "Datasets", "Features", "Inference", "Live", "NeuralNet", "OutputFiles",
-                "PNG", "RunStore", "Runner", "SERCommands", "SeededRandom", "SndFile", "Specs", "Stopping",
+                "PNG", "RSVG", "RunStore", "Runner", "SERCommands", "SeededRandom", "SndFile", "Specs", "Stopping",
                 "StoreTestSupport",
                 "TestSupport", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

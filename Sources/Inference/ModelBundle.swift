@@ -386,22 +386,7 @@ public struct ModelBundle {
     /// `matrices` as the network's input, `[n, 1, rows, frames]`: each centre-cropped or padded to the model's
     /// frames (``FeatureMatrix/fitted(toFrames:mode:)``, the crop of evaluation batches) and normalised, exactly
     /// as evaluation batches are built during training. O(n·rows·frames).
-    public func modelInput(_ matrices: [FeatureMatrix]) -> Tensor {
-        precondition(!matrices.isEmpty, "an input needs at least one matrix")
-        precondition(Set(matrices.map(\.rows)).count == 1, "feature matrices differ in row count")
-        let rows = matrices[0].rows, frames = audio.frames, size = rows * frames
-        var input = Tensor(uninitializedShape: [matrices.count, 1, rows, frames])
-        input.withUnsafeMutableBufferPointer { dst in
-            for (n, matrix) in matrices.enumerated() {
-                let example = UnsafeMutableBufferPointer(rebasing: dst[(n * size)..<((n + 1) * size)])
-                matrix.fitted(toFrames: frames, mode: .center).values.withUnsafeBufferPointer {
-                    example.baseAddress!.update(from: $0.baseAddress!, count: size)
-                }
-                normalization.apply(example, rows: rows, frames: frames)
-            }
-        }
-        return input
-    }
+    public func modelInput(_ matrices: [FeatureMatrix]) -> Tensor { modelFeatures.input(matrices) }
 
     /// Class probabilities for mono `samples` at `sampleRate`.
     public mutating func classify(samples: [Float], sampleRate: Int) throws -> [Double] {
@@ -438,13 +423,11 @@ public struct ModelBundle {
         files: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws -> [Result<FeatureMatrix, any Error>] {
         let extractor = try extractor()
-        let decode = audio.decoder
-        let rate = features.sampleRate
+        let pipeline = modelFeatures
         let slots = MatrixSlots(count: files.count)
         ParallelWork.forEach(count: files.count, threads: threads) { i in
             do {
-                slots.set(
-                    i, .success(try extractor.features(of: try decode(files[i], rate)).checkedFinite(path: files[i])))
+                slots.set(i, .success(try pipeline.matrix(file: files[i], extractor: extractor)))
             } catch {
                 slots.set(i, .failure(error))
             }

@@ -27,7 +27,37 @@ public final class MemorySink: LineSink {
     public func write(_ line: String) throws { lines.append(line) }
 }
 
-/// Formats window results and the final summary as text or as one JSON object per line.
+/// What `ser listen` says before the first window: the model, its classes, the window, the hop and the input.
+public struct LiveHeader: Equatable, Sendable {
+    public var model: String
+    public var classNames: [String]
+    /// The model's sample rate (windows are resampled to it).
+    public var sampleRate: Int
+    /// The clip duration the model was trained on, when known.
+    public var clipSeconds: Double?
+    public var windowSeconds: Double
+    /// Whether the window is the model's clip because `--window` was not given.
+    public var windowIsModelClip: Bool
+    public var hopSeconds: Double
+    /// The source's name (a device, `stdin (…)`, a file).
+    public var input: String
+
+    public init(
+        model: String, classNames: [String], sampleRate: Int, clipSeconds: Double?, windowSeconds: Double,
+        windowIsModelClip: Bool, hopSeconds: Double, input: String
+    ) {
+        self.model = model
+        self.classNames = classNames
+        self.sampleRate = sampleRate
+        self.clipSeconds = clipSeconds
+        self.windowSeconds = windowSeconds
+        self.windowIsModelClip = windowIsModelClip
+        self.hopSeconds = hopSeconds
+        self.input = input
+    }
+}
+
+/// Formats the header, window results and the final summary as text or as one JSON object per line.
 ///
 /// Text, one line per window (stream time of the window's end, label, probability, smoothed label and
 /// probability, latency):
@@ -88,6 +118,33 @@ public struct LiveFormatter {
             object["probabilities"] = NSNull()
         }
         return serialize(object)
+    }
+
+    /// Header: three text lines, or one JSON object with `"type":"header"`.
+    public func header(_ h: LiveHeader) -> String {
+        if json {
+            return serialize([
+                "type": "header", "model": h.model, "classes": h.classNames, "sample_rate": h.sampleRate,
+                "clip_seconds": h.clipSeconds.map { rounded($0, 6) } ?? NSNull(),
+                "window_seconds": rounded(h.windowSeconds, 6), "hop_seconds": rounded(h.hopSeconds, 6),
+                "input": h.input,
+            ])
+        }
+        let clip = h.clipSeconds.map { ", trained on \(seconds($0)) clips" } ?? ""
+        let windowNote = h.windowIsModelClip ? " (the model's clip)" : ""
+        return """
+            model:  \(h.model) (\(h.classNames.count) classes: \(h.classNames.joined(separator: ", ")); \(h.sampleRate) Hz\(clip))
+            window: \(seconds(h.windowSeconds))\(windowNote), hop \(seconds(h.hopSeconds))
+            input:  \(h.input)
+            """
+    }
+
+    /// Seconds with as many decimals as they need (3 s, 2.5 s, 0.25 s).
+    private func seconds(_ x: Double) -> String {
+        var text = String(format: "%.3f", x)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text + " s"
     }
 
     /// Summary: text lines, or one JSON object with `"type":"summary"`.

@@ -10,6 +10,13 @@ public protocol WindowClassifier {
     /// Class probabilities (`classNames.count` values summing to 1) for one window of mono samples at
     /// ``sampleRate``. Must give the same result as `ser predict` on the same samples written to a file.
     func classify(_ samples: [Float]) throws -> [Float]
+    /// Seconds of audio per example the model was trained on (its clip), when known: `ser listen`'s
+    /// default window.
+    var clipSeconds: Double? { get }
+}
+
+extension WindowClassifier {
+    public var clipSeconds: Double? { nil }
 }
 
 /// Converts one window from the source's rate to the model's.

@@ -2,10 +2,124 @@ import Foundation
 
 /// The LR-finder plot drawn on the raster ``Canvas`` with the bitmap font, for `ser lr-find --png`: loss
 /// against learning rate on a log10 axis with decade ticks, the curve, one dashed line and one distinct
-/// marker per suggestion, and a legend naming each suggestion with its value. The same picture as
+/// marker per suggestion, and a legend naming each suggestion with its value, placed where it covers no part
+/// of the curve and no marker. The same picture as
 /// ``lrFinderChart(title:learningRates:losses:suggestions:lossLabel:size:)`` (same loss range, colours,
 /// markers), for places where a PNG is wanted.
 public enum LRFinderRaster {
+    /// Where things go on the canvas: the plot area, the mapping of rates and losses to pixels, the curve's
+    /// pixels and the legend's box (in the emptiest corner of the plot, or outside it on the right when every
+    /// corner would cover the curve or a marker).
+    struct Geometry {
+        var left: Int
+        var right: Int
+        var top: Int
+        var bottom: Int
+        var logLo: Double
+        var logHi: Double
+        var yDomain: ClosedRange<Double>
+        /// The legend's rows: label, marker (nil: the curve's line) and colour.
+        var entries: [(String, MarkerShape?, RGB)]
+        /// The legend's box: x, y, width, height.
+        var legend: (x: Int, y: Int, width: Int, height: Int)
+        /// Whether the legend sits outside the plot area.
+        var legendOutside: Bool
+
+        func px(_ lr: Double) -> Int {
+            left + Int(((log10(lr) - logLo) / (logHi - logLo) * Double(right - left - 1)).rounded())
+        }
+
+        func py(_ loss: Double) -> Double {
+            Double(bottom - 1) - (loss - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound)
+                * Double(bottom - top - 1)
+        }
+
+        /// The curve's segments in pixels, clipped to the plot area (gaps at non-finite points).
+        func segments(learningRates: [Double], losses: [Double]) -> [((Int, Double), (Int, Double))] {
+            var out: [((Int, Double), (Int, Double))] = []
+            var previous: (Int, Double)?
+            for (lr, loss) in zip(learningRates, losses) {
+                guard lr > 0, lr.isFinite, loss.isFinite else {
+                    previous = nil
+                    continue
+                }
+                let point = (px(lr), py(loss))
+                if let p = previous,
+                    let seg = LRFinderRaster.clip(p, point, top: Double(top), bottom: Double(bottom - 1))
+                {
+                    out.append(seg)
+                }
+                previous = point
+            }
+            return out
+        }
+
+        /// Every pixel the curve passes through (one per column step along each segment, both ends included).
+        func curvePixels(learningRates: [Double], losses: [Double]) -> [(x: Int, y: Int)] {
+            segments(learningRates: learningRates, losses: losses).flatMap { a, b -> [(x: Int, y: Int)] in
+                let steps = Swift.max(abs(b.0 - a.0), Int(abs(b.1 - a.1).rounded(.up)), 1)
+                return (0...steps).map { k in
+                    let f = Double(k) / Double(steps)
+                    return (
+                        Int((Double(a.0) + Double(b.0 - a.0) * f).rounded()), Int((a.1 + (b.1 - a.1) * f).rounded())
+                    )
+                }
+            }
+        }
+    }
+
+    static let textScale = 2
+    static let legendRowHeight = 24
+
+    /// The layout of ``render(title:learningRates:losses:suggestions:lossLabel:width:height:)``.
+    static func geometry(
+        learningRates: [Double], losses: [Double], suggestions: [LRSuggestionMarker], lossLabel: String, width: Int,
+        height: Int
+    ) -> Geometry {
+        let positive = learningRates.filter { $0 > 0 && $0.isFinite }
+        let xLo = positive.min() ?? 1e-7
+        let xHi = Swift.max(positive.max() ?? 10, xLo * 10)
+        var entries: [(String, MarkerShape?, RGB)] = [(lossLabel, nil, rgb(ChartPalette.blue))]
+        for (i, sug) in suggestions.enumerated() {
+            entries.append((sug.label, ChartPalette.marker(i), rgb(ChartPalette.color(i + 1))))
+        }
+        let textWidth = entries.map { Canvas.textWidth($0.0, scale: textScale) }.max() ?? 0
+        let boxWidth = 44 + textWidth + 12
+        let boxHeight = entries.count * legendRowHeight + 10
+        var g = Geometry(
+            left: 100, right: width - 30, top: 64, bottom: height - 76, logLo: log10(xLo), logHi: log10(xHi),
+            yDomain: lrFinderLossDomain(losses: losses, suggestions: suggestions), entries: entries,
+            legend: (0, 0, boxWidth, boxHeight), legendOutside: false)
+        // What the legend must not cover: the curve, and each suggestion's marker (radius 7).
+        var occupied = g.curvePixels(learningRates: learningRates, losses: losses)
+        for sug in suggestions where sug.learningRate > 0 {
+            let x = g.px(sug.learningRate)
+            let y = Int(Swift.min(Swift.max(g.py(sug.loss), Double(g.top)), Double(g.bottom - 1)).rounded())
+            for dy in -7...7 { for dx in -7...7 { occupied.append((x + dx, y + dy)) } }
+        }
+        func covered(_ box: (x: Int, y: Int, width: Int, height: Int)) -> Int {
+            let margin = 4
+            return occupied.filter {
+                $0.x >= box.x - margin && $0.x < box.x + box.width + margin && $0.y >= box.y - margin
+                    && $0.y < box.y + box.height + margin
+            }.count
+        }
+        let inset = 10
+        let corners = [
+            (g.right - boxWidth - inset, g.top + inset), (g.left + inset, g.top + inset),
+            (g.right - boxWidth - inset, g.bottom - boxHeight - inset), (g.left + inset, g.bottom - boxHeight - inset),
+        ].map { (x: $0.0, y: $0.1, width: boxWidth, height: boxHeight) }
+        if let free = corners.first(where: { covered($0) == 0 }) {
+            g.legend = free
+        } else {
+            // Every corner would hide part of the curve: narrow the plot and put the legend beside it.
+            g.right = width - 30 - boxWidth - 16
+            g.legend = (g.right + 16, g.top, boxWidth, boxHeight)
+            g.legendOutside = true
+        }
+        return g
+    }
+
     /// - Parameters:
     ///   - learningRates: ascending, > 0 (non-positive or non-finite points are skipped).
     ///   - losses: the (smoothed) loss at each rate.
@@ -16,29 +130,20 @@ public enum LRFinderRaster {
     ) -> Canvas {
         precondition(
             learningRates.count == losses.count, "LR finder: \(learningRates.count) rates, \(losses.count) losses")
-        let s = 2  // text scale: 10×14 pixel glyphs
+        let s = textScale  // text scale: 10×14 pixel glyphs
         var c = Canvas(width: width, height: height)
-        let left = 100
-        let right = width - 30
-        let top = 64
-        let bottom = height - 76
+        let g = geometry(
+            learningRates: learningRates, losses: losses, suggestions: suggestions, lossLabel: lossLabel, width: width,
+            height: height)
+        let (left, right, top, bottom) = (g.left, g.right, g.top, g.bottom)
         let plotWidth = right - left
         let plotHeight = bottom - top
         c.text(title, x: width / 2, y: 16, align: .center, scale: s)
-
-        let positive = learningRates.filter { $0 > 0 && $0.isFinite }
-        let xLo = positive.min() ?? 1e-7
-        let xHi = Swift.max(positive.max() ?? 10, xLo * 10)
-        let logLo = log10(xLo)
-        let logHi = log10(xHi)
-        let yDomain = lrFinderLossDomain(losses: losses, suggestions: suggestions)
-        func px(_ lr: Double) -> Int {
-            left + Int(((log10(lr) - logLo) / (logHi - logLo) * Double(plotWidth - 1)).rounded())
-        }
-        func py(_ loss: Double) -> Double {
-            Double(bottom - 1) - (loss - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound)
-                * Double(plotHeight - 1)
-        }
+        let xLo = pow(10, g.logLo)
+        let xHi = pow(10, g.logHi)
+        let yDomain = g.yDomain
+        func px(_ lr: Double) -> Int { g.px(lr) }
+        func py(_ loss: Double) -> Double { g.py(loss) }
 
         // Grid: minor log ticks light, decades and y ticks a little darker.
         let minorGrid = RGB(240, 240, 240)
@@ -66,17 +171,8 @@ public enum LRFinderRaster {
 
         // The curve, clipped to the plot area.
         let curve = rgb(ChartPalette.blue)
-        var previous: (Int, Double)?
-        for (lr, loss) in zip(learningRates, losses) {
-            guard lr > 0, lr.isFinite, loss.isFinite else {
-                previous = nil
-                continue
-            }
-            let point = (px(lr), py(loss))
-            if let p = previous, let seg = clip(p, point, top: Double(top), bottom: Double(bottom - 1)) {
-                c.line(seg.0.0, Int(seg.0.1.rounded()), seg.1.0, Int(seg.1.1.rounded()), curve, thickness: 2)
-            }
-            previous = point
+        for seg in g.segments(learningRates: learningRates, losses: losses) {
+            c.line(seg.0.0, Int(seg.0.1.rounded()), seg.1.0, Int(seg.1.1.rounded()), curve, thickness: 2)
         }
 
         // Suggestions: dashed vertical line and marker.
@@ -93,21 +189,12 @@ public enum LRFinderRaster {
             marker(&c, ChartPalette.marker(i), x: x, y: my, radius: 7, colour)
         }
 
-        // Legend, top right inside the plot.
-        var entries: [(String, MarkerShape?, RGB)] = [(lossLabel, nil, curve)]
-        for (i, sug) in suggestions.enumerated() {
-            entries.append((sug.label, ChartPalette.marker(i), rgb(ChartPalette.color(i + 1))))
-        }
-        let rowHeight = 24
-        let textWidth = entries.map { Canvas.textWidth($0.0, scale: s) }.max() ?? 0
-        let boxWidth = 44 + textWidth + 12
-        let boxHeight = entries.count * rowHeight + 10
-        let bx = right - boxWidth - 10
-        let by = top + 10
+        // Legend: in the plot's emptiest corner, or beside the plot (``geometry``).
+        let (bx, by, boxWidth, boxHeight) = g.legend
         c.fill(x: bx, y: by, width: boxWidth, height: boxHeight, .white)
         c.frame(x: bx, y: by, width: boxWidth, height: boxHeight, RGB(160, 160, 160))
-        for (row, entry) in entries.enumerated() {
-            let cy = by + 8 + row * rowHeight + 7
+        for (row, entry) in g.entries.enumerated() {
+            let cy = by + 8 + row * legendRowHeight + 7
             if let shape = entry.1 {
                 marker(&c, shape, x: bx + 22, y: cy, radius: 7, entry.2)
             } else {

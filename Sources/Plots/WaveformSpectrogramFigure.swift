@@ -145,6 +145,63 @@ public struct WaveformSpectrogramFigure {
         return c
     }
 
+    /// The same figure as SVG, for rendering with real text (librsvg): the waveform's min…max envelope as a
+    /// line chart over an ``imageFigure`` of the spectrogram (rendered with ``SpectrogramRaster``), both with
+    /// time axes in seconds, the spectrogram's rows on `frequencyAxis` (e.g. Hz on a mel scale) and a colour
+    /// bar in ``valueUnit``. One `<svg>` of `width` units wide holding the two charts.
+    /// - Throws: libpng's error encoding the raster. O(samples + rows · frames).
+    public func svg(frequencyAxis: AxisSpec, width: Double = 800) throws -> String {
+        let waveDuration = Double(waveform.count) / Double(Swift.max(1, sampleRate))
+        let imageDuration = Swift.max(Double(frames) * frameSeconds, 1e-3)
+        // Waveform: per column, the min and max of its samples (a zigzag that fills the envelope).
+        let columns = Swift.min(1200, waveform.count)
+        var x: [Double] = [], y: [Double] = []
+        for column in 0..<columns {
+            let a = column * waveform.count / columns
+            let b = Swift.max(a + 1, (column + 1) * waveform.count / columns)
+            let slice = waveform[a..<Swift.min(b, waveform.count)]
+            let time = Double(a) / Double(Swift.max(1, sampleRate))
+            x += [time, time]
+            y += [Double(slice.min() ?? 0), Double(slice.max() ?? 0)]
+        }
+        let peak = Swift.max(y.map(abs).max() ?? 0, 1e-9)
+        let wave = lineChart(
+            title: title,
+            series: [LineSeries(name: "Waveform", x: x, y: y, style: SeriesStyle(color: ChartPalette.blue))],
+            xAxis: AxisSpec("Time", unit: "s", domain: 0...Swift.max(waveDuration, 1e-3)),
+            yAxis: AxisSpec("Amplitude", domain: -peak...peak), size: ChartSize(width: width, height: 240))
+        let range = valueRange ?? Self.range(spectrogram)
+        let raster = SpectrogramRaster.render(
+            values: spectrogram, rows: rows, frames: frames, range: range, colourMap: colourMap, maxColumns: 1200)
+        let image = imageFigure(
+            title: valueUnit == "dB" ? "Mel spectrogram" : "Features", png: try raster.pngData(),
+            xAxis: AxisSpec("Time", unit: "s", domain: 0...imageDuration), yAxis: frequencyAxis,
+            colorBar: .colourMap(
+                colourMap, label: "Level", unit: valueUnit.isEmpty ? nil : valueUnit,
+                domain: Double(range.lowerBound)...Double(range.upperBound)),
+            size: ChartSize(width: width, height: 360))
+        let waveHeight = Self.svgHeight(wave) ?? 240
+        let imageHeight = Self.svgHeight(image) ?? 360
+        func placed(_ chart: String, y: Double) -> String {
+            guard let open = chart.range(of: "<svg") else { return chart }
+            return chart.replacingCharacters(in: open, with: "<svg x=\"0\" y=\"\(svgNumber(y))\"")
+        }
+        let total = waveHeight + imageHeight
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(svgNumber(width))\" "
+            + "height=\"\(svgNumber(total))\" viewBox=\"0 0 \(svgNumber(width)) \(svgNumber(total))\">\n"
+            + "<title>\(xmlEscape(title))</title>\n" + placed(wave, y: 0) + placed(image, y: waveHeight) + "</svg>\n"
+    }
+
+    /// The `height` attribute of a chart's root `<svg>`.
+    static func svgHeight(_ chart: String) -> Double? {
+        guard let open = chart.range(of: "<svg"), let close = chart[open.upperBound...].firstIndex(of: ">") else {
+            return nil
+        }
+        let tag = chart[open.upperBound..<close]
+        guard let start = tag.range(of: " height=\"") else { return nil }
+        return Double(tag[start.upperBound...].prefix { $0 != "\"" })
+    }
+
     /// A step of 1, 2, 2.5 or 5 × 10ⁿ giving at most `maxTicks` intervals over `span`.
     static func niceStep(_ span: Double, maxTicks: Int = 10) -> Double {
         let raw = span / Double(maxTicks)

@@ -45,8 +45,8 @@ enum HTMLComparison {
         let curves: [(String, AxisSpec, (ReportEpoch) -> Double?)] = [
             ("Validation loss", AxisSpec("Cross-entropy loss", includeZero: true), { $0.validLoss }),
             ("Training loss", AxisSpec("Cross-entropy loss", includeZero: true), { $0.trainLoss }),
-            ("Validation accuracy", AxisSpec("Accuracy", unit: "%", domain: 0...100), { $0.accuracy.map { $0 * 100 } }),
             ("Validation UAR", AxisSpec("UAR", unit: "%", domain: 0...100), { $0.uar.map { $0 * 100 } }),
+            ("Validation accuracy", AxisSpec("Accuracy", unit: "%", domain: 0...100), { $0.accuracy.map { $0 * 100 } }),
         ]
         page.openRow()
         for (title, axis, value) in curves {

@@ -29,9 +29,13 @@ public struct HTMLPage {
 
     public mutating func closeSection() { body += "</section>\n" }
 
-    /// A `<figure>` holding an inline SVG chart and an optional caption.
-    public mutating func figure(svg: String, caption: String? = nil) {
+    /// A `<figure>` holding an inline SVG chart, an optional sound to play (embedded as a `data:` URI) and
+    /// an optional caption.
+    public mutating func figure(svg: String, caption: String? = nil, audio: ReportAudio? = nil) {
         body += "<figure>\n\(svg)"
+        if let audio {
+            body += "<audio controls=\"controls\" preload=\"none\" src=\"\(xmlEscape(audio.dataURI))\"></audio>\n"
+        }
         if let caption { body += "<figcaption>\(xmlEscape(caption))</figcaption>\n" }
         body += "</figure>\n"
     }
@@ -128,6 +132,7 @@ public struct HTMLPage {
         details > summary { cursor: pointer; color: #333; font-weight: 600; margin: 8px 0; }
         .topgrid { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 12px 18px; }
         .topgrid figure { margin: 0; }
+        figure audio { display: block; width: 100%; height: 32px; margin-top: 4px; }
         .empty { color: #777; font-style: italic; }
         p.note { color: #4a3b00; background: #fff8e1; border-left: 3px solid #E69F00; padding: 4px 10px; margin: 6px 0; }
         @media print { body { background: #fff; } section.run, section.comparison { border: none; } }

@@ -90,6 +90,24 @@ public struct ReportSpectrogram: Equatable, Sendable {
     }
 }
 
+/// A short compressed sound embedded in the page (a `data:` URI of an `<audio>` element).
+public struct ReportAudio: Equatable, Sendable {
+    /// The encoded file (e.g. Ogg/Opus or FLAC).
+    public var data: Data
+    /// Its MIME type, e.g. `audio/ogg; codecs=opus`.
+    public var mimeType: String
+
+    public init(data: Data, mimeType: String) {
+        self.data = data
+        self.mimeType = mimeType
+    }
+
+    /// The `data:` URI of the sound.
+    public var dataURI: String {
+        "data:\(mimeType.replacingOccurrences(of: " ", with: ""));base64,\(data.base64EncodedString())"
+    }
+}
+
 /// One of the validation items with the highest loss.
 public struct ReportTopLoss: Equatable, Sendable {
     /// File name or path as the user knows it.
@@ -98,19 +116,25 @@ public struct ReportTopLoss: Equatable, Sendable {
     public var predicted: String
     /// Probability the model gave to `predicted` (0…1).
     public var probability: Double
+    /// Probability the model gave to the true class `actual` (0…1; nil when the run did not record it).
+    public var trueProbability: Double?
     public var loss: Double?
     public var spectrogram: ReportSpectrogram?
+    /// The clip as the run heard it, to listen to.
+    public var audio: ReportAudio?
 
     public init(
-        file: String, actual: String, predicted: String, probability: Double, loss: Double? = nil,
-        spectrogram: ReportSpectrogram? = nil
+        file: String, actual: String, predicted: String, probability: Double, trueProbability: Double? = nil,
+        loss: Double? = nil, spectrogram: ReportSpectrogram? = nil, audio: ReportAudio? = nil
     ) {
         self.file = file
         self.actual = actual
         self.predicted = predicted
         self.probability = probability
+        self.trueProbability = trueProbability
         self.loss = loss
         self.spectrogram = spectrogram
+        self.audio = audio
     }
 }
 

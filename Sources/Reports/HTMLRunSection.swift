@@ -54,13 +54,17 @@ enum HTMLRunSection {
         if !run.topLosses.isEmpty {
             page.heading("Top losses", level: 3)
             page.table(
-                headers: ["#", "File", "True", "Predicted", "Probability", "Loss"],
+                headers: ["#", "File", "True", "Predicted", "P(predicted)", "P(true)", "Loss"],
                 rows: run.topLosses.enumerated().map { i, t in
                     [
                         String(i + 1), t.file, t.actual, t.predicted, HTMLReport.percent(t.probability),
+                        t.trueProbability.map(HTMLReport.percent) ?? "–",
                         t.loss.map { String(format: "%.3f", $0) } ?? "–",
                     ]
-                }, alignments: [.right, .left, .left, .left, .right, .right])
+                }, alignments: [.right, .left, .left, .left, .right, .right, .right],
+                caption: "Loss: −log P(true)"
+                    + (run.topLosses.contains { $0.audio != nil }
+                        ? "; play each clip, as the run heard it, under its spectrogram below" : ""))
             let pictures = run.topLosses.enumerated().filter { $0.element.spectrogram != nil }
             if !pictures.isEmpty {
                 page.raw("<div class=\"topgrid\">\n")
@@ -73,7 +77,10 @@ enum HTMLRunSection {
                             yAxis: AxisSpec(
                                 "Frequency", unit: "Hz", scale: s.frequencyScale, domain: 0...s.maxFrequencyHz),
                             colorBar: s.colorBar, size: ChartSize(width: 560, height: 260)),
-                        caption: "True \(t.actual), predicted \(t.predicted) (\(HTMLReport.percent(t.probability)))")
+                        caption: "True \(t.actual)"
+                            + (t.trueProbability.map { " (\(HTMLReport.percent($0)))" } ?? "")
+                            + ", predicted \(t.predicted) (\(HTMLReport.percent(t.probability)))",
+                        audio: t.audio)
                 }
                 page.raw("</div>\n")
             }

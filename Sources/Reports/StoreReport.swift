@@ -73,7 +73,7 @@ public enum StoreReport {
         if options.topLosses > 0, let valid {
             let predictions = try store.predictions(of: runID, split: "valid")
             let top = topLosses(predictions, labels: valid.labels, count: options.topLosses)
-            var missing: [String] = []
+            var missing: [String] = [], silent: [String] = []
             var drawer: TopLossSpectrograms?
             if options.spectrograms, !top.isEmpty {
                 do {
@@ -87,11 +87,14 @@ public enum StoreReport {
             data.topLosses = top.map { item in
                 var entry = ReportTopLoss(
                     file: base.isEmpty ? item.path : String(item.path.dropFirst(base.count)), actual: item.label,
-                    predicted: item.predicted, probability: item.confidence,
+                    predicted: item.predicted, probability: item.confidence, trueProbability: item.trueProbability,
                     loss: item.loss)
                 if let drawer {
-                    switch drawer.spectrogram(for: item.path) {
-                    case .success(let picture): entry.spectrogram = picture
+                    switch drawer.media(for: item.path) {
+                    case .success(let media):
+                        entry.spectrogram = media.spectrogram
+                        entry.audio = media.audio
+                        if let problem = media.audioProblem { silent.append(problem.description) }
                     case .failure(let problem): missing.append(problem.description)
                     }
                 }
@@ -101,6 +104,10 @@ public enum StoreReport {
                 data.topLossNotes.append(
                     "No spectrogram for \(missing.count) of \(top.count) files: " + missing.joined(separator: "; ")
                         + ".")
+            }
+            if !silent.isEmpty {
+                data.topLossNotes.append(
+                    "No sound for \(silent.count) of \(top.count) files: " + silent.joined(separator: "; ") + ".")
             }
         }
         return data
@@ -122,23 +129,23 @@ public enum StoreReport {
         return prefix == "/" ? "" : prefix
     }
 
-    /// Final metrics: from the validation evaluation when recorded (else the last epoch), the best epoch
-    /// accuracy, and the test evaluation's scores.
+    /// Final metrics, UAR first (the headline, next to accuracy): from the validation evaluation when recorded
+    /// (else the last epoch), the best epoch accuracy, and the test evaluation's scores.
     static func metrics(_ detail: RunDetail) -> [ReportMetric] {
         var metrics: [ReportMetric] = []
         let last = detail.epochs.last
         if let valid = detail.evaluations.first(where: { $0.split == "valid" }) {
             metrics += [
-                ReportMetric(name: "Accuracy", value: valid.accuracy, isFraction: true),
                 ReportMetric(name: "UAR", value: valid.balancedAccuracy, isFraction: true),
+                ReportMetric(name: "Accuracy", value: valid.accuracy, isFraction: true),
                 ReportMetric(name: "Macro F1", value: valid.f1Macro, isFraction: true),
             ]
             if let loss = valid.loss ?? last?.validLoss {
                 metrics.append(ReportMetric(name: "Valid loss", value: loss, higherIsBetter: false))
             }
         } else if let last {
-            if let v = last.accuracy { metrics.append(ReportMetric(name: "Accuracy", value: v, isFraction: true)) }
             if let v = last.balancedAccuracy { metrics.append(ReportMetric(name: "UAR", value: v, isFraction: true)) }
+            if let v = last.accuracy { metrics.append(ReportMetric(name: "Accuracy", value: v, isFraction: true)) }
             if let v = last.f1Macro { metrics.append(ReportMetric(name: "Macro F1", value: v, isFraction: true)) }
             if let v = last.validLoss {
                 metrics.append(ReportMetric(name: "Valid loss", value: v, higherIsBetter: false))
@@ -149,8 +156,8 @@ public enum StoreReport {
         }
         if let test = detail.evaluations.first(where: { $0.split == "test" }) {
             metrics += [
-                ReportMetric(name: "Test accuracy", value: test.accuracy, isFraction: true),
                 ReportMetric(name: "Test UAR", value: test.balancedAccuracy, isFraction: true),
+                ReportMetric(name: "Test accuracy", value: test.accuracy, isFraction: true),
                 ReportMetric(name: "Test macro F1", value: test.f1Macro, isFraction: true),
             ]
         }
@@ -224,6 +231,8 @@ public enum StoreReport {
         var label: String
         var predicted: String
         var confidence: Double
+        /// p(true class), when known.
+        var trueProbability: Double?
         var loss: Double?
     }
 
@@ -242,7 +251,7 @@ public enum StoreReport {
             }
             return ScoredPrediction(
                 path: p.path, label: p.label, predicted: p.predicted, confidence: p.confidence,
-                loss: trueProbability.map { -log(max($0, 1e-12)) })
+                trueProbability: trueProbability, loss: trueProbability.map { -log(max($0, 1e-12)) })
         }
         func key(_ s: ScoredPrediction) -> Double {
             s.loss ?? (1e6 + s.confidence)  // unknown loss of a wrong answer: ahead, by confidence

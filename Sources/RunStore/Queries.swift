@@ -105,6 +105,11 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var bestAccuracy: Double?
     public var finalAccuracy: Double?
     public var finalValidLoss: Double?
+    /// The last epoch's validation UAR (balanced accuracy).
+    public var finalUAR: Double? = nil
+    /// The kept model's validation UAR and accuracy (its `valid` evaluation; nil until the run finished).
+    public var keptUAR: Double? = nil
+    public var keptAccuracy: Double? = nil
     public var createdAt: Date
     public var startedAt: Date?
     public var endedAt: Date?
@@ -201,7 +206,11 @@ extension RunStore {
             (SELECT accuracy FROM epoch_metric e WHERE e.run_id = run.id ORDER BY epoch DESC LIMIT 1)
                 AS final_accuracy,
             (SELECT valid_loss FROM epoch_metric e WHERE e.run_id = run.id ORDER BY epoch DESC LIMIT 1)
-                AS final_valid_loss
+                AS final_valid_loss,
+            (SELECT balanced_accuracy FROM epoch_metric e WHERE e.run_id = run.id ORDER BY epoch DESC LIMIT 1)
+                AS final_uar,
+            (SELECT balanced_accuracy FROM evaluation v WHERE v.run_id = run.id AND v.split = 'valid') AS kept_uar,
+            (SELECT accuracy FROM evaluation v WHERE v.run_id = run.id AND v.split = 'valid') AS kept_accuracy
         FROM run JOIN experiment ON experiment.id = run.experiment_id
         """
 
@@ -222,7 +231,11 @@ extension RunStore {
             displayStatus: stale ? .stale : DisplayStatus(status), epochs: try epochs.value("epochs"),
             bestAccuracy: try epochs.optionalFinite("best_accuracy"),
             finalAccuracy: try epochs.optionalFinite("final_accuracy"),
-            finalValidLoss: try epochs.optionalFinite("final_valid_loss"), createdAt: try run.value("created_at"),
+            finalValidLoss: try epochs.optionalFinite("final_valid_loss"),
+            finalUAR: try epochs.optionalFinite("final_uar"),
+            keptUAR: try StoreRow(row, table: "evaluation", key: key).optionalFinite("kept_uar"),
+            keptAccuracy: try StoreRow(row, table: "evaluation", key: key).optionalFinite("kept_accuracy"),
+            createdAt: try run.value("created_at"),
             startedAt: try run.optional("started_at"), endedAt: try run.optional("ended_at"), heartbeatAt: heartbeat,
             host: host, pid: pid, error: try run.optional("error"))
     }

@@ -73,6 +73,27 @@ extension ExperimentSpec {
         }
     }
 
+    /// The audio settings of `audio:` for the feature `parameters`: rate, clip in frames at the feature hop,
+    /// trimming (what ``TrainingSetup`` trains on and the model file records).
+    public func audioSettings(_ parameters: FeatureParameters) -> AudioSettings {
+        AudioSettings(
+            sampleRate: audio.sampleRate, duration: audio.duration, frames: exampleFrames(parameters),
+            trimDB: audio.trimDB)
+    }
+
+    /// What a model trained on this spec sees of audio: its features, audio settings and normalisation (with
+    /// `features.normalize: dataset`, `datasetStatistics` are the training split's; without them, none is
+    /// applied).
+    /// - Throws: ``UnsupportedValueError`` as ``featureParameters()`` does.
+    public func modelFeatures(datasetStatistics: DatasetStatistics?) throws -> ModelFeatures {
+        let parameters = try featureParameters()
+        let normalization =
+            usesDatasetNormalization && datasetStatistics == nil
+            ? .none : normalization(datasetStatistics: datasetStatistics)
+        return ModelFeatures(
+            features: parameters, audio: audioSettings(parameters), normalization: normalization)
+    }
+
     /// The learning-rate policy of `train.schedule` at `lr`.
     public func policy(lr: Double) -> LRPolicy {
         switch train.schedule {

@@ -49,9 +49,7 @@ public struct TrainingSetup {
         self.resolved = resolved
         parameters = try spec.featureParameters()
         data = try RunData.load(spec, paths: paths, log: log, shouldStop: shouldStop)
-        audio = AudioSettings(
-            sampleRate: spec.audio.sampleRate, duration: spec.audio.duration,
-            frames: spec.exampleFrames(parameters), trimDB: spec.audio.trimDB)
+        audio = spec.audioSettings(parameters)
         let cache = try FeatureCache(
             directory: paths.featureCache(trimDB: spec.audio.trimDB), parameters: parameters, decode: audio.decoder)
         let progress = featureProgress ? ProgressReporter(total: data.items.count, label: "features") : nil

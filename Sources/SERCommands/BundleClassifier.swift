@@ -14,6 +14,7 @@ final class BundleClassifier: WindowClassifier, @unchecked Sendable {
 
     var sampleRate: Int { bundle.features.sampleRate }
     var classNames: [String] { bundle.labels }
+    var clipSeconds: Double? { bundle.audio.duration }
 
     func classify(_ samples: [Float]) throws -> [Float] {
         try lock.withLock { try bundle.classify(samples: samples, sampleRate: bundle.features.sampleRate) }.map(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OutputFiles
 import Plots
+import RSVG
 import RunStore
 import Runner
 import Training
@@ -29,7 +30,7 @@ struct LRFind: ParsableCommand {
         help: ArgumentHelp("Replot the finder recorded for this run instead of running it.", valueName: "run"))
     var recordedRun: Int64?
 
-    @Option(help: ArgumentHelp("Write the plot as a PNG (raster, bitmap font).", valueName: "file"))
+    @Option(help: ArgumentHelp("Write the plot as a PNG (the SVG chart rendered by librsvg).", valueName: "file"))
     var png: String?
 
     @Option(help: ArgumentHelp("Write the plot as an SVG.", valueName: "file"))
@@ -143,11 +144,21 @@ struct LRFind: ParsableCommand {
         ]
         lines += curve.suggestions.isEmpty ? ["No suggestions (too few points)."] : table.lines()
         if let png {
-            let canvas = LRFinderRaster.render(
+            // The SVG chart rendered by librsvg (real text; its legend sits beside the plot). Should librsvg
+            // fail, the bitmap-font raster stands in, and the line says so.
+            let chart = lrFinderChart(
                 title: finding.title, learningRates: curve.learningRates, losses: curve.losses,
                 suggestions: curve.suggestions)
-            try canvas.writePNG(to: png, existing: existing, protected: protected)
-            lines.append("Wrote \(png)")
+            do {
+                try SVGRenderer.writePNG(svg: chart, scale: 2, to: png, existing: existing, protected: protected)
+                lines.append("Wrote \(png)")
+            } catch let error as SVGRenderError {
+                let canvas = LRFinderRaster.render(
+                    title: finding.title, learningRates: curve.learningRates, losses: curve.losses,
+                    suggestions: curve.suggestions)
+                try canvas.writePNG(to: png, existing: existing, protected: protected)
+                lines.append("Wrote \(png) (bitmap font: \(error))")
+            }
         }
         if let svg {
             let text = lrFinderChart(

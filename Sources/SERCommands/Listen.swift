@@ -17,8 +17,8 @@ struct Listen: ParsableCommand {
     @Option(help: "Input device: an index or a name substring from `ser devices` (default: the default input).")
     var device: String?
 
-    @Option(help: "Window length, e.g. 3s or 2500ms.")
-    var window = "3s"
+    @Option(help: "Window length, e.g. 3s or 2500ms (default: the clip duration the model was trained on).")
+    var window: String?
 
     @Option(help: "Time between consecutive windows, e.g. 0.5s.")
     var hop = "0.5s"
@@ -83,18 +83,26 @@ struct Listen: ParsableCommand {
         if !speed.isFinite || speed < 0 { throw ValidationError("--speed must be 0 or positive, got \(speed).") }
     }
 
-    /// The parsed window/hop/gate/smoothing options.
-    func settings() throws -> LiveConfiguration {
-        guard let windowSeconds = parseSeconds(window) else {
-            throw LiveError.invalidConfiguration(
-                "--window must be a positive duration such as 3s or 2500ms, got '\(window)'")
+    /// The window when `--window` is absent and the model does not say its clip duration.
+    static let fallbackWindowSeconds = 3.0
+
+    /// The parsed window/hop/gate/smoothing options; without `--window`, the window is `clipSeconds` (the
+    /// duration the model was trained on).
+    func settings(clipSeconds: Double? = nil) throws -> LiveConfiguration {
+        var windowSeconds = clipSeconds ?? Self.fallbackWindowSeconds
+        if let window {
+            guard let seconds = parseSeconds(window) else {
+                throw LiveError.invalidConfiguration(
+                    "--window must be a positive duration such as 3s or 2500ms, got '\(window)'")
+            }
+            windowSeconds = seconds
         }
         guard let hopSeconds = parseSeconds(hop) else {
             throw LiveError.invalidConfiguration(
                 "--hop must be a positive duration such as 0.5s or 250ms, got '\(hop)'")
         }
         guard windowSeconds <= 60 else {
-            throw LiveError.invalidConfiguration("--window must be at most 60 s, got \(window)")
+            throw LiveError.invalidConfiguration("--window must be at most 60 s, got \(window ?? "\(windowSeconds) s")")
         }
         _ = try PCMFormat(parsing: format)
         return LiveConfiguration(
@@ -122,9 +130,11 @@ struct Listen: ParsableCommand {
         let classifier = try ClassifierFactory.load(model)
         let source = try openSource(modelRate: classifier.sampleRate)
         let driver: LiveDriver
+        let configuration: LiveConfiguration
         do {
+            configuration = try settings(clipSeconds: classifier.clipSeconds)
             driver = try LiveDriver(
-                source: source, classifier: classifier, configuration: try settings(),
+                source: source, classifier: classifier, configuration: configuration,
                 resampler: ClassifierFactory.resampler())
         } catch {
             source.close()
@@ -149,6 +159,13 @@ struct Listen: ParsableCommand {
             if installSignalHandler { signal(SIGINT, SIG_DFL) }
         }
         let formatter = LiveFormatter(classNames: classifier.classNames, json: json)
+        try output.write(
+            formatter.header(
+                LiveHeader(
+                    model: model, classNames: classifier.classNames, sampleRate: classifier.sampleRate,
+                    clipSeconds: classifier.clipSeconds, windowSeconds: configuration.windowSeconds,
+                    windowIsModelClip: window == nil && classifier.clipSeconds != nil,
+                    hopSeconds: configuration.hopSeconds, input: source.name)))
         let summary = try driver.run { try output.write(formatter.line($0)) }
         try output.write(formatter.summary(summary, source: source.name))
     }

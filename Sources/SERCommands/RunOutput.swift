@@ -19,7 +19,7 @@ enum RunOutput {
             lines.append(head)
             if let valid = o.valid {
                 var line =
-                    "  valid: accuracy \(StoreFormat.number(valid.accuracy)), UAR \(StoreFormat.number(valid.uar)), macro-F1 \(StoreFormat.number(valid.f1Macro))"
+                    "  valid: UAR \(StoreFormat.number(valid.uar)), accuracy \(StoreFormat.number(valid.accuracy)), macro-F1 \(StoreFormat.number(valid.f1Macro))"
                 if let epoch = o.bestEpoch, let metric = o.selectedBy {
                     if metric == "last" {
                         line += " (epoch \(epoch), the last)"
@@ -33,7 +33,7 @@ enum RunOutput {
             }
             if let test = o.test {
                 lines.append(
-                    "  test:  accuracy \(StoreFormat.number(test.accuracy)), UAR \(StoreFormat.number(test.uar)), macro-F1 \(StoreFormat.number(test.f1Macro))"
+                    "  test:  UAR \(StoreFormat.number(test.uar)), accuracy \(StoreFormat.number(test.accuracy)), macro-F1 \(StoreFormat.number(test.f1Macro))"
                 )
             }
             if let weights = o.weights {
@@ -55,7 +55,7 @@ enum RunOutput {
         let uar = MeanStd(finished.map(\.uar))
         let f1 = MeanStd(finished.map(\.f1Macro))
         return
-            "k-fold over \(finished.count) folds: accuracy \(accuracy), UAR \(uar), macro-F1 \(f1)"
+            "k-fold over \(finished.count) folds: UAR \(uar), accuracy \(accuracy), macro-F1 \(f1)"
     }
 
     /// Exit code: 130 when a run was interrupted, 1 when one failed, 0 otherwise.

@@ -5,7 +5,7 @@ import RunStore
 /// `ser runs`: list the runs in the store.
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List runs, newest first, with their status (stale when the process is gone) and accuracy.")
+        abstract: "List runs, newest first, with their status (stale when the process is gone), UAR and accuracy.")
 
     @OptionGroup var store: StoreOptions
 
@@ -56,14 +56,16 @@ struct Runs: ParsableCommand {
             return [
                 String(run.id), run.experiment, run.sweep.isEmpty ? "-" : run.sweep, run.displayStatus.rawValue,
                 String(run.epochs),
-                StoreFormat.number(run.bestAccuracy), StoreFormat.number(run.finalAccuracy),
+                // The headline: the kept model's UAR next to its accuracy (the last epoch's while it runs).
+                StoreFormat.number(run.keptUAR ?? run.finalUAR),
+                StoreFormat.number(run.keptAccuracy ?? run.finalAccuracy), StoreFormat.number(run.bestAccuracy),
                 StoreFormat.time(run.startedAt ?? run.createdAt),
                 StoreFormat.duration(run.startedAt.flatMap { start in end.map { $0.timeIntervalSince(start) } }),
             ]
         }
         return StoreFormat.table(
-            ["ID", "EXPERIMENT", "SWEEP", "STATUS", "EPOCHS", "BEST ACC", "FINAL ACC", "STARTED", "TOOK"], rows,
-            right: [0, 4, 5, 6, 8])
+            ["ID", "EXPERIMENT", "SWEEP", "STATUS", "EPOCHS", "UAR", "ACC", "BEST ACC", "STARTED", "TOOK"], rows,
+            right: [0, 4, 5, 6, 7, 9])
     }
 
     func run() throws { print(try output()) }

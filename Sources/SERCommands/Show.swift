@@ -38,7 +38,7 @@ struct Show: ParsableCommand {
     static func curves(_ epochs: [EpochMetricRecord]) -> [String] {
         let curves: [(String, [Double?])] = [
             ("train loss", epochs.map(\.trainLoss)), ("valid loss", epochs.map(\.validLoss)),
-            ("accuracy", epochs.map(\.accuracy)), ("UAR", epochs.map(\.balancedAccuracy)),
+            ("UAR", epochs.map(\.balancedAccuracy)), ("accuracy", epochs.map(\.accuracy)),
             ("F1 macro", epochs.map(\.f1Macro)),
         ].filter { $0.1.contains { $0 != nil } }
         let width = curves.map(\.0.count).max() ?? 0
@@ -114,6 +114,14 @@ struct Show: ParsableCommand {
             let label = detail.environments.count > 1 ? "environment \(record.seq)" : "environment"
             facts.append((label, record.environment.summary + " (from \(StoreFormat.time(record.recordedAt)))"))
         }
+        // The headline: the kept model's UAR next to its accuracy, per evaluated split.
+        for evaluation in detail.evaluations {
+            facts.append(
+                (
+                    evaluation.split,
+                    "UAR \(StoreFormat.number(evaluation.balancedAccuracy)), accuracy \(StoreFormat.number(evaluation.accuracy))"
+                ))
+        }
         let width = facts.map(\.0.count).max() ?? 0
         lines += facts.map { "  " + $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
         if !detail.groups.isEmpty {
@@ -128,13 +136,13 @@ struct Show: ParsableCommand {
             let rows = detail.epochs.map { epoch in
                 [
                     String(epoch.epoch), StoreFormat.number(epoch.trainLoss), StoreFormat.number(epoch.validLoss),
-                    StoreFormat.number(epoch.accuracy), StoreFormat.number(epoch.balancedAccuracy),
+                    StoreFormat.number(epoch.balancedAccuracy), StoreFormat.number(epoch.accuracy),
                     StoreFormat.number(epoch.f1Macro), StoreFormat.rate(epoch.lr), StoreFormat.duration(epoch.seconds),
                 ]
             }
             lines.append(
                 StoreFormat.table(
-                    ["EPOCH", "TRAIN LOSS", "VALID LOSS", "ACCURACY", "BAL ACC", "F1 MACRO", "LR", "TIME"], rows,
+                    ["EPOCH", "TRAIN LOSS", "VALID LOSS", "UAR", "ACCURACY", "F1 MACRO", "LR", "TIME"], rows,
                     right: Set(0..<8)))
             if detail.epochs.count > 1 {
                 lines.append("")
@@ -158,8 +166,8 @@ struct Show: ParsableCommand {
         for evaluation in detail.evaluations {
             lines.append("")
             lines.append(
-                "\(evaluation.split.capitalized): accuracy \(StoreFormat.number(evaluation.accuracy)), balanced accuracy "
-                    + "\(StoreFormat.number(evaluation.balancedAccuracy)), F1 macro \(StoreFormat.number(evaluation.f1Macro))"
+                "\(evaluation.split.capitalized): UAR \(StoreFormat.number(evaluation.balancedAccuracy)), accuracy "
+                    + "\(StoreFormat.number(evaluation.accuracy)), F1 macro \(StoreFormat.number(evaluation.f1Macro))"
                     + (evaluation.loss.map { ", loss \(StoreFormat.number($0))" } ?? ""))
             let n = evaluation.labels.count
             if n > 0, evaluation.confusion.count == n, evaluation.confusion.allSatisfy({ $0.count == n }) {

@@ -120,6 +120,41 @@ public enum SoundFile {
         }
     }
 
+    /// A short mono clip compressed for embedding (an HTML page's `data:` URI): Ogg/Opus when this libsndfile
+    /// writes it at `sampleRate` (8, 12, 16, 24 or 48 kHz), else 16-bit FLAC. Encoded through a temporary file
+    /// of its own, removed before returning.
+    /// - Returns: the file's bytes and their MIME type (`audio/ogg; codecs=opus` or `audio/flac`).
+    /// - Throws: ``SndFileError`` with libsndfile's message.
+    public static func compressedClip(_ samples: [Float], sampleRate: Int) throws -> (data: Data, mimeType: String) {
+        var info = SF_INFO()
+        info.samplerate = Int32(sampleRate)
+        info.channels = 1
+        info.format = Int32(SF_FORMAT_OGG | SF_FORMAT_OPUS)
+        let opus = sf_format_check(&info) != 0
+        let format: SoundFileFormat? = opus ? nil : .flac16
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ser-clip-\(UUID().uuidString).\(opus ? "opus" : "flac")"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        if let format {
+            try write(samples, sampleRate: sampleRate, to: path, format: format)
+        } else {
+            let handle = try Handle(path: path, mode: Int32(SFM_WRITE), info: info)
+            let written = samples.withUnsafeBufferPointer {
+                Int(sf_writef_float(handle.file, $0.baseAddress, sf_count_t(samples.count)))
+            }
+            guard written == samples.count else {
+                throw SndFileError(
+                    path: path, message: "wrote \(written) of \(samples.count) frames: \(handle.errorMessage)")
+            }
+        }
+        do {
+            return (try Data(contentsOf: URL(fileURLWithPath: path)), opus ? "audio/ogg; codecs=opus" : "audio/flac")
+        } catch {
+            throw SndFileError(path: path, message: "cannot read the encoded clip back: \(error.localizedDescription)")
+        }
+    }
+
     /// An open `SNDFILE*`, closed on deinit.
     final class Handle {
         let file: OpaquePointer

@@ -257,8 +257,8 @@ enum SpecSchema {
             "label_smoothing", .number(min: 0, max: 1, maxExclusive: true), .double(0), "label smoothing ε"),
         Field("augment", .section(augment), nil, "training-time augmentation (all off by default)"),
         Field(
-            "keep", .choice(of: TrainSpec.Keep.self), .string(TrainSpec.Keep.best.rawValue),
-            "weights to keep: `best` validation accuracy, `last`, or the `average` of the last epochs' (no selection on the validation set with `last` and `average`)"
+            "keep", .choice(of: TrainSpec.Keep.self), .string(TrainSpec.Keep.last.rawValue),
+            "weights to keep: the `last` epoch's, the `average` of the last epochs', or the `best` validation accuracy's (`best` selects on the validation set, so its score flatters)"
         ),
         Field(
             "average_epochs", .int(2...10_000), .int(10),

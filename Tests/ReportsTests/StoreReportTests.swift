@@ -77,6 +77,20 @@ final class StoreReportTests: XCTestCase {
             let height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
             XCTAssertEqual(height, 40)
         }
+        // Each top-loss picture plays its clip: compressed audio (Ogg/Opus, else FLAC) in a data URI, at most
+        // 16 kHz and 8 s, so the page stays small (issue #24).
+        let players = elements(doc, "audio")
+        XCTAssertEqual(players.count, 16)
+        for player in players {
+            let src = try XCTUnwrap(attribute(player, "src"))
+            let prefix = try XCTUnwrap(
+                ["data:audio/ogg;codecs=opus;base64,", "data:audio/flac;base64,"].first {
+                    src.hasPrefix($0)
+                }, src.prefix(40) + "…")
+            let sound = try XCTUnwrap(Data(base64Encoded: String(src.dropFirst(prefix.count))))
+            XCTAssertEqual(String(decoding: sound.prefix(4), as: UTF8.self), prefix.contains("ogg") ? "OggS" : "fLaC")
+            XCTAssertLessThan(sound.count, 8 * 16000 * 2, "compressed")
+        }
         // The missing file is named in a note instead of breaking the report.
         let notes = elements(doc, "p", class: "note").compactMap(\.stringValue)
         XCTAssertEqual(notes.count, 2)
@@ -105,6 +119,10 @@ final class StoreReportTests: XCTestCase {
         XCTAssertEqual(data.lrFinder?.learningRates.count, 100)
         XCTAssertEqual(data.lrFinder?.suggestions.map(\.method), ["minimum", "steep", "valley (used)"])
         XCTAssertEqual(data.metrics.first { $0.name == "Test accuracy" }?.value, 0.65)
+        // UAR is the headline: first, next to accuracy, for the validation and the test split.
+        XCTAssertEqual(Array(data.metrics.map(\.name).prefix(2)), ["UAR", "Accuracy"])
+        let names = data.metrics.map(\.name)
+        XCTAssertEqual(names.firstIndex(of: "Test UAR").map { $0 + 1 }, names.firstIndex(of: "Test accuracy"))
         XCTAssertEqual(data.confusion?.counts[0], [5, 1, 0, 0])
         // Per-class scores computed from the matrix: calm has precision 4/7, recall 4/6.
         let calm = try XCTUnwrap(data.perClass.first { $0.name == "calm" })
@@ -117,6 +135,12 @@ final class StoreReportTests: XCTestCase {
         let losses = data.topLosses.compactMap(\.loss)
         XCTAssertEqual(losses, losses.sorted(by: >))
         XCTAssertTrue(data.topLosses.allSatisfy { $0.actual != $0.predicted })
+        // Beside the predicted class's probability, the true class's (as fastai shows): loss = −log P(true).
+        for top in data.topLosses {
+            let p = try XCTUnwrap(top.trueProbability, top.file)
+            XCTAssertEqual(-log(p), try XCTUnwrap(top.loss), accuracy: 1e-9)
+            XCTAssertLessThan(p, top.probability, top.file)
+        }
         XCTAssertTrue(data.parameters.contains(ReportParameter("train.lr", "0.001")), "\(data.parameters.prefix(5))")
     }
 

@@ -107,9 +107,13 @@ final class ListenCommandTests: XCTestCase {
             ])
             .run(output: ObservingSink(sink, observe: observe))
         }
-        // Windows end at 8000, 12000, 16000; then the summary.
-        XCTAssertEqual(sink.lines.count, 4, sink.lines.joined(separator: "\n"))
-        for (k, line) in sink.lines.prefix(3).enumerated() {
+        // The header, windows ending at 8000, 12000, 16000, then the summary.
+        XCTAssertEqual(sink.lines.count, 5, sink.lines.joined(separator: "\n"))
+        let header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(sink.lines[0].utf8)) as? [String: Any])
+        XCTAssertEqual(header["type"] as? String, "header")
+        XCTAssertEqual(header["classes"] as? [String], ["neutral", "happy"])
+        XCTAssertEqual(header["window_seconds"] as? Double, 0.5)
+        for (k, line) in sink.lines.dropFirst().prefix(3).enumerated() {
             let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             XCTAssertEqual(object["index"] as? Int, k)
             XCTAssertEqual(object["start"] as? Double ?? -1, Double(k) * 0.25, accuracy: 1e-9)
@@ -118,7 +122,7 @@ final class ListenCommandTests: XCTestCase {
             XCTAssertEqual(probabilities["happy"] ?? -1, Double(expected[1]), accuracy: 1e-6)
             XCTAssertEqual(object["label"] as? String, expected[1] > expected[0] ? "happy" : "neutral")
         }
-        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(sink.lines[3].utf8)) as? [String: Any])
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(sink.lines[4].utf8)) as? [String: Any])
         XCTAssertEqual(summary["type"] as? String, "summary")
         XCTAssertEqual(summary["windows"] as? Int, 3)
         XCTAssertEqual(summary["interrupted"] as? Bool, false)
@@ -146,11 +150,11 @@ final class ListenCommandTests: XCTestCase {
         let sink = MemorySink()
         try Listen.parse(["m", "--stdin", "--rate", "16000", "--window", "0.5s", "--hop", "0.25s", "--gate", "off"])
             .run(output: sink)
-        // Windows end at 8000 and 12000, then the summary.
-        XCTAssertEqual(sink.lines.count, 3, sink.lines.joined(separator: "\n"))
-        XCTAssertTrue(sink.lines[0].hasPrefix("   0.50s  "), sink.lines[0])
+        // The header, windows ending at 8000 and 12000, then the summary.
+        XCTAssertEqual(sink.lines.count, 4, sink.lines.joined(separator: "\n"))
+        XCTAssertTrue(sink.lines[1].hasPrefix("   0.50s  "), sink.lines[1])
         XCTAssertTrue(
-            sink.lines[2].hasPrefix("end of stream after 0.75 s of stdin (s16le, 16000 Hz, 1 channel)"), sink.lines[2])
+            sink.lines[3].hasPrefix("end of stream after 0.75 s of stdin (s16le, 16000 Hz, 1 channel)"), sink.lines[2])
     }
 
     func testRatesOtherThanTheModelsAreResampled() throws {
@@ -160,7 +164,7 @@ final class ListenCommandTests: XCTestCase {
         let sink = MemorySink()
         try Listen.parse(["m", "--file", dir.path("a.wav"), "--speed", "0", "--window", "0.5s", "--hop", "0.25s"])
             .run(output: sink)
-        XCTAssertEqual(sink.lines.count, 3 + 1, sink.lines.joined(separator: "\n"))
+        XCTAssertEqual(sink.lines.count, 1 + 3 + 1, sink.lines.joined(separator: "\n"))
         // Without a resampler the mismatch is reported clearly.
         ClassifierFactory.resampler = { nil }
         XCTAssertThrowsError(
@@ -168,6 +172,39 @@ final class ListenCommandTests: XCTestCase {
         ) {
             XCTAssertTrue("\($0)".contains("the audio is at 8000 Hz but the model expects 16000 Hz"), "\($0)")
         }
+    }
+
+    /// Issue #24: the window defaults to the clip duration the model was trained on, and a header says what
+    /// is listened to with what.
+    func testTheWindowDefaultsToTheModelsClipAndAHeaderComesFirst() throws {
+        struct ClipClassifier: WindowClassifier {
+            let sampleRate = 16000
+            let classNames = ["neutral", "happy"]
+            let clipSeconds: Double? = 0.75
+            func classify(_ samples: [Float]) throws -> [Float] { MeanClassifier.probabilities(samples) }
+        }
+        ClassifierFactory.load = { _ in ClipClassifier() }
+        let dir = TemporaryDirectory()
+        try SoundFile.write(wave(16000), sampleRate: 16000, to: dir.path("a.wav"), format: .wavFloat)
+        let sink = MemorySink()
+        try Listen.parse(["m.safetensors", "--file", dir.path("a.wav"), "--speed", "0", "--hop", "0.25s"])
+            .run(output: sink)
+        // 0.75 s windows every 0.25 s over 1 s: ending at 0.75 s and 1 s (3 s would give none).
+        XCTAssertEqual(sink.lines.count, 1 + 2 + 1, sink.lines.joined(separator: "\n"))
+        XCTAssertEqual(
+            sink.lines[0],
+            """
+            model:  m.safetensors (2 classes: neutral, happy; 16000 Hz, trained on 0.75 s clips)
+            window: 0.75 s (the model's clip), hop 0.25 s
+            input:  \(dir.path("a.wav"))
+            """)
+        XCTAssertTrue(sink.lines[1].hasPrefix("   0.75s  "), sink.lines[1])
+        // --window still wins.
+        let chosen = MemorySink()
+        try Listen.parse(["m", "--file", dir.path("a.wav"), "--speed", "0", "--window", "0.5s", "--hop", "0.25s"])
+            .run(output: chosen)
+        XCTAssertEqual(chosen.lines.count, 1 + 3 + 1, chosen.lines.joined(separator: "\n"))
+        XCTAssertTrue(chosen.lines[0].contains("window: 0.5 s, hop 0.25 s"), chosen.lines[0])
     }
 
     func testInterruptStopsCleanlyAndPrintsTheSummary() throws {
@@ -185,8 +222,8 @@ final class ListenCommandTests: XCTestCase {
         }
         // Send SIGINT once the handler is certainly installed (the first window has been printed).
         let deadline = Date().addingTimeInterval(10)
-        while sink.lines.isEmpty && Date() < deadline { usleep(10_000) }
-        XCTAssertFalse(sink.lines.isEmpty)
+        while sink.lines.count < 2 && Date() < deadline { usleep(10_000) }
+        XCTAssertGreaterThanOrEqual(sink.lines.count, 2)
         kill(getpid(), SIGINT)
         wait(for: [finished], timeout: 10)
         XCTAssertNil(outcome.error)

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import PNG
+import RSVG
 import RunStore
 import StoreTestSupport
 import TestSupport
@@ -69,7 +71,7 @@ final class ReportCommandsTests: XCTestCase {
         // The grid: header, one row per class, counts with shades of their row share.
         XCTAssertTrue(text.contains("true\\pred neut…  calm happy   sad"), text)
         XCTAssertTrue(text.contains("neutral    5 ██  1 ░░  0     0"), text)
-        XCTAssertTrue(text.contains("Test: accuracy 0.6500"), text)
+        XCTAssertTrue(text.contains("Test: UAR ") && text.contains(", accuracy 0.6500, F1 macro"), text)
         let ansi = try parse(Show.self, ["show", "1", "--store", path]).output(style: .ansi256)
         XCTAssertTrue(ansi.contains("\u{1B}[48;5;"), "no ANSI grey backgrounds")
     }
@@ -98,10 +100,43 @@ final class ReportCommandsTests: XCTestCase {
         }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: png))
         XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        // Issue #24: the PNG is the SVG chart rendered by librsvg at twice its size (not the bitmap-font
+        // raster, 900 pixels wide, whose text is upper case only): anti-aliased edges and text give it many
+        // shades, where the raster has a handful of flat colours.
+        XCTAssertFalse(text.contains("bitmap font"), text)
+        let picture = try PNGFile.readRGB(png)
+        XCTAssertEqual(picture.width, 1280)
+        var shades = Set<UInt32>()
+        for i in stride(from: 0, to: picture.rgb.count, by: 3) {
+            shades.insert(UInt32(picture.rgb[i]) << 16 | UInt32(picture.rgb[i + 1]) << 8 | UInt32(picture.rgb[i + 2]))
+        }
+        XCTAssertGreaterThan(shades.count, 200)
         let svgText = try String(contentsOfFile: svg, encoding: .utf8)
         XCTAssertTrue(svgText.hasPrefix("<svg") && svgText.contains("valley 1.3e-3"), String(svgText.prefix(200)))
         XCTAssertThrowsError(try SER.parseAsRoot(["lr-find"]))
         XCTAssertThrowsError(try SER.parseAsRoot(["lr-find", "a.yaml", "--run", "1"]))
+    }
+
+    /// librsvg renders text (real glyphs: the text's pixels differ from the same picture without it) and names
+    /// what it cannot read.
+    func testSVGRendererDrawsTextAndReportsBadInput() throws {
+        func svg(_ body: String) -> String {
+            """
+            <svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#fff"/>\(body)</svg>
+            """
+        }
+        let blank = try SVGRenderer.rgb(svg: svg(""))
+        let text = try SVGRenderer.rgb(
+            svg: svg("<text x=\"4\" y=\"28\" font-family=\"DejaVu Sans\" font-size=\"20\">Hz dB 1e-7</text>"))
+        XCTAssertEqual(text.width, 120)
+        XCTAssertEqual(text.height, 40)
+        XCTAssertEqual(blank.rgb.count, text.rgb.count)
+        let inked = zip(blank.rgb, text.rgb).filter { $0 != $1 }.count
+        XCTAssertGreaterThan(inked, 300, "no text was drawn")
+        XCTAssertEqual(try SVGRenderer.rgb(svg: svg(""), scale: 2).width, 240)
+        XCTAssertThrowsError(try SVGRenderer.rgb(svg: "<svg")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("cannot render the SVG picture: "), "\(error)")
+        }
     }
 
     func testLRFindRunsTheFinderOfASpecOnATinySyntheticCorpus() throws {

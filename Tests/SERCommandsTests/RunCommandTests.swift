@@ -46,7 +46,7 @@ final class RunCommandTests: XCTestCase {
         let runs = try parse(Runs.self, ["runs", "--store", store]).output()
         XCTAssertTrue(runs.contains("tiny") && runs.contains("finished"), runs)
         let show = try parse(Show.self, ["show", String(id), "--store", store]).output()
-        for expected in ["status       finished", "minimum", "(used)", "Valid: accuracy", "weights", "checkpoint"] {
+        for expected in ["status       finished", "minimum", "(used)", "Valid: UAR ", "weights", "checkpoint"] {
             XCTAssertTrue(show.contains(expected), "missing \(expected) in\n\(show)")
         }
 
@@ -180,7 +180,9 @@ final class RunOutputTests: XCTestCase {
     func testFoldsEndWithMeanAndStandardDeviation() {
         let text = RunOutput.text([outcome(1, fold: 1, accuracy: 0.5), outcome(2, fold: 2, accuracy: 0.7)])
         XCTAssertTrue(text.contains("run 1 (x) finished after 2 epochs in 1m05s"), text)
-        XCTAssertTrue(text.contains("k-fold over 2 folds: accuracy 0.6000 ± 0.1414"), text)
+        // UAR is the headline, next to accuracy.
+        XCTAssertTrue(text.contains("k-fold over 2 folds: UAR 0.5000 ± 0.1414, accuracy 0.6000 ± 0.1414"), text)
+        XCTAssertTrue(text.contains("  valid: UAR 0.4000, accuracy 0.5000, macro-F1 0.3000"), text)
         XCTAssertNil(
             RunOutput.foldSummary([outcome(1, fold: nil, accuracy: 0.5), outcome(2, fold: nil, accuracy: 0.7)]))
     }

@@ -28,7 +28,8 @@ final class StoreCommandsTests: XCTestCase {
         for (epoch, accuracy) in [(1, 0.4), (2, 0.65), (3, 0.6)] {
             try store.recordEpoch(
                 EpochMetricRecord(
-                    runId: one, epoch: epoch, trainLoss: 1.5, validLoss: 1.2, accuracy: accuracy, lr: 1e-3, seconds: 12)
+                    runId: one, epoch: epoch, trainLoss: 1.5, validLoss: 1.2, accuracy: accuracy,
+                    balancedAccuracy: accuracy - 0.1, lr: 1e-3, seconds: 12)
             )
         }
         try store.recordLRFinder(
@@ -71,6 +72,9 @@ final class StoreCommandsTests: XCTestCase {
         XCTAssertTrue(lines[1].hasPrefix(" 3  beta"), all)
         XCTAssertTrue(
             lines[3].contains("model.depth=18") && lines[3].contains("finished") && lines[3].contains("0.6500"), all)
+        // The headline is the kept model's UAR next to its accuracy (its valid evaluation), then the best epoch's.
+        XCTAssertTrue(lines[0].contains("EPOCHS     UAR     ACC  BEST ACC"), all)
+        XCTAssertTrue(lines[3].contains("0.5800  0.6000    0.6500"), all)
         let failed = try parse(Runs.self, ["runs", "--store", path, "--status", "failed"]).output()
         XCTAssertEqual(failed.split(separator: "\n").count, 2, failed)
         let alpha = try parse(Runs.self, ["runs", "--store", path, "--experiment", "alpha", "--json"]).output()
@@ -102,8 +106,9 @@ final class StoreCommandsTests: XCTestCase {
         let text = try parse(Show.self, ["show", "1", "--store", path, "--spec"]).output()
         for expected in [
             "Run 1  alpha [model.depth=18]", "status       finished", "sweep        model.depth=18",
-            "EPOCH  TRAIN LOSS", "    2      1.5000      1.2000    0.6500", "steep 3.00e-04 (used)",
-            "Valid: accuracy 0.6000, balanced accuracy 0.5800, F1 macro 0.5700",
+            "EPOCH  TRAIN LOSS", "    2      1.5000      1.2000  0.5500    0.6500", "steep 3.00e-04 (used)",
+            "valid        UAR 0.5800, accuracy 0.6000",
+            "Valid: UAR 0.5800, accuracy 0.6000, F1 macro 0.5700",
             "angry      7 ▓▓  3 ▒▒", "weights", "# resolved spec\nseed: 1",
         ] {
             XCTAssertTrue(text.contains(expected), "missing \(expected.debugDescription) in\n\(text)")

@@ -178,4 +178,16 @@ enum MiniSchemaValidator {
         default: return false
         }
     }
+
+    /// Issue #24: the default weights are the last epoch's (the best epoch selects on the validation part),
+    /// in the resolved spec and in the schema an editor reads.
+    func testTrainKeepDefaultsToLast() throws {
+        let object = try JSONSerialization.jsonObject(with: Data(SpecJSONSchema.text().utf8)) as? [String: Any]
+        let train = (object?["properties"] as? [String: Any])?["train"] as? [String: Any]
+        let keep = (train?["properties"] as? [String: Any])?["keep"] as? [String: Any]
+        XCTAssertEqual(keep?["default"] as? String, "last")
+        let fixture = SpecFixture()
+        fixture.write("a.yaml", "name: a\ndata: {synthetic: true}\n")
+        XCTAssertEqual(try fixture.load("a.yaml").runs[0].spec.train.keep, .last)
+    }
 }
