@@ -121,6 +121,17 @@ final class PretrainedTests: XCTestCase {
         }
     }
 
+    /// The fuzzing seed of model.init files is a .pth the reader accepts (a seed that fails early teaches the
+    /// fuzzer little).
+    func testTheFuzzSeedIsAReadableStateDict() throws {
+        let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("tools/fuzz/safetensors/corpus/torch-state-dict.pth")
+        let tensors = try TorchCheckpoint.readStateDict(from: seed)
+        XCTAssertEqual(tensors["conv1.weight"]?.scalars, FormulaWeights.tensor("conv1.weight", [2, 3, 1, 1]).scalars)
+        XCTAssertEqual(tensors["bn1.num_batches_tracked"]?.shape, [])
+        XCTAssertEqual(tensors["fc.bias"]?.shape, [2])
+    }
+
     /// model.init with a .pth: conv1 is the RGB sum, the body is the checkpoint's, the head stays new.
     func testInitialWeightsFromPTHSumConv1AndKeepTheNewHead() throws {
         var net = model(.resNet10, classes: 3, width: 4)

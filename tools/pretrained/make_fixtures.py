@@ -14,6 +14,7 @@ computes bit-for-bit in Swift, so the committed fixtures hold outputs only, neve
   features must be these. The forward pass is a float64 numpy transcription of torchvision's ResNet
   (torchvision/models/resnet.py: conv1 7x7/2 pad 3, bn1, relu, maxpool 3/2 pad 1, BasicBlocks with the stride on
   conv1 and a 1x1 downsample, adaptive average pool).
+* tools/fuzz/safetensors/corpus/torch-state-dict.pth: three tensors in the same format, a fuzzing seed.
 * pretrained_tiny.pth: a ResNet-10 of width 4 (3 input channels, 5 classes) in PyTorch's zip .pth format, written
   as torch.save writes a state dict (protocol-2 pickle of an OrderedDict with _metadata, tensors rebuilt by
   torch._utils._rebuild_tensor_v2 from persistent storages in archive/data/<key>), for ser's .pth reader.
@@ -235,11 +236,15 @@ def write_pth(tensors, path, archive="pretrained_tiny"):
             else:
                 sys.modules[k] = v
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
-        z.writestr(f"{archive}/data.pkl", buffer.getvalue())
-        z.writestr(f"{archive}/byteorder", "little")
+
+        def add(name, data):  # a fixed date, so the same tensors give the same bytes
+            z.writestr(zipfile.ZipInfo(f"{archive}/{name}", date_time=(1980, 1, 1, 0, 0, 0)), data)
+
+        add("data.pkl", buffer.getvalue())
+        add("byteorder", "little")
         for key, data in blobs.items():
-            z.writestr(f"{archive}/data/{key}", data)
-        z.writestr(f"{archive}/version", "3\n")
+            add(f"data/{key}", data)
+        add("version", "3\n")
 
 
 DEPTHS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3]}
@@ -278,6 +283,11 @@ def main():
         json.dump(outputs, out, indent=None, separators=(",", ":"))
         out.write("\n")
     write_pth(state([1, 1, 1, 1], width=4, classes=5), os.path.join(FIXTURES, "pretrained_tiny.pth"))
+    # A small seed for the fuzzer of model.init files (tools/fuzz/safetensors reads .pth too).
+    seed = collections.OrderedDict(
+        (n, weight(n, s)) for n, s in [("conv1.weight", (2, 3, 1, 1)), ("bn1.num_batches_tracked", ()), ("fc.bias", (2,))]
+    )
+    write_pth(seed, os.path.join(HERE, "../fuzz/safetensors/corpus/torch-state-dict.pth"), archive="archive")
     print("wrote", os.path.normpath(FIXTURES))
 
 
