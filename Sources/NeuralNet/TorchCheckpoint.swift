@@ -22,7 +22,7 @@ public enum TorchCheckpoint {
             throw TorchCheckpointError.invalid(
                 path: url.path,
                 reason:
-                    "it is PyTorch's legacy (pre-1.6) format; re-save it with torch.save(torch.load(path), path) in a current PyTorch, or convert it to safetensors"
+                    "it is PyTorch's legacy (pre-1.6) format; re-save it with torch.save(torch.load(path, weights_only=True), path) in a current PyTorch, or convert it to safetensors"
             )
         }
         let file = try SafeTensors.read(from: url)
@@ -74,7 +74,7 @@ public enum TorchCheckpointError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .invalid(let path, let reason):
             return
-                "\(path): not a PyTorch state dict ser can read: \(reason) (or convert it to safetensors: safetensors.torch.save_file(torch.load(path), 'weights.safetensors'))"
+                "\(path): not a PyTorch state dict ser can read: \(reason) (or convert it to safetensors: safetensors.torch.save_file(torch.load(path, weights_only=True), 'weights.safetensors'))"
         }
     }
 }
