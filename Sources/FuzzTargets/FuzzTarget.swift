@@ -18,7 +18,8 @@ import Yams
 public enum FuzzTarget: String, CaseIterable, Sendable {
     /// YAML text → validated spec: `SpecLoader.load(yaml:file:)` with `extends`, sweeps and validation.
     case spec
-    /// `SafeTensors.read(from:)` on a file.
+    /// `TorchCheckpoint.readStateDict(from:)` on a file (a spec's `model.init`): `SafeTensors.read(from:)`, or
+    /// the zip and pickle reader of a PyTorch `.pth` when the file starts like a zip.
     case safetensors
     /// `ModelBundle.load(from:)`: a model file's safetensors, metadata and weights.
     case model
@@ -37,7 +38,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             switch self {
             case .spec: try Self.spec(input)
             case .safetensors:
-                _ = try SafeTensors.read(from: FuzzWorkspace.shared.write(input, to: "input.safetensors"))
+                _ = try TorchCheckpoint.readStateDict(from: FuzzWorkspace.shared.write(input, to: "input.safetensors"))
             case .model: _ = try ModelBundle.load(from: FuzzWorkspace.shared.write(input, to: "model.safetensors"))
             case .audio: try Self.audio(input)
             case .pcm: try Self.pcm(input)

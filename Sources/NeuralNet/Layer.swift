@@ -6,6 +6,11 @@ public struct Parameter: Sendable {
     public var gradient: Tensor
     /// Whether the optimizer applies weight decay (false for BatchNorm parameters and biases, as in fastai).
     public var decays: Bool
+    /// The factor on the optimizer's learning rate for this parameter: 1 normally, below 1 for the early
+    /// stages under discriminative rates, 0 for a frozen parameter, which the optimizer then skips entirely
+    /// (no update, no decay, no optimizer state, as a PyTorch parameter with `requires_grad` off). Not part
+    /// of the state dict: the fine-tuning callback sets it from the epoch (see ``Layer/setLearningRateScales(_:)``).
+    public var learningRateScale: Float = 1
 
     public init(_ value: Tensor, decays: Bool) {
         self.value = value

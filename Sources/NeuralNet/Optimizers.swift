@@ -82,6 +82,8 @@ public struct Adam: Optimizer {
         let invBias2 = Float(1 / bias2)
         let wd = weightDecay, decoupled = decoupledWeightDecay
         model.visitParameters(prefix: "") { name, p in
+            guard p.learningRateScale > 0 else { return }  // frozen: untouched, no state
+            let scaledLR = lr * p.learningRateScale, scaledStep = stepSize * p.learningRateScale
             var m = firstMoments[name] ?? Tensor(shape: p.value.shape)
             var v = secondMoments[name] ?? Tensor(shape: p.value.shape)
             firstMoments[name] = nil
@@ -89,7 +91,7 @@ public struct Adam: Optimizer {
             let pp = p.value.mutablePointer, gp = p.gradient.pointer
             let mp = m.mutablePointer, vp = v.mutablePointer
             let decay = p.decays ? wd : 0
-            let shrink = decoupled ? 1 - lr * decay : 1
+            let shrink = decoupled ? 1 - scaledLR * decay : 1
             let l2: Float = decoupled ? 0 : decay
             let total = p.value.count
             let chunk = 1 << 15
@@ -100,7 +102,7 @@ public struct Adam: Optimizer {
                     let vi = b2 * vp[i] + (1 - b2) * g * g
                     mp[i] = mi
                     vp[i] = vi
-                    pp[i] = pp[i] * shrink - stepSize * mi / ((vi * invBias2).squareRoot() + eps)
+                    pp[i] = pp[i] * shrink - scaledStep * mi / ((vi * invBias2).squareRoot() + eps)
                 }
             }
             withExtendedLifetime(p.gradient) {}
@@ -150,6 +152,8 @@ public struct SGD: Optimizer {
         stepCount += 1
         let lr = learningRate, mu = momentum, nesterov = nesterov, wd = weightDecay
         model.visitParameters(prefix: "") { name, p in
+            guard p.learningRateScale > 0 else { return }  // frozen: untouched, no state
+            let scaledLR = lr * p.learningRateScale
             var b = velocities[name] ?? Tensor(shape: p.value.shape)
             velocities[name] = nil
             let pp = p.value.mutablePointer, gp = p.gradient.pointer, bp = b.mutablePointer
@@ -158,7 +162,7 @@ public struct SGD: Optimizer {
                 let g = gp[i] + decay * pp[i]
                 let v = mu * bp[i] + g
                 bp[i] = v
-                pp[i] -= lr * (nesterov ? g + mu * v : v)
+                pp[i] -= scaledLR * (nesterov ? g + mu * v : v)
             }
             withExtendedLifetime(p.gradient) {}
             velocities[name] = b

@@ -279,6 +279,7 @@ public final class ExperimentRunner {
         }
         switch spec.train.lr {
         case .value(let value): return value
+        case .range(_, let high): return high
         case .suggestion(let method):
             guard let lr = finder?.learningRate(method), lr > 0, lr.isFinite else {
                 throw RunnerError.noSuggestion(method: method.rawValue, points: finder?.points.count ?? 0)

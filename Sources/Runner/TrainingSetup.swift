@@ -68,10 +68,22 @@ public struct TrainingSetup {
         var model = try architecture.makeResNet(seed: UInt64(spec.seed))
         if let initial = spec.model.initWeights {
             do {
-                try model.load(from: URL(fileURLWithPath: initial))
+                let loaded = try model.loadInitialWeights(from: URL(fileURLWithPath: initial))
+                log("model.init \(initial): \(loaded.summary)")
             } catch {
                 throw RunnerError.data("model.init \(initial): \(error)")
             }
+        }
+        // Fine-tuning and discriminative rates: the scales of epoch 0 from the start, so the LR finder sweeps
+        // the frozen model (fastai's order); the callback sets them before every epoch of a fit or a resume.
+        var fineTune: FineTuneCallback?
+        let lowestScale: Double
+        if case .range(let low, let high) = spec.train.lr { lowestScale = low / high } else { lowestScale = 1 }
+        if spec.train.fineTune != nil || lowestScale != 1 {
+            let callback = FineTuneCallback(
+                freezeEpochs: spec.train.fineTune?.freezeEpochs ?? 0, lowestScale: lowestScale)
+            model.setLearningRateScales(callback.scales(epoch: 0))
+            fineTune = callback
         }
         configuration = LearnerConfiguration(
             batches: batches,
@@ -81,6 +93,7 @@ public struct TrainingSetup {
         learner = Learner(
             model: model, optimizer: Self.optimizer(spec.train.optimizer), data: features, split: split,
             configuration: configuration)
+        if let fineTune { learner.callbacks.append(fineTune) }
     }
 
     /// The spec's optimizer at the learning rate 1e-3 (the schedule sets the rate before every step): the one

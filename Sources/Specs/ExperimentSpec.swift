@@ -260,6 +260,15 @@ public struct TrainSpec: Codable, Equatable, Sendable {
     public var keep: Keep
     /// With `keep: average`: the number of last epochs whose weights are averaged.
     public var averageEpochs: Int
+    /// `train.fine_tune`: freeze the pretrained body for the first epochs (nil: off).
+    public var fineTune: FineTuneSpec? = nil
+
+    /// `train.fine_tune`: fastai's fine-tune recipe (see docs/training.md).
+    public struct FineTuneSpec: Codable, Equatable, Sendable {
+        /// The first epochs of `train.epochs` that train only the head and BatchNorm.
+        public var freezeEpochs: Int
+        enum CodingKeys: String, CodingKey { case freezeEpochs = "freeze_epochs" }
+    }
 
     /// `train.schedule`: the learning-rate schedule (fastai's `fit`, `fit_one_cycle`, `fit_flat_cos`).
     public enum Schedule: String, Codable, CaseIterable, Sendable {
@@ -319,6 +328,7 @@ public struct TrainSpec: Codable, Equatable, Sendable {
         case batchSize = "batch_size"
         case labelSmoothing = "label_smoothing"
         case averageEpochs = "average_epochs"
+        case fineTune = "fine_tune"
     }
 }
 

@@ -86,6 +86,18 @@ struct SpecChecks {
         if checkPaths, let weights = spec.model.initWeights, !fileManager.fileExists(atPath: weights) {
             fail("model.init \(weights) does not exist", "model.init")
         }
+        if let fineTune = spec.train.fineTune {
+            if spec.model.initWeights == nil {
+                fail(
+                    "train.fine_tune freezes a pretrained body, but model.init is null; set model.init to a checkpoint or remove train.fine_tune",
+                    "train.fine_tune")
+            }
+            if fineTune.freezeEpochs > spec.train.epochs {
+                fail(
+                    "expected train.fine_tune.freeze_epochs ≤ train.epochs (\(spec.train.epochs)), got \(fineTune.freezeEpochs)",
+                    "train.fine_tune.freeze_epochs")
+            }
+        }
 
         // Learning rates.
         let finder = spec.lrFinder

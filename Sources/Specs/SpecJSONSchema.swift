@@ -189,6 +189,19 @@ public enum SpecJSONSchema {
                     .array([SpecJSONSchema.shape(inner), .object([("enum", .array(words.map(SchemaJSON.string)))])])
                 )
             ])
+        case .numberRangeOrChoice(let inner, let words):
+            let pair = SchemaJSON.object([
+                ("type", .string("array")), ("items", SpecJSONSchema.shape(inner)), ("minItems", .int(2)),
+                ("maxItems", .int(2)),
+            ])
+            return .object([
+                (
+                    "anyOf",
+                    .array([
+                        SpecJSONSchema.shape(inner), pair, .object([("enum", .array(words.map(SchemaJSON.string)))]),
+                    ])
+                )
+            ])
         case .list(let item, let minCount):
             return .object([
                 ("type", .string("array")), ("items", SpecJSONSchema.shape(item)), ("minItems", .int(minCount)),

@@ -61,6 +61,8 @@ public enum SpecReference {
             return "number" + (parts.isEmpty ? "" : " " + parts.joined(separator: ", "))
         case .choice(let words): return words.joined(separator: " \\| ")
         case .numberOrChoice(let number, let words): return accepts(number) + " \\| " + words.joined(separator: " \\| ")
+        case .numberRangeOrChoice(let number, let words):
+            return accepts(number) + " \\| [low, high] \\| " + words.joined(separator: " \\| ")
         case .list(let item, let minCount): return "list (≥ \(minCount)) of " + accepts(item)
         case .nullable(let inner): return accepts(inner) + " \\| null"
         default: return shape.expectation

@@ -21,6 +21,8 @@ indirect enum Shape {
     case choice([String])
     /// A number (as `number`) or one of a fixed set of words.
     case numberOrChoice(Shape, [String])
+    /// As `numberOrChoice`, or a list of two such numbers, the first below the second (`[1e-5, 1e-3]`).
+    case numberRangeOrChoice(Shape, [String])
     /// A list of items (at least `minCount`).
     case list(Shape, minCount: Int)
     /// A section with known keys.
@@ -57,6 +59,8 @@ indirect enum Shape {
         case .path: return "a path"
         case .choice(let words): return "one of \(words.joined(separator: ", "))"
         case .numberOrChoice(_, let words): return "a number or one of \(words.joined(separator: ", "))"
+        case .numberRangeOrChoice(_, let words):
+            return "a number, a list [low, high] of two numbers or one of \(words.joined(separator: ", "))"
         case .list(let item, _): return "a list of \(item.plural)"
         case .section, .variants: return "a section (key: value pairs)"
         case .toggle: return "true, false, null or a section"
@@ -196,7 +200,10 @@ enum SpecSchema {
             "7×7/2 conv + max-pool, or 3×3/1"),
         Field(
             "dropout", .number(min: 0, max: 1, maxExclusive: true), .double(0.5), "dropout before the classifier"),
-        Field("init", .nullable(.path), .null, "start from these safetensors weights"),
+        Field(
+            "init", .nullable(.path), .null,
+            "start from these weights: ser's own, or a torchvision/timm ResNet checkpoint (safetensors or .pth; new head, conv1 summed to 1 channel)"
+        ),
     ]
 
     static let lrFinder: [Field] = [
@@ -239,9 +246,10 @@ enum SpecSchema {
             "schedule", .choice(of: TrainSpec.Schedule.self), .string(TrainSpec.Schedule.fit.rawValue),
             "learning-rate schedule"),
         Field(
-            "lr", .numberOrChoice(positive, LRSuggestionMethod.allCases.map(\.rawValue)),
+            "lr", .numberRangeOrChoice(positive, LRSuggestionMethod.allCases.map(\.rawValue)),
             .string(LRSuggestionMethod.steep.rawValue),
-            "a learning rate, or the finder suggestion to use"),
+            "a learning rate, the finder suggestion to use, or [low, high]: discriminative rates from the stem (low) to the head (high)"
+        ),
         Field(
             "optimizer",
             .section([
@@ -263,6 +271,14 @@ enum SpecSchema {
         Field(
             "average_epochs", .int(2...10_000), .int(10),
             "with `keep: average`: how many of the last epochs' weights to average"),
+        Field(
+            "fine_tune",
+            .toggle([
+                Field(
+                    "freeze_epochs", .int(1...10_000), .int(1),
+                    "first epochs that train only the head and BatchNorm (the pretrained body frozen; = epochs: frozen throughout)"
+                )
+            ]), .null, "fastai's fine-tune recipe for a pretrained model.init"),
     ]
 
     static let split = Shape.variants(

@@ -105,6 +105,23 @@ struct SpecValidator {
                 typeError(shape, node, path)
                 return node
             }
+        case .numberRangeOrChoice(let number, let words):
+            guard case .list(let items) = node.value else {
+                return resolve(node, shape: .numberOrChoice(number, words), path: path, parent: parent)
+            }
+            guard items.count == 2 else {
+                fail("expected two numbers [low, high] for \(display(path)), got \(items.count) items", at: here)
+                return node
+            }
+            let resolved = items.enumerated().map { index, element in
+                resolve(element, shape: number, path: "\(path)[\(index)]", parent: here)
+            }
+            if case .double(let low) = resolved[0].value, case .double(let high) = resolved[1].value, low >= high {
+                fail(
+                    "expected [low, high] with low below high for \(display(path)), got [\(SpecYAML.format(low)), \(SpecYAML.format(high))]",
+                    at: here)
+            }
+            return SpecNode(.list(resolved), at: here)
         case .list(let item, let minCount):
             guard case .list(let items) = node.value else {
                 typeError(shape, node, path)

@@ -24,11 +24,20 @@ public struct LRFinderResult: Codable, Equatable, Sendable {
 public enum LearningRateChoice: Codable, Equatable, Sendable, CustomStringConvertible {
     case value(Double)
     case suggestion(LRSuggestionMethod)
+    /// Discriminative rates (fastai's `slice(low, high)`): the schedule follows `high`, the head's rate; the
+    /// earlier stages get rates spaced geometrically down to `low` for the stem (coded `[low, high]`).
+    case range(low: Double, high: Double)
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let value = try? container.decode(Double.self) {
             self = .value(value)
+        } else if let pair = try? container.decode([Double].self) {
+            guard pair.count == 2, pair[0] > 0, pair[0] < pair[1] else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "expected [low, high] with 0 < low < high, got \(pair)")
+            }
+            self = .range(low: pair[0], high: pair[1])
         } else {
             self = .suggestion(try container.decode(LRSuggestionMethod.self))
         }
@@ -39,6 +48,7 @@ public enum LearningRateChoice: Codable, Equatable, Sendable, CustomStringConver
         switch self {
         case .value(let value): try container.encode(value)
         case .suggestion(let method): try container.encode(method)
+        case .range(let low, let high): try container.encode([low, high])
         }
     }
 
@@ -55,10 +65,12 @@ public enum LearningRateChoice: Codable, Equatable, Sendable, CustomStringConver
 
     public var needsFinder: Bool { if case .suggestion = self { return true } else { return false } }
 
-    /// The learning rate, taken from `finder` for a suggestion (nil when the finder gave none).
+    /// The learning rate (the head's, for a range), taken from `finder` for a suggestion (nil when the finder
+    /// gave none).
     public func resolve(_ finder: LRFinderResult?) -> Double? {
         switch self {
         case .value(let v): return v
+        case .range(_, let high): return high
         case .suggestion(let m): return finder?.learningRate(m)
         }
     }
@@ -67,6 +79,7 @@ public enum LearningRateChoice: Codable, Equatable, Sendable, CustomStringConver
         switch self {
         case .value(let v): return "\(v)"
         case .suggestion(let m): return m.rawValue
+        case .range(let low, let high): return "[\(low), \(high)]"
         }
     }
 }
