@@ -56,6 +56,9 @@ public enum ONNXExport {
             entry.string(2, value)
             model.message(14, entry)
         }
+        // Protobuf messages are limited to 2 GiB; ONNX Runtime refuses a larger file (external data is not
+        // written here).
+        guard model.bytes.count < Int(Int32.max) else { throw ONNXExportError.tooLarge(model.bytes.count) }
         return Data(model.bytes)
     }
 
@@ -295,4 +298,20 @@ struct ProtobufWriter {
     mutating func string(_ field: Int, _ text: String) { bytes(field, Array(text.utf8)) }
 
     mutating func message(_ field: Int, _ message: ProtobufWriter) { bytes(field, message.bytes) }
+}
+
+/// A model that cannot be written as one ONNX file.
+public enum ONNXExportError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    /// The serialised model's size in bytes.
+    case tooLarge(Int)
+
+    public var description: String {
+        switch self {
+        case .tooLarge(let bytes):
+            return
+                "the ONNX model would be \(bytes) bytes, more than the 2 GiB a protobuf file holds; export fewer ensemble members or a narrower model"
+        }
+    }
+
+    public var errorDescription: String? { description }
 }
