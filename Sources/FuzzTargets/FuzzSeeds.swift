@@ -80,6 +80,12 @@ public enum FuzzSeeds {
             source: ModelSource(runID: 1, experiment: "fuzz"), toolVersion: "fuzz",
             model: try architecture.makeResNet(seed: 1))
         seeds.append((.model, "resnet10-width1.safetensors", try file("m.safetensors") { try bundle.save(to: $0) }))
+        // model: an ensemble (format version 2) of two such networks.
+        var second = bundle
+        second.model = try architecture.makeResNet(seed: 2)
+        let ensemble = try ModelBundle(ensembleOf: [bundle, second], names: ["1", "2"])
+        seeds.append(
+            (.model, "ensemble2-resnet10-width1.safetensors", try file("e.safetensors") { try ensemble.save(to: $0) }))
 
         // audio: a few dozen samples of a chirp as WAV (16-bit mono, float stereo) and FLAC (16-bit mono).
         let mono = (0..<48).map { Float(sin(Double($0 * $0) * 0.05)) * 0.5 }
