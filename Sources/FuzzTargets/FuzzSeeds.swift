@@ -80,6 +80,20 @@ public enum FuzzSeeds {
             source: ModelSource(runID: 1, experiment: "fuzz"), toolVersion: "fuzz",
             model: try architecture.makeResNet(seed: 1))
         seeds.append((.model, "resnet10-width1.safetensors", try file("m.safetensors") { try bundle.save(to: $0) }))
+        // model: the same network as a one-member ensemble file (format version 2: `members`, `members.0.` tensors;
+        // two members would pass the seed size limit).
+        let singleMetadata = try bundle.metadata()
+        let memberKeys = ["architecture", "normalization", "source"]
+        var ensembleMetadata = singleMetadata.filter { !memberKeys.contains($0.key) }
+        ensembleMetadata["format_version"] = String(ModelBundle.ensembleFormatVersion)
+        let member = memberKeys.map { "\"\($0)\":\(singleMetadata[$0] ?? "null")" }.joined(separator: ",")
+        ensembleMetadata["members"] = "[{\(member)}]"
+        let memberTensors = bundle.tensors().map { ("members.0." + $0.name, $0.tensor) }
+        seeds.append(
+            (
+                .model, "ensemble1-resnet10-width1.safetensors",
+                try file("e.safetensors") { try SafeTensors.write(memberTensors, metadata: ensembleMetadata, to: $0) }
+            ))
 
         // audio: a few dozen samples of a chirp as WAV (16-bit mono, float stereo) and FLAC (16-bit mono).
         let mono = (0..<48).map { Float(sin(Double($0 * $0) * 0.05)) * 0.5 }

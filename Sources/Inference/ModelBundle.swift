@@ -141,34 +141,111 @@ public struct ModelSource: Codable, Equatable, Sendable {
 public struct ModelBundle {
     /// `__metadata__["format"]` of a model file.
     public static let format = "ser-model"
-    public static let formatVersion = 1
+    /// The newest `format_version` this `ser` reads.
+    public static let formatVersion = 2
 
-    public var architecture: ModelArchitecture
+    /// The version of a file holding one network; ensembles need ``ensembleFormatVersion``, so every file an
+    /// older `ser` could read is still written as version 1.
+    public static let singleFormatVersion = 1
+    /// A file holding several networks (an ensemble): metadata `members`, tensors `members.<i>.<name>`.
+    public static let ensembleFormatVersion = 2
+    /// How many networks an ensemble file may hold.
+    public static let memberCounts = 1...64
+
+    /// One network of the file with what is particular to it (a fold's own dataset statistics, its run).
+    public struct Member {
+        public var architecture: ModelArchitecture
+        public var normalization: Normalization
+        public var source: ModelSource
+        public var model: ResNet
+
+        public init(architecture: ModelArchitecture, normalization: Normalization, source: ModelSource, model: ResNet) {
+            self.architecture = architecture
+            self.normalization = normalization
+            self.source = source
+            self.model = model
+        }
+    }
+
+    /// The networks whose probabilities are averaged (one for a single model). Never empty.
+    public var members: [Member]
     public var features: FeatureParameters
     public var audio: AudioSettings
-    public var normalization: Normalization
     /// Class names in output order.
     public var labels: [String]
     /// The label scheme the classes came from (e.g. `emotion`, `gender_emotion`).
     public var labelScheme: String
-    public var source: ModelSource
     public var toolVersion: String
-    public var model: ResNet
+
+    /// The first member's architecture (the only one of a single model).
+    public var architecture: ModelArchitecture {
+        get { members[0].architecture }
+        set { members[0].architecture = newValue }
+    }
+    /// The first member's normalisation.
+    public var normalization: Normalization {
+        get { members[0].normalization }
+        set { members[0].normalization = newValue }
+    }
+    /// The first member's source run.
+    public var source: ModelSource {
+        get { members[0].source }
+        set { members[0].source = newValue }
+    }
+    /// The first member's network.
+    public var model: ResNet {
+        get { members[0].model }
+        set { members[0].model = newValue }
+    }
+    /// Whether the file holds more than one network.
+    public var isEnsemble: Bool { members.count > 1 }
 
     public init(
         architecture: ModelArchitecture, features: FeatureParameters, audio: AudioSettings,
         normalization: Normalization, labels: [String], labelScheme: String, source: ModelSource,
         toolVersion: String, model: ResNet
     ) {
-        self.architecture = architecture
+        self.members = [
+            Member(architecture: architecture, normalization: normalization, source: source, model: model)
+        ]
         self.features = features
         self.audio = audio
-        self.normalization = normalization
         self.labels = labels
         self.labelScheme = labelScheme
-        self.source = source
         self.toolVersion = toolVersion
-        self.model = model
+    }
+
+    /// An ensemble of `bundles`, whose probabilities are averaged: they must agree on labels, label scheme,
+    /// feature parameters and audio settings (architectures and normalisations may differ).
+    /// - Throws: ``EnsembleError`` naming the first member (by `names[i]`) that differs from the first.
+    public init(ensembleOf bundles: [ModelBundle], names: [String]) throws {
+        guard let first = bundles.first else { throw EnsembleError.empty }
+        let members = bundles.flatMap(\.members)
+        guard Self.memberCounts.contains(members.count) else {
+            throw EnsembleError.tooMany(members.count, Self.memberCounts.upperBound)
+        }
+        for (i, bundle) in bundles.enumerated().dropFirst() {
+            let name = i < names.count ? names[i] : "#\(i)"
+            let firstName = names.first ?? "#0"
+            if bundle.labels != first.labels {
+                throw EnsembleError.differs(name, "classes", "\(bundle.labels)", firstName, "\(first.labels)")
+            }
+            if bundle.features != first.features {
+                throw EnsembleError.differs(
+                    name, "feature parameters", bundle.features.canonicalJSON, firstName, first.features.canonicalJSON)
+            }
+            if bundle.audio != first.audio {
+                throw EnsembleError.differs(
+                    name, "audio settings", (try? Self.json(bundle.audio)) ?? "?", firstName,
+                    (try? Self.json(first.audio)) ?? "?")
+            }
+        }
+        self.members = members
+        self.features = first.features
+        self.audio = first.audio
+        self.labels = first.labels
+        self.labelScheme = first.labelScheme
+        self.toolVersion = first.toolVersion
     }
 
     // MARK: File format
@@ -179,30 +256,82 @@ public struct ModelBundle {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    /// The `__metadata__` strings of the file.
+    /// What the `members` metadata of an ensemble file says of each network.
+    struct MemberMetadata: Codable {
+        var architecture: ModelArchitecture
+        var normalization: Normalization
+        var source: ModelSource
+    }
+
+    /// `members` of an ensemble file: each entry decoded on its own, so an error names its index.
+    struct MemberList: Decodable {
+        var entries: [MemberMetadata]
+        init(from decoder: Decoder) throws {
+            var c = try decoder.unkeyedContainer()
+            entries = []
+            while !c.isAtEnd {
+                let i = entries.count
+                guard i < ModelBundle.memberCounts.upperBound else {
+                    throw MetadataValueError(
+                        key: "members", value: "more than \(i) entries",
+                        expected:
+                            "\(ModelBundle.memberCounts.lowerBound)…\(ModelBundle.memberCounts.upperBound) networks")
+                }
+                do {
+                    entries.append(try c.decode(MemberMetadata.self))
+                } catch let error as MetadataValueError {
+                    throw MetadataValueError(
+                        key: "members[\(i)].\(error.key)", value: error.value, expected: error.expected)
+                }
+            }
+        }
+    }
+
+    /// The name of member `index`'s tensor `name` in an ensemble file.
+    static func memberTensorName(_ index: Int, _ name: String) -> String { "members.\(index).\(name)" }
+
+    /// The `__metadata__` strings of the file: version 1 for one network, version 2 (with `members`) for an
+    /// ensemble.
     public func metadata() throws -> [String: String] {
-        [
+        var meta = [
             "format": Self.format,
-            "format_version": String(Self.formatVersion),
-            "architecture": try Self.json(architecture),
+            "format_version": String(isEnsemble ? Self.ensembleFormatVersion : Self.singleFormatVersion),
             "features": features.canonicalJSON,
             "audio": try Self.json(audio),
-            "normalization": try Self.json(normalization),
             "labels": try Self.json(labels),
             "label_scheme": labelScheme,
-            "source": try Self.json(source),
             "tool_version": toolVersion,
         ]
+        if isEnsemble {
+            meta["members"] = try Self.json(
+                members.map {
+                    MemberMetadata(architecture: $0.architecture, normalization: $0.normalization, source: $0.source)
+                })
+        } else {
+            meta["architecture"] = try Self.json(architecture)
+            meta["normalization"] = try Self.json(normalization)
+            meta["source"] = try Self.json(source)
+        }
+        return meta
+    }
+
+    /// The tensors of the file: the network's state dict, or every member's under `members.<i>.`.
+    public func tensors() -> [(name: String, tensor: Tensor)] {
+        guard isEnsemble else { return model.stateDict }
+        return members.enumerated().flatMap { i, member in
+            member.model.stateDict.map { (Self.memberTensorName(i, $0.name), $0.tensor) }
+        }
     }
 
     /// Writes the model file (atomically).
     public func save(to url: URL) throws {
         try FileManager.default.createDirectory(
             at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try SafeTensors.write(model.stateDict, metadata: try metadata(), to: url)
+        try SafeTensors.write(tensors(), metadata: try metadata(), to: url)
     }
 
-    /// Reads a model file written by `save(to:)` (a run's weights or `ser export`'s output).
+    /// Reads a model file written by `save(to:)` (a run's weights or `ser export`'s output, one network or an
+    /// ensemble).
     /// - Throws: `ModelFileError` naming the file and the missing or malformed metadata key.
     public static func load(from url: URL) throws -> ModelBundle {
         let path = url.path
@@ -223,11 +352,11 @@ public struct ModelBundle {
                     "not a ser model file: its metadata has no format '\(format)' (checkpoints are not model files; use a run's weights or `ser export`)"
             )
         }
-        guard let version = meta["format_version"].flatMap(Int.init), version <= formatVersion else {
+        guard let version = meta["format_version"].flatMap(Int.init), version >= 1, version <= formatVersion else {
             throw ModelFileError(
                 path: path,
                 problem:
-                    "model format version \(meta["format_version"] ?? "?") is newer than this ser reads (\(formatVersion))"
+                    "model format version \(meta["format_version"] ?? "?") is not one this ser reads (1…\(formatVersion))"
             )
         }
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
@@ -242,22 +371,49 @@ public struct ModelBundle {
                 throw ModelFileError(path: path, problem: "metadata key '\(key)' is not valid JSON for it: \(error)")
             }
         }
-        let architecture = try decode(ModelArchitecture.self, "architecture")
         let features = try decode(FeatureParameters.self, "features")
         let audio = try decode(AudioSettings.self, "audio")
-        let normalization = try decode(Normalization.self, "normalization")
         let labels = try decode([String].self, "labels")
-        let source = try decode(ModelSource.self, "source")
-        do {
-            try validate(
-                architecture: architecture, features: features, audio: audio, normalization: normalization,
-                labels: labels)
-        } catch let error as MetadataValueError {
-            throw ModelFileError(path: path, problem: error.description)
+        let ensemble = version >= ensembleFormatVersion
+        let entries: [MemberMetadata]
+        if ensemble {
+            entries = try decode(MemberList.self, "members").entries
+            guard memberCounts.contains(entries.count) else {
+                throw ModelFileError(
+                    path: path,
+                    problem:
+                        "metadata \"members\" has \(entries.count) entries; expected \(memberCounts.lowerBound)…\(memberCounts.upperBound) networks"
+                )
+            }
+        } else {
+            entries = [
+                MemberMetadata(
+                    architecture: try decode(ModelArchitecture.self, "architecture"),
+                    normalization: try decode(Normalization.self, "normalization"),
+                    source: try decode(ModelSource.self, "source"))
+            ]
         }
-        // Every name and shape is compared before the network is built, so a file cannot make ser build a
+        for (i, entry) in entries.enumerated() {
+            do {
+                try validate(
+                    architecture: entry.architecture, features: features, audio: audio,
+                    normalization: entry.normalization, labels: labels)
+            } catch let error as MetadataValueError {
+                let key =
+                    ensemble && !error.key.hasPrefix("features.") && !error.key.hasPrefix("audio.")
+                        && error.key != "labels" ? "members[\(i)].\(error.key)" : error.key
+                throw ModelFileError(
+                    path: path,
+                    problem: MetadataValueError(key: key, value: error.value, expected: error.expected).description)
+            }
+        }
+        // Every name and shape is compared before any network is built, so a file cannot make ser build a
         // network larger than its own tensors.
-        let expected = try architecture.stateShapes()
+        var expected: [(name: String, shape: [Int])] = []
+        for (i, entry) in entries.enumerated() {
+            let shapes = try entry.architecture.stateShapes()
+            expected += ensemble ? shapes.map { (memberTensorName(i, $0.name), $0.shape) } : shapes
+        }
         let tensors = Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         var problems = ModelStateError()
         for (name, shape) in expected {
@@ -275,16 +431,35 @@ public struct ModelBundle {
             throw ModelFileError(
                 path: path, problem: "weights do not fit the architecture in its metadata: \(problems)")
         }
-        var model = try architecture.makeResNet(seed: 0)
-        do {
-            try model.loadStateDict(tensors)
-        } catch {
-            throw ModelFileError(path: path, problem: "weights do not fit the architecture in its metadata: \(error)")
+        var members: [Member] = []
+        for (i, entry) in entries.enumerated() {
+            var model = try entry.architecture.makeResNet(seed: 0)
+            let prefix = ensemble ? memberTensorName(i, "") : ""
+            let own =
+                ensemble
+                ? Dictionary(
+                    tensors.compactMap { name, t in
+                        name.hasPrefix(prefix) ? (String(name.dropFirst(prefix.count)), t) : nil
+                    },
+                    uniquingKeysWith: { a, _ in a })
+                : tensors
+            do {
+                try model.loadStateDict(own)
+            } catch {
+                throw ModelFileError(
+                    path: path, problem: "weights do not fit the architecture in its metadata: \(error)")
+            }
+            members.append(
+                Member(
+                    architecture: entry.architecture, normalization: entry.normalization, source: entry.source,
+                    model: model))
         }
-        return ModelBundle(
-            architecture: architecture, features: features, audio: audio, normalization: normalization, labels: labels,
-            labelScheme: meta["label_scheme"] ?? "", source: source, toolVersion: meta["tool_version"] ?? "",
-            model: model)
+        var bundle = ModelBundle(
+            architecture: entries[0].architecture, features: features, audio: audio,
+            normalization: entries[0].normalization, labels: labels, labelScheme: meta["label_scheme"] ?? "",
+            source: entries[0].source, toolVersion: meta["tool_version"] ?? "", model: members[0].model)
+        bundle.members = members
+        return bundle
     }
 
     /// Checks the metadata of a model file against the ranges in docs/runner.md.
@@ -372,7 +547,15 @@ public struct ModelBundle {
         var probabilities: [[Double]] = []
         for start in stride(from: 0, to: finite.count, by: batchSize) {
             let group = finite[start..<min(start + batchSize, finite.count)].map { matrices[$0] }
-            probabilities += softmaxRows(model.forward(modelInput(group), training: false))
+            // An ensemble's probabilities are the mean of its members' (each with its own normalisation).
+            var sum: [[Double]] = []
+            for m in members.indices {
+                let input = modelInput(group, normalization: members[m].normalization)
+                let p = softmaxRows(members[m].model.forward(input, training: false))
+                sum = sum.isEmpty ? p : zip(sum, p).map { zip($0, $1).map(+) }
+            }
+            let count = Double(members.count)
+            probabilities += members.count == 1 ? sum : sum.map { $0.map { $0 / count } }
         }
         for (k, i) in finite.enumerated() {
             let p = probabilities[k]
@@ -384,9 +567,14 @@ public struct ModelBundle {
     }
 
     /// `matrices` as the network's input, `[n, 1, rows, frames]`: each centre-cropped or padded to the model's
-    /// frames (``FeatureMatrix/fitted(toFrames:mode:)``, the crop of evaluation batches) and normalised, exactly
-    /// as evaluation batches are built during training. O(n·rows·frames).
-    public func modelInput(_ matrices: [FeatureMatrix]) -> Tensor { modelFeatures.input(matrices) }
+    /// frames (``FeatureMatrix/fitted(toFrames:mode:)``, the crop of evaluation batches) and normalised
+    /// (with `normalization`, by default the first member's; `.none` gives the ONNX graph's input), exactly
+    /// as evaluation batches are built during training (``ModelFeatures/input(_:)``). O(n·rows·frames).
+    public func modelInput(_ matrices: [FeatureMatrix], normalization: Normalization? = nil) -> Tensor {
+        var pipeline = modelFeatures
+        if let normalization { pipeline.normalization = normalization }
+        return pipeline.input(matrices)
+    }
 
     /// Class probabilities for mono `samples` at `sampleRate`.
     public mutating func classify(samples: [Float], sampleRate: Int) throws -> [Double] {
@@ -485,5 +673,27 @@ public struct ModelFileError: Error, CustomStringConvertible, LocalizedError {
         self.problem = problem
     }
     public var description: String { "\(path): \(problem)" }
+    public var errorDescription: String? { description }
+}
+
+/// Models that cannot be averaged into one ensemble, naming the member that differs.
+public enum EnsembleError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    case empty
+    /// More networks than a model file may hold.
+    case tooMany(Int, Int)
+    /// Member, what differs, its value, the first member, its value.
+    case differs(String, String, String, String, String)
+
+    public var description: String {
+        switch self {
+        case .empty: return "an ensemble needs at least one model; name runs or an experiment with finished runs"
+        case .tooMany(let count, let limit):
+            return "an ensemble of \(count) networks is more than a model file holds (\(limit)); name fewer runs"
+        case .differs(let member, let what, let value, let first, let firstValue):
+            return
+                "\(member) cannot join an ensemble with \(first): its \(what) differ (\(value) vs \(firstValue)); members must share classes, feature parameters and audio settings"
+        }
+    }
+
     public var errorDescription: String? { description }
 }

@@ -16,6 +16,15 @@ public enum SafeTensors {
         _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL,
         existing: ExistingFile = .replace, protected: [ProtectedFile] = []
     ) throws {
+        try OutputFile.write(
+            try data(tensors, metadata: metadata), to: url.path, existing: existing, protected: protected)
+    }
+
+    /// The bytes of the safetensors file ``write(_:metadata:to:existing:protected:)`` writes.
+    /// - Throws: ``SafeTensorsError/duplicateName(_:)``.
+    public static func data(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]) throws
+        -> Data
+    {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
@@ -46,7 +55,7 @@ public enum SafeTensors {
                 }
             }
         }
-        try OutputFile.write(data, to: url.path, existing: existing, protected: protected)
+        return data
     }
 
     /// Tensors in file order (by data offset) and the `__metadata__` strings.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Checksum
 import Foundation
+import Inference
+import NeuralNet
 import OutputFiles
 import RunStore
 
@@ -8,16 +10,25 @@ import RunStore
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Copy a run's weights (safetensors) to a file, checking their SHA-256; --best picks the best run; "
-            + "--mlflow writes runs as an MLflow file store.")
+            "Copy a run's weights (safetensors) to a file, checking their SHA-256; --best picks the best run, --ensemble joins several, --format onnx writes ONNX, --mlflow writes runs as an MLflow file store."
+    )
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The run id (or use --best); with --mlflow, any number of run ids.", valueName: "run"))
+    @Argument(help: ArgumentHelp("The run id (or use --best); with --ensemble or --mlflow, several.", valueName: "run"))
     var runIDs: [Int64] = []
 
-    /// The one run to export (without --mlflow).
+    /// The one run id of a plain export.
     var runID: Int64? { runIDs.first }
+
+    @Flag(
+        help:
+            "Write one model file holding every named run's network (or every finished run of --experiment); predict, eval and listen average their probabilities."
+    )
+    var ensemble = false
+
+    @Option(help: "The file's format: safetensors (ser's model file) or onnx (ONNX opset 13, for ONNX Runtime).")
+    var format: ModelFileFormat = .safetensors
 
     @Flag(
         help:
@@ -34,7 +45,10 @@ struct Export: ParsableCommand {
     @Flag(help: "With --best: pick the group (k-fold, sweep) with the best mean, then its best run.")
     var group = false
 
-    @Option(help: ArgumentHelp("With --best or --mlflow: only runs of this experiment.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "With --best or --mlflow: only runs of this experiment; with --ensemble: all its finished runs.",
+            valueName: "name"))
     var experiment: String?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the weights.", valueName: "file"))
@@ -53,8 +67,8 @@ struct Export: ParsableCommand {
 
     func validate() throws {
         if mlflow != nil {
-            if best || output != nil {
-                throw ValidationError("--mlflow exports runs, not weights: leave out --best and -o.")
+            if best || output != nil || ensemble || format != .safetensors {
+                throw ValidationError("--mlflow exports runs, not weights: leave out --best, --ensemble, --format and -o.")
             }
             if !runIDs.isEmpty && experiment != nil {
                 throw ValidationError("give run ids or --experiment (not both).")
@@ -62,9 +76,18 @@ struct Export: ParsableCommand {
             return
         }
         if output == nil { throw ValidationError("missing -o/--output FILE (where to write the weights).") }
-        if runIDs.count > 1 { throw ValidationError("give one run id (several only with --mlflow).") }
-        if (runID == nil) == !best { throw ValidationError("give a run id or --best (not both).") }
-        if !best && experiment != nil { throw ValidationError("--experiment applies to --best only.") }
+        if ensemble {
+            if best { throw ValidationError("--ensemble takes run ids or --experiment, not --best.") }
+            if runIDs.isEmpty == (experiment == nil) {
+                throw ValidationError("--ensemble takes run ids or --experiment (not both).")
+            }
+        } else {
+            if (runID == nil) == !best { throw ValidationError("give a run id or --best (not both).") }
+            if runIDs.count > 1 { throw ValidationError("several run ids need --ensemble or --mlflow.") }
+            if !best && experiment != nil {
+                throw ValidationError("--experiment applies to --best and --ensemble only.")
+            }
+        }
         do { _ = try StoreMetric.named(metric) } catch { throw ValidationError("\(error)") }
         if group && !best { throw ValidationError("--group applies to --best only.") }
         if group, let metric = try? StoreMetric.named(metric), Self.groupMetrics(metric) == nil {
@@ -89,6 +112,10 @@ struct Export: ParsableCommand {
         var groupMean: Double? = nil
         /// Set when --best ranked on the validation split, which the runs selected their weights on.
         var warning: String? = nil
+        /// The runs of an ensemble, in member order.
+        var members: [Int64]?
+        /// `safetensors` or `onnx`.
+        var format: String?
     }
 
     /// The stored group aggregates (`final_…`, `test_…`) measuring `metric`; nil for losses.
@@ -153,6 +180,7 @@ struct Export: ParsableCommand {
     }
 
     func export() throws -> Result {
+        if ensemble { return try exportEnsemble() }
         let runStore = try store.openForReading()
         var id = runID
         var ranked: RunMetrics?
@@ -171,6 +199,14 @@ struct Export: ParsableCommand {
         let source = runStore.resolvedPath(of: weights)
         guard FileManager.default.fileExists(atPath: source) else {
             throw ExportError.missingFile(source)
+        }
+        if format == .onnx {
+            var result = try write(ModelFileFormat.verifiedBundle(source, expecting: weights.sha256), runs: [id!])
+            result.name = detail.run.name
+            result.source = source
+            result.metric = ranked.map { _ in metric }
+            result.value = ranked.flatMap { $0.kept ?? $0.best }
+            return result
         }
         // The bytes are hashed as they are copied: a copy that does not match the run's record is not kept.
         let (hash, bytes) = try Self.copy(
@@ -256,6 +292,10 @@ struct Export: ParsableCommand {
         }
         if json {
             print(try StoreFormat.json(result))
+        } else if let members = result.members {
+            print(
+                "Exported an ensemble of runs \(members.map(String.init).joined(separator: ", ")) to \(result.output) (\(format.rawValue)): \(result.bytes) bytes, sha256 \(result.sha256)"
+            )
         } else {
             var line =
                 "Exported run \(result.runId) (\(result.name)) to \(result.output): \(result.bytes) bytes, sha256 \(result.sha256)"
@@ -272,6 +312,63 @@ struct Export: ParsableCommand {
     }
 }
 
+extension Export {
+    /// The finished runs an ensemble is made of: the run ids given, or every finished run of `--experiment`
+    /// (oldest first), each with its weights file (checked against the run's SHA-256) loaded.
+    func exportEnsemble() throws -> Result {
+        let runStore = try store.openForReading()
+        // Refuse a bad target before reading any weights.
+        try OutputFile.check(output, existing: force.existing, protected: store.protectedFiles())
+        var ids = runIDs
+        if let experiment {
+            ids = try runStore.runs(RunFilter(experiment: experiment, statuses: [.finished])).map(\.id).sorted()
+            if ids.isEmpty { throw ExportError.noFinishedRuns(experiment) }
+        }
+        var bundles: [ModelBundle] = []
+        for id in ids {
+            let detail = try runStore.detail(of: id)
+            guard let weights = detail.artifacts.last(where: { $0.kind == "weights" }) else {
+                throw ExportError.noWeights(id, detail.displayStatus)
+            }
+            let source = runStore.resolvedPath(of: weights)
+            guard FileManager.default.fileExists(atPath: source) else { throw ExportError.missingFile(source) }
+            bundles.append(try ModelFileFormat.verifiedBundle(source, expecting: weights.sha256))
+        }
+        let bundle = try ModelBundle(ensembleOf: bundles, names: ids.map { "run \($0)" })
+        return try write(bundle, runs: ids)
+    }
+
+    /// Writes `bundle` in `format` to `output` through ``OutputFile``.
+    func write(_ bundle: ModelBundle, runs: [Int64]) throws -> Result {
+        let protected = try store.protectedFiles()
+        let data: Data
+        switch format {
+        case .onnx: data = try ONNXExport.data(of: bundle)
+        case .safetensors: data = try SafeTensors.data(bundle.tensors(), metadata: bundle.metadata())
+        }
+        try OutputFile.write(data, to: output, existing: force.existing, protected: protected)
+        return Result(
+            run: runs[0], name: bundle.source.runName ?? "", source: "", output: URL(fileURLWithPath: output).path,
+            sha256: SHA256.hex(of: data), bytes: Int64(data.count), members: runs.count > 1 ? runs : nil,
+            format: format.rawValue)
+    }
+}
+
+/// The formats `ser export --format` writes.
+enum ModelFileFormat: String, ExpressibleByArgument, CaseIterable {
+    case safetensors, onnx
+
+    /// The model file at `path` after checking that its bytes have the SHA-256 its run recorded.
+    static func verifiedBundle(_ path: String, expecting expected: String) throws -> ModelBundle {
+        let hash: String
+        do { hash = try SHA256.hexAndSize(ofFileAt: path).hex } catch {
+            throw ExportError.unreadable(path, error.localizedDescription)
+        }
+        guard hash == expected else { throw ExportError.checksum(path, expected, hash) }
+        return try ModelBundle.load(from: URL(fileURLWithPath: path))
+    }
+}
+
 enum ExportError: Error, CustomStringConvertible, LocalizedError {
     case nothingRanked(String)
     case noGroup(String)
@@ -279,6 +376,7 @@ enum ExportError: Error, CustomStringConvertible, LocalizedError {
     case missingFile(String)
     case checksum(String, String, String)
     case unreadable(String, String)
+    case noFinishedRuns(String)
 
     var description: String {
         switch self {
@@ -291,6 +389,9 @@ enum ExportError: Error, CustomStringConvertible, LocalizedError {
         case .checksum(let path, let expected, let actual):
             return "\(path) has SHA-256 \(actual), but the run recorded \(expected): the file changed since training."
         case .unreadable(let path, let reason): return "cannot read the weights file \(path): \(reason)"
+        case .noFinishedRuns(let experiment):
+            return
+                "experiment '\(experiment)' has no finished run to put in an ensemble; see `ser runs --experiment \(experiment)`."
         }
     }
 
