@@ -317,6 +317,7 @@ extension Export {
     /// (oldest first), each with its weights file (checked against the run's SHA-256) loaded.
     func exportEnsemble() throws -> Result {
         let runStore = try store.openForReading()
+        guard let output else { throw ValidationError("missing -o/--output FILE (where to write the model).") }
         // Refuse a bad target before reading any weights.
         try OutputFile.check(output, existing: force.existing, protected: store.protectedFiles())
         var ids = runIDs
@@ -340,6 +341,7 @@ extension Export {
 
     /// Writes `bundle` in `format` to `output` through ``OutputFile``.
     func write(_ bundle: ModelBundle, runs: [Int64]) throws -> Result {
+        guard let output else { throw ValidationError("missing -o/--output FILE (where to write the model).") }
         let protected = try store.protectedFiles()
         let data: Data
         switch format {
@@ -348,8 +350,8 @@ extension Export {
         }
         try OutputFile.write(data, to: output, existing: force.existing, protected: protected)
         return Result(
-            run: runs[0], name: bundle.source.runName ?? "", source: "", output: URL(fileURLWithPath: output).path,
-            sha256: SHA256.hex(of: data), bytes: Int64(data.count), members: runs.count > 1 ? runs : nil,
+            runId: runs[0], name: bundle.source.runName ?? "", source: "", output: URL(fileURLWithPath: output).path,
+            sha256: SHA256.hex(of: data), bytes: Int64(data.count), metric: nil, value: nil, members: runs.count > 1 ? runs : nil,
             format: format.rawValue)
     }
 }
