@@ -13,10 +13,12 @@ struct DataCommand: ParsableCommand {
     @Argument(help: "The dataset folder, or for the csv layout a CSV manifest (or a folder holding one).")
     var path: String
 
-    @Option(help: "ravdess, folders or csv (detected when omitted).")
+    @Option(help: "ravdess, cremad, tess, savee, emodb, folders or csv (detected when omitted).")
     var layout: String?
 
-    @Option(help: "emotion, gender_emotion, intensity, gender or given (emotion for ravdess, given otherwise).")
+    @Option(
+        help:
+            "emotion, gender_emotion, intensity, gender or given (emotion for the corpora, given for folders and csv).")
     var labels: String?
 
     @Option(help: "Comma-separated classes to keep, e.g. neutral,happy,sad,angry (others are excluded).")
@@ -188,7 +190,7 @@ struct DataReport: Codable, Equatable {
         lines += Self.table(["Class", "Files"], classNames.map { [$0, "\(classCounts[$0] ?? 0)"] })
         if !speakerCounts.isEmpty {
             lines.append("")
-            let isActor = !genderCounts.isEmpty
+            let isActor = layout == DatasetLayout.ravdess.rawValue
             let rows = speakerCounts.keys.sorted().map { speaker -> [String] in
                 var row = [speaker]
                 if isActor { row.append(Int(speaker).map { $0 % 2 == 1 ? "male" : "female" } ?? "?") }

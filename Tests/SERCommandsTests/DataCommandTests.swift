@@ -104,7 +104,10 @@ final class DataCommandTests: XCTestCase {
     func testBadArgumentsAreClearErrors() throws {
         let dir = try makeCorpus()
         for (arguments, expected) in [
-            (["--layout", "tree"], "unknown layout 'tree'; expected one of: ravdess, folders, csv"),
+            (
+                ["--layout", "tree"],
+                "unknown layout 'tree'; expected one of: ravdess, cremad, tess, savee, emodb, folders, csv"
+            ),
             (["--labels", "mood"], "unknown label scheme 'mood'"),
             (["--classes", "a,,b"], "must list class names"),
         ] {
