@@ -31,7 +31,7 @@ extension ExperimentSpec {
         switch split.kind {
         case .random: return .random(validFraction: split.validPct ?? 0.2, seed: seed)
         case .speakers:
-            if let valid = split.valid { return .speakers(valid.map(Self.speakerName)) }
+            if let valid = split.valid { return .speakers(valid) }
             return .speakerFraction(split.validPct ?? 0.2, seed: seed)
         case .kfoldSpeakers:
             let k = split.k ?? 5
@@ -45,7 +45,7 @@ extension ExperimentSpec {
     }
 
     /// RAVDESS's speaker id of actor `n`: two digits, as the dataset layer writes it.
-    public static func speakerName(_ actor: Int) -> String { String(format: "%02d", actor) }
+    public static func speakerName(_ actor: Int) -> String { SpeakerID.name(of: actor) }
 
     /// Training-time augmentation of `train.augment:`.
     public var augmentation: Augmentation {
