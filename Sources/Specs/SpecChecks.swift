@@ -135,7 +135,9 @@ struct SpecChecks {
                 }
             }
             if test.path == nil, test.layout != nil || test.labelMap != nil {
-                fail("test.layout and test.label_map describe test.path; set test.path or remove them", "test")
+                fail(
+                    "test.layout and test.label_map describe test.path; set test.path (or the \(SpecLoader.testDataEnvironmentVariable) environment variable) or remove them",
+                    "test")
             }
             for (value, key) in [(test.path, "test.path"), (test.manifest, "test.manifest")] {
                 if checkPaths, let value, !fileManager.fileExists(atPath: value) {
