@@ -40,7 +40,8 @@ public struct RunData: Sendable {
             ).outcome
             if outcome != .reused {
                 log(
-                    "made the synthetic corpus (\(synthetic.actors) actors, seed \(synthetic.seed), \(layout.rawValue) layout) in \(folder)"
+                    "made the synthetic corpus (\(synthetic.actors) actors, seed \(synthetic.seed)"
+                        + (layout == .ravdess ? "" : ", \(layout.rawValue) layout") + ") in \(folder)"
                 )
             }
             root = layout == .csv ? folder + "/" + SyntheticCorpus.manifestName : folder
