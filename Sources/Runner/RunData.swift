@@ -32,7 +32,9 @@ public struct RunData: Sendable {
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) throws -> RunData {
         let root: String
-        if let synthetic = spec.data.synthetic {
+        if let sources = spec.data.sources {
+            root = sources.map(\.path).joined(separator: ", ")
+        } else if let synthetic = spec.data.synthetic {
             let layout = spec.data.layout
             let folder = paths.syntheticCorpus(actors: synthetic.actors, seed: synthetic.seed, layout: layout).path
             let outcome = try SyntheticCorpus.ensureReporting(
@@ -54,9 +56,14 @@ public struct RunData: Sendable {
         }
         let layout = spec.data.layout
         let scheme = spec.labelScheme()
-        var listing = try DatasetListing.make(root, layout: layout, shouldStop: shouldStop)
-        logSkipped(listing, log: log)
-        if let map = spec.data.labelMap { listing = try LabelMap(map).apply(to: listing) }
+        var listing: DatasetListing
+        if let sources = spec.data.sources {
+            listing = try combined(sources, kind: scheme.kind, log: log, shouldStop: shouldStop)
+        } else {
+            listing = try DatasetListing.make(root, layout: layout, shouldStop: shouldStop)
+            logSkipped(listing, log: log)
+            if let map = spec.data.labelMap { listing = try LabelMap(map).apply(to: listing) }
+        }
         listing.files = listing.files.filter { keep($0, spec.data) }
         guard !listing.files.isEmpty else {
             throw RunnerError.data("no file of \(root) is left after the data.actors/emotions/intensity filters")
@@ -101,6 +108,43 @@ public struct RunData: Sendable {
             testSpeakers: testSpeakers, root: root)
         data.unknownTestClasses = unknownTestClasses
         return data
+    }
+
+    /// The files of several corpora as one listing, each file tagged with its corpus's name; the classes of
+    /// `emotion` are the union of the corpora's emotions.
+    /// - Throws: the corpora's own errors (a scheme that does not fit one names it), and `RunnerError.data`
+    ///   naming a file listed by two sources.
+    static func combined(
+        _ sources: [DataSpec.SourceSpec], kind: LabelKind, log: (String) -> Void,
+        shouldStop: @escaping @Sendable () -> Bool
+    ) throws -> DatasetListing {
+        var files = [DatasetFile]()
+        var emotions = Set<Emotion>()
+        var owner = [String: (corpus: String, path: String)]()  // real path → the source that listed it first
+        for source in sources {
+            var listing = try DatasetListing.make(source.path, layout: source.layout, shouldStop: shouldStop)
+            logSkipped(listing, log: log)
+            if let map = source.labelMap { listing = try LabelMap(map).apply(to: listing) }
+            // The scheme must fit each corpus (e.g. intensity only RAVDESS): its error names the corpus's layout.
+            _ = try LabelScheme(kind).apply(to: listing.files, layout: listing.layout, emotions: listing.emotions)
+            emotions.formUnion(listing.emotions ?? listing.files.compactMap(LabelScheme.emotion(of:)))
+            for var file in listing.files {
+                let real = URL(fileURLWithPath: file.path).resolvingSymlinksInPath().path
+                if let first = owner[real] {
+                    throw RunnerError.data(
+                        "\(file.path) is in two data.sources: '\(first.corpus)' (\(first.path)) and "
+                            + "'\(source.corpusName)' (\(source.path)); list each file in one corpus only")
+                }
+                owner[real] = (source.corpusName, source.path)
+                file.corpus = source.corpusName
+                files.append(file)
+            }
+        }
+        let layouts = Set(sources.map(\.layout))
+        return DatasetListing(
+            source: sources[0].path, root: sources[0].path, layout: layouts.count == 1 ? sources[0].layout : .folders,
+            detection: nil, files: files, problems: [], ignoredFiles: 0, skipped: [],
+            emotions: kind == .given ? nil : emotions.sorted())
     }
 
     /// e.g. "boredom (81), calm (10)".

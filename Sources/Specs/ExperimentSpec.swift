@@ -48,6 +48,32 @@ public struct DataSpec: Codable, Equatable, Sendable {
     public var labels: LabelKind
     /// `data.label_map`: labels renamed before `labels` reads them (nil: none).
     public var labelMap: [String: String]?
+    /// `data.sources`: several training corpora instead of `path` (nil: one corpus).
+    public var sources: [SourceSpec]?
+
+    /// One `data.sources` entry.
+    public struct SourceSpec: Codable, Equatable, Sendable {
+        public var path: String
+        public var layout: DatasetLayout
+        public var labelMap: [String: String]?
+        /// Nil: the layout's name.
+        public var name: String?
+
+        public init(path: String, layout: DatasetLayout, labelMap: [String: String]? = nil, name: String? = nil) {
+            self.path = path
+            self.layout = layout
+            self.labelMap = labelMap
+            self.name = name
+        }
+
+        /// The corpus's name in metrics and splits: `name`, else the layout's.
+        public var corpusName: String { name ?? layout.rawValue }
+
+        enum CodingKeys: String, CodingKey {
+            case path, layout, name
+            case labelMap = "label_map"
+        }
+    }
     /// Emotions kept (nil: all eight); written by name (`happy`) in a spec.
     public var emotions: [Emotion]?
     /// `normal` | `strong` (nil: both); written by name in a spec.
@@ -79,7 +105,7 @@ public struct DataSpec: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case path, layout, labels, emotions, intensity, actors, synthetic
+        case path, layout, labels, emotions, intensity, actors, synthetic, sources
         case labelMap = "label_map"
     }
 
@@ -90,6 +116,7 @@ public struct DataSpec: Codable, Equatable, Sendable {
         layout = try c.decode(DatasetLayout.self, forKey: .layout)
         labels = try c.decode(LabelKind.self, forKey: .labels)
         labelMap = try c.decodeIfPresent([String: String].self, forKey: .labelMap)
+        sources = try c.decodeIfPresent([SourceSpec].self, forKey: .sources)
         emotions = try c.decodeIfPresent([String].self, forKey: .emotions).map { names in
             try names.map { name in
                 guard let emotion = Emotion(name: name) else {
@@ -116,6 +143,7 @@ public struct DataSpec: Codable, Equatable, Sendable {
         try c.encode(layout, forKey: .layout)
         try c.encode(labels, forKey: .labels)
         try c.encodeIfPresent(labelMap, forKey: .labelMap)
+        try c.encodeIfPresent(sources, forKey: .sources)
         try c.encodeIfPresent(emotions?.map(\.name), forKey: .emotions)
         try c.encodeIfPresent(intensity?.name, forKey: .intensity)
         try c.encodeIfPresent(actors, forKey: .actors)
@@ -367,10 +395,12 @@ public struct SplitSpec: Codable, Equatable, Sendable {
         seed = try c.decodeIfPresent(Int.self, forKey: .seed)
     }
 
-    /// `split.kind`: random files, whole speakers (named or a random fraction), or one fold of k speaker folds.
+    /// `split.kind`: random files, whole speakers (named or a random fraction), one fold of k speaker folds,
+    /// or one `data.sources` corpus held out (leave-one-corpus-out).
     public enum Kind: String, Codable, CaseIterable, Sendable {
         case random, speakers
         case kfoldSpeakers = "kfold_speakers"
+        case corpus
     }
 }
 

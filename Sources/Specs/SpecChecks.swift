@@ -26,13 +26,52 @@ struct SpecChecks {
 
         // Data.
         let data = spec.data
-        if data.path == nil && data.synthetic == nil {
+        if let sources = data.sources {
+            if data.path != nil || data.synthetic != nil {
+                fail("data.sources replaces data.path and data.synthetic; keep one", "data.sources")
+            }
+            var seen = Set<String>()
+            for source in sources where !seen.insert(source.corpusName).inserted {
+                fail(
+                    "two data.sources are called '\(source.corpusName)'; give each a distinct name", "data.sources")
+            }
+            for (index, source) in sources.enumerated() {
+                if checkPaths, !fileManager.fileExists(atPath: source.path) {
+                    fail("data.sources[\(index)].path \(source.path) does not exist", "data.sources")
+                }
+                if let map = source.labelMap, source.layout.readsNames {
+                    do {
+                        let empty = DatasetListing(
+                            source: "", root: "", layout: source.layout, detection: nil, files: [], problems: [],
+                            ignoredFiles: 0, skipped: [])
+                        _ = try LabelMap(map).apply(to: empty)
+                    } catch {
+                        fail("data.sources[\(index)].label_map: \(error)", "data.sources")
+                    }
+                }
+            }
+        }
+        if spec.split.kind == .corpus {
+            if let count = data.sources?.count {
+                if let fold = spec.split.fold, fold > count {
+                    fail(
+                        "expected split.fold from 1 to the number of data.sources (\(count)), got \(fold)", "split.fold"
+                    )
+                }
+            } else {
+                fail("split.kind corpus holds out one of data.sources; list two or more corpora there", "split.kind")
+            }
+        }
+        if data.path == nil && data.synthetic == nil && data.sources == nil {
             fail(
                 "missing data.path: set data.path, data.synthetic (the built-in corpus), or the \(SpecLoader.dataEnvironmentVariable) environment variable, or put the corpus in \(SpecLoader.defaultDataPath)",
                 "data")
         }
         if data.path != nil && data.synthetic != nil {
             fail("data.path and data.synthetic exclude each other; keep one", "data.synthetic")
+        }
+        if data.sources != nil, data.labelMap != nil {
+            fail("data.label_map applies to data.path; give each of data.sources its own label_map", "data.label_map")
         }
         if checkPaths, let path = data.path, !fileManager.fileExists(atPath: path) {
             fail("data.path \(path) does not exist", "data.path")

@@ -307,8 +307,13 @@ public struct SpecLoader {
             do {
                 var run = try resolve(tree)
                 run.sweep = assignments
-                if run.spec.split.kind == .kfoldSpeakers, run.spec.split.fold == nil, let k = run.spec.split.k {
-                    // Every fold is a run of its own, as if `split.fold` were swept over 1…k.
+                let folds: Int? =
+                    run.spec.split.fold != nil
+                    ? nil
+                    : run.spec.split.kind == .kfoldSpeakers
+                        ? run.spec.split.k : run.spec.split.kind == .corpus ? run.spec.data.sources?.count : nil
+                if let k = folds, k >= 1 {
+                    // Every fold (held-out corpus) is a run of its own, as if `split.fold` were swept over 1…k.
                     let location = tree["split"]?.location ?? tree.location
                     for fold in 1...k {
                         var foldTree = tree
@@ -345,7 +350,9 @@ public struct SpecLoader {
             default: return false
             }
         }
-        guard isOff(tree.node(at: ["data", "path"])), isOff(tree.node(at: ["data", "synthetic"])) else { return }
+        guard isOff(tree.node(at: ["data", "path"])), isOff(tree.node(at: ["data", "synthetic"])),
+            isOff(tree.node(at: ["data", "sources"]))
+        else { return }
         var value = environment[Self.dataEnvironmentVariable] ?? ""
         var source = "$\(Self.dataEnvironmentVariable)"
         if value.isEmpty {

@@ -138,6 +138,20 @@ enum SpecSchema {
         Field("intensity", .nullable(.choice(SpecVocabulary.intensities)), .null, "keep only this intensity"),
         Field("actors", .nullable(.list(actor, minCount: 1)), .null, "keep only these actors (1–24)"),
         Field(
+            "sources",
+            .nullable(
+                .list(
+                    .section([
+                        Field("path", .path, nil, "the corpus folder (or CSV manifest)"),
+                        Field(
+                            "layout", .choice(of: DatasetLayout.self), .string(DatasetLayout.ravdess.rawValue),
+                            "its layout"),
+                        Field("label_map", labelMap, .null, "rename its labels (as data.label_map)"),
+                        Field("name", .nullable(.string), .null, "the corpus's name in metrics (null: the layout)"),
+                    ]), minCount: 2)), .null,
+            "several training corpora `[{path, layout, label_map, name}, …]` instead of data.path; each file keeps its corpus (`split.kind: corpus`, per-corpus metrics)"
+        ),
+        Field(
             "synthetic",
             .toggle([
                 Field("actors", .int(2...24), .int(24), "synthetic actors (60 files each)"),
@@ -289,13 +303,16 @@ enum SpecSchema {
             Field("valid_pct", fraction, .double(0.2), "fraction held out (random; speakers without `valid`)"),
             Field("valid", speakers, .null, "validation speakers (RAVDESS actor 9 = `09`)"),
             Field("k", .int(2...24), .int(5), "folds (kfold_speakers)"),
-            Field("fold", .nullable(.int(1...24)), .null, "the fold to run, 1…k (null: every fold, one run each)"),
+            Field(
+                "fold", .nullable(.int(1...24)), .null,
+                "the fold to run, 1…k, or the data.sources entry held out (null: every one, one run each)"),
             Field("seed", .nullable(.int(0...Int.max)), .null, "split seed (null: the spec's seed)"),
         ],
         variants: [
             SplitSpec.Kind.random.rawValue: ["valid_pct", "seed"],
             SplitSpec.Kind.speakers.rawValue: ["valid", "valid_pct", "seed"],
             SplitSpec.Kind.kfoldSpeakers.rawValue: ["k", "fold", "seed"],
+            SplitSpec.Kind.corpus.rawValue: ["fold", "seed"],
         ])
 
     static let test: [Field] = [

@@ -121,4 +121,75 @@ final class CorpusLayoutRunTests: XCTestCase {
                 "\($0)".contains("test.label_map: label_map entry 'w: rage': 'rage' is not an emotion"), "\($0)")
         }
     }
+
+    /// Two synthetic corpora (RAVDESS and EMO-DB names) in the test folder, as `data.sources` overrides.
+    func twoSources() throws -> [String] {
+        let ravdess = directory.path("corpora/ravdess")
+        let emodb = directory.path("corpora/emodb")
+        try SyntheticCorpus.ensure(at: ravdess, actors: 2, seed: 1)
+        try SyntheticCorpus.ensure(at: emodb, actors: 2, seed: 1, layout: .emodb)
+        return [
+            "data.synthetic=null",
+            "data.sources=[{path: \(ravdess), layout: ravdess}, {path: \(emodb), layout: emodb, name: berlin}]",
+        ]
+    }
+
+    func testSeveralCorporaTrainTogetherWithPerCorpusMetrics() throws {
+        let sources = try twoSources()
+        let spec = try plan(tinySpec(name: "sources", epochs: 1), overrides: Self.quick + sources)
+        let data = try RunData.load(spec.runs[0].spec, paths: RunnerPaths(storePath: storePath))
+        XCTAssertEqual(data.classNames, ["neutral", "happy", "sad", "angry"])
+        XCTAssertEqual(data.items.filter { $0.file.corpus == "ravdess" }.count, 56)
+        XCTAssertEqual(data.items.filter { $0.file.corpus == "berlin" }.count, 56)
+        let (outcome, store) = try run(spec)
+        XCTAssertEqual(outcome.status, .finished, outcome.error ?? "")
+        let evaluations = try store.detail(of: outcome.runID).evaluations
+        let valid = try XCTUnwrap(evaluations.first { $0.split == "valid" })
+        let perCorpus = evaluations.filter { $0.split.hasPrefix("valid/") }
+        XCTAssertEqual(perCorpus.map(\.split).sorted(), ["valid/berlin", "valid/ravdess"])
+        func count(_ confusion: [[Int]]) -> Int { confusion.joined().reduce(0, +) }
+        let shares: [Int] = perCorpus.map { count($0.confusion) }
+        XCTAssertEqual(shares.reduce(0, +), count(valid.confusion), "the corpora's shares add up to the validation set")
+    }
+
+    func testLeaveOneCorpusOutIsOneRunPerCorpus() throws {
+        let sources = try twoSources()
+        let plan = try plan(
+            tinySpec(name: "loco", epochs: 1), overrides: Self.quick + sources + ["split={kind: corpus}"])
+        XCTAssertEqual(plan.runs.map(\.spec.split.fold), [1, 2])
+        let (outcome, store) = try run(
+            try self.plan(
+                tinySpec(name: "loco", epochs: 1), overrides: Self.quick + sources + ["split={kind: corpus, fold: 2}"]))
+        XCTAssertEqual(outcome.status, .finished, outcome.error ?? "")
+        let valid = try store.predictions(of: outcome.runID, split: "valid")
+        XCTAssertEqual(valid.count, 56)
+        XCTAssertTrue(valid.allSatisfy { $0.path.contains("/corpora/emodb/") }, "EMO-DB is held out")
+        XCTAssertThrowsError(try self.plan(tinySpec(), overrides: ["split={kind: corpus}"])) {
+            XCTAssertTrue("\($0)".contains("split.kind corpus holds out one of data.sources"), "\($0)")
+        }
+    }
+
+    func testAFileInTwoSourcesIsAnErrorNamingBoth() throws {
+        let ravdess = directory.path("corpora/ravdess")
+        try SyntheticCorpus.ensure(at: ravdess, actors: 2, seed: 1)
+        let spec = try plan(
+            tinySpec(),
+            overrides: [
+                "data.synthetic=null",
+                "data.sources=[{path: \(ravdess), layout: ravdess}, {path: \(ravdess)/Actor_02, layout: ravdess, name: again}]",
+            ])
+        XCTAssertThrowsError(try RunData.load(spec.runs[0].spec, paths: RunnerPaths(storePath: storePath))) {
+            XCTAssertTrue("\($0)".contains("is in two data.sources: 'ravdess' (\(ravdess)) and 'again'"), "\($0)")
+        }
+        XCTAssertThrowsError(
+            try plan(
+                tinySpec(),
+                overrides: [
+                    "data.synthetic=null",
+                    "data.sources=[{path: \(ravdess), layout: ravdess}, {path: \(ravdess), layout: ravdess}]",
+                ])
+        ) {
+            XCTAssertTrue("\($0)".contains("two data.sources are called 'ravdess'"), "\($0)")
+        }
+    }
 }
