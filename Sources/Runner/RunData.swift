@@ -102,6 +102,15 @@ public struct RunData: Sendable {
                         + "not scored: " + Self.describe(unknownTestClasses) + "; \(testIndices.count) files scored")
             }
         }
+        let bySpeaker = spec.split.kind == .speakers || spec.split.kind == .kfoldSpeakers
+        if bySpeaker || spec.test?.heldOutSpeakers != nil,
+            let item = dataset.items.first(where: { $0.speaker == nil })
+        {
+            let key = bySpeaker ? "split.kind \(spec.split.kind.rawValue)" : "test.speakers"
+            throw RunnerError.data(
+                "\(item.file.origin) has no speaker, but \(key) needs one for every file; the \(dataset.layout.rawValue) "
+                    + "layout gives none (use a CSV manifest with a speaker column, or split.kind random)")
+        }
         let testSpeakers = Set(spec.test?.heldOutSpeakers ?? [])
         var data = RunData(
             items: items, classNames: dataset.classNames, labelScheme: scheme.description, testIndices: testIndices,

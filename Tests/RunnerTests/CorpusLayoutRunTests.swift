@@ -192,4 +192,13 @@ final class CorpusLayoutRunTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("two data.sources are called 'ravdess'"), "\($0)")
         }
     }
+
+    func testASpeakerSplitOnAFolderCorpusNamesAFileWithoutASpeaker() throws {
+        let spec = try plan(
+            tinySpec(name: "no-speakers"), overrides: ["data.layout=folders", "split={kind: speakers, valid_pct: 0.5}"])
+        XCTAssertThrowsError(try RunData.load(spec.runs[0].spec, paths: RunnerPaths(storePath: storePath))) {
+            XCTAssertTrue(
+                "\($0)".contains("angry/a01_s1_r1_i1.wav has no speaker, but split.kind speakers needs one"), "\($0)")
+        }
+    }
 }
