@@ -24,6 +24,12 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Comma-separated classes to keep, e.g. neutral,happy,sad,angry (others are excluded).")
     var classes: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Rename labels before --labels reads them, e.g. ps=surprised,calm=neutral (as data.label_map).",
+            valueName: "k=v,…"))
+    var labelMap: String?
+
     @Flag(help: "Stop at the first unreadable audio file instead of reporting it and going on.")
     var failFast = false
 
@@ -34,6 +40,7 @@ struct DataCommand: ParsableCommand {
         do {
             _ = try parsedLayout()
             _ = try parsedScheme()
+            _ = try labelMap.map(LabelMap.init(parsing:))
         } catch let error as DatasetError {
             throw ValidationError(error.description)
         }
@@ -87,7 +94,8 @@ struct DataCommand: ParsableCommand {
         if labels == nil, let subset = scheme?.subset {
             scheme = LabelScheme(LabelScheme.defaultScheme(for: listing.layout).kind, subset: subset)
         }
-        let dataset = try Dataset(listing: listing, labels: scheme)
+        let dataset = try Dataset(
+            listing: listing, labels: scheme, labelMap: try labelMap.map(LabelMap.init(parsing:)))
         let scan = try DatasetScan.run(dataset, stopOnError: failFast, shouldStop: shouldStop)
         let report = DataReport(dataset: dataset, scan: scan)
         return json ? try report.jsonString() : report.text

@@ -73,6 +73,25 @@ final class DataCommandTests: XCTestCase {
         XCTAssertEqual(folders.speakers, 0)
     }
 
+    func testAnotherCorpusIsDetectedAndItsLabelsMapped() throws {
+        let dir = TemporaryDirectory()
+        for name in ["OAF_Pleasant_surprise/OAF_back_ps.wav", "YAF_angry/YAF_back_angry.wav"] {
+            try FileManager.default.createDirectory(
+                atPath: (dir.path(name) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try SoundFile.write([Float](repeating: 0.01, count: 800), sampleRate: 8000, to: dir.path(name))
+        }
+        let tess = try report([dir.url.path])
+        XCTAssertEqual(tess.layout, "tess")
+        XCTAssertEqual(tess.classCounts["surprised"], 1)
+        XCTAssertEqual(tess.speakers, 2)
+        let mapped = try report([dir.url.path, "--label-map", "ps=happy"])
+        XCTAssertEqual(mapped.classCounts["happy"], 1)
+        XCTAssertNil(mapped.classCounts["surprised"])
+        XCTAssertThrowsError(try DataCommand.parse([dir.url.path, "--label-map", "calm=neutral"]).output()) {
+            XCTAssertTrue("\($0)".contains("'calm' is not a label of the TESS layout"), "\($0)")
+        }
+    }
+
     func testTextReportShowsTablesAndUnreadableFiles() throws {
         let dir = try makeCorpus()
         let text = try DataCommand.parse([dir.url.path]).output()
