@@ -209,6 +209,9 @@ struct DataReport: Codable, Equatable {
         if !genderCounts.isEmpty {
             lines.append("")
             lines += Self.table(["Gender", "Files"], genderCounts.keys.sorted().map { [$0, "\(genderCounts[$0]!)"] })
+        }
+        // Only RAVDESS names carry an intensity.
+        if !intensityCounts.isEmpty {
             lines.append("")
             lines += Self.table(
                 ["Intensity", "Files"], intensityCounts.keys.sorted().map { [$0, "\(intensityCounts[$0]!)"] })
