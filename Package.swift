@@ -13,8 +13,9 @@
 //   LRCurve          LRFinderPoint: one step of the LR finder, made by Training, recorded by RunStore, drawn by Plots
 //   Audio            decode, resample (the one librosa-style resampler), trim
 //   Live             audio sources (device, raw PCM, file replay), sliding windows, energy gate, smoothing
-//   Datasets         RAVDESS names and emotions, label schemes, folder/CSV layouts, scans
-//   Synth            the synthetic emotional-speech corpus, written under RAVDESS names
+//   Datasets         corpus names (RAVDESS, CREMA-D, TESS, SAVEE, EMO-DB), emotions, label maps and schemes,
+//                    folder/CSV layouts, scans
+//   Synth            the synthetic emotional-speech corpus, written under RAVDESS names (or any layout's)
 //   Features         STFT, mel, dB, MFCC, cache
 //   Plots            SVG charts, colour maps, PNG rasters
 //   NeuralNet        Tensor, layers, ResNet, optimizers, schedules, safetensors

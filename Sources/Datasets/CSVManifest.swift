@@ -90,7 +90,8 @@ enum CSV {
     }
 }
 
-/// Reads a manifest `path,label[,speaker]` (header row required, columns in any order, other columns ignored).
+/// Reads a manifest `path,label[,speaker][,gender][,split]` (header row required, columns in any order, other
+/// columns kept as each file's metadata, with `split`).
 /// Paths are relative to the manifest's folder unless absolute.
 enum CSVManifest {
     /// - Returns: the files (in manifest order) and problems (missing files, repeated paths).
@@ -120,6 +121,8 @@ enum CSVManifest {
                     + "expected a header row 'path,label[,speaker]'")
         }
         let speakerColumn = names.firstIndex(of: "speaker")
+        let genderColumn = names.firstIndex(of: "gender")
+        let known: Set<Int> = Set([pathColumn, labelColumn, speakerColumn, genderColumn].compactMap { $0 })
         let folder = (manifest as NSString).deletingLastPathComponent
         var files = [DatasetFile]()
         var problems = [DatasetProblem]()
@@ -157,7 +160,27 @@ enum CSVManifest {
                         path: relative, reason: "listed on line \(record.line) of \(manifest) but no such file"))
                 continue
             }
-            files.append(DatasetFile(path: path, relativePath: relative, speaker: speaker, givenLabel: label))
+            var gender: Gender?
+            if let genderColumn, !record.fields[genderColumn].isEmpty {
+                let text = record.fields[genderColumn]
+                switch text.lowercased() {
+                case "female", "f": gender = .female
+                case "male", "m": gender = .male
+                default:
+                    throw DatasetError.manifest(
+                        path: manifest, line: record.line,
+                        message: "gender '\(text)' for '\(relative)'; expected female or male (f, m) or empty")
+                }
+            }
+            var file = DatasetFile(
+                path: path, relativePath: relative, speaker: speaker, givenLabel: label, gender: gender)
+            file.line = record.line
+            var metadata = [String: String]()
+            for (column, name) in header.fields.enumerated() where !known.contains(column) {
+                metadata[name] = record.fields[column]
+            }
+            if !metadata.isEmpty { file.metadata = metadata }
+            files.append(file)
         }
         return (files, problems)
     }

@@ -13,11 +13,15 @@ public struct Dataset: Sendable {
     /// Files whose class is outside the scheme's subset.
     public var excluded: [DatasetFile]
 
-    /// Labels a listing with `labels` (default: ``LabelScheme/defaultScheme(for:)``).
-    /// - Throws: ``DatasetError`` when the scheme does not fit the layout or the subset is invalid.
-    public init(listing: DatasetListing, labels: LabelScheme? = nil) throws {
+    /// Labels a listing with `labels` (default: ``LabelScheme/defaultScheme(for:)``) after renaming its labels
+    /// with `labelMap`.
+    /// - Throws: ``DatasetError`` when the scheme does not fit the layout, a label is not an emotion (naming
+    ///   the file), the label map does not fit the corpus, or the subset is invalid.
+    public init(listing: DatasetListing, labels: LabelScheme? = nil, labelMap: LabelMap? = nil) throws {
+        let listing = try labelMap?.apply(to: listing) ?? listing
         let scheme = labels ?? .defaultScheme(for: listing.layout)
-        let (classNames, items, excluded) = try scheme.apply(to: listing.files, layout: listing.layout)
+        let (classNames, items, excluded) = try scheme.apply(
+            to: listing.files, layout: listing.layout, emotions: listing.emotions)
         self.listing = listing
         self.scheme = scheme
         self.classNames = classNames
@@ -27,10 +31,12 @@ public struct Dataset: Sendable {
 
     /// Lists the corpus at `path` (see ``DatasetListing/make(_:layout:shouldStop:)``) and labels it.
     public static func load(
-        _ path: String, layout: DatasetLayout? = nil, labels: LabelScheme? = nil,
+        _ path: String, layout: DatasetLayout? = nil, labels: LabelScheme? = nil, labelMap: LabelMap? = nil,
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) throws -> Dataset {
-        try Dataset(listing: try DatasetListing.make(path, layout: layout, shouldStop: shouldStop), labels: labels)
+        try Dataset(
+            listing: try DatasetListing.make(path, layout: layout, shouldStop: shouldStop), labels: labels,
+            labelMap: labelMap)
     }
 
     public var layout: DatasetLayout { listing.layout }

@@ -19,6 +19,15 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case unknownLabels(String)
     /// The RAVDESS layout found audio files but none with a RAVDESS name; `example` is one file's reason.
     case noRavdessNames(path: String, audioFiles: Int, example: String)
+    /// A built-in corpus layout found audio files but none named by its rules; `example` is one file's reason.
+    case noCorpusNames(path: String, layout: DatasetLayout, audioFiles: Int, example: String)
+    /// The `emotion` (or `gender_emotion`) scheme met a given label (class folder, CSV label) that is not an
+    /// emotion of the vocabulary: the file (with its manifest line) and the label.
+    case unknownEmotion(file: String, label: String)
+    /// The `gender` (or `gender_emotion`) scheme met a file without a gender.
+    case missingGender(file: String, layout: DatasetLayout)
+    /// A `label_map` entry: `key` is not a label of the layout, or `target` is not an emotion.
+    case labelMap(key: String, target: String, problem: String)
     /// The folders layout found audio files but none inside a class folder.
     case noClassFolders(path: String)
     /// A malformed CSV manifest: the file, its 1-based line, and what was expected.
@@ -63,6 +72,19 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         case .noRavdessNames(let path, let count, let example):
             return
                 "\(path): none of the \(count) audio files has a RAVDESS name (MM-VV-EE-II-SS-RR-AA.ext); e.g. \(example)"
+        case .noCorpusNames(let path, let layout, let count, let example):
+            return
+                "\(path): none of the \(count) audio files is named like \(layout.displayName) files (\(layout.namePattern ?? "")); e.g. \(example)"
+        case .unknownEmotion(let file, let label):
+            return "\(file): label '\(label)' is not an emotion; expected one of "
+                + Emotion.allCases.map(\.name).joined(separator: ", ")
+                + " (or map it with data.label_map, e.g. {\(label): neutral}, or use labels: given)"
+        case .missingGender(let file, let layout):
+            return "\(file): no gender; the \(layout.rawValue) layout gives genders only "
+                + (layout == .csv ? "in a 'gender' column (female/male)" : "for the built-in corpora")
+                + "; use labels: emotion or given"
+        case .labelMap(let key, let target, let problem):
+            return "label_map entry '\(key): \(target)': \(problem)"
         case .noClassFolders(let path):
             return "\(path): no audio files inside class folders; the folders layout expects \(path)/<label>/…/*.wav"
         case .manifest(let path, let line, let message):

@@ -13,17 +13,36 @@ public struct DatasetFile: Sendable, Hashable, Codable {
     public var givenLabel: String?
     /// The parsed file name, for the RAVDESS layout only.
     public var ravdess: RavdessName?
+    /// The canonical emotion: from the name for the built-in corpus layouts (after `data.label_map`), nil for
+    /// folders and csv (whose given label is read as an emotion by the `emotion` scheme).
+    public var emotion: Emotion?
+    /// The corpus's own emotion code ("ANG", "ps", "W", …) for the built-in corpus layouts.
+    public var nativeLabel: String?
+    /// The speaker's gender: from the corpus's speaker table or RAVDESS actor, or the CSV `gender` column.
+    public var gender: Gender?
+    /// The corpus the file belongs to (a `data.sources` entry's name); nil for a single corpus.
+    public var corpus: String?
+    /// A CSV manifest's other columns (header name → value); nil for other layouts.
+    public var metadata: [String: String]?
+    /// The 1-based manifest line of a CSV row, for error messages.
+    public var line: Int?
 
     public init(
         path: String, relativePath: String, speaker: String? = nil, givenLabel: String? = nil,
-        ravdess: RavdessName? = nil
+        ravdess: RavdessName? = nil, emotion: Emotion? = nil, nativeLabel: String? = nil, gender: Gender? = nil
     ) {
         self.path = path
         self.relativePath = relativePath
         self.speaker = speaker
         self.givenLabel = givenLabel
         self.ravdess = ravdess
+        self.emotion = emotion ?? ravdess?.emotion
+        self.nativeLabel = nativeLabel ?? ravdess?.emotion.name
+        self.gender = gender ?? ravdess?.gender
     }
+
+    /// Where the file is, for error messages: the manifest line for CSV rows, else the relative path.
+    public var origin: String { line.map { "\(relativePath) (manifest line \($0))" } ?? relativePath }
 }
 
 /// A file with its class under a label scheme: what splits, batches and training consume.

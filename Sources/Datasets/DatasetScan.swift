@@ -38,7 +38,7 @@ public struct DatasetScan: Sendable {
     public var classCounts: [Int]
     /// Items per speaker id (items without a speaker are not counted).
     public var speakerCounts: [String: Int]
-    /// Items per RAVDESS emotion, gender and intensity name (empty unless the layout is RAVDESS).
+    /// Items per emotion and gender name (files that have them) and per RAVDESS intensity.
     public var emotionCounts: [String: Int]
     public var genderCounts: [String: Int]
     public var intensityCounts: [String: Int]
@@ -79,11 +79,9 @@ public struct DatasetScan: Sendable {
         durations.reserveCapacity(paths.count)
         for (item, result) in zip(dataset.items, results) {
             if let speaker = item.speaker { scan.speakerCounts[speaker, default: 0] += 1 }
-            if let name = item.ravdess {
-                scan.emotionCounts[name.emotion.name, default: 0] += 1
-                scan.genderCounts[name.gender.name, default: 0] += 1
-                scan.intensityCounts[name.intensity.name, default: 0] += 1
-            }
+            if let emotion = item.file.emotion { scan.emotionCounts[emotion.name, default: 0] += 1 }
+            if let gender = item.file.gender { scan.genderCounts[gender.name, default: 0] += 1 }
+            if let name = item.ravdess { scan.intensityCounts[name.intensity.name, default: 0] += 1 }
             switch result {
             case .success(let info)?:
                 scan.infos.append(info)

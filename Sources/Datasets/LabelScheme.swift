@@ -3,7 +3,8 @@ import Foundation
 
 /// What a label scheme reads from a file.
 public enum LabelKind: String, CaseIterable, Sendable, Codable {
-    /// 8 classes in RAVDESS code order: neutral, calm, happy, sad, angry, fearful, disgust, surprised.
+    /// The canonical emotions the corpus can give, in vocabulary order (RAVDESS: its 8 in code order; folders
+    /// and csv: their labels read as emotions).
     case emotion
     /// 16 classes `<gender>_<emotion>`: female_neutral … female_surprised, then male_neutral … male_surprised
     /// (genders alphabetical, emotions in code order), as in the original fastai notebook's labels.
@@ -15,7 +16,7 @@ public enum LabelKind: String, CaseIterable, Sendable, Codable {
     /// The layout's own labels (class folder names or the CSV `label` column), sorted by `String` order.
     case given
 
-    /// True for the kinds read from RAVDESS file names.
+    /// True for the kinds a spec named before any corpus but RAVDESS was supported (every kind but `given`).
     public var needsRavdessNames: Bool { self != .given }
 
     /// The kind called `name`; "gender-emotion" and "genderEmotion" are accepted for `gender_emotion`.
@@ -56,9 +57,9 @@ public struct LabelScheme: Sendable, Hashable, Codable, CustomStringConvertible 
         LabelScheme(.emotion, subset: emotions.map(\.name))
     }
 
-    /// `emotion` for RAVDESS, `given` for folders and CSV.
+    /// `emotion` for the built-in corpus layouts, `given` for folders and CSV.
     public static func defaultScheme(for layout: DatasetLayout) -> LabelScheme {
-        layout == .ravdess ? .emotion : .given
+        layout.readsNames ? .emotion : .given
     }
 
     /// e.g. "emotion" or "emotion[neutral,happy,sad,angry]".
@@ -67,44 +68,68 @@ public struct LabelScheme: Sendable, Hashable, Codable, CustomStringConvertible 
         return "\(kind.rawValue)[\(subset.joined(separator: ","))]"
     }
 
-    /// The kind's fixed class names (nil for `given`, whose classes come from the data).
+    /// The kind's fixed class names for RAVDESS (nil for `given`, whose classes come from the data).
     public static func fixedClassNames(_ kind: LabelKind) -> [String]? {
+        fixedClassNames(kind, emotions: Emotion.ravdess)
+    }
+
+    /// The kind's class names when the corpus can give `emotions` (nil for `given`, whose classes come from
+    /// the data).
+    public static func fixedClassNames(_ kind: LabelKind, emotions: [Emotion]) -> [String]? {
         switch kind {
-        case .emotion: return Emotion.allCases.map(\.name)
-        case .genderEmotion: return Gender.allCases.flatMap { g in Emotion.allCases.map { "\(g.name)_\($0.name)" } }
+        case .emotion: return emotions.map(\.name)
+        case .genderEmotion: return Gender.allCases.flatMap { g in emotions.map { "\(g.name)_\($0.name)" } }
         case .intensity: return Intensity.allCases.map(\.name)
         case .gender: return Gender.allCases.map(\.name)
         case .given: return nil
         }
     }
 
+    /// A file's emotion: from its name, or its given label read as an emotion.
+    public static func emotion(of file: DatasetFile) -> Emotion? {
+        file.emotion ?? file.givenLabel.flatMap(Emotion.init(label:))
+    }
+
     /// A file's class name before subsetting; nil when the file lacks what the kind reads.
     public func className(of file: DatasetFile) -> String? {
-        if kind == .given { return file.givenLabel }
-        guard let name = file.ravdess else { return nil }
         switch kind {
-        case .emotion: return name.emotion.name
-        case .genderEmotion: return "\(name.gender.name)_\(name.emotion.name)"
-        case .intensity: return name.intensity.name
-        case .gender: return name.gender.name
-        case .given: return nil
+        case .given: return file.givenLabel ?? file.nativeLabel
+        case .emotion: return Self.emotion(of: file)?.name
+        case .genderEmotion:
+            guard let gender = file.gender, let emotion = Self.emotion(of: file) else { return nil }
+            return "\(gender.name)_\(emotion.name)"
+        case .intensity: return file.ravdess?.intensity.name
+        case .gender: return file.gender?.name
         }
     }
 
+    /// ``className(of:)``, or the error that names the file and what it lacks.
+    func checkedClassName(of file: DatasetFile, layout: DatasetLayout) throws -> String {
+        if let name = className(of: file) { return name }
+        if kind == .gender || kind == .genderEmotion, file.gender == nil {
+            throw DatasetError.missingGender(file: file.origin, layout: layout)
+        }
+        if kind == .emotion || kind == .genderEmotion, let label = file.givenLabel {
+            throw DatasetError.unknownEmotion(file: file.origin, label: label)
+        }
+        throw DatasetError.schemeNeedsLayout(
+            scheme: kind.rawValue, layout: layout, expected: "\(file.origin) has no \(kind.rawValue) label")
+    }
+
     /// Labels `files`. O(files + classes·log classes).
+    /// - Parameter emotions: the emotions the corpus can give (``DatasetListing/emotions``), which fix the
+    ///   classes of `emotion` and `gender_emotion`; nil: RAVDESS's eight for RAVDESS, else those of the files.
     /// - Returns: the class names in order, the items of kept classes (in file order) and the files whose
     ///   class is outside the subset.
-    /// - Throws: ``DatasetError`` when the kind needs data the layout does not give, the subset is empty,
-    ///   repeats or names unknown classes, or no file is left.
-    public func apply(to files: [DatasetFile], layout: DatasetLayout) throws -> (
+    /// - Throws: ``DatasetError`` when the kind needs data the layout does not give (naming the file), the
+    ///   subset is empty, repeats or names unknown classes, or no file is left.
+    public func apply(to files: [DatasetFile], layout: DatasetLayout, emotions: [Emotion]? = nil) throws -> (
         classNames: [String], items: [DatasetItem], excluded: [DatasetFile]
     ) {
-        if kind.needsRavdessNames && layout != .ravdess {
+        if kind == .intensity && layout != .ravdess {
             throw DatasetError.schemeNeedsLayout(
                 scheme: kind.rawValue, layout: layout,
-                expected:
-                    "it reads RAVDESS file names; use the '\(LabelKind.given.rawValue)' labels (the \(layout == .csv ? "CSV label column" : "class folder names"))"
-            )
+                expected: "intensity is read from RAVDESS names only; use emotion, gender, gender_emotion or given")
         }
         if kind == .given && layout == .ravdess {
             throw DatasetError.schemeNeedsLayout(
@@ -112,8 +137,10 @@ public struct LabelScheme: Sendable, Hashable, Codable, CustomStringConvertible 
                 expected: "RAVDESS files have no given labels; use one of: "
                     + LabelKind.allCases.filter(\.needsRavdessNames).map(\.rawValue).joined(separator: ", "))
         }
-        let names = files.map { className(of: $0) }
-        let all = Self.fixedClassNames(kind) ?? Array(Set(names.compactMap { $0 })).sorted()
+        let names = try files.map { try checkedClassName(of: $0, layout: layout) }
+        let corpusEmotions =
+            emotions ?? (layout == .ravdess ? Emotion.ravdess : DatasetListing.ordered(files.compactMap(Self.emotion)))
+        let all = Self.fixedClassNames(kind, emotions: corpusEmotions) ?? Array(Set(names)).sorted()
         var classNames = all
         if let subset {
             guard !subset.isEmpty else { throw DatasetError.invalidSubset("no class names given") }
@@ -132,7 +159,7 @@ public struct LabelScheme: Sendable, Hashable, Codable, CustomStringConvertible 
         var excluded = [DatasetFile]()
         items.reserveCapacity(files.count)
         for (file, name) in zip(files, names) {
-            if let name, let classIndex = index[name] {
+            if let classIndex = index[name] {
                 items.append(DatasetItem(file: file, classIndex: classIndex, label: name))
             } else {
                 excluded.append(file)

@@ -241,6 +241,9 @@ public final class ExperimentRunner {
             try record(test, split: "test", runID: runID, data: setup.features)
             outcome.test = Self.metrics(test)
         }
+        if spec.data.sources != nil {
+            try recordPerCorpus(setup, learner: learner, runID: runID)
+        }
         let bundle = ModelBundle(
             architecture: setup.architecture, features: setup.parameters, audio: setup.audio,
             normalization: setup.normalization, labels: setup.features.classNames,
@@ -288,7 +291,31 @@ public final class ExperimentRunner {
         }
     }
 
-    private func record(_ evaluation: Evaluation, split: String, runID: Int64, data: FeatureDataset) throws {
+    /// With `data.sources`: each corpus's share of the validation and test sets evaluated on its own and
+    /// recorded as split `valid/<corpus>` or `test/<corpus>` (summary and per-class metrics; the predictions
+    /// are already recorded under `valid`/`test`), when the set holds more than one corpus.
+    private func recordPerCorpus(
+        _ setup: TrainingSetup, learner: Learner<ResNet, AnyOptimizer>, runID: Int64
+    ) throws {
+        for (split, indices) in [("valid", setup.split.valid), ("test", setup.split.test)] {
+            let byCorpus = Dictionary(grouping: indices) { setup.features.items[$0].file.corpus ?? "" }
+            guard byCorpus.count > 1 else { continue }
+            for corpus in byCorpus.keys.sorted() {
+                let evaluation = learner.evaluate(byCorpus[corpus]!)
+                try record(
+                    evaluation, split: "\(split)/\(corpus)", runID: runID, data: setup.features, predictions: false)
+                let m = evaluation.metrics
+                options.log(
+                    "run \(runID): \(split) \(corpus): \(evaluation.indices.count) files, accuracy "
+                        + String(format: "%.4f, UAR %.4f", m.accuracy, m.unweightedAverageRecall))
+            }
+        }
+    }
+
+    private func record(
+        _ evaluation: Evaluation, split: String, runID: Int64, data: FeatureDataset,
+        predictions withPredictions: Bool = true
+    ) throws {
         let m = evaluation.metrics
         let names = data.classNames
         let predicted = evaluation.predictions
@@ -301,12 +328,14 @@ public final class ExperimentRunner {
                 runId: runID, split: split, label: $0.className, precision: $0.precision, recall: $0.recall, f1: $0.f1,
                 support: $0.support)
         }
-        let predictions = evaluation.indices.enumerated().map { k, index in
-            let p = evaluation.probabilities[k]
-            return PredictionRecord(
-                runId: runID, split: split, path: data.items[index].path, label: names[evaluation.targets[k]],
-                predicted: names[predicted[k]], confidence: p[predicted[k]], probabilities: p)
-        }
+        let predictions: [PredictionRecord] =
+            withPredictions
+            ? evaluation.indices.enumerated().map { k, index in
+                let p = evaluation.probabilities[k]
+                return PredictionRecord(
+                    runId: runID, split: split, path: data.items[index].path, label: names[evaluation.targets[k]],
+                    predicted: names[predicted[k]], confidence: p[predicted[k]], probabilities: p)
+            } : []
         try store.recordCheckedEvaluation(summary, classMetrics: classes, predictions: predictions)
     }
 

@@ -8,7 +8,7 @@ public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatab
     case data(String)
     /// The LR finder did not produce the suggestion `train.lr` names.
     case noSuggestion(method: String, points: Int)
-    /// A test set's labels are not among the training classes.
+    /// None of a test set's labels is among the training classes.
     case testLabels(path: String, unknown: [String], known: [String])
     /// `ser resume` on a run that cannot be resumed.
     case notResumable(run: Int64, reason: String)
@@ -26,7 +26,7 @@ public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatab
                 "the LR finder gave no '\(method)' suggestion (its curve has \(points) points; try a larger lr_finder.num_it, or set train.lr to a number)"
         case .testLabels(let path, let unknown, let known):
             return
-                "test set \(path) has labels \(unknown.joined(separator: ", ")) the model does not know; expected some of \(known.joined(separator: ", "))"
+                "test set \(path) shares no class with the model: its labels \(unknown.joined(separator: ", ")) are not among \(known.joined(separator: ", ")) (map them with test.label_map)"
         case .notResumable(let run, let reason): return "run \(run) cannot be resumed: \(reason)"
         case .interrupted(let run, let reason): return "run \(run) \(reason)"
         case .nonFiniteMetric(let run, let field, let value):

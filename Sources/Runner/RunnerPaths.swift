@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import RunStore
 
@@ -6,7 +7,7 @@ import RunStore
 ///
 ///     runs/ser.sqlite                            the store
 ///     runs/cache/features/                       the feature cache (shared by every store in the folder)
-///     runs/cache/synthetic/<actors>-<seed>/       the built-in corpus, made on first use (shared too)
+///     runs/cache/synthetic/<actors>-<seed>[-<layout>]/  the built-in corpus, made on first use (shared too)
 ///     runs/ser-runs/<run-id>/                    the run's folder, which belongs to runs/ser.sqlite alone
 ///                                                (`<store file name without extension>-runs`; see `RunFolders`)
 ///     runs/ser-runs/<run-id>/.ser-run            its ownership marker: the store's identity and the run id
@@ -37,8 +38,9 @@ public struct RunnerPaths: Sendable, Equatable {
         return root.appendingPathComponent("cache/features-trim\(trimDB)", isDirectory: true)
     }
 
-    public func syntheticCorpus(actors: Int, seed: Int) -> URL {
-        root.appendingPathComponent("cache/synthetic/\(actors)-\(seed)", isDirectory: true)
+    public func syntheticCorpus(actors: Int, seed: Int, layout: DatasetLayout = .ravdess) -> URL {
+        let suffix = layout == .ravdess ? "" : "-\(layout.rawValue)"
+        return root.appendingPathComponent("cache/synthetic/\(actors)-\(seed)\(suffix)", isDirectory: true)
     }
 
     /// The folder of a run recorded by this version: `<store folder>/<store name>-runs/<run-id>/`.

@@ -31,7 +31,7 @@ extension ExperimentSpec {
         switch split.kind {
         case .random: return .random(validFraction: split.validPct ?? 0.2, seed: seed)
         case .speakers:
-            if let valid = split.valid { return .speakers(valid.map(Self.speakerName)) }
+            if let valid = split.valid { return .speakers(valid) }
             return .speakerFraction(split.validPct ?? 0.2, seed: seed)
         case .kfoldSpeakers:
             let k = split.k ?? 5
@@ -41,11 +41,22 @@ extension ExperimentSpec {
                     expected: "a fold 1…\(k) (the loader expands null into one run per fold)")
             }
             return .kFoldSpeakers(k: k, fold: fold - 1)
+        case .corpus:
+            // The items' corpora stand in for speakers (see ``splitsByCorpus``).
+            guard let sources = data.sources, let fold = split.fold, sources.indices.contains(fold - 1) else {
+                throw UnsupportedValueError(
+                    key: "split.fold", value: split.fold.map(String.init) ?? "null",
+                    expected: "one of data.sources, 1…\(data.sources?.count ?? 0)")
+            }
+            return .speakers([sources[fold - 1].corpusName])
         }
     }
 
+    /// Whether the split groups items by corpus (`split.kind: corpus`) rather than by speaker.
+    public var splitsByCorpus: Bool { split.kind == .corpus }
+
     /// RAVDESS's speaker id of actor `n`: two digits, as the dataset layer writes it.
-    public static func speakerName(_ actor: Int) -> String { String(format: "%02d", actor) }
+    public static func speakerName(_ actor: Int) -> String { SpeakerID.name(of: actor) }
 
     /// Training-time augmentation of `train.augment:`.
     public var augmentation: Augmentation {

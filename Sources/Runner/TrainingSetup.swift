@@ -56,7 +56,8 @@ public struct TrainingSetup {
         features = try FeatureDataset.load(
             items: data.items, classNames: data.classNames, cache: cache, threads: threads, progress: progress)
         split = try makeSplit(
-            speakers: features.speakers, kind: try spec.splitKind(), testSpeakers: data.testSpeakers,
+            speakers: spec.splitsByCorpus ? features.items.map(\.file.corpus) : features.speakers,
+            kind: try spec.splitKind(), testSpeakers: spec.splitsByCorpus ? [] : data.testSpeakers,
             testIndices: data.testIndices)
         let statistics =
             spec.usesDatasetNormalization ? DatasetStatistics.compute(features, indices: split.train) : nil

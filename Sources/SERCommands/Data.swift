@@ -13,14 +13,22 @@ struct DataCommand: ParsableCommand {
     @Argument(help: "The dataset folder, or for the csv layout a CSV manifest (or a folder holding one).")
     var path: String
 
-    @Option(help: "ravdess, folders or csv (detected when omitted).")
+    @Option(help: "ravdess, cremad, tess, savee, emodb, folders or csv (detected when omitted).")
     var layout: String?
 
-    @Option(help: "emotion, gender_emotion, intensity, gender or given (emotion for ravdess, given otherwise).")
+    @Option(
+        help:
+            "emotion, gender_emotion, intensity, gender or given (emotion for the corpora, given for folders and csv).")
     var labels: String?
 
     @Option(help: "Comma-separated classes to keep, e.g. neutral,happy,sad,angry (others are excluded).")
     var classes: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Rename labels before --labels reads them, e.g. ps=surprised,calm=neutral (as data.label_map).",
+            valueName: "k=v,…"))
+    var labelMap: String?
 
     @Flag(help: "Stop at the first unreadable audio file instead of reporting it and going on.")
     var failFast = false
@@ -32,6 +40,7 @@ struct DataCommand: ParsableCommand {
         do {
             _ = try parsedLayout()
             _ = try parsedScheme()
+            _ = try labelMap.map(LabelMap.init(parsing:))
         } catch let error as DatasetError {
             throw ValidationError(error.description)
         }
@@ -85,7 +94,8 @@ struct DataCommand: ParsableCommand {
         if labels == nil, let subset = scheme?.subset {
             scheme = LabelScheme(LabelScheme.defaultScheme(for: listing.layout).kind, subset: subset)
         }
-        let dataset = try Dataset(listing: listing, labels: scheme)
+        let dataset = try Dataset(
+            listing: listing, labels: scheme, labelMap: try labelMap.map(LabelMap.init(parsing:)))
         let scan = try DatasetScan.run(dataset, stopOnError: failFast, shouldStop: shouldStop)
         let report = DataReport(dataset: dataset, scan: scan)
         return json ? try report.jsonString() : report.text
@@ -188,7 +198,7 @@ struct DataReport: Codable, Equatable {
         lines += Self.table(["Class", "Files"], classNames.map { [$0, "\(classCounts[$0] ?? 0)"] })
         if !speakerCounts.isEmpty {
             lines.append("")
-            let isActor = !genderCounts.isEmpty
+            let isActor = layout == DatasetLayout.ravdess.rawValue
             let rows = speakerCounts.keys.sorted().map { speaker -> [String] in
                 var row = [speaker]
                 if isActor { row.append(Int(speaker).map { $0 % 2 == 1 ? "male" : "female" } ?? "?") }
@@ -199,6 +209,9 @@ struct DataReport: Codable, Equatable {
         if !genderCounts.isEmpty {
             lines.append("")
             lines += Self.table(["Gender", "Files"], genderCounts.keys.sorted().map { [$0, "\(genderCounts[$0]!)"] })
+        }
+        // Only RAVDESS names carry an intensity.
+        if !intensityCounts.isEmpty {
             lines.append("")
             lines += Self.table(
                 ["Intensity", "Files"], intensityCounts.keys.sorted().map { [$0, "\(intensityCounts[$0]!)"] })

@@ -16,11 +16,21 @@ struct Eval: ParsableCommand {
     var model: String
 
     @Argument(
-        help: ArgumentHelp("A labelled corpus: a RAVDESS folder, class folders, or a CSV manifest.", valueName: "dir"))
+        help: ArgumentHelp(
+            "A labelled corpus: a folder of a built-in corpus (RAVDESS, CREMA-D, TESS, SAVEE, EMO-DB), class folders, or a CSV manifest.",
+            valueName: "dir"))
     var directory: String
 
-    @Option(help: ArgumentHelp("ravdess, folders or csv (default: detected).", valueName: "layout"))
+    @Option(
+        help: ArgumentHelp(
+            "ravdess, cremad, tess, savee, emodb, folders or csv (default: detected).", valueName: "layout"))
     var layout: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Rename the corpus's labels before scoring, e.g. ps=surprised,calm=neutral (as data.label_map).",
+            valueName: "k=v,…"))
+    var labelMap: String?
 
     @Option(help: ArgumentHelp("Threads for decoding and features.", valueName: "n"))
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -36,8 +46,16 @@ struct Eval: ParsableCommand {
     var storePath: String?
 
     func validate() throws {
-        if let layout, DatasetLayout(rawValue: layout) == nil {
-            throw ValidationError("--layout expects ravdess, folders or csv, got '\(layout)'.")
+        if let layout, (try? DatasetLayout(parsing: layout)) == nil {
+            throw ValidationError(
+                "--layout expects \(DatasetLayout.allCases.map(\.rawValue).joined(separator: ", ")), got '\(layout)'.")
+        }
+        if let labelMap {
+            do {
+                _ = try LabelMap(parsing: labelMap)
+            } catch {
+                throw ValidationError("--label-map: \(error)")
+            }
         }
         if threads < 1 { throw ValidationError("--threads must be at least 1.") }
     }
@@ -47,6 +65,8 @@ struct Eval: ParsableCommand {
         var data: String
         var files: Int
         var excluded: Int
+        /// Files not scored because the model does not know their class, per class name.
+        var unknownClasses: [String: Int] = [:]
         var accuracy: Double
         var uar: Double
         var f1Macro: Double
@@ -64,34 +84,48 @@ struct Eval: ParsableCommand {
             case f1Macro = "f1_macro"
             case perClass = "per_class"
             case storedEvaluation = "stored_evaluation"
+            case unknownClasses = "unknown_classes"
         }
     }
 
-    /// The label scheme to read `listing` with so its classes are the model's.
+    /// The label scheme to read `listing` with: the model's kind (its classes outside the corpus's are left
+    /// to the caller) for the corpora read from names, `given` for folders and csv.
     static func scheme(for bundle: ModelBundle, layout: DatasetLayout) throws -> LabelScheme {
-        guard layout == .ravdess else { return .given }
+        guard layout.readsNames else { return .given }
         let kindName = String(bundle.labelScheme.prefix { $0 != "[" })
-        let kind = try LabelKind(parsing: kindName.isEmpty ? "emotion" : kindName)
-        guard let all = LabelScheme.fixedClassNames(kind) else { return LabelScheme(kind) }
-        return all == bundle.labels ? LabelScheme(kind) : LabelScheme(kind, subset: bundle.labels)
+        return LabelScheme(try LabelKind(parsing: kindName.isEmpty ? "emotion" : kindName))
     }
 
     func evaluate() throws -> Report {
         var bundle = try ModelBundle.load(from: URL(fileURLWithPath: model))
-        let listing = try DatasetListing.make(directory, layout: layout.map { DatasetLayout(rawValue: $0)! })
+        var listing = try DatasetListing.make(directory, layout: try layout.map(DatasetLayout.init(parsing:)))
+        if let labelMap { listing = try LabelMap(parsing: labelMap).apply(to: listing) }
         let dataset = try Dataset(listing: listing, labels: Self.scheme(for: bundle, layout: listing.layout))
         let index = Dictionary(uniqueKeysWithValues: bundle.labels.enumerated().map { ($1, $0) })
-        let unknown = Set(dataset.items.map(\.label)).subtracting(index.keys).sorted()
-        guard unknown.isEmpty else {
-            throw EvalError.labels(directory, unknown: unknown, model: bundle.labels)
+        // Classes the model does not know are counted and reported, never scored as some other class.
+        var unknown = [String: Int]()
+        var items = [DatasetItem]()
+        var targets = [Int]()
+        for item in dataset.items {
+            if let target = index[item.label] {
+                items.append(item)
+                targets.append(target)
+            } else {
+                unknown[item.label, default: 0] += 1
+            }
         }
-        guard !dataset.items.isEmpty else { throw EvalError.empty(directory) }
-        let probabilities = try bundle.classify(files: dataset.items.map(\.path), threads: threads)
-        let targets = dataset.items.map { index[$0.label]! }
+        guard !items.isEmpty else {
+            if !unknown.isEmpty {
+                throw EvalError.labels(directory, unknown: unknown.keys.sorted(), model: bundle.labels)
+            }
+            throw EvalError.empty(directory)
+        }
+        let probabilities = try bundle.classify(files: items.map(\.path), threads: threads)
         let confusion = ConfusionMatrix(
             classNames: bundle.labels, targets: targets, predictions: probabilities.map(ModelBundle.argmax))
         var report = Report(
-            model: model, data: directory, files: dataset.items.count, excluded: dataset.excluded.count,
+            model: model, data: directory, files: items.count,
+            excluded: dataset.excluded.count + unknown.values.reduce(0, +), unknownClasses: unknown,
             accuracy: confusion.accuracy, uar: confusion.unweightedAverageRecall, f1Macro: confusion.macroF1,
             labels: bundle.labels, confusion: confusion.counts, perClass: confusion.perClass)
         report.layout = listing.layout
@@ -145,7 +179,14 @@ struct Eval: ParsableCommand {
         }
         var lines = [
             "\(report.files) files of \(report.data)"
-                + (report.excluded > 0 ? " (\(report.excluded) of classes the model does not know left out)" : ""),
+                + (report.excluded > 0
+                    ? " (\(report.excluded) of classes the model does not know left out"
+                        + (report.unknownClasses.isEmpty
+                            ? ""
+                            : ": "
+                                + report.unknownClasses.keys.sorted().map { "\($0) \(report.unknownClasses[$0]!)" }
+                                .joined(separator: ", ")) + ")"
+                    : ""),
             "accuracy \(StoreFormat.number(report.accuracy)), UAR \(StoreFormat.number(report.uar)), macro-F1 \(StoreFormat.number(report.f1Macro))",
             "",
         ]
@@ -177,7 +218,7 @@ enum EvalError: Error, CustomStringConvertible, LocalizedError {
         switch self {
         case .labels(let path, let unknown, let model):
             return
-                "\(path) has classes the model does not know: \(unknown.joined(separator: ", ")); the model's labels are \(model.joined(separator: ", "))"
+                "\(path) shares no class with the model: its classes \(unknown.joined(separator: ", ")) are not the model's \(model.joined(separator: ", ")) (rename them with --label-map, e.g. ps=surprised)"
         case .empty(let path): return "\(path) has no file of the model's classes"
         }
     }

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Audio
+import Datasets
 import Foundation
 import Synth
 
-/// `ser synth`: write the built-in synthetic emotional-speech corpus (RAVDESS layout) to a folder.
+/// `ser synth`: write the built-in synthetic emotional-speech corpus (RAVDESS names, or `--layout`'s) to a folder.
 struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the built-in synthetic emotional-speech corpus (RAVDESS layout, 16 kHz WAV) to a folder.")
+        abstract:
+            "Write the built-in synthetic emotional-speech corpus (16 kHz WAV; RAVDESS names, or those of --layout) to a folder."
+    )
 
     @Option(
         help:
@@ -23,6 +26,12 @@ struct Synth: ParsableCommand {
     @Option(help: "Sample rate in Hz, 8000-48000.")
     var sampleRate: Int = 16000
 
+    @Option(
+        help:
+            "The names to write the files under: ravdess, cremad, tess, savee, emodb, folders or csv (a manifest.csv); emotions the corpus lacks are left out."
+    )
+    var layout: String = DatasetLayout.ravdess.rawValue
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -34,6 +43,7 @@ struct Synth: ParsableCommand {
         var actors: Int
         var seed: UInt64
         var sampleRate: Int
+        var layout: String
         var bytes: Int
         var seconds: Double
     }
@@ -46,20 +56,27 @@ struct Synth: ParsableCommand {
             throw ValidationError("--sample-rate must be between 8000 and 48000 Hz, got \(sampleRate).")
         }
         guard !out.isEmpty else { throw ValidationError("--out must name a folder.") }
+        do {
+            _ = try DatasetLayout(parsing: layout)
+        } catch {
+            throw ValidationError("--layout: \(error)")
+        }
     }
 
     func run() throws {
         let start = Date()
+        let layout = try DatasetLayout(parsing: layout)
         let (path, outcome) = try SyntheticCorpus.ensureReporting(
-            at: out, actors: actors, seed: seed, sampleRate: sampleRate)
+            at: out, actors: actors, seed: seed, sampleRate: sampleRate, layout: layout)
         let seconds = Date().timeIntervalSince(start)
-        let files = actors * 60
+        let files = SyntheticCorpus(actors: actors, seed: seed, sampleRate: sampleRate, layout: layout).utterances.count
         if json {
             print(
                 try StoreFormat.json(
                     Written(
                         folder: path, outcome: outcome, files: files, actors: actors, seed: seed,
-                        sampleRate: sampleRate, bytes: Synth.bytes(under: path), seconds: seconds)))
+                        sampleRate: sampleRate, layout: layout.rawValue, bytes: Synth.bytes(under: path),
+                        seconds: seconds)))
             return
         }
         switch outcome {
@@ -71,9 +88,9 @@ struct Synth: ParsableCommand {
             let megabytes = Double(Synth.bytes(under: path)) / 1_000_000
             print(
                 String(
-                    format: "%@ %d files (%d actors, seed %llu, %d Hz mono 16-bit WAV, %.1f MB) to %@ in %.1f s.",
+                    format: "%@ %d files (%d actors, seed %llu, %d Hz mono 16-bit WAV, %.1f MB) to %@ in %.1f s%@.",
                     outcome == .created ? "Wrote" : "Replaced the corpus with", files, actors, seed, sampleRate,
-                    megabytes, path, seconds))
+                    megabytes, path, seconds, layout == .ravdess ? "" : " (\(layout.displayName) names)"))
         }
     }
 

@@ -42,10 +42,38 @@ public struct ExperimentSpec: Codable, Equatable, Sendable {
 public struct DataSpec: Codable, Equatable, Sendable {
     /// Absolute path of the corpus (nil when `synthetic` is set).
     public var path: String?
-    /// `ravdess` | `folders` | `csv`.
+    /// A built-in corpus (`ravdess`, `cremad`, `tess`, `savee`, `emodb`), `folders` or `csv`.
     public var layout: DatasetLayout
-    /// `emotion` | `gender_emotion` | `intensity` | `gender` (a spec never names `given`).
+    /// `emotion` | `gender_emotion` | `intensity` | `gender` | `given`.
     public var labels: LabelKind
+    /// `data.label_map`: labels renamed before `labels` reads them (nil: none).
+    public var labelMap: [String: String]?
+    /// `data.sources`: several training corpora instead of `path` (nil: one corpus).
+    public var sources: [SourceSpec]?
+
+    /// One `data.sources` entry.
+    public struct SourceSpec: Codable, Equatable, Sendable {
+        public var path: String
+        public var layout: DatasetLayout
+        public var labelMap: [String: String]?
+        /// Nil: the layout's name.
+        public var name: String?
+
+        public init(path: String, layout: DatasetLayout, labelMap: [String: String]? = nil, name: String? = nil) {
+            self.path = path
+            self.layout = layout
+            self.labelMap = labelMap
+            self.name = name
+        }
+
+        /// The corpus's name in metrics and splits: `name`, else the layout's.
+        public var corpusName: String { name ?? layout.rawValue }
+
+        enum CodingKeys: String, CodingKey {
+            case path, layout, name
+            case labelMap = "label_map"
+        }
+    }
     /// Emotions kept (nil: all eight); written by name (`happy`) in a spec.
     public var emotions: [Emotion]?
     /// `normal` | `strong` (nil: both); written by name in a spec.
@@ -59,16 +87,17 @@ public struct DataSpec: Codable, Equatable, Sendable {
         public var seed: Int
     }
 
-    /// The label schemes a spec may name: every ``LabelKind`` read from RAVDESS names.
-    public static let labelKinds = LabelKind.allCases.filter(\.needsRavdessNames)
+    /// The label schemes a spec may name: every ``LabelKind``.
+    public static let labelKinds = LabelKind.allCases
 
     public init(
         path: String?, layout: DatasetLayout, labels: LabelKind, emotions: [Emotion]?, intensity: Intensity?,
-        actors: [Int]?, synthetic: SyntheticSpec?
+        actors: [Int]?, synthetic: SyntheticSpec?, labelMap: [String: String]? = nil
     ) {
         self.path = path
         self.layout = layout
         self.labels = labels
+        self.labelMap = labelMap
         self.emotions = emotions
         self.intensity = intensity
         self.actors = actors
@@ -76,7 +105,8 @@ public struct DataSpec: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case path, layout, labels, emotions, intensity, actors, synthetic
+        case path, layout, labels, emotions, intensity, actors, synthetic, sources
+        case labelMap = "label_map"
     }
 
     // Emotions and intensities are coded by name (`Emotion` and `Intensity` code themselves by RAVDESS number).
@@ -85,6 +115,8 @@ public struct DataSpec: Codable, Equatable, Sendable {
         path = try c.decodeIfPresent(String.self, forKey: .path)
         layout = try c.decode(DatasetLayout.self, forKey: .layout)
         labels = try c.decode(LabelKind.self, forKey: .labels)
+        labelMap = try c.decodeIfPresent([String: String].self, forKey: .labelMap)
+        sources = try c.decodeIfPresent([SourceSpec].self, forKey: .sources)
         emotions = try c.decodeIfPresent([String].self, forKey: .emotions).map { names in
             try names.map { name in
                 guard let emotion = Emotion(name: name) else {
@@ -110,6 +142,8 @@ public struct DataSpec: Codable, Equatable, Sendable {
         try c.encodeIfPresent(path, forKey: .path)
         try c.encode(layout, forKey: .layout)
         try c.encode(labels, forKey: .labels)
+        try c.encodeIfPresent(labelMap, forKey: .labelMap)
+        try c.encodeIfPresent(sources, forKey: .sources)
         try c.encodeIfPresent(emotions?.map(\.name), forKey: .emotions)
         try c.encodeIfPresent(intensity?.name, forKey: .intensity)
         try c.encodeIfPresent(actors, forKey: .actors)
@@ -337,29 +371,113 @@ public struct SplitSpec: Codable, Equatable, Sendable {
     public var kind: Kind
     /// random, speakers (when `valid` is nil).
     public var validPct: Double?
-    /// speakers: validation actors.
-    public var valid: [Int]?
+    /// speakers: validation speakers (numbers written in the spec read as two digits: 9 → "09").
+    public var valid: [String]?
     /// kfold_speakers: number of folds and the one to run (1…k; nil: all).
     public var k: Int?
     public var fold: Int?
     /// nil: the spec's seed.
     public var seed: Int?
 
+    public init(
+        kind: Kind, validPct: Double? = nil, valid: [String]? = nil, k: Int? = nil, fold: Int? = nil, seed: Int? = nil
+    ) {
+        self.kind = kind
+        self.validPct = validPct
+        self.valid = valid
+        self.k = k
+        self.fold = fold
+        self.seed = seed
+    }
+
     enum CodingKeys: String, CodingKey {
         case kind, valid, k, fold, seed
         case validPct = "valid_pct"
     }
 
-    /// `split.kind`: random files, whole speakers (named or a random fraction), or one fold of k speaker folds.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        validPct = try c.decodeIfPresent(Double.self, forKey: .validPct)
+        valid = try c.decodeIfPresent([SpeakerID].self, forKey: .valid)?.map(\.name)
+        k = try c.decodeIfPresent(Int.self, forKey: .k)
+        fold = try c.decodeIfPresent(Int.self, forKey: .fold)
+        seed = try c.decodeIfPresent(Int.self, forKey: .seed)
+    }
+
+    /// `split.kind`: random files, whole speakers (named or a random fraction), one fold of k speaker folds,
+    /// or one `data.sources` corpus held out (leave-one-corpus-out).
     public enum Kind: String, Codable, CaseIterable, Sendable {
         case random, speakers
         case kfoldSpeakers = "kfold_speakers"
+        case corpus
     }
 }
 
-/// `test:` a held-out test set; exactly one field is set.
+/// A speaker as a spec writes it: text, or a number read as RAVDESS and EMO-DB write speakers (at least two
+/// digits: 9 → "09", 1001 → "1001").
+public struct SpeakerID: Codable, Equatable, Sendable {
+    public var name: String
+
+    public init(_ name: String) { self.name = name }
+
+    /// The speaker id of the number `n`: at least two digits.
+    public static func name(of n: Int) -> String { n >= 0 && n < 10 ? "0\(n)" : "\(n)" }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let number = try? c.decode(Int.self) {
+            name = Self.name(of: number)
+        } else {
+            name = try c.decode(String.self)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(name)
+    }
+}
+
+/// `test:` a held-out test set; exactly one of actors, speakers, path and manifest is set.
 public struct TestSpec: Codable, Equatable, Sendable {
     public var actors: [Int]?
+    /// Held-out speakers of the training corpus.
+    public var speakers: [String]?
+    /// Another corpus: a folder (or manifest) read with ``layout`` and ``labelMap``.
     public var path: String?
     public var manifest: String?
+    /// `test.path`'s layout (nil: `data.layout`).
+    public var layout: DatasetLayout?
+    public var labelMap: [String: String]?
+
+    public init(
+        actors: [Int]? = nil, speakers: [String]? = nil, path: String? = nil, manifest: String? = nil,
+        layout: DatasetLayout? = nil, labelMap: [String: String]? = nil
+    ) {
+        self.actors = actors
+        self.speakers = speakers
+        self.path = path
+        self.manifest = manifest
+        self.layout = layout
+        self.labelMap = labelMap
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case actors, speakers, path, manifest, layout
+        case labelMap = "label_map"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        actors = try c.decodeIfPresent([Int].self, forKey: .actors)
+        speakers = try c.decodeIfPresent([SpeakerID].self, forKey: .speakers)?.map(\.name)
+        path = try c.decodeIfPresent(String.self, forKey: .path)
+        manifest = try c.decodeIfPresent(String.self, forKey: .manifest)
+        layout = try c.decodeIfPresent(DatasetLayout.self, forKey: .layout)
+        labelMap = try c.decodeIfPresent([String: String].self, forKey: .labelMap)
+    }
+
+    /// The held-out speakers of the training corpus: `speakers`, or `actors` as two-digit ids.
+    public var heldOutSpeakers: [String]? { speakers ?? actors?.map(SpeakerID.name(of:)) }
 }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// Checks that involve several keys (fmax against the sample rate, the chosen suggestion against those
@@ -25,13 +26,52 @@ struct SpecChecks {
 
         // Data.
         let data = spec.data
-        if data.path == nil && data.synthetic == nil {
+        if let sources = data.sources {
+            if data.path != nil || data.synthetic != nil {
+                fail("data.sources replaces data.path and data.synthetic; keep one", "data.sources")
+            }
+            var seen = Set<String>()
+            for source in sources where !seen.insert(source.corpusName).inserted {
+                fail(
+                    "two data.sources are called '\(source.corpusName)'; give each a distinct name", "data.sources")
+            }
+            for (index, source) in sources.enumerated() {
+                if checkPaths, !fileManager.fileExists(atPath: source.path) {
+                    fail("data.sources[\(index)].path \(source.path) does not exist", "data.sources")
+                }
+                if let map = source.labelMap, source.layout.readsNames {
+                    do {
+                        let empty = DatasetListing(
+                            source: "", root: "", layout: source.layout, detection: nil, files: [], problems: [],
+                            ignoredFiles: 0, skipped: [])
+                        _ = try LabelMap(map).apply(to: empty)
+                    } catch {
+                        fail("data.sources[\(index)].label_map: \(error)", "data.sources")
+                    }
+                }
+            }
+        }
+        if spec.split.kind == .corpus {
+            if let count = data.sources?.count {
+                if let fold = spec.split.fold, fold > count {
+                    fail(
+                        "expected split.fold from 1 to the number of data.sources (\(count)), got \(fold)", "split.fold"
+                    )
+                }
+            } else {
+                fail("split.kind corpus holds out one of data.sources; list two or more corpora there", "split.kind")
+            }
+        }
+        if data.path == nil && data.synthetic == nil && data.sources == nil {
             fail(
                 "missing data.path: set data.path, data.synthetic (the built-in corpus), or the \(SpecLoader.dataEnvironmentVariable) environment variable, or put the corpus in \(SpecLoader.defaultDataPath)",
                 "data")
         }
         if data.path != nil && data.synthetic != nil {
             fail("data.path and data.synthetic exclude each other; keep one", "data.synthetic")
+        }
+        if data.sources != nil, data.labelMap != nil {
+            fail("data.label_map applies to data.path; give each of data.sources its own label_map", "data.label_map")
         }
         if checkPaths, let path = data.path, !fileManager.fileExists(atPath: path) {
             fail("data.path \(path) does not exist", "data.path")
@@ -124,24 +164,119 @@ struct SpecChecks {
             fail("expected split.fold from 1 to k (\(k)), got \(fold)", "split.fold")
         }
         if let valid = split.valid, let actors = data.actors {
-            let missing = valid.filter { !actors.contains($0) }
+            let kept = Set(actors.map(SpeakerID.name(of:)))
+            let missing = valid.filter { !kept.contains($0) }
             if !missing.isEmpty {
-                fail("split.valid actors \(missing) are not among data.actors", "split.valid")
+                fail("split.valid speakers \(missing.joined(separator: ", ")) are not among data.actors", "split.valid")
             }
         }
         if let test = spec.test {
-            let given = [test.actors != nil, test.path != nil, test.manifest != nil].filter { $0 }.count
+            let given = [test.actors != nil, test.speakers != nil, test.path != nil, test.manifest != nil]
+                .filter { $0 }.count
             if given != 1 {
-                fail("expected exactly one of test.actors, test.path, test.manifest, got \(given)", "test")
+                fail(
+                    "expected exactly one of test.actors, test.speakers, test.path, test.manifest, got \(given)", "test"
+                )
             }
-            if let actors = test.actors, let valid = split.valid {
-                let both = actors.filter { valid.contains($0) }
-                if !both.isEmpty { fail("actors \(both) are in both test.actors and split.valid", "test.actors") }
+            if let heldOut = test.heldOutSpeakers, let valid = split.valid {
+                let both = heldOut.filter { valid.contains($0) }
+                if !both.isEmpty {
+                    let key = test.speakers != nil ? "test.speakers" : "test.actors"
+                    fail("speakers \(both.joined(separator: ", ")) are in both \(key) and split.valid", key)
+                }
+            }
+            if test.path == nil, test.layout != nil || test.labelMap != nil {
+                fail(
+                    "test.layout and test.label_map describe test.path; set test.path (or the \(SpecLoader.testDataEnvironmentVariable) environment variable) or remove them",
+                    "test")
             }
             for (value, key) in [(test.path, "test.path"), (test.manifest, "test.manifest")] {
                 if checkPaths, let value, !fileManager.fileExists(atPath: value) {
                     fail("\(key) \(value) does not exist", key)
                 }
+            }
+        }
+        if checkPaths { errors += corpusErrors() }
+        // A built-in corpus's labels are known without reading it: check its label maps here.
+        let maps: [(key: String, map: [String: String]?, layout: DatasetLayout?)] = [
+            ("data.label_map", data.labelMap, data.layout),
+            ("test.label_map", spec.test?.labelMap, spec.test.map { $0.layout ?? data.layout }),
+        ]
+        for (key, map, layout) in maps {
+            guard let map, let layout, layout.readsNames else { continue }
+            do {
+                let empty = DatasetListing(
+                    source: "", root: "", layout: layout, detection: nil, files: [], problems: [], ignoredFiles: 0,
+                    skipped: [])
+                _ = try LabelMap(map).apply(to: empty)
+            } catch {
+                fail("\(key): \(error)", key)
+            }
+        }
+        return errors
+    }
+
+    /// The corpus's speakers, or nil when they cannot be listed here (the run reports why).
+    private func corpusSpeakers() -> (source: String, speakers: Set<String>, listing: DatasetListing?)? {
+        if let synthetic = spec.data.synthetic {
+            return (
+                "the synthetic corpus", Self.syntheticSpeakers(actors: synthetic.actors, layout: spec.data.layout), nil
+            )
+        }
+        guard let path = spec.data.path, FileManager.default.fileExists(atPath: path),
+            let listing = try? DatasetListing.make(path, layout: spec.data.layout)
+        else { return nil }
+        return (path, Set(listing.files.compactMap(\.speaker)), listing)
+    }
+
+    /// The speakers of the synthetic corpus of `actors` actors written in `layout` (the names of
+    /// `SynthUtteranceID.relativePath(in:)`: actor n speaks as the layout's speaker n, cycling).
+    static func syntheticSpeakers(actors: Int, layout: DatasetLayout) -> Set<String> {
+        let numbers = (1...max(actors, 1)).map(SpeakerID.name(of:))
+        switch layout {
+        case .ravdess, .csv: return Set(numbers)
+        case .folders: return []
+        case .cremad: return Set((1...max(actors, 1)).map { String(1000 + $0) })
+        case .tess, .savee, .emodb:
+            let speakers = layout.knownSpeakers ?? []
+            return Set(speakers.prefix(min(actors, speakers.count)))
+        }
+    }
+
+    /// Speakers named by `split.valid` and `test` that the corpus lacks, and a `data.label_map` that does not
+    /// fit it. Lists the corpus folder (file names only).
+    private func corpusErrors() -> [SpecError] {
+        var errors: [SpecError] = []
+        let needsSpeakers = spec.split.valid != nil || spec.test?.heldOutSpeakers != nil
+        let hasMap = spec.data.labelMap.map { !$0.isEmpty } ?? false
+        guard needsSpeakers || hasMap, let corpus = corpusSpeakers() else { return errors }
+        func describe(_ speakers: Set<String>) -> String {
+            guard !speakers.isEmpty else { return "it has no speaker ids" }
+            let sorted = speakers.sorted()
+            return "its speakers: "
+                + (sorted.count <= 12
+                    ? sorted.joined(separator: ", ")
+                    : sorted.prefix(10).joined(separator: ", ") + " … \(sorted.last!) (\(sorted.count))")
+        }
+        let named: [(String, [String]?)] = [
+            ("split.valid", spec.split.valid),
+            (spec.test?.speakers != nil ? "test.speakers" : "test.actors", spec.test?.heldOutSpeakers),
+        ]
+        for (key, wanted) in named {
+            guard let wanted else { continue }
+            let missing = wanted.filter { !corpus.speakers.contains($0) }
+            if !missing.isEmpty {
+                errors.append(
+                    SpecError(
+                        "\(key) names speaker\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) "
+                            + "not in \(corpus.source) (\(describe(corpus.speakers)))", at: at(key)))
+            }
+        }
+        if let map = spec.data.labelMap, !spec.data.layout.readsNames, let listing = corpus.listing {
+            do {
+                _ = try LabelMap(map).apply(to: listing)
+            } catch {
+                errors.append(SpecError("data.label_map: \(error)", at: at("data.label_map")))
             }
         }
         return errors

@@ -218,6 +218,18 @@ public enum SpecJSONSchema {
                 ("properties", properties(fields)), ("additionalProperties", .bool(false)),
             ])
         case .nullable(let inner): return orNull(SpecJSONSchema.shape(inner))
+        case .speaker:
+            return .object([
+                (
+                    "anyOf",
+                    .array([
+                        .object([("type", .string("integer")), ("minimum", .int(0))]),
+                        .object([("type", .string("string")), ("minLength", .int(1))]),
+                    ])
+                )
+            ])
+        case .mapping(let value):
+            return .object([("type", .string("object")), ("additionalProperties", SpecJSONSchema.shape(value))])
         case .variants(let kinds, let defaultKind, let fields, let variants):
             // Each kind takes only its own keys; the others may only be null (removed).
             let rules: [SchemaJSON] = kinds.map { kind in

@@ -36,6 +36,8 @@ public struct ExperimentPlan: Sendable {
 public struct SpecLoader {
     /// The environment variable naming the corpus when a spec has neither `data.path` nor `data.synthetic`.
     public static let dataEnvironmentVariable = "SER_DATA"
+    /// The environment variable naming the test corpus when a spec's `test:` names a `layout` but no path.
+    public static let testDataEnvironmentVariable = "SER_TEST_DATA"
     /// The corpus folder used when neither `data.path`, `data.synthetic` nor `SER_DATA` is set and it exists
     /// (relative to the working directory).
     public static let defaultDataPath = "data/ravdess"
@@ -301,11 +303,17 @@ public struct SpecLoader {
                     ["name"], to: SpecNode(.string(defaultName), at: tree.location), keyLocation: tree.location)
             }
             fillDataPathFromEnvironment(&tree)
+            fillTestPathFromEnvironment(&tree)
             do {
                 var run = try resolve(tree)
                 run.sweep = assignments
-                if run.spec.split.kind == .kfoldSpeakers, run.spec.split.fold == nil, let k = run.spec.split.k {
-                    // Every fold is a run of its own, as if `split.fold` were swept over 1…k.
+                let folds: Int? =
+                    run.spec.split.fold != nil
+                    ? nil
+                    : run.spec.split.kind == .kfoldSpeakers
+                        ? run.spec.split.k : run.spec.split.kind == .corpus ? run.spec.data.sources?.count : nil
+                if let k = folds, k >= 1 {
+                    // Every fold (held-out corpus) is a run of its own, as if `split.fold` were swept over 1…k.
                     let location = tree["split"]?.location ?? tree.location
                     for fold in 1...k {
                         var foldTree = tree
@@ -342,7 +350,9 @@ public struct SpecLoader {
             default: return false
             }
         }
-        guard isOff(tree.node(at: ["data", "path"])), isOff(tree.node(at: ["data", "synthetic"])) else { return }
+        guard isOff(tree.node(at: ["data", "path"])), isOff(tree.node(at: ["data", "synthetic"])),
+            isOff(tree.node(at: ["data", "sources"]))
+        else { return }
         var value = environment[Self.dataEnvironmentVariable] ?? ""
         var source = "$\(Self.dataEnvironmentVariable)"
         if value.isEmpty {
@@ -355,6 +365,18 @@ public struct SpecLoader {
         }
         let location = SourceLocation(file: source, line: 0, column: 0)
         try? tree.set(["data", "path"], to: SpecNode(.string(value), at: location), keyLocation: location)
+    }
+
+    /// A `test:` section with a `layout` but no `path`, `manifest`, `actors` or `speakers` takes its corpus
+    /// from `SER_TEST_DATA` (a cross-corpus spec that names no machine's folders).
+    private func fillTestPathFromEnvironment(_ tree: inout SpecNode) {
+        guard let test = tree.node(at: ["test"]), case .map = test.value,
+            let layout = test["layout"], layout.value != .null,
+            ["path", "manifest", "actors", "speakers"].allSatisfy({ test[$0] == nil || test[$0]?.value == .null }),
+            let value = environment[Self.testDataEnvironmentVariable], !value.isEmpty
+        else { return }
+        let location = SourceLocation(file: "$\(Self.testDataEnvironmentVariable)", line: 0, column: 0)
+        try? tree.set(["test", "path"], to: SpecNode(.string(value), at: location), keyLocation: location)
     }
 
     /// Validates one merged tree and builds its resolved spec.

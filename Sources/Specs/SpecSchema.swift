@@ -31,6 +31,10 @@ indirect enum Shape {
     case toggle([Field])
     /// `null` or a value of the wrapped shape.
     case nullable(Shape)
+    /// A speaker id: text, or a non-negative integer (RAVDESS actor `9` is speaker `09`).
+    case speaker
+    /// A map from free-text keys to values of the wrapped shape (`label_map: {ps: surprised}`).
+    case mapping(Shape)
     /// A section whose `kind` selects which other keys it takes: `variants[kind]` names them.
     case variants(kinds: [String], defaultKind: String, fields: [Field], variants: [String: [String]])
 
@@ -65,6 +69,8 @@ indirect enum Shape {
         case .section, .variants: return "a section (key: value pairs)"
         case .toggle: return "true, false, null or a section"
         case .nullable(let inner): return inner.expectation + " or null"
+        case .speaker: return "a speaker id (text or a number)"
+        case .mapping(let value): return "a map of labels to \(value.plural)"
         }
     }
 
@@ -73,6 +79,8 @@ indirect enum Shape {
         case .int, .intChoice: return "integers"
         case .number: return "numbers"
         case .choice(let words): return "words from \(words.joined(separator: ", "))"
+        case .speaker: return "speaker ids"
+        case .string: return "texts"
         default: return "values"
         }
     }
@@ -103,6 +111,8 @@ public enum SpecVocabulary {
     public static let intensities = Intensity.allCases.map(\.name)
     /// The words of `data.labels`.
     public static let labelSchemes = DataSpec.labelKinds.map(\.rawValue)
+    /// The words of `data.layout` and `test.layout`.
+    public static let layouts = DatasetLayout.allCases.map(\.rawValue)
     public static let depths = ResNet.Depth.allCases.map(\.rawValue)
     /// RAVDESS has 24 actors (only 1–20 may be present locally).
     public static let actorRange = 1...24
@@ -110,22 +120,41 @@ public enum SpecVocabulary {
 
 enum SpecSchema {
     static let actor = Shape.int(SpecVocabulary.actorRange)
+    static let speakers = Shape.nullable(.list(.speaker, minCount: 1))
+    static let labelMap = Shape.nullable(.mapping(.string))
     static let positive = Shape.number(min: 0, minExclusive: true, max: nil)
     static let fraction = Shape.number(min: 0, minExclusive: true, max: 1, maxExclusive: true)
 
     static let data: [Field] = [
-        Field("path", .nullable(.path), .null, "RAVDESS folder (or folders/CSV root); default `$SER_DATA`"),
+        Field("path", .nullable(.path), .null, "corpus folder (or CSV manifest); default `$SER_DATA`"),
         Field(
             "layout", .choice(of: DatasetLayout.self), .string(DatasetLayout.ravdess.rawValue),
-            "how files are named and labelled"),
+            "how files are named and labelled (docs/datasets.md)"),
         Field(
             "labels", .choice(SpecVocabulary.labelSchemes), .string(LabelKind.emotion.rawValue),
-            "what the model predicts"),
+            "what the model predicts (`given`: folder names or the CSV label column)"),
+        Field(
+            "label_map", labelMap, .null,
+            "rename labels before `labels` reads them, e.g. `{ps: surprised, calm: neutral}`"),
         Field(
             "emotions", .nullable(.list(.choice(SpecVocabulary.emotions), minCount: 2)), .null,
             "keep only these emotions (null: all)"),
         Field("intensity", .nullable(.choice(SpecVocabulary.intensities)), .null, "keep only this intensity"),
         Field("actors", .nullable(.list(actor, minCount: 1)), .null, "keep only these actors (1–24)"),
+        Field(
+            "sources",
+            .nullable(
+                .list(
+                    .section([
+                        Field("path", .path, nil, "the corpus folder (or CSV manifest)"),
+                        Field(
+                            "layout", .choice(of: DatasetLayout.self), .string(DatasetLayout.ravdess.rawValue),
+                            "its layout"),
+                        Field("label_map", labelMap, .null, "rename its labels (as data.label_map)"),
+                        Field("name", .nullable(.string), .null, "the corpus's name in metrics (null: the layout)"),
+                    ]), minCount: 2)), .null,
+            "several training corpora `[{path, layout, label_map, name}, …]` instead of data.path; each file keeps its corpus (`split.kind: corpus`, per-corpus metrics)"
+        ),
         Field(
             "synthetic",
             .toggle([
@@ -288,21 +317,29 @@ enum SpecSchema {
                 "kind", .choice(of: SplitSpec.Kind.self), .string(SplitSpec.Kind.random.rawValue),
                 "how to pick validation files"),
             Field("valid_pct", fraction, .double(0.2), "fraction held out (random; speakers without `valid`)"),
-            Field("valid", .nullable(.list(actor, minCount: 1)), .null, "validation actors (speakers)"),
+            Field("valid", speakers, .null, "validation speakers (RAVDESS actor 9 = `09`)"),
             Field("k", .int(2...24), .int(5), "folds (kfold_speakers)"),
-            Field("fold", .nullable(.int(1...24)), .null, "the fold to run, 1…k (null: every fold, one run each)"),
+            Field(
+                "fold", .nullable(.int(1...24)), .null,
+                "the fold to run, 1…k, or the data.sources entry held out (null: every one, one run each)"),
             Field("seed", .nullable(.int(0...Int.max)), .null, "split seed (null: the spec's seed)"),
         ],
         variants: [
             SplitSpec.Kind.random.rawValue: ["valid_pct", "seed"],
             SplitSpec.Kind.speakers.rawValue: ["valid", "valid_pct", "seed"],
             SplitSpec.Kind.kfoldSpeakers.rawValue: ["k", "fold", "seed"],
+            SplitSpec.Kind.corpus.rawValue: ["fold", "seed"],
         ])
 
     static let test: [Field] = [
-        Field("actors", .nullable(.list(actor, minCount: 1)), .null, "held-out actors"),
-        Field("path", .nullable(.path), .null, "a folder of the same layout as data"),
+        Field("actors", .nullable(.list(actor, minCount: 1)), .null, "held-out RAVDESS actors"),
+        Field("speakers", speakers, .null, "held-out speakers of the corpus"),
+        Field("path", .nullable(.path), .null, "another corpus (folder or CSV manifest)"),
         Field("manifest", .nullable(.path), .null, "a CSV of path,label"),
+        Field(
+            "layout", .nullable(.choice(of: DatasetLayout.self)), .null,
+            "test.path's layout (null: data.layout; manifests are csv)"),
+        Field("label_map", labelMap, .null, "rename test.path's labels (as data.label_map)"),
     ]
 
     static let defaultLocation = SourceLocation(file: "(default)", line: 0, column: 0)
@@ -319,6 +356,6 @@ enum SpecSchema {
         Field("lr_finder", .section(lrFinder), nil, "learning-rate finder (fastai's lr_find)"),
         Field("train", .section(train), nil, "training"),
         Field("split", split, nil, "validation split"),
-        Field("test", .nullable(.section(test)), .null, "a held-out test set: one of actors, path, manifest"),
+        Field("test", .nullable(.section(test)), .null, "a held-out test set: one of actors, speakers, path, manifest"),
     ]
 }

@@ -153,6 +153,25 @@ struct SpecValidator {
                 typeError(shape, node, path)
                 return node
             }
+        case .speaker:
+            switch node.value {
+            case .int(let value) where value >= 0: return node
+            case .string(let text) where !text.trimmingCharacters(in: .whitespaces).isEmpty: return node
+            default:
+                typeError(shape, node, path)
+                return node
+            }
+        case .mapping(let valueShape):
+            guard case .map(let entries) = node.value else {
+                typeError(shape, node, path)
+                return node
+            }
+            let resolved = entries.map { entry in
+                SpecEntry(
+                    key: entry.key, keyLocation: entry.keyLocation,
+                    node: resolve(entry.node, shape: valueShape, path: join(path, entry.key), parent: here))
+            }
+            return SpecNode(.map(resolved), at: here)
         case .nullable(let inner):
             if case .null = node.value { return node }
             return resolve(node, shape: inner, path: path, parent: parent)

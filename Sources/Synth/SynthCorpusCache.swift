@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 #if canImport(Glibc)
@@ -15,6 +16,8 @@ public struct SyntheticCorpusMarker: Codable, Sendable, Equatable {
     public var sampleRate: Int
     public var files: Int
     public var format: String
+    /// The layout the files are named in; nil for RAVDESS (so markers written before layouts still match).
+    public var layout: String? = nil
 
     public func json() throws -> String {
         let encoder = JSONEncoder()
@@ -44,18 +47,18 @@ extension SyntheticCorpus {
     /// - Returns: `dir`.
     /// - Throws: ``SyntheticCorpusError`` when `dir` holds foreign files or cannot be written.
     @discardableResult
-    public static func ensure(at dir: String, actors: Int = 24, seed: UInt64 = 1, sampleRate: Int = 16000) throws
-        -> String
-    {
-        try ensureReporting(at: dir, actors: actors, seed: seed, sampleRate: sampleRate).path
+    public static func ensure(
+        at dir: String, actors: Int = 24, seed: UInt64 = 1, sampleRate: Int = 16000, layout: DatasetLayout = .ravdess
+    ) throws -> String {
+        try ensureReporting(at: dir, actors: actors, seed: seed, sampleRate: sampleRate, layout: layout).path
     }
 
     /// ``ensure(at:actors:seed:sampleRate:)``, also saying whether the corpus was reused, created or replaced.
-    public static func ensureReporting(at dir: String, actors: Int = 24, seed: UInt64 = 1, sampleRate: Int = 16000)
-        throws -> (path: String, outcome: EnsureOutcome)
-    {
+    public static func ensureReporting(
+        at dir: String, actors: Int = 24, seed: UInt64 = 1, sampleRate: Int = 16000, layout: DatasetLayout = .ravdess
+    ) throws -> (path: String, outcome: EnsureOutcome) {
         try validate(actors: actors, sampleRate: sampleRate, path: dir)
-        let corpus = SyntheticCorpus(actors: actors, seed: seed, sampleRate: sampleRate)
+        let corpus = SyntheticCorpus(actors: actors, seed: seed, sampleRate: sampleRate, layout: layout)
         let fm = FileManager.default
         let target = URL(fileURLWithPath: dir, isDirectory: true).standardizedFileURL
         if corpus.isComplete(at: target.path) { return (dir, .reused) }
@@ -137,10 +140,9 @@ extension SyntheticCorpus {
     /// parameters table, the actor folders and their WAV files.
     static let corpusEntries: (files: Set<String>, folders: [String]) = {
         let ids = SyntheticCorpus(actors: 24).utterances
-        return (
-            Set(ids.map(\.relativePath) + [markerName, parametersName]),
-            (1...24).map(SynthUtteranceID.actorFolder)
-        )
+        let paths = DatasetLayout.allCases.flatMap { layout in ids.compactMap { $0.relativePath(in: layout) } }
+        let folders = Set(paths.map { ($0 as NSString).deletingLastPathComponent }.filter { !$0.isEmpty })
+        return (Set(paths + [markerName, parametersName, manifestName]), folders.sorted())
     }()
 
     /// The first entry of `dir` (relative path) that a synthetic corpus does not hold: a file of another
@@ -181,7 +183,9 @@ extension SyntheticCorpus {
             let found = try? JSONDecoder().decode(SyntheticCorpusMarker.self, from: data), found == marker
         else { return false }
         let fm = FileManager.default
-        return utterances.allSatisfy { fm.fileExists(atPath: root.appendingPathComponent($0.relativePath).path) }
+        return utterances.allSatisfy {
+            fm.fileExists(atPath: root.appendingPathComponent($0.relativePath(in: layout) ?? $0.relativePath).path)
+        }
     }
 }
 

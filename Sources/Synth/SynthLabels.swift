@@ -39,7 +39,7 @@ public struct SynthUtteranceID: Hashable, Comparable, Codable, Sendable, CustomS
     /// (normal only for neutral) × 2 statements × 2 repetitions.
     public static func ravdessSpeech(actor: Int) -> [SynthUtteranceID] {
         var ids: [SynthUtteranceID] = []
-        for emotion in Emotion.allCases {
+        for emotion in Emotion.ravdess {
             for intensity in emotion == .neutral ? [1] : [1, 2] {
                 for statement in 1...2 {
                     for repetition in 1...2 {

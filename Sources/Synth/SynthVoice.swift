@@ -45,7 +45,7 @@ public struct SynthVoice: Codable, Sendable, Equatable {
         var f0Habits: [Double] = []
         var rateHabits: [Double] = []
         var levelHabits: [Double] = []
-        for _ in Emotion.allCases {
+        for _ in Emotion.ravdess {
             f0Habits.append(1.2 * rng.nextNormal())
             rateHabits.append(0.08 * rng.nextNormal())
             levelHabits.append(2.0 * rng.nextNormal())
@@ -120,6 +120,11 @@ struct EmotionProfile: Sendable {
             return .init(
                 f0Semitones: 4.5, logRate: log(1.0), levelDB: 1.5, jitter: 0.01, shimmer: 0.045, tilt: 0.45,
                 openQuotient: 0.56, breathiness: 0.05, tremor: 0, declination: 0.5, accent: 4, finalMove: 4)
+        case .boredom:
+            // Not in the RAVDESS-shaped corpus (no layout's synthetic files use it); low, slow and flat.
+            return .init(
+                f0Semitones: -2, logRate: log(0.85), levelDB: -3, jitter: 0.008, shimmer: 0.04, tilt: 0.65,
+                openQuotient: 0.64, breathiness: 0.06, tremor: 0, declination: -1.5, accent: 0.5, finalMove: -1)
         }
     }
 

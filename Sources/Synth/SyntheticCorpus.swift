@@ -26,17 +26,23 @@ public struct SyntheticCorpus: Sendable, Equatable {
     public var actors: Int
     public var seed: UInt64
     public var sampleRate: Int
+    /// The names the files are written under (``SynthUtteranceID/relativePath(in:)``).
+    public var layout: DatasetLayout
 
-    public init(actors: Int = 24, seed: UInt64 = 1, sampleRate: Int = 16000) {
+    public init(actors: Int = 24, seed: UInt64 = 1, sampleRate: Int = 16000, layout: DatasetLayout = .ravdess) {
         precondition((1...24).contains(actors), "actors must be 1…24")
         precondition((8000...48000).contains(sampleRate), "sampleRate must be 8000…48000")
         self.actors = actors
         self.seed = seed
         self.sampleRate = sampleRate
+        self.layout = layout
     }
 
-    /// Every utterance, actor by actor, in file-name order (60 × `actors`).
-    public var utterances: [SynthUtteranceID] { (1...actors).flatMap { SynthUtteranceID.ravdessSpeech(actor: $0) } }
+    /// Every utterance the layout has names for, actor by actor, in RAVDESS file-name order (60 × `actors`
+    /// for RAVDESS; fewer for layouts without calm or surprised).
+    public var utterances: [SynthUtteranceID] {
+        (1...actors).flatMap { SynthUtteranceID.ravdessSpeech(actor: $0) }.filter { $0.relativePath(in: layout) != nil }
+    }
 
     /// The voice of `actor`.
     public func voice(_ actor: Int) -> SynthVoice { SynthVoice.actor(actor, seed: seed) }
@@ -92,18 +98,18 @@ public struct SyntheticCorpus: Sendable, Equatable {
                     path: markerURL.path, message: "cannot remove the old marker: \(error.localizedDescription)")
             }
         }
+        let ids = utterances
+        let relativePaths = ids.map { $0.relativePath(in: layout) ?? $0.relativePath }
         do {
-            for actor in 1...actors {
-                try fm.createDirectory(
-                    at: root.appendingPathComponent(SynthUtteranceID.actorFolder(actor)),
-                    withIntermediateDirectories: true)
+            try fm.createDirectory(at: root, withIntermediateDirectories: true)
+            for folder in Set(relativePaths.map { ($0 as NSString).deletingLastPathComponent }) where !folder.isEmpty {
+                try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
             }
         } catch {
             throw SyntheticCorpusError(
-                path: dir, message: "cannot create the actor folders: \(error.localizedDescription)")
+                path: dir, message: "cannot create the corpus folders: \(error.localizedDescription)")
         }
-        let ids = utterances
-        let paths = ids.map { root.appendingPathComponent($0.relativePath).path }
+        let paths = relativePaths.map { root.appendingPathComponent($0).path }
         var outcomes = [Result<SynthesizedUtterance, Error>?](repeating: nil, count: ids.count)
         outcomes.withUnsafeMutableBufferPointer { slots in
             let slots = SynthSendableBox(slots)
@@ -128,6 +134,7 @@ public struct SyntheticCorpus: Sendable, Equatable {
             }
         }
         try writeText(SynthParametersTable.csv(made), to: root.appendingPathComponent(Self.parametersName))
+        if layout == .csv { try writeText(Self.manifest(ids), to: root.appendingPathComponent(Self.manifestName)) }
         try writeText(try marker.json(), to: markerURL)
         return paths
     }
@@ -136,7 +143,7 @@ public struct SyntheticCorpus: Sendable, Equatable {
     public var marker: SyntheticCorpusMarker {
         SyntheticCorpusMarker(
             formatVersion: Self.formatVersion, actors: actors, seed: seed, sampleRate: sampleRate,
-            files: actors * 60, format: "WAV PCM_16 mono")
+            files: utterances.count, format: "WAV PCM_16 mono", layout: layout == .ravdess ? nil : layout.rawValue)
     }
 
     private func writeText(_ text: String, to url: URL) throws {

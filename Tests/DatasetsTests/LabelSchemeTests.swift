@@ -7,7 +7,7 @@ final class LabelSchemeTests: XCTestCase {
     static let ravdessFiles: [DatasetFile] = {
         var files = [DatasetFile]()
         for actor in 1...4 {
-            for emotion in Emotion.allCases {
+            for emotion in Emotion.ravdess {
                 for intensity in Intensity.allCases where !(emotion == .neutral && intensity == .strong) {
                     let name = RavdessName(
                         emotion: emotion, intensity: intensity, statement: 1, repetition: 1, actor: actor)
@@ -100,9 +100,14 @@ final class LabelSchemeTests: XCTestCase {
     }
 
     func testSchemesMustFitTheLayout() {
+        // Folder names that are not emotions: the emotion scheme names the file and the label.
         let files = [DatasetFile(path: "/x/a/1.wav", relativePath: "a/1.wav", givenLabel: "a")]
         XCTAssertThrowsError(try LabelScheme.emotion.apply(to: files, layout: .folders)) {
-            XCTAssertTrue("\($0)".contains("'given'"), "\($0)")
+            XCTAssertEqual($0 as? DatasetError, .unknownEmotion(file: "a/1.wav", label: "a"))
+            XCTAssertTrue("\($0)".contains("labels: given"), "\($0)")
+        }
+        XCTAssertThrowsError(try LabelScheme.intensity.apply(to: files, layout: .folders)) {
+            XCTAssertTrue("\($0)".contains("RAVDESS names only"), "\($0)")
         }
         XCTAssertThrowsError(try LabelScheme.given.apply(to: Self.ravdessFiles, layout: .ravdess)) {
             XCTAssertTrue("\($0)".contains("gender_emotion"), "\($0)")
@@ -117,8 +122,11 @@ final class LabelSchemeTests: XCTestCase {
             XCTAssertEqual($0 as? DatasetError, .unknownLabels("mood"))
         }
         XCTAssertEqual(try DatasetLayout(parsing: "CSV"), .csv)
+        XCTAssertEqual(try DatasetLayout(parsing: "CREMA-D"), .cremad)
+        XCTAssertEqual(try DatasetLayout(parsing: "emo_db"), .emodb)
         XCTAssertThrowsError(try DatasetLayout(parsing: "tree")) {
-            XCTAssertEqual("\($0)", "unknown layout 'tree'; expected one of: ravdess, folders, csv")
+            XCTAssertEqual(
+                "\($0)", "unknown layout 'tree'; expected one of: ravdess, cremad, tess, savee, emodb, folders, csv")
         }
     }
 }

@@ -33,8 +33,9 @@ final class RavdessNameTests: XCTestCase {
             XCTAssertEqual(Emotion(name: name.emotion.name), name.emotion)
         }
         XCTAssertEqual(
-            Emotion.allCases.map(\.name),
+            Emotion.ravdess.map(\.name),
             ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"])
+        XCTAssertEqual(Emotion.ravdess.map(\.rawValue), Array(1...8))
     }
 
     func testEachOutOfRangeFieldIsNamed() {

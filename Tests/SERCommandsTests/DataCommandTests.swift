@@ -73,6 +73,28 @@ final class DataCommandTests: XCTestCase {
         XCTAssertEqual(folders.speakers, 0)
     }
 
+    func testAnotherCorpusIsDetectedAndItsLabelsMapped() throws {
+        let dir = TemporaryDirectory()
+        for name in ["OAF_Pleasant_surprise/OAF_back_ps.wav", "YAF_angry/YAF_back_angry.wav"] {
+            try FileManager.default.createDirectory(
+                atPath: (dir.path(name) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try SoundFile.write([Float](repeating: 0.01, count: 800), sampleRate: 8000, to: dir.path(name))
+        }
+        let tess = try report([dir.url.path])
+        XCTAssertEqual(tess.layout, "tess")
+        XCTAssertEqual(tess.classCounts["surprised"], 1)
+        XCTAssertEqual(tess.speakers, 2)
+        let text = try DataCommand.parse([dir.url.path]).output()
+        XCTAssertTrue(text.contains("Gender  Files\nfemale      2"), text)
+        XCTAssertFalse(text.contains("Intensity"), "TESS names carry no intensity: \(text)")
+        let mapped = try report([dir.url.path, "--label-map", "ps=happy"])
+        XCTAssertEqual(mapped.classCounts["happy"], 1)
+        XCTAssertNil(mapped.classCounts["surprised"])
+        XCTAssertThrowsError(try DataCommand.parse([dir.url.path, "--label-map", "calm=neutral"]).output()) {
+            XCTAssertTrue("\($0)".contains("'calm' is not a label of the TESS layout"), "\($0)")
+        }
+    }
+
     func testTextReportShowsTablesAndUnreadableFiles() throws {
         let dir = try makeCorpus()
         let text = try DataCommand.parse([dir.url.path]).output()
@@ -104,7 +126,10 @@ final class DataCommandTests: XCTestCase {
     func testBadArgumentsAreClearErrors() throws {
         let dir = try makeCorpus()
         for (arguments, expected) in [
-            (["--layout", "tree"], "unknown layout 'tree'; expected one of: ravdess, folders, csv"),
+            (
+                ["--layout", "tree"],
+                "unknown layout 'tree'; expected one of: ravdess, cremad, tess, savee, emodb, folders, csv"
+            ),
             (["--labels", "mood"], "unknown label scheme 'mood'"),
             (["--classes", "a,,b"], "must list class names"),
         ] {

@@ -26,7 +26,8 @@ final class ExperimentFilesTests: XCTestCase {
             Set([
                 "quickstart.yaml", "ravdess-notebook.yaml", "ravdess-random-split.yaml",
                 "ravdess-speaker-independent.yaml",
-                "sweep-synthetic.yaml",
+                "sweep-synthetic.yaml", "cremad.yaml", "tess.yaml", "savee.yaml", "emodb.yaml",
+                "cross-corpus-ravdess-emodb.yaml",
             ])
             .isSubset(of: files), "\(files)")
         // The pretrained recipe needs the user's checkpoint (any existing file passes validation).
@@ -34,7 +35,37 @@ final class ExperimentFilesTests: XCTestCase {
         FileManager.default.createFile(atPath: weights.path, contents: Data())
         for file in files {
             let overrides = file == "ravdess-notebook-pretrained.yaml" ? ["model.init=\(weights.path)"] : []
-            XCTAssertNoThrow(try load(file, environment: ["SER_DATA": corpus.url.path], overrides: overrides), file)
+            XCTAssertNoThrow(
+                try load(
+                    file, environment: ["SER_DATA": corpus.url.path, "SER_TEST_DATA": corpus.url.path],
+                    overrides: overrides), file)
+        }
+    }
+
+    func testEachCorpusSpecNamesItsLayoutAndTheCrossCorpusSpecTakesItsTestCorpusFromSERTestData() throws {
+        let corpus = TemporaryDirectory("ser-fake-corpus")
+        for (file, layout) in [
+            ("cremad.yaml", "cremad"), ("tess.yaml", "tess"), ("savee.yaml", "savee"), ("emodb.yaml", "emodb"),
+        ] {
+            let spec = try load(file, environment: ["SER_DATA": corpus.url.path]).runs[0].spec
+            XCTAssertEqual(spec.data.layout.rawValue, layout, file)
+            XCTAssertEqual(spec.data.path, corpus.url.path, file)
+        }
+        let other = TemporaryDirectory("ser-fake-emodb")
+        let cross = try load(
+            "cross-corpus-ravdess-emodb.yaml",
+            environment: ["SER_DATA": corpus.url.path, "SER_TEST_DATA": other.url.path]
+        ).runs[0].spec
+        XCTAssertEqual(cross.test?.path, other.url.path)
+        XCTAssertEqual(cross.test?.layout, .emodb)
+        XCTAssertEqual(cross.data.labelMap, ["calm": "neutral"])
+        let set = try load(
+            "cross-corpus-ravdess-emodb.yaml", environment: ["SER_DATA": corpus.url.path],
+            overrides: ["test.path=\(other.url.path)"]
+        ).runs[0].spec
+        XCTAssertEqual(set.test?.path, other.url.path)
+        XCTAssertThrowsError(try load("cross-corpus-ravdess-emodb.yaml", environment: ["SER_DATA": corpus.url.path])) {
+            XCTAssertTrue("\($0)".contains("set test.path (or the SER_TEST_DATA environment variable)"), "\($0)")
         }
     }
 

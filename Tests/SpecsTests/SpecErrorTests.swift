@@ -120,7 +120,7 @@ final class SpecErrorTests: XCTestCase {
         XCTAssertEqual(
             errors("data: {synthetic: true, labels: emotions}\ntrain: {lr: stepp, schedule: one-cycle}\n"),
             [
-                "1:33: unknown value 'emotions' for data.labels; expected one of emotion, gender_emotion, intensity, gender (did you mean 'emotion'?)",
+                "1:33: unknown value 'emotions' for data.labels; expected one of emotion, gender_emotion, intensity, gender, given (did you mean 'emotion'?)",
                 "2:13: unknown value 'stepp' for train.lr; expected a number or one of minimum, steep, valley, slide (did you mean 'steep'?)",
                 "2:30: unknown value 'one-cycle' for train.schedule; expected one of fit, one_cycle, flat_cos (did you mean 'one_cycle'?)",
             ])
@@ -138,17 +138,18 @@ final class SpecErrorTests: XCTestCase {
             "s.yaml", "data: {synthetic: true}\nsplit: {kind: speakers, valid: [1, 2]}\ntest: {actors: [3, 4]}\n")
         let spec = try fixture.load("s.yaml").runs[0].spec
         XCTAssertEqual(
-            spec.split, SplitSpec(kind: .speakers, validPct: 0.2, valid: [1, 2], k: nil, fold: nil, seed: nil))
+            spec.split, SplitSpec(kind: .speakers, validPct: 0.2, valid: ["01", "02"], k: nil, fold: nil, seed: nil))
         XCTAssertEqual(spec.test, TestSpec(actors: [3, 4], path: nil, manifest: nil))
         XCTAssertEqual(
             errors("data: {synthetic: true}\nsplit: {kind: speakers, valid: [1, 2]}\ntest: {actors: [2, 30]}\n"),
             ["3:20: expected an integer from 1 to 24 for test.actors[1], got 30"])
         XCTAssertEqual(
             errors("data: {synthetic: true}\nsplit: {kind: speakers, valid: [1, 2]}\ntest: {actors: [2]}\n"),
-            ["3:16: actors [2] are in both test.actors and split.valid"])
+            ["3:16: speakers 02 are in both test.actors and split.valid"])
         let two = errors("data: {synthetic: true}\ntest: {actors: [2], manifest: m.csv}\n")
         XCTAssertEqual(two.count, 2)
-        XCTAssertEqual(two.first, "2:7: expected exactly one of test.actors, test.path, test.manifest, got 2")
+        XCTAssertEqual(
+            two.first, "2:7: expected exactly one of test.actors, test.speakers, test.path, test.manifest, got 2")
         XCTAssertTrue(two.last?.hasPrefix("2:31: test.manifest /") ?? false, "\(two)")
         XCTAssertTrue(two.last?.hasSuffix("/m.csv does not exist") ?? false, "\(two)")
     }

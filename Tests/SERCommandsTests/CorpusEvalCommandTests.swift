@@ -1,0 +1,68 @@
+import ArgumentParser
+import Datasets
+import Features
+import Foundation
+import Inference
+import Synth
+import TestSupport
+import XCTest
+
+@testable import SERCommands
+
+/// `ser eval MODEL DIR --layout X --label-map k=v,…`: another corpus's shared classes are scored, the
+/// classes the model does not know are counted, not scored as some other class.
+final class CorpusEvalCommandTests: XCTestCase {
+    var directory: TemporaryDirectory!
+
+    override func setUp() { directory = TemporaryDirectory("ser-corpus-eval") }
+
+    func parse<T: ParsableCommand>(_ type: T.Type, _ arguments: [String]) throws -> T {
+        try XCTUnwrap(try SER.parseAsRoot(arguments) as? T)
+    }
+
+    /// A model of 4 emotions (untrained weights: only the bookkeeping is tested).
+    func emotionModel() throws -> String {
+        let path = directory.path("emotions.safetensors")
+        let architecture = ModelArchitecture(depth: 10, width: 8, stem: .smallInput, classCount: 4, dropout: 0)
+        var features = FeatureParameters()
+        features.sampleRate = 16000
+        features.nFFT = 256
+        features.hopLength = 160
+        features.nMels = 16
+        try ModelBundle(
+            architecture: architecture, features: features,
+            audio: AudioSettings(sampleRate: 16000, duration: 1, frames: 101, trimDB: nil), normalization: .utterance,
+            labels: ["neutral", "happy", "sad", "angry"], labelScheme: "emotion[neutral,happy,sad,angry]",
+            source: ModelSource(), toolVersion: "test", model: try architecture.makeResNet(seed: 1)
+        ).save(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testAnotherCorpusIsScoredOnTheSharedClassesAndTheOthersAreReported() throws {
+        let model = try emotionModel()
+        let emodb = directory.path("emodb")
+        try SyntheticCorpus.ensure(at: emodb, actors: 1, seed: 1, layout: .emodb)
+        // EMO-DB (one synthetic speaker): neutral 4, happy, sad, angry, fearful, disgust 8 each.
+        let report = try parse(Eval.self, ["eval", model, emodb, "--layout", "EMO-DB", "--label-map", "A=happy"])
+            .evaluate()
+        XCTAssertEqual(report.files, 4 + 8 + 8 + 8 + 8, "fearful files count as happy")
+        XCTAssertEqual(report.unknownClasses, ["disgust": 8])
+        XCTAssertEqual(report.excluded, 8)
+        XCTAssertEqual(report.confusion.flatMap { $0 }.reduce(0, +), report.files)
+        XCTAssertEqual(report.confusion[1].reduce(0, +), 16, "happy and mapped fearful files")
+        let json = try StoreFormat.json(report)
+        XCTAssertTrue(json.contains("\"unknown_classes\""), json)
+
+        // A map that does not fit the corpus, and a model sharing no class, are errors that say so.
+        XCTAssertThrowsError(try parse(Eval.self, ["eval", model, emodb, "--label-map", "ps=surprised"]).evaluate()) {
+            XCTAssertTrue("\($0)".contains("'ps' is not a label of the EMO-DB layout"), "\($0)")
+        }
+        XCTAssertThrowsError(try SER.parseAsRoot(["eval", model, emodb, "--label-map", "ps"])) {
+            XCTAssertTrue(SER.message(for: $0).contains("expected label=target"), SER.message(for: $0))
+        }
+        let other = try writeTinyModelFile(to: directory.path("low-high.safetensors"))
+        XCTAssertThrowsError(try parse(Eval.self, ["eval", other, emodb]).evaluate()) {
+            XCTAssertTrue("\($0)".contains("shares no class with the model"), "\($0)")
+        }
+    }
+}
