@@ -84,6 +84,8 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var host: String
     public var pid: Int64?
     public var error: String?
+    /// The worker that holds (or last held) a run of the worker queue (`ser worker`); nil for other runs.
+    public var worker: String? = nil
 }
 
 /// When a `running` run counts as stale: its heartbeat is older than `heartbeatTimeout`, or it ran on this
@@ -213,6 +215,10 @@ extension RunStore {
             summaries = summaries.filter { filter.statuses.contains($0.displayStatus) }
         }
         if let limit = filter.limit { summaries = Array(summaries.prefix(limit)) }
+        let queue = try queueEntries()
+        if !queue.isEmpty {
+            for index in summaries.indices { summaries[index].worker = queue[summaries[index].id]?.worker }
+        }
         return summaries
     }
 
