@@ -55,6 +55,8 @@ public final class ExperimentRunner {
     public var bestMetric: BestEpochMetric = .accuracy
     /// When a running run counts as abandoned, so that `resume` may claim it (injectable for tests).
     public var staleness = Staleness()
+    /// How often a running run's heartbeat is stamped, in seconds (workers make it shorter in tests).
+    public var heartbeatInterval: TimeInterval = 30
 
     private let state = RunnerState()
 
@@ -130,7 +132,7 @@ public final class ExperimentRunner {
             outcome.error = "\(error)"
             return outcome
         }
-        let heartbeat = store.startHeartbeat(runID)
+        let heartbeat = store.startHeartbeat(runID, every: heartbeatInterval)
         defer { heartbeat.stop() }
         do {
             // The run's folder must be this run's (its ownership marker) before anything is written into it.
@@ -249,7 +251,8 @@ public final class ExperimentRunner {
             toolVersion: options.toolVersion, model: learner.model)
         let weights = RunnerPaths.weights(in: folder)
         try bundle.save(to: weights)
-        try store.addArtifact(runID: runID, kind: "weights", path: weights.path)
+        // Replacing: a run resumed after its weights were recorded (its worker killed before `finish`) keeps one row.
+        try store.replaceArtifact(runID: runID, kind: "weights", path: weights.path)
         outcome.weights = weights.path
         try store.finish(runID)
         outcome.status = .finished

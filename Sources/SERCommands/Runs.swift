@@ -61,9 +61,20 @@ struct Runs: ParsableCommand {
                 StoreFormat.duration(run.startedAt.flatMap { start in end.map { $0.timeIntervalSince(start) } }),
             ]
         }
-        return StoreFormat.table(
-            ["ID", "EXPERIMENT", "SWEEP", "STATUS", "EPOCHS", "BEST ACC", "FINAL ACC", "STARTED", "TOOK"], rows,
-            right: [0, 4, 5, 6, 8])
+        let headers = ["ID", "EXPERIMENT", "SWEEP", "STATUS", "EPOCHS", "BEST ACC", "FINAL ACC", "STARTED", "TOOK"]
+        // Runs of the worker queue (`ser worker`), and any running run, also show who holds them.
+        if runs.contains(where: { $0.worker != nil || $0.status == .running }) {
+            let withWorker = zip(rows, runs).map { row, run in row + [Self.holder(run)] }
+            return StoreFormat.table(headers + ["WORKER"], withWorker, right: [0, 4, 5, 6, 8])
+        }
+        return StoreFormat.table(headers, rows, right: [0, 4, 5, 6, 8])
+    }
+
+    /// The worker of a queue run (the one that holds it, or last held it), else `host:pid` of a running run.
+    static func holder(_ run: RunSummary) -> String {
+        if let worker = run.worker { return worker }
+        if run.status == .running { return "\(run.host):\(run.pid.map(String.init) ?? "?")" }
+        return "-"
     }
 
     func run() throws { print(try output()) }
