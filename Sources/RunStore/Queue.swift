@@ -98,6 +98,20 @@ extension RunStore {
         }
     }
 
+    /// Who holds run `runID` when it is `running` but not by process `pid` on `host`: the worker (or `host:pid`)
+    /// that took it over; nil while this process still holds it (or it is no longer running).
+    public func takenOver(_ runID: Int64, pid: Int32 = getpid(), host: String = RunStore.hostName) throws -> String? {
+        try read { db in
+            guard let run = try RunRecord.fetchOne(db, key: runID) else { throw RunStoreError.noSuchRun(runID) }
+            guard run.status == .running, run.pid != Int64(pid) || run.host != host else { return nil }
+            let worker =
+                try db.tableExists("run_queue")
+                ? try String.fetchOne(db, sql: "SELECT worker FROM run_queue WHERE run_id = ?", arguments: [runID])
+                : nil
+            return worker ?? "\(run.host):\(run.pid.map(String.init) ?? "?")"
+        }
+    }
+
     /// How many runs of the worker queue a worker could take now (as ``claimNext(worker:staleness:pid:host:now:)``
     /// would, without claiming any).
     public func claimableCount(staleness: Staleness = Staleness(), now: Date = Date()) throws -> Int {

@@ -143,6 +143,10 @@ public final class ExperimentRunner {
                 outcome.status = .interrupted
                 outcome.error = reason
                 try? store.interrupt(runID, reason: reason)
+            } else if case .takenOver = error {
+                // The run is another worker's now: its status is not this process's to change.
+                outcome.status = .interrupted
+                outcome.error = error.description
             } else {
                 outcome.status = .failed
                 outcome.error = error.description
@@ -250,6 +254,7 @@ public final class ExperimentRunner {
                 epoch: outcome.bestEpoch, selectedBy: outcome.selectedBy),
             toolVersion: options.toolVersion, model: learner.model)
         let weights = RunnerPaths.weights(in: folder)
+        if let holder = try store.takenOver(runID) { throw RunnerError.takenOver(run: runID, by: holder) }
         try bundle.save(to: weights)
         // Replacing: a run resumed after its weights were recorded (its worker killed before `finish`) keeps one row.
         try store.replaceArtifact(runID: runID, kind: "weights", path: weights.path)
