@@ -44,9 +44,9 @@ extension RunStore {
     }
 
     /// Claims the next run of the worker queue for `worker`, in one exclusive write transaction (SQLite
-    /// `BEGIN IMMEDIATE`, so of several workers asking at once each gets a different run): the queued run with
-    /// the lowest id, or a run stopped by Ctrl-C, or a `running` one whose worker is gone (`staleness`: its
-    /// heartbeat is too old, or its process no longer exists on this host). The run becomes `running` with this
+    /// `BEGIN IMMEDIATE`, so of several workers asking at once each gets a different run): a `running` run whose
+    /// worker is gone (`staleness`: its heartbeat is too old, or its process no longer exists on this host),
+    /// else the queued (or Ctrl-C-interrupted) run with the lowest id. The run becomes `running` with this
     /// `pid`, `host` and a fresh heartbeat; its queue row names `worker`. Failed and finished runs are never
     /// taken. Returns nil when there is nothing to do.
     public func claimNext(
@@ -57,13 +57,22 @@ extension RunStore {
             var claim: QueueClaim?
             try writer.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    let rows = try Row.fetchAll(
+                    // Runs of dead workers first (few rows: at most one per worker), then the lowest queued id.
+                    let running = try Row.fetchAll(
                         db,
                         sql: """
                             SELECT run.id, run.status, run.heartbeat_at, run.host, run.pid, q.worker, q.claims
                             FROM run_queue q JOIN run ON run.id = q.run_id
-                            WHERE run.status IN ('queued', 'interrupted', 'running') ORDER BY run.id
+                            WHERE run.status = 'running' ORDER BY run.id
                             """)
+                    let waiting = try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT run.id, run.status, run.heartbeat_at, run.host, run.pid, q.worker, q.claims
+                            FROM run_queue q JOIN run ON run.id = q.run_id
+                            WHERE run.status IN ('queued', 'interrupted') ORDER BY run.id LIMIT 1
+                            """)
+                    let rows = running + waiting
                     for row in rows {
                         let r = StoreRow(row, table: "run", key: StoreRow.runKey(row, column: "id"))
                         let status: RunStatus = try r.value("status")

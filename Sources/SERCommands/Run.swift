@@ -98,9 +98,7 @@ struct RunCommand: ParsableCommand {
     /// What `ser run --queue` prints: the queued runs and how to start workers on them.
     static func queueText(_ queued: [QueuedRun], storePath: String) -> String {
         let store = URL(fileURLWithPath: storePath).standardizedFileURL.path
-        var lines = queued.map { run in
-            "run \(run.runID) (\(run.name)) queued" + (run.sweep.isEmpty ? "" : " [\(run.sweep)]")
-        }
+        var lines = queued.map { run in "run \(run.runID) (\(run.name)) queued" }
         lines += [
             "",
             "Start workers on it (each takes one run at a time; one per machine, or several with --threads):",
