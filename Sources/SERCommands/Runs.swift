@@ -70,9 +70,12 @@ struct Runs: ParsableCommand {
         return StoreFormat.table(headers, rows, right: [0, 4, 5, 6, 8])
     }
 
-    /// The worker of a queue run (the one that holds it, or last held it), else `host:pid` of a running run.
+    /// The worker of a queue run (the one that holds it, or last held it; with its host while it runs, unless
+    /// its name says it), else `host:pid` of a running run.
     static func holder(_ run: RunSummary) -> String {
-        if let worker = run.worker { return worker }
+        if let worker = run.worker {
+            return run.status == .running && !worker.contains(run.host) ? "\(worker)@\(run.host)" : worker
+        }
         if run.status == .running { return "\(run.host):\(run.pid.map(String.init) ?? "?")" }
         return "-"
     }

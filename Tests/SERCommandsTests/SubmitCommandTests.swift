@@ -62,6 +62,15 @@ final class SubmitCommandTests: XCTestCase {
         let listing = try parse(Runs.self, ["runs", "--store", store]).output()
         XCTAssertEqual(listing.split(separator: "\n").filter { $0.contains("  queued  ") }.count, 6, listing)
 
+        // A claimed run shows its worker, and the host it runs on when the worker's name does not say it.
+        let writer = try RunStore(path: store)
+        let alive = Staleness(isAlive: { _ in true })
+        _ = try writer.claimNext(worker: "w7", staleness: alive, pid: 70, host: "node-a")
+        _ = try writer.claimNext(worker: "node-b:71", staleness: alive, pid: 71, host: "node-b")
+        let claimed = try parse(Runs.self, ["runs", "--store", store]).output()
+        XCTAssertTrue(claimed.contains("WORKER"), claimed)
+        XCTAssertTrue(claimed.hasSuffix(" w7@node-a") && claimed.contains(" node-b:71\n"), claimed)
+
         // An invalid spec queues nothing.
         let bad = directory.path("bad.yaml")
         try "name: bad\ntrain: {epochs: many}\n".write(toFile: bad, atomically: true, encoding: .utf8)
