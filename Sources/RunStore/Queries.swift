@@ -117,12 +117,14 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var host: String
     public var pid: Int64?
     public var error: String?
+    /// The worker that holds (or last held) a run of the worker queue (`ser worker`); nil for other runs.
+    public var worker: String? = nil
 
     /// `id` is written `run_id` in JSON, as every command names a run's id.
     enum CodingKeys: String, CodingKey {
         case id = "runId"
         case experiment, name, sweep, status, displayStatus, epochs, bestAccuracy, finalAccuracy, finalValidLoss
-        case createdAt, startedAt, endedAt, heartbeatAt, host, pid, error
+        case finalUAR, keptUAR, keptAccuracy, createdAt, startedAt, endedAt, heartbeatAt, host, pid, error, worker
     }
 }
 
@@ -267,6 +269,10 @@ extension RunStore {
             summaries = summaries.filter { filter.statuses.contains($0.displayStatus) }
         }
         if let limit = filter.limit { summaries = Array(summaries.prefix(limit)) }
+        let queue = try queueEntries()
+        if !queue.isEmpty {
+            for index in summaries.indices { summaries[index].worker = queue[summaries[index].id]?.worker }
+        }
         return summaries
     }
 

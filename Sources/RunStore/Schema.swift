@@ -257,6 +257,20 @@ enum Schema {
                     CREATE INDEX stored_evaluation_run ON stored_evaluation(run_id);
                     """)
         }
+        // The work queue of `ser worker`: the runs enqueued for workers (`ser run --queue`, `ser submit`), the
+        // worker that holds (or last held) each, and how often a worker claimed it (above 1: reclaimed from a
+        // worker that died). Runs of a plain `ser run` have no row, so workers never take them.
+        migrator.registerMigration("v8-queue-workers") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE run_queue (
+                        run_id INTEGER PRIMARY KEY REFERENCES run(id) ON DELETE CASCADE,
+                        enqueued_at DATETIME NOT NULL,
+                        worker TEXT,
+                        claims INTEGER NOT NULL DEFAULT 0
+                    );
+                    """)
+        }
         return migrator
     }
 

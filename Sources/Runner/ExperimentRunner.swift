@@ -55,6 +55,8 @@ public final class ExperimentRunner {
     public var bestMetric: BestEpochMetric = .accuracy
     /// When a running run counts as abandoned, so that `resume` may claim it (injectable for tests).
     public var staleness = Staleness()
+    /// How often a running run's heartbeat is stamped, in seconds (workers make it shorter in tests).
+    public var heartbeatInterval: TimeInterval = 30
 
     private let state = RunnerState()
 
@@ -130,7 +132,7 @@ public final class ExperimentRunner {
             outcome.error = "\(error)"
             return outcome
         }
-        let heartbeat = store.startHeartbeat(runID)
+        let heartbeat = store.startHeartbeat(runID, every: heartbeatInterval)
         defer { heartbeat.stop() }
         do {
             // Where its numbers come from: recorded at the start, and again by a resume on another machine.
@@ -143,6 +145,10 @@ public final class ExperimentRunner {
                 outcome.status = .interrupted
                 outcome.error = reason
                 try? store.interrupt(runID, reason: reason)
+            } else if case .takenOver = error {
+                // The run is another worker's now: its status is not this process's to change.
+                outcome.status = .interrupted
+                outcome.error = error.description
             } else {
                 outcome.status = .failed
                 outcome.error = error.description
@@ -253,8 +259,10 @@ public final class ExperimentRunner {
                 epoch: outcome.bestEpoch, selectedBy: outcome.selectedBy),
             toolVersion: options.toolVersion, model: learner.model)
         let weights = RunnerPaths.weights(in: folder)
+        if let holder = try store.takenOver(runID) { throw RunnerError.takenOver(run: runID, by: holder) }
         try bundle.save(to: weights)
-        try store.addArtifact(runID: runID, kind: "weights", path: weights.path)
+        // Replacing: a run resumed after its weights were recorded (its worker killed before `finish`) keeps one row.
+        try store.replaceArtifact(runID: runID, kind: "weights", path: weights.path)
         outcome.weights = weights.path
         try store.finish(runID)
         outcome.status = .finished

@@ -53,3 +53,17 @@ public enum StoreParameters {
     /// ``flatten(_:)`` as the store's ``SpecParameterSource``.
     public static let source: SpecParameterSource = { try flatten($0) }
 }
+
+extension ExperimentPlan {
+    /// Records the plan for `ser worker`: its experiment and one queued run per resolved spec, each with its row
+    /// in the worker queue (``RunStore/enqueueForWorkers(_:)``), in order. Nothing is trained. Returns the run ids.
+    public func enqueueForWorkers(in store: RunStore, toolVersion: String) throws -> [Int64] {
+        let experiment = try store.findOrCreateExperiment(name: name, description: description)
+        return try runs.map { run in
+            try store.enqueueForWorkers(
+                RunRecord(
+                    experimentId: experiment.id!, name: run.runName, sweep: run.sweepLabel, specYaml: run.yaml,
+                    specHash: run.hash, seed: Int64(run.spec.seed), toolVersion: toolVersion))
+        }
+    }
+}

@@ -17,6 +17,9 @@ public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatab
     /// A metric about to be recorded is NaN or infinite (`field` names it: `epoch 3 accuracy`,
     /// `valid evaluation f1_macro`, `valid prediction clip.wav probabilities`, …); nothing of it is stored.
     case nonFiniteMetric(run: Int64, field: String, value: Double)
+    /// Another worker took the run over (this one's heartbeat was older than its `--stale-after`); this process
+    /// stops training it and records nothing more about it.
+    case takenOver(run: Int64, by: String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,10 @@ public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatab
                 "test set \(path) shares no class with the model: its labels \(unknown.joined(separator: ", ")) are not among \(known.joined(separator: ", ")) (map them with test.label_map)"
         case .notResumable(let run, let reason): return "run \(run) cannot be resumed: \(reason)"
         case .interrupted(let run, let reason): return "run \(run) \(reason)"
+        case .takenOver(let run, let holder):
+            return
+                "run \(run) was taken over by \(holder) (this process's heartbeat looked stale to it); stopped here "
+                + "without recording more (use a longer --stale-after if the worker was alive)"
         case .nonFiniteMetric(let run, let field, let value):
             return
                 "run \(run): \(field) is \(value); expected a finite number (the features or the model produced NaN or infinity)"
@@ -36,6 +43,12 @@ public enum RunnerError: Error, CustomStringConvertible, LocalizedError, Equatab
     }
 
     public var errorDescription: String? { description }
+
+    /// Whether this is ``takenOver(run:by:)``.
+    var isTakeover: Bool {
+        if case .takenOver = self { return true }
+        return false
+    }
 }
 
 extension RunStore {

@@ -9,7 +9,9 @@ import Training
 /// artifact, replaced after each epoch).
 /// It also turns a stop request (Ctrl-C) into `Learner.requestStop()` at the next batch (the epoch is
 /// finished and checkpointed), and keeps the first error (a store write, a test hook) so the runner can fail
-/// the run with it after `fit` returns.
+/// the run with it after `fit` returns. Before recording an epoch it checks that this process still holds the
+/// run: when another worker took it over, it throws ``RunnerError/takenOver(run:by:)``, which ends the fit
+/// before the epoch is recorded or checkpointed.
 final class StoreRecorder: LearnerCallback {
     let store: RunStore
     let runID: Int64
@@ -33,7 +35,7 @@ final class StoreRecorder: LearnerCallback {
         self.progress = progress
     }
 
-    func on<Model: Layer, Opt: Optimizer>(_ event: LearnerEvent, _ learner: Learner<Model, Opt>) {
+    func on<Model: Layer, Opt: Optimizer>(_ event: LearnerEvent, _ learner: Learner<Model, Opt>) throws {
         do {
             switch event {
             case .beforeFit:
@@ -50,6 +52,9 @@ final class StoreRecorder: LearnerCallback {
                 }
             default: break
             }
+        } catch let error as RunnerError where error.isTakeover {
+            // Abort the fit at once: not even this epoch's checkpoint is written into the other worker's run.
+            throw error
         } catch {
             if self.error == nil { self.error = error }
             learner.requestStop()
@@ -59,6 +64,8 @@ final class StoreRecorder: LearnerCallback {
 
     private func recordEpoch(_ record: EpochRecord) throws {
         let epoch = record.epoch + 1
+        // A worker whose run another worker took over (its heartbeat looked stale) stops writing into it.
+        if let holder = try store.takenOver(runID) { throw RunnerError.takenOver(run: runID, by: holder) }
         let metric = EpochMetricRecord(
             runId: runID, epoch: epoch, trainLoss: record.trainLoss, validLoss: record.validLoss,
             accuracy: record.accuracy, balancedAccuracy: record.unweightedAverageRecall,

@@ -9,4 +9,9 @@ enum EngineSetup {
     static func oneLanePerCore<T>(_ body: () throws -> T) rethrows -> T {
         try Engine.with(threads: ProcessInfo.processInfo.activeProcessorCount, body)
     }
+
+    /// `lanes` lanes (one per core when nil), each with single-threaded OpenBLAS (`ser worker --threads N`).
+    static func lanes<T>(_ lanes: Int?, _ body: () throws -> T) rethrows -> T {
+        try Engine.with(threads: lanes ?? ProcessInfo.processInfo.activeProcessorCount, body)
+    }
 }

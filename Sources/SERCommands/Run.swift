@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunStore
 import Runner
 import Specs
 import Training
@@ -22,6 +23,9 @@ struct RunCommand: ParsableCommand {
 
     @Flag(help: "Print a JSON summary of the runs instead of the live table.")
     var json = false
+
+    @Flag(help: "Validate and enqueue every run for `ser worker` (or `ser submit --slurm`) without training.")
+    var queue = false
 
     func validate() throws {
         if specs.isEmpty { throw ValidationError("give at least one spec file.") }
@@ -71,7 +75,47 @@ struct RunCommand: ParsableCommand {
         return outcomes
     }
 
+    /// With `--queue`: validates every spec, then records each run in the worker queue (nothing is trained).
+    func enqueue(log: (String) -> Void = RunOutput.log) throws -> [QueuedRun] {
+        let plans = try Self.loadPlans(specs, overrides: overrides, report: log)
+        let runStore = try store.open()
+        return try Self.enqueue(plans, in: runStore, log: log)
+    }
+
+    static func enqueue(_ plans: [ExperimentPlan], in store: RunStore, log: (String) -> Void) throws -> [QueuedRun] {
+        var queued: [QueuedRun] = []
+        for plan in plans {
+            let ids = try plan.enqueueForWorkers(in: store, toolVersion: SER.version)
+            let count = ids.count
+            log("\(plan.specPath): queued \(count) run\(count == 1 ? "" : "s") of experiment '\(plan.name)'")
+            queued += zip(ids, plan.runs).map {
+                QueuedRun(runID: $0, experiment: plan.name, name: $1.runName, sweep: $1.sweepLabel)
+            }
+        }
+        return queued
+    }
+
+    /// What `ser run --queue` prints: the queued runs and how to start workers on them.
+    static func queueText(_ queued: [QueuedRun], storePath: String) -> String {
+        let store = URL(fileURLWithPath: storePath).standardizedFileURL.path
+        var lines = queued.map { run in "run \(run.runID) (\(run.name)) queued" }
+        lines += [
+            "",
+            "Start workers on it (each takes one run at a time; one per machine, or several with --threads):",
+            "  ser worker --store \(store) --idle-exit 60",
+            "or submit a Slurm job array of workers:",
+            "  ser submit --slurm --store \(store) --parallel 4",
+            "`ser runs --store \(store)` shows who runs what.",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
     func run() throws {
+        if queue {
+            let queued = try enqueue()
+            print(json ? try StoreFormat.json(queued) : Self.queueText(queued, storePath: store.path))
+            return
+        }
         // A run cut short by a closed pipe has not succeeded: no quiet status 0 (see ClosedOutput).
         ClosedOutput.dieOfSIGPIPE()
         let outcomes = try perform(output: json ? .silent : .standard, log: RunOutput.log)
@@ -83,4 +127,12 @@ struct RunCommand: ParsableCommand {
         let code = RunOutput.exitCode(outcomes)
         if code != 0 { throw ExitCode(code) }
     }
+}
+
+/// A run `ser run --queue` recorded for the workers.
+struct QueuedRun: Codable, Equatable {
+    var runID: Int64
+    var experiment: String
+    var name: String
+    var sweep: String
 }

@@ -63,9 +63,23 @@ struct Runs: ParsableCommand {
                 StoreFormat.duration(run.startedAt.flatMap { start in end.map { $0.timeIntervalSince(start) } }),
             ]
         }
-        return StoreFormat.table(
-            ["ID", "EXPERIMENT", "SWEEP", "STATUS", "EPOCHS", "UAR", "ACC", "BEST ACC", "STARTED", "TOOK"], rows,
-            right: [0, 4, 5, 6, 7, 9])
+        let headers = ["ID", "EXPERIMENT", "SWEEP", "STATUS", "EPOCHS", "UAR", "ACC", "BEST ACC", "STARTED", "TOOK"]
+        // Runs of the worker queue (`ser worker`), and any running run, also show who holds them.
+        if runs.contains(where: { $0.worker != nil || $0.status == .running }) {
+            let withWorker = zip(rows, runs).map { row, run in row + [Self.holder(run)] }
+            return StoreFormat.table(headers + ["WORKER"], withWorker, right: [0, 4, 5, 6, 7, 9])
+        }
+        return StoreFormat.table(headers, rows, right: [0, 4, 5, 6, 7, 9])
+    }
+
+    /// The worker of a queue run (the one that holds it, or last held it; with its host while it runs, unless
+    /// its name says it), else `host:pid` of a running run.
+    static func holder(_ run: RunSummary) -> String {
+        if let worker = run.worker {
+            return run.status == .running && !worker.contains(run.host) ? "\(worker)@\(run.host)" : worker
+        }
+        if run.status == .running { return "\(run.host):\(run.pid.map(String.init) ?? "?")" }
+        return "-"
     }
 
     func run() throws { print(try output()) }

@@ -17,6 +17,8 @@ public struct SER: ParsableCommand {
             Schema.self,
             RunCommand.self,
             Resume.self,
+            Worker.self,
+            Submit.self,
             Eval.self,
             Predict.self,
             Runs.self,

@@ -143,6 +143,8 @@ final class JSONOutputTests: XCTestCase {
             (["report"], ["1", "--store", store, "-o", directory.path("report.html"), "--no-spectrograms"]),
             (["lr-find"], ["--run", "1", "--store", store]),
             (["resume"], ["2", "--store", store]),
+            (["run"], [spec, "--store", store, "--set", "seed=7", "--queue"]),
+            (["worker"], ["--store", store, "--idle-exit", "0", "--threads", "1"]),
             (["listen"], [model, "--file", corpus + "/Actor_01/03-01-01-01-01-01-01.wav", "--speed", "0"]),
             (["devices"], []),
             (["doctor"], ["--seconds", "0"]),
@@ -166,9 +168,10 @@ final class JSONOutputTests: XCTestCase {
             }
             let name = "ser " + command.joined(separator: " ")
             let output = try ser(command + arguments + ["--json"])
-            // `listen` prints JSON lines; every other command one document.
+            // `listen` and `worker` print JSON lines; every other command one document.
             let documents =
-                command == ["listen"] ? output.split(separator: "\n").map(String.init) : [output]
+                command == ["listen"] || command == ["worker"]
+                ? output.split(separator: "\n").map(String.init) : [output]
             XCTAssertFalse(documents.isEmpty, name)
             for document in documents {
                 guard
