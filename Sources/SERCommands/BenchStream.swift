@@ -65,6 +65,8 @@ struct StreamBenchmark: Codable {
     struct Path: Codable {
         var samplesPerSecond: Double
         var seconds: Double
+        /// Process CPU seconds (all threads) for the epoch: robust when other processes share the cores.
+        var cpuSeconds: Double
         /// The process's peak resident set after this path (the streamed path runs first).
         var peakRSSMebibytes: Double
         var featureMebibytes: Double
@@ -135,13 +137,20 @@ struct StreamBenchmark: Codable {
         let configuration = LearnerConfiguration(
             batches: BatchConfiguration(batchSize: batch, frames: frames, augmentation: .none), seed: 1)
         let learner = Learner(model: model, optimizer: Adam(), data: data, split: split, configuration: configuration)
-        let start = DispatchTime.now().uptimeNanoseconds
+        func cpuSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = cpuSeconds()
         try learner.fit(epochs: 1, lr: 1e-3)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let cpu = cpuSeconds() - cpuStart
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let path = Path(
-            samplesPerSecond: Double(split.train.count) / seconds, seconds: seconds,
+            samplesPerSecond: Double(split.train.count) / seconds, seconds: seconds, cpuSeconds: cpu,
             peakRSSMebibytes: Double(usage.ru_maxrss) / 1024, featureMebibytes: Double(data.byteCount) / 1_048_576)
         return (path, learner.model)
     }
@@ -149,8 +158,8 @@ struct StreamBenchmark: Codable {
     var text: String {
         func line(_ name: String, _ p: Path) -> String {
             String(
-                format: "%@ %8.1f samples/s  %7.1f s  peak RSS %7.1f MiB  (features %.0f MiB)", name,
-                p.samplesPerSecond, p.seconds, p.peakRSSMebibytes, p.featureMebibytes)
+                format: "%@ %8.1f samples/s  %7.1f s  (CPU %7.1f s)  peak RSS %7.1f MiB  (features %.0f MiB)", name,
+                p.samplesPerSecond, p.seconds, p.cpuSeconds, p.peakRSSMebibytes, p.featureMebibytes)
         }
         var lines = [
             "\(items) items, input \(input.map(String.init).joined(separator: "×")), \(model), \(threads) threads, BLAS \(blasCore)",
