@@ -7,8 +7,8 @@ import NeuralNet
 import SeededRandom
 import Training
 
-/// `ser bench stream`: one training epoch on a large synthetic feature set, streamed from a memory-mapped
-/// file (as `ser run` trains) and held in memory, side by side: peak resident memory and samples per second.
+/// `ser bench stream`: one training epoch on a large synthetic feature set, streamed from a file
+/// (as `ser run` trains) and held in memory, side by side: peak resident memory and samples per second.
 struct BenchStream: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stream",
@@ -107,10 +107,10 @@ struct StreamBenchmark: Codable {
                 return DatasetItem(file: file, classIndex: i % classes, label: "c\(i % classes)")
             }
             let classNames = (0..<classes).map { "c\($0)" }
-            let mapped = try MappedFeatures.write(count: count, in: directory) {
+            let file = try StreamedFeatures.write(count: count, in: directory) {
                 matrix($0, mels: mels, frames: frames)
             }
-            let streamedData = FeatureDataset(items: items, classNames: classNames, mapped: mapped)
+            let streamedData = FeatureDataset(items: items, classNames: classNames, streamed: file)
             let (streamed, streamedModel) = try epoch(streamedData, frames: frames, batch: batch)
             var report = StreamBenchmark(
                 items: count, input: [batch, 1, mels, frames], model: "ResNet-10 (small stem, width 8, 4 classes)",

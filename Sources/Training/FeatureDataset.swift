@@ -3,7 +3,7 @@ import Features
 import Foundation
 
 /// Labelled items with their cached feature matrices (Float32, before crop/pad and standardisation,
-/// `rows × frames` per item), held either in memory or streamed from a memory-mapped file
+/// `rows × frames` per item), held either in memory or streamed from a file
 /// (``FeatureStorage``). Splits, batches and evaluation refer to items by index, so nothing is copied per
 /// split or per epoch; they read matrices through ``withMatrix(_:_:)``, which sees the same floats in
 /// both storages.
@@ -28,14 +28,14 @@ public struct FeatureDataset: Sendable {
         self.storage = .memory(features)
     }
 
-    /// Streamed from `mapped`.
+    /// Streamed from `streamed`.
     /// - Precondition: one matrix per item; class indices in range.
-    public init(items: [DatasetItem], classNames: [String], mapped: MappedFeatures) {
-        precondition(items.count == mapped.count, "\(items.count) items but \(mapped.count) feature matrices")
+    public init(items: [DatasetItem], classNames: [String], streamed: StreamedFeatures) {
+        precondition(items.count == streamed.count, "\(items.count) items but \(streamed.count) feature matrices")
         precondition(items.allSatisfy { (0..<classNames.count).contains($0.classIndex) }, "class index out of range")
         self.items = items
         self.classNames = classNames
-        self.storage = .mapped(mapped)
+        self.storage = .streamed(streamed)
     }
 
     public var count: Int { items.count }
@@ -43,7 +43,7 @@ public struct FeatureDataset: Sendable {
     public var rows: Int {
         switch storage {
         case .memory(let features): features.first?.rows ?? 0
-        case .mapped(let mapped): mapped.count > 0 ? mapped.rows : 0
+        case .streamed(let streamed): streamed.count > 0 ? streamed.rows : 0
         }
     }
     public var classCount: Int { classNames.count }
@@ -54,16 +54,16 @@ public struct FeatureDataset: Sendable {
     public func frames(of index: Int) -> Int {
         switch storage {
         case .memory(let features): features[index].frames
-        case .mapped(let mapped): mapped.frames[index]
+        case .streamed(let streamed): streamed.frames[index]
         }
     }
     /// The longest item, in frames (a batch length when no duration is set).
     public var maxFrames: Int { (0..<count).map(frames(of:)).max() ?? 0 }
-    /// Bytes of the matrices (in memory, or in the mapped file).
+    /// Bytes of the matrices (in memory, or in the streamed file).
     public var byteCount: Int {
         switch storage {
         case .memory(let features): features.reduce(0) { $0 + $1.values.count * 4 }
-        case .mapped(let mapped): mapped.byteCount
+        case .streamed(let streamed): streamed.byteCount
         }
     }
 
@@ -73,8 +73,8 @@ public struct FeatureDataset: Sendable {
         case .memory(let features):
             let m = features[index]
             return try m.values.withUnsafeBufferPointer { try body($0, m.frames) }
-        case .mapped(let mapped):
-            return try mapped.withMatrix(index, body)
+        case .streamed(let streamed):
+            return try streamed.withMatrix(index, body)
         }
     }
 
@@ -82,7 +82,7 @@ public struct FeatureDataset: Sendable {
     public func matrix(_ index: Int) -> FeatureMatrix {
         switch storage {
         case .memory(let features): features[index]
-        case .mapped(let mapped): mapped.matrix(index)
+        case .streamed(let streamed): streamed.matrix(index)
         }
     }
 
@@ -151,15 +151,15 @@ public struct FeatureDataset: Sendable {
 extension FeatureDataset {
     /// Items fetched from the cache at a time per thread by
     /// ``loadStreamed(items:classNames:cache:threads:progress:chunk:)`` (the matrices held at once while the
-    /// mapped file is written).
+    /// streamed file is written).
     public static let streamChunkPerThread = 16
 
     /// ``load(items:classNames:cache:threads:progress:)``, streamed: the matrices go, in item order, into a
-    /// ``MappedFeatures`` file beside the cache's entries, so memory holds a chunk of them while loading and
+    /// ``StreamedFeatures`` file beside the cache's entries, so memory holds a chunk of them while loading and
     /// about a batch while training, whatever the corpus size. Same floats, same batches, same results.
     /// - Parameter chunk: items fetched (in parallel) before they are written; default
     ///   ``streamChunkPerThread`` per thread.
-    /// - Throws: ``FeatureDatasetError`` listing the files that failed, or ``MappedFeaturesError``.
+    /// - Throws: ``FeatureDatasetError`` listing the files that failed, or ``StreamedFeaturesError``.
     public static func loadStreamed(
         items: [DatasetItem], classNames: [String], cache: FeatureCache,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressReporter? = nil,
@@ -168,7 +168,7 @@ extension FeatureDataset {
         let chunk = max(1, chunk ?? max(1, threads) * streamChunkPerThread)
         var failures: [(String, String)] = []
         var held: (start: Int, results: [Result<FeatureMatrix, Error>?]) = (0, [])
-        let file = try MappedFeatures.write(count: items.count, in: cache.entriesDirectory) { i in
+        let file = try StreamedFeatures.write(count: items.count, in: cache.entriesDirectory) { i in
             if i >= held.start + held.results.count {
                 let end = min(items.count, i + chunk)
                 let slots = ResultSlots(count: end - i)
@@ -192,7 +192,7 @@ extension FeatureDataset {
         progress?.finish()
         try? cache.saveIndex()
         guard failures.isEmpty else { throw FeatureDatasetError(failures: failures) }
-        return FeatureDataset(items: items, classNames: classNames, mapped: file)
+        return FeatureDataset(items: items, classNames: classNames, streamed: file)
     }
 }
 
@@ -200,8 +200,8 @@ extension FeatureDataset {
 public enum FeatureStorage: Sendable {
     /// Held in memory (tests, small sets).
     case memory([FeatureMatrix])
-    /// Streamed from a memory-mapped file (what `ser run`, `ser resume` and `ser lr-find` train from).
-    case mapped(MappedFeatures)
+    /// Streamed from a file, one item at a time (what `ser run`, `ser resume` and `ser lr-find` train from).
+    case streamed(StreamedFeatures)
 }
 
 /// Files whose features could not be obtained.

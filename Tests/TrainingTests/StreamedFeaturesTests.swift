@@ -7,22 +7,22 @@ import XCTest
 
 @testable import Training
 
-/// Features streamed from a memory-mapped file train exactly like features held in memory.
+/// Features streamed from a file train exactly like features held in memory.
 final class StreamedFeaturesTests: XCTestCase {
-    /// `data` again, its matrices written to a mapped file in `directory`.
+    /// `data` again, its matrices written to a streamed file in `directory`.
     func streamed(_ data: FeatureDataset, in directory: TemporaryDirectory) throws -> FeatureDataset {
-        let mapped = try MappedFeatures.write(count: data.count, in: directory.url) { data.matrix($0) }
-        return FeatureDataset(items: data.items, classNames: data.classNames, mapped: mapped)
+        let file = try StreamedFeatures.write(count: data.count, in: directory.url) { data.matrix($0) }
+        return FeatureDataset(items: data.items, classNames: data.classNames, streamed: file)
     }
 
-    func testMappedFileHoldsTheSameMatricesAndLeavesNoFileBehind() throws {
-        let directory = TemporaryDirectory("ser-mapped")
+    func testStreamedFileHoldsTheSameMatricesAndLeavesNoFileBehind() throws {
+        let directory = TemporaryDirectory("ser-streamed-file")
         var memory = SyntheticData.dataset(count: 9)
         memory = FeatureDataset(
             items: memory.items, classNames: memory.classNames,
             features: memory.features.enumerated().map { $0 == 4 ? FeatureMatrix(rows: 16, frames: 0) : $1 })
         let data = try streamed(memory, in: directory)
-        guard case .mapped = data.storage else { return XCTFail("not streamed") }
+        guard case .streamed = data.storage else { return XCTFail("not streamed") }
         XCTAssertEqual(data.features, memory.features)
         XCTAssertEqual(data.rows, memory.rows)
         XCTAssertEqual(data.maxFrames, memory.maxFrames)
@@ -31,11 +31,11 @@ final class StreamedFeaturesTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.url.path), [])
 
         let badRows = [FeatureMatrix(rows: 16, frames: 3), FeatureMatrix(rows: 8, frames: 3)]
-        XCTAssertThrowsError(try MappedFeatures.write(count: 2, in: directory.url) { badRows[$0] }) {
+        XCTAssertThrowsError(try StreamedFeatures.write(count: 2, in: directory.url) { badRows[$0] }) {
             XCTAssertTrue("\($0)".contains("item 1: 8 feature rows, expected 16"), "\($0)")
         }
         let missing = directory.url.appendingPathComponent("no-such-folder")
-        XCTAssertThrowsError(try MappedFeatures.write(count: 1, in: missing) { _ in badRows[0] }) {
+        XCTAssertThrowsError(try StreamedFeatures.write(count: 1, in: missing) { _ in badRows[0] }) {
             XCTAssertTrue("\($0)".contains("no-such-folder"), "\($0)")
         }
     }
