@@ -178,9 +178,5 @@ struct StreamBenchmark: Codable {
         return lines.joined(separator: "\n")
     }
 
-    func jsonString() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func jsonString() throws -> String { try StoreFormat.json(self) }
 }
