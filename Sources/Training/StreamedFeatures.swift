@@ -76,8 +76,9 @@ public final class StreamedFeatures: @unchecked Sendable {
         withMatrix(index) { FeatureMatrix(rows: rows, frames: $1, values: Array($0)) }
     }
 
-    /// Writes `count` matrices (`matrix(i)`, in order) to an unlinked temporary file in `directory`. Only one matrix is held at a time. An item whose `matrix` is nil (one the caller reports as
-    /// failed) is stored empty; every other matrix must have the first one's row count.
+    /// Writes `count` matrices (`matrix(i)`, in order) to an unlinked temporary file in `directory`. Only one
+    /// matrix is held at a time. An item whose `matrix` is nil (one the caller reports as failed) is stored
+    /// empty; every other matrix must have the first one's row count.
     /// - Throws: what `matrix` throws, or ``StreamedFeaturesError`` naming the directory and the system's
     ///   message (no space, not writable, …), or naming the item whose row count differs.
     public static func write(
@@ -92,7 +93,6 @@ public final class StreamedFeatures: @unchecked Sendable {
         unlink(path)
         var frames: [Int] = []
         frames.reserveCapacity(count)
-        var length = 0
         var rows: Int?
         for i in 0..<count {
             guard let m = try matrix(i) else {
@@ -116,7 +116,6 @@ public final class StreamedFeatures: @unchecked Sendable {
                     done += n
                 }
             }
-            length += m.values.count * 4
             frames.append(m.values.isEmpty ? 0 : m.frames)
         }
         keep = true
