@@ -7,7 +7,9 @@ import Training
 
 /// The one recipe from a resolved spec to a learner ready to fit, shared by `ser run`, `ser resume` (through
 /// ``ExperimentRunner``) and `ser lr-find`, so that the three train exactly the same thing: the corpus
-/// (``RunData``), its features through the feature cache beside the store, the split, the normalisation,
+/// (``RunData``), its features streamed from the feature cache beside the store
+/// (``FeatureDataset/loadStreamed(items:classNames:cache:threads:progress:chunk:)``: memory does not grow with
+/// the corpus), the split, the normalisation,
 /// the batches, the ResNet (with `model.init`'s weights), the optimizer and the learner configuration.
 ///
 /// Making it reads the file system and writes only the synthetic corpus (once) and the feature cache;
@@ -53,7 +55,7 @@ public struct TrainingSetup {
         let cache = try FeatureCache(
             directory: paths.featureCache(trimDB: spec.audio.trimDB), parameters: parameters, decode: audio.decoder)
         let progress = featureProgress ? ProgressReporter(total: data.items.count, label: "features") : nil
-        features = try FeatureDataset.load(
+        features = try FeatureDataset.loadStreamed(
             items: data.items, classNames: data.classNames, cache: cache, threads: threads, progress: progress)
         split = try makeSplit(
             speakers: spec.splitsByCorpus ? features.items.map(\.file.corpus) : features.speakers,

@@ -4,5 +4,5 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure how fast parts of the pipeline run on this machine.",
-        subcommands: [BenchFeatures.self, BenchTrain.self, BenchListen.self])
+        subcommands: [BenchFeatures.self, BenchTrain.self, BenchListen.self, BenchStream.self])
 }

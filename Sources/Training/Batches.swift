@@ -111,22 +111,23 @@ public struct BatchLoader: Sendable {
         _ index: Int, crop: CropMode, augment: Bool, into scratch: inout [Float], using rng: inout G
     ) {
         let rows = data.rows, frames = configuration.frames
-        let m = data.features[index]
-        let start = PadCrop.offset(length: m.frames, target: frames, mode: crop, using: &rng)
-        scratch.withUnsafeMutableBufferPointer { out in
-            m.values.withUnsafeBufferPointer { src in
+        data.withMatrix(index) { values, length in
+            let start = PadCrop.offset(length: length, target: frames, mode: crop, using: &rng)
+            scratch.withUnsafeMutableBufferPointer { out in
                 for r in 0..<rows {
-                    let row = src.baseAddress! + r * m.frames
                     let dst = out.baseAddress! + r * frames
-                    if m.frames == 0 {
+                    if length == 0 {
                         dst.update(repeating: 0, count: frames)
-                    } else if m.frames >= frames {
+                        continue
+                    }
+                    let row = values.baseAddress! + r * length
+                    if length >= frames {
                         dst.update(from: row + start, count: frames)
                     } else {
                         var floor = row[0]
-                        for t in 1..<m.frames { floor = min(floor, row[t]) }
+                        for t in 1..<length { floor = min(floor, row[t]) }
                         dst.update(repeating: floor, count: frames)
-                        (dst + start).update(from: row, count: m.frames)
+                        (dst + start).update(from: row, count: length)
                     }
                 }
             }

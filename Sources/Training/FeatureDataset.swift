@@ -2,18 +2,22 @@ import Datasets
 import Features
 import Foundation
 
-/// Labelled items with their cached feature matrices, held in memory once (Float32, before
-/// crop/pad and standardisation, `rows × frames` per item). Splits, batches and evaluation refer to
-/// items by index, so nothing is copied per split or per epoch.
+/// Labelled items with their cached feature matrices (Float32, before crop/pad and standardisation,
+/// `rows × frames` per item), held either in memory or streamed from a file
+/// (``FeatureStorage``). Splits, batches and evaluation refer to items by index, so nothing is copied per
+/// split or per epoch; they read matrices through ``withMatrix(_:_:)``, which sees the same floats in
+/// both storages.
 ///
-/// RAVDESS at hop 100: 1200 files × 128 mels × ~700 frames × 4 B ≈ 430 MB.
+/// RAVDESS at hop 100: 1200 files × 128 mels × ~700 frames × 4 B ≈ 430 MB in memory; streamed, the
+/// resident set holds about one batch of matrices.
 public struct FeatureDataset: Sendable {
-    /// The items, indexed like ``features``.
+    /// The items, indexed like the matrices.
     public let items: [DatasetItem]
     public let classNames: [String]
-    /// Each item's features, `rows × frames` (frames vary per item).
-    public let features: [FeatureMatrix]
+    /// Where the matrices are.
+    public let storage: FeatureStorage
 
+    /// In memory.
     /// - Precondition: one matrix per item, all with the same row count; class indices in range.
     public init(items: [DatasetItem], classNames: [String], features: [FeatureMatrix]) {
         precondition(items.count == features.count, "\(items.count) items but \(features.count) feature matrices")
@@ -21,24 +25,74 @@ public struct FeatureDataset: Sendable {
         precondition(items.allSatisfy { (0..<classNames.count).contains($0.classIndex) }, "class index out of range")
         self.items = items
         self.classNames = classNames
-        self.features = features
+        self.storage = .memory(features)
+    }
+
+    /// Streamed from `streamed`.
+    /// - Precondition: one matrix per item; class indices in range.
+    public init(items: [DatasetItem], classNames: [String], streamed: StreamedFeatures) {
+        precondition(items.count == streamed.count, "\(items.count) items but \(streamed.count) feature matrices")
+        precondition(items.allSatisfy { (0..<classNames.count).contains($0.classIndex) }, "class index out of range")
+        self.items = items
+        self.classNames = classNames
+        self.storage = .streamed(streamed)
     }
 
     public var count: Int { items.count }
     /// Rows (mel bands or coefficients) of every matrix.
-    public var rows: Int { features.first?.rows ?? 0 }
+    public var rows: Int {
+        switch storage {
+        case .memory(let features): features.first?.rows ?? 0
+        case .streamed(let streamed): streamed.count > 0 ? streamed.rows : 0
+        }
+    }
     public var classCount: Int { classNames.count }
     public var labels: [Int] { items.map(\.classIndex) }
     /// Speaker per item (nil when unknown), as ``makeSplit(speakers:kind:testSpeakers:testIndices:)`` takes them.
     public var speakers: [String?] { items.map(\.speaker) }
+    /// Frames of item `index`.
+    public func frames(of index: Int) -> Int {
+        switch storage {
+        case .memory(let features): features[index].frames
+        case .streamed(let streamed): streamed.frames[index]
+        }
+    }
     /// The longest item, in frames (a batch length when no duration is set).
-    public var maxFrames: Int { features.map(\.frames).max() ?? 0 }
-    /// Bytes held by the matrices.
-    public var byteCount: Int { features.reduce(0) { $0 + $1.values.count * 4 } }
+    public var maxFrames: Int { (0..<count).map(frames(of:)).max() ?? 0 }
+    /// Bytes of the matrices (in memory, or in the streamed file).
+    public var byteCount: Int {
+        switch storage {
+        case .memory(let features): features.reduce(0) { $0 + $1.values.count * 4 }
+        case .streamed(let streamed): streamed.byteCount
+        }
+    }
+
+    /// Calls `body` with item `index`'s values (`rows × frames`, row-major) and its frame count.
+    public func withMatrix<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>, Int) throws -> R) rethrows -> R {
+        switch storage {
+        case .memory(let features):
+            let m = features[index]
+            return try m.values.withUnsafeBufferPointer { try body($0, m.frames) }
+        case .streamed(let streamed):
+            return try streamed.withMatrix(index, body)
+        }
+    }
+
+    /// Item `index`'s matrix (a copy when streamed).
+    public func matrix(_ index: Int) -> FeatureMatrix {
+        switch storage {
+        case .memory(let features): features[index]
+        case .streamed(let streamed): streamed.matrix(index)
+        }
+    }
+
+    /// Every matrix, in memory (a copy of the whole set when streamed: for small sets and tests).
+    public var features: [FeatureMatrix] { (0..<count).map(matrix) }
 
     /// This dataset followed by `other` (e.g. a test set from another folder or manifest); the items
     /// of `other` get indices `count..<count + other.count`, ready for `makeSplit(testIndices:)`.
     /// - Throws: ``FeatureDatasetError`` when the class names or feature row counts differ.
+    /// The result is held in memory.
     public func appending(_ other: FeatureDataset) throws -> FeatureDataset {
         guard other.classNames == classNames else {
             throw FeatureDatasetError(failures: [
@@ -92,6 +146,62 @@ public struct FeatureDataset: Sendable {
         guard failures.isEmpty else { throw FeatureDatasetError(failures: failures) }
         return FeatureDataset(items: items, classNames: classNames, features: matrices)
     }
+}
+
+extension FeatureDataset {
+    /// Items fetched from the cache at a time per thread by
+    /// ``loadStreamed(items:classNames:cache:threads:progress:chunk:)`` (the matrices held at once while the
+    /// streamed file is written).
+    public static let streamChunkPerThread = 16
+
+    /// ``load(items:classNames:cache:threads:progress:)``, streamed: the matrices go, in item order, into a
+    /// ``StreamedFeatures`` file beside the cache's entries, so memory holds a chunk of them while loading and
+    /// about a batch while training, whatever the corpus size. Same floats, same batches, same results.
+    /// - Parameter chunk: items fetched (in parallel) before they are written; default
+    ///   ``streamChunkPerThread`` per thread.
+    /// - Throws: ``FeatureDatasetError`` listing the files that failed, or ``StreamedFeaturesError``.
+    public static func loadStreamed(
+        items: [DatasetItem], classNames: [String], cache: FeatureCache,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressReporter? = nil,
+        chunk: Int? = nil
+    ) throws -> FeatureDataset {
+        let chunk = max(1, chunk ?? max(1, threads) * streamChunkPerThread)
+        var failures: [(String, String)] = []
+        var held: (start: Int, results: [Result<FeatureMatrix, Error>?]) = (0, [])
+        let file = try StreamedFeatures.write(count: items.count, in: cache.entriesDirectory) { i in
+            if i >= held.start + held.results.count {
+                let end = min(items.count, i + chunk)
+                let slots = ResultSlots(count: end - i)
+                ParallelWork.forEach(count: end - i, threads: threads) { k in
+                    do {
+                        slots.set(k, .success(try cache.features(for: items[i + k].path)))
+                    } catch {
+                        slots.set(k, .failure(error))
+                    }
+                    progress?.advance()
+                }
+                held = (i, slots.take())
+            }
+            switch held.results[i - held.start] {
+            case .success(let m): return m
+            case .failure(let e): failures.append((items[i].file.relativePath, "\(e)"))
+            case nil: failures.append((items[i].file.relativePath, "not processed"))
+            }
+            return nil
+        }
+        progress?.finish()
+        try? cache.saveIndex()
+        guard failures.isEmpty else { throw FeatureDatasetError(failures: failures) }
+        return FeatureDataset(items: items, classNames: classNames, streamed: file)
+    }
+}
+
+/// Where a ``FeatureDataset``'s matrices are.
+public enum FeatureStorage: Sendable {
+    /// Held in memory (tests, small sets).
+    case memory([FeatureMatrix])
+    /// Streamed from a file, one item at a time (what `ser run`, `ser resume` and `ser lr-find` train from).
+    case streamed(StreamedFeatures)
 }
 
 /// Files whose features could not be obtained.

@@ -44,19 +44,18 @@ public struct DatasetStatistics: Codable, Equatable, Sendable {
         let groups = perBand ? rows : 1
         var sum = [Double](repeating: 0, count: groups), squares = sum, count = sum
         for i in indices {
-            let m = data.features[i]
-            m.values.withUnsafeBufferPointer { v in
+            data.withMatrix(i) { v, frames in
                 for r in 0..<rows {
                     let g = perBand ? r : 0
                     var s = 0.0, q = 0.0
-                    for t in 0..<m.frames {
-                        let x = Double(v[r * m.frames + t])
+                    for t in 0..<frames {
+                        let x = Double(v[r * frames + t])
                         s += x
                         q += x * x
                     }
                     sum[g] += s
                     squares[g] += q
-                    count[g] += Double(m.frames)
+                    count[g] += Double(frames)
                 }
             }
         }

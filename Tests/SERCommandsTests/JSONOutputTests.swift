@@ -154,6 +154,7 @@ final class JSONOutputTests: XCTestCase {
                 ["--depth", "10", "--mels", "16", "--frames", "32", "--batch", "2", "--width", "4", "--steps", "1"]
             ),
             (["bench", "listen"], ["--seconds", "3.5", "--depth", "10", "--window", "3s", "--hop", "0.5s"]),
+            (["bench", "stream"], ["--items", "8", "--mels", "8", "--frames", "8", "--batch", "2", "--threads", "1"]),
             (["rm"], ["1", "--store", store]),
         ]
         let driven = Set(runs.map(\.command))
