@@ -159,4 +159,32 @@ final class CorpusInputRunTests: XCTestCase {
                 "a.wav: line 5 lists the file again (first on line 2); ignored",
             ])
     }
+
+    func testAManifestWithoutASpeakerColumnOrFileIsNamed() throws {
+        // A speaker split on a manifest without a speaker column names the first row's file and line.
+        let path = try manifest(part: nil)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { $0.offset != 2 }
+                .map(\.element).joined(separator: ",")
+        }
+        XCTAssertEqual(lines.first, "path,label,gender")
+        let noSpeakers = directory.path("csv/nospeakers.csv")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: noSpeakers, atomically: true, encoding: .utf8)
+        let spec = try plan(
+            tinySpec(name: "no-speaker-column"),
+            overrides: [
+                "data.synthetic=null", "data.path=\(noSpeakers)", "data.layout=csv",
+                "split={kind: speakers, valid_pct: 0.5}",
+            ])
+        XCTAssertThrowsError(try RunData.load(spec.runs[0].spec, paths: RunnerPaths(storePath: storePath))) {
+            XCTAssertTrue(
+                "\($0)".contains("(manifest line 2) has no speaker, but split.kind speakers needs one for every file"),
+                "\($0)")
+        }
+        // A manifest that does not exist is named.
+        let gone = directory.path("csv/gone.csv")
+        XCTAssertThrowsError(try DatasetListing.make(gone, layout: .csv)) {
+            XCTAssertTrue("\($0)".contains("\(gone): no such file or directory"), "\($0)")
+        }
+    }
 }
