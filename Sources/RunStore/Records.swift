@@ -289,6 +289,15 @@ public struct EvaluationRecord: StoreRecord, Equatable, Sendable {
         self.recordedAt = recordedAt
     }
 
+    /// The files ``unknownClasses`` counts, for people: "32 files of classes the model does not know:
+    /// disgust (32)"; nil when every file was scored.
+    public var notScored: String? {
+        guard let unknown = unknownClasses, !unknown.isEmpty else { return nil }
+        let files = unknown.values.reduce(0, +)
+        return "\(files) file\(files == 1 ? "" : "s") of classes the model does not know: "
+            + unknown.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+    }
+
     /// - Throws: ``StoreValueError`` naming the run, the split and the column of a value of the wrong type,
     ///   of malformed JSON, or of a confusion matrix that is not labels × labels counts.
     public init(row: Row) throws {
