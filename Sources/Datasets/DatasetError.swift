@@ -48,6 +48,12 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case stopped(path: String)
     /// The dataset path (or its manifest) is a FIFO, socket or device, which is never opened.
     case specialFile(path: String, kind: FileKind)
+    /// `split.kind: manifest` on a manifest (`path`) without a `split` column.
+    case noSplitColumn(path: String)
+    /// A manifest row's `split` cell that is not train, valid or test: the file (with its manifest line).
+    case unknownSplitPart(file: String, value: String)
+    /// Under `split.kind: manifest`, no kept file of the manifest (`path`) is in `part` (train or valid).
+    case emptySplitPart(path: String, part: SplitPart)
 
     public var description: String {
         switch self {
@@ -109,6 +115,14 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "stopped while reading \(path) (a stop was requested)"
         case .specialFile(let path, let kind):
             return "\(path): is \(kind.name), not a regular file or folder; expected a dataset folder or a CSV manifest"
+        case .noSplitColumn(let path):
+            return "\(path): no 'split' column; split.kind manifest reads each row's part (train, valid or test) "
+                + "from it: add the column or choose another split.kind"
+        case .unknownSplitPart(let file, let value):
+            return "\(file): split '\(value)' is not a part; expected train, valid or test (split.kind manifest)"
+        case .emptySplitPart(let path, let part):
+            return "\(path): no file is in the '\(part.rawValue)' part of the split column (after the data filters); "
+                + "split.kind manifest needs train and valid rows"
         }
     }
 }

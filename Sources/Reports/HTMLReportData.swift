@@ -173,15 +173,18 @@ public struct ReportEvaluation: Equatable, Sendable {
     public var confusion: ReportConfusion?
     public var perClass: [ReportClassScores]
     public var mostConfused: [ReportConfusedPair]
+    /// What the scores leave out, e.g. a test corpus's files of classes the model does not know.
+    public var note: String?
 
     public init(
         title: String, confusion: ReportConfusion?, perClass: [ReportClassScores] = [],
-        mostConfused: [ReportConfusedPair] = []
+        mostConfused: [ReportConfusedPair] = [], note: String? = nil
     ) {
         self.title = title
         self.confusion = confusion
         self.perClass = perClass
         self.mostConfused = mostConfused
+        self.note = note
     }
 }
 

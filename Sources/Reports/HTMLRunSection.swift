@@ -110,6 +110,7 @@ enum HTMLRunSection {
                 caption: "Each row sums to 100 %; the diagonal is the recall of that class.")
             page.closeRow()
         }
+        if let note = evaluation.note { page.paragraph(note) }
 
         if !evaluation.perClass.isEmpty {
             page.heading("Per-class scores" + suffix, level: 3)

@@ -65,7 +65,9 @@ public enum StoreReport {
             data.evaluationTitle = test == nil && detail.storedEvaluations.isEmpty ? nil : "Validation"
         }
         if let test {
-            data.otherEvaluations = [evaluation(test, classMetrics: detail.classMetrics, title: "Test set")]
+            var e = evaluation(test, classMetrics: detail.classMetrics, title: "Test set")
+            e.note = test.notScored.map { "Not scored (test set): " + $0 }
+            data.otherEvaluations = [e]
         }
         // `ser eval --store` results of the run's model (held-out and cross-corpus).
         data.otherEvaluations += detail.storedEvaluations.map(storedEvaluation)

@@ -267,11 +267,15 @@ public struct EvaluationRecord: StoreRecord, Equatable, Sendable {
     public var f1Macro: Double
     public var labels: [String]
     public var confusion: [[Int]]
+    /// Files of the split (a `test:` corpus) whose class the model does not know, per class: counted, not
+    /// scored; nil when every file was scored (column `unknown_classes`, JSON text, from `v10-unknown-classes`).
+    public var unknownClasses: [String: Int]?
     public var recordedAt: Date
 
     public init(
         runId: Int64, split: String, loss: Double? = nil, accuracy: Double, balancedAccuracy: Double,
-        f1Macro: Double, labels: [String], confusion: [[Int]], recordedAt: Date = Date()
+        f1Macro: Double, labels: [String], confusion: [[Int]], unknownClasses: [String: Int]? = nil,
+        recordedAt: Date = Date()
     ) {
         self.runId = runId
         self.split = split
@@ -281,7 +285,17 @@ public struct EvaluationRecord: StoreRecord, Equatable, Sendable {
         self.f1Macro = f1Macro
         self.labels = labels
         self.confusion = confusion
+        self.unknownClasses = unknownClasses
         self.recordedAt = recordedAt
+    }
+
+    /// The files ``unknownClasses`` counts, for people: "32 files of classes the model does not know:
+    /// disgust (32)"; nil when every file was scored.
+    public var notScored: String? {
+        guard let unknown = unknownClasses, !unknown.isEmpty else { return nil }
+        let files = unknown.values.reduce(0, +)
+        return "\(files) file\(files == 1 ? "" : "s") of classes the model does not know: "
+            + unknown.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
     }
 
     /// - Throws: ``StoreValueError`` naming the run, the split and the column of a value of the wrong type,
@@ -304,6 +318,8 @@ public struct EvaluationRecord: StoreRecord, Equatable, Sendable {
         }
         self.labels = labels
         self.confusion = confusion
+        unknownClasses = try r.optionalJSON(
+            "unknown_classes", [String: Int].self, "an object of class names to file counts")
         recordedAt = try r.value("recorded_at")
     }
 }

@@ -271,6 +271,11 @@ enum Schema {
                     );
                     """)
         }
+        // A test corpus's files of classes the model does not know: counted per class on the `test` evaluation
+        // (JSON text {class: files}), NULL when every file was scored.
+        migrator.registerMigration("v10-unknown-classes") { db in
+            try db.execute(sql: "ALTER TABLE evaluation ADD COLUMN unknown_classes TEXT")
+        }
         return migrator
     }
 

@@ -244,7 +244,10 @@ public final class ExperimentRunner {
         outcome.valid = Self.metrics(valid)
         if !setup.split.test.isEmpty {
             let test = learner.evaluate(setup.split.test)
-            try record(test, split: "test", runID: runID, data: setup.features)
+            let unknown = setup.data.unknownTestClasses
+            try record(
+                test, split: "test", runID: runID, data: setup.features,
+                unknownClasses: unknown.isEmpty ? nil : unknown)
             outcome.test = Self.metrics(test)
         }
         if spec.data.sources != nil {
@@ -322,7 +325,7 @@ public final class ExperimentRunner {
 
     private func record(
         _ evaluation: Evaluation, split: String, runID: Int64, data: FeatureDataset,
-        predictions withPredictions: Bool = true
+        predictions withPredictions: Bool = true, unknownClasses: [String: Int]? = nil
     ) throws {
         let m = evaluation.metrics
         let names = data.classNames
@@ -330,7 +333,7 @@ public final class ExperimentRunner {
         let summary = EvaluationRecord(
             runId: runID, split: split, loss: m.loss.isFinite ? m.loss : nil, accuracy: m.accuracy,
             balancedAccuracy: m.unweightedAverageRecall, f1Macro: m.macroF1, labels: names,
-            confusion: m.confusion.counts)
+            confusion: m.confusion.counts, unknownClasses: unknownClasses)
         let classes = m.confusion.perClass.map {
             ClassMetricRecord(
                 runId: runID, split: split, label: $0.className, precision: $0.precision, recall: $0.recall, f1: $0.f1,

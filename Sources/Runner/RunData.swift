@@ -18,6 +18,9 @@ public struct RunData: Sendable {
     public var testSpeakers: Set<String>
     /// Files of a `test.path` corpus whose class the model does not know, per class name: reported, not scored.
     public var unknownTestClasses: [String: Int] = [:]
+    /// Under `split.kind: manifest`, the indices of the items the manifest's `split` column puts in `valid`
+    /// (its `test` rows are in ``testIndices``); nil for the other split kinds.
+    public var manifestValid: Set<Int>?
     /// The corpus folder the items came from.
     public var root: String
 
@@ -66,11 +69,30 @@ public struct RunData: Sendable {
         }
         listing.files = listing.files.filter { keep($0, spec.data) }
         guard !listing.files.isEmpty else {
-            throw RunnerError.data("no file of \(root) is left after the data.actors/emotions/intensity filters")
+            throw RunnerError.data("no file of \(root) is left after the data.speakers/emotions/intensity filters")
         }
         let dataset = try Dataset(listing: listing, labels: scheme)
+        if spec.data.emotions != nil, scheme.kind == .emotion {
+            // A class data.emotions asks for that no file has would be a class the model never sees.
+            let counts = dataset.classCounts
+            let empty = dataset.classNames.indices.filter { counts[$0] == 0 }.map { dataset.classNames[$0] }
+            if !empty.isEmpty {
+                throw RunnerError.data(
+                    "data.emotions names \(empty.joined(separator: ", ")) but no file of \(root) has "
+                        + (empty.count == 1 ? "that class" : "those classes")
+                        + " (after data.label_map and the data filters); remove it from data.emotions or map a "
+                        + "label to it with data.label_map")
+            }
+        }
         var items = dataset.items
         var testIndices = Set<Int>()
+        var manifestValid: Set<Int>?
+        if spec.split.kind == .manifest {
+            // The items are the first `dataset.items.count` of `items`, in manifest order.
+            let parts = try SplitPart.parts(of: dataset.items.map(\.file), source: listing.source)
+            manifestValid = Set(parts.indices.filter { parts[$0] == .valid })
+            testIndices.formUnion(parts.indices.filter { parts[$0] == .test })
+        }
         var unknownTestClasses = [String: Int]()
         if let test = spec.test, let source = test.path ?? test.manifest {
             var testListing = try DatasetListing.make(
@@ -116,6 +138,7 @@ public struct RunData: Sendable {
             items: items, classNames: dataset.classNames, labelScheme: scheme.description, testIndices: testIndices,
             testSpeakers: testSpeakers, root: root)
         data.unknownTestClasses = unknownTestClasses
+        data.manifestValid = manifestValid
         return data
     }
 
@@ -175,12 +198,16 @@ public struct RunData: Sendable {
         log(line + " (ser data \(listing.root) lists them all)")
     }
 
-    /// Whether `file` passes `data.actors`, `data.emotions` (its emotion after `data.label_map`; a file whose
-    /// label is not an emotion is kept, for the label scheme to report) and `data.intensity` (RAVDESS names).
+    /// Whether `file` passes `data.speakers` (or `data.actors`), `data.emotions` (its emotion after
+    /// `data.label_map`; a file whose label is not an emotion is kept, for the label scheme to report) and
+    /// `data.intensity` (RAVDESS names).
     static func keep(_ file: DatasetFile, _ data: DataSpec, actors: Bool = true, emotions: Bool = true) -> Bool {
-        if actors, let wanted = data.actors {
-            let actor = file.ravdess?.actor ?? file.speaker.flatMap { Int($0) }
-            guard let actor, wanted.contains(actor) else { return false }
+        if actors, let wanted = data.keptSpeakers {
+            // data.actors also matches a speaker written without the leading zero (a CSV's "7" for actor 7).
+            guard let speaker = file.speaker,
+                wanted.contains(speaker)
+                    || (data.speakers == nil && data.actors?.contains { Int(speaker) == $0 } == true)
+            else { return false }
         }
         if emotions, let wanted = data.emotions, let emotion = LabelScheme.emotion(of: file), !wanted.contains(emotion)
         {

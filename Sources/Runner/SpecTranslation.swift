@@ -49,6 +49,11 @@ extension ExperimentSpec {
                     expected: "one of data.sources, 1…\(data.sources?.count ?? 0)")
             }
             return .speakers([sources[fold - 1].corpusName])
+        case .manifest:
+            // The parts are the manifest's rows' (``RunData/manifestValid``), not the spec's.
+            throw UnsupportedValueError(
+                key: "split.kind", value: "manifest", expected: "a split the spec alone gives (manifest needs the data)"
+            )
         }
     }
 

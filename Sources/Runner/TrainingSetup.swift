@@ -59,7 +59,8 @@ public struct TrainingSetup {
             items: data.items, classNames: data.classNames, cache: cache, threads: threads, progress: progress)
         split = try makeSplit(
             speakers: spec.splitsByCorpus ? features.items.map(\.file.corpus) : features.speakers,
-            kind: try spec.splitKind(), testSpeakers: spec.splitsByCorpus ? [] : data.testSpeakers,
+            kind: try data.manifestValid.map { .validIndices($0) } ?? spec.splitKind(),
+            testSpeakers: spec.splitsByCorpus ? [] : data.testSpeakers,
             testIndices: data.testIndices)
         let statistics =
             spec.usesDatasetNormalization ? DatasetStatistics.compute(features, indices: split.train) : nil

@@ -169,6 +169,7 @@ struct Show: ParsableCommand {
                 "\(evaluation.split.capitalized): UAR \(StoreFormat.number(evaluation.balancedAccuracy)), accuracy "
                     + "\(StoreFormat.number(evaluation.accuracy)), F1 macro \(StoreFormat.number(evaluation.f1Macro))"
                     + (evaluation.loss.map { ", loss \(StoreFormat.number($0))" } ?? ""))
+            if let notScored = evaluation.notScored { lines.append("Not scored: " + notScored) }
             let n = evaluation.labels.count
             if n > 0, evaluation.confusion.count == n, evaluation.confusion.allSatisfy({ $0.count == n }) {
                 lines.append("Confusion matrix (rows: true class, columns: predicted; shade: share of the row):")

@@ -78,8 +78,11 @@ public struct DataSpec: Codable, Equatable, Sendable {
     public var emotions: [Emotion]?
     /// `normal` | `strong` (nil: both); written by name in a spec.
     public var intensity: Intensity?
-    /// Actors kept, 1…24 (nil: all present).
+    /// Actors kept, 1…24 (nil: all present): RAVDESS's spelling of ``speakers`` (set at most one of the two).
     public var actors: [Int]?
+    /// `data.speakers`: speakers kept, as the corpus writes them (numbers read with two digits: 9 → "09"; nil:
+    /// all).
+    public var speakers: [String]?
     public var synthetic: SyntheticSpec?
 
     public struct SyntheticSpec: Codable, Equatable, Sendable {
@@ -92,7 +95,7 @@ public struct DataSpec: Codable, Equatable, Sendable {
 
     public init(
         path: String?, layout: DatasetLayout, labels: LabelKind, emotions: [Emotion]?, intensity: Intensity?,
-        actors: [Int]?, synthetic: SyntheticSpec?, labelMap: [String: String]? = nil
+        actors: [Int]?, synthetic: SyntheticSpec?, labelMap: [String: String]? = nil, speakers: [String]? = nil
     ) {
         self.path = path
         self.layout = layout
@@ -101,11 +104,18 @@ public struct DataSpec: Codable, Equatable, Sendable {
         self.emotions = emotions
         self.intensity = intensity
         self.actors = actors
+        self.speakers = speakers
         self.synthetic = synthetic
     }
 
+    /// The speakers kept: `data.speakers`, or `data.actors` as two-digit ids (nil: all).
+    public var keptSpeakers: [String]? { speakers ?? actors?.map(SpeakerID.name(of:)) }
+
+    /// The key that names ``keptSpeakers`` in the spec, for messages.
+    public var keptSpeakersKey: String { speakers != nil ? "data.speakers" : "data.actors" }
+
     enum CodingKeys: String, CodingKey {
-        case path, layout, labels, emotions, intensity, actors, synthetic, sources
+        case path, layout, labels, emotions, intensity, actors, speakers, synthetic, sources
         case labelMap = "label_map"
     }
 
@@ -134,6 +144,7 @@ public struct DataSpec: Codable, Equatable, Sendable {
             return intensity
         }
         actors = try c.decodeIfPresent([Int].self, forKey: .actors)
+        speakers = try c.decodeIfPresent([SpeakerID].self, forKey: .speakers)?.map(\.name)
         synthetic = try c.decodeIfPresent(SyntheticSpec.self, forKey: .synthetic)
     }
 
@@ -147,6 +158,7 @@ public struct DataSpec: Codable, Equatable, Sendable {
         try c.encodeIfPresent(emotions?.map(\.name), forKey: .emotions)
         try c.encodeIfPresent(intensity?.name, forKey: .intensity)
         try c.encodeIfPresent(actors, forKey: .actors)
+        try c.encodeIfPresent(speakers, forKey: .speakers)
         try c.encodeIfPresent(synthetic, forKey: .synthetic)
     }
 }
@@ -406,11 +418,13 @@ public struct SplitSpec: Codable, Equatable, Sendable {
     }
 
     /// `split.kind`: random files, whole speakers (named or a random fraction), one fold of k speaker folds,
-    /// or one `data.sources` corpus held out (leave-one-corpus-out).
+    /// one `data.sources` corpus held out (leave-one-corpus-out), or the parts a CSV manifest's `split` column
+    /// gives (`train`, `valid`, `test`).
     public enum Kind: String, Codable, CaseIterable, Sendable {
         case random, speakers
         case kfoldSpeakers = "kfold_speakers"
         case corpus
+        case manifest
     }
 }
 

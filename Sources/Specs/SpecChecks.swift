@@ -163,12 +163,21 @@ struct SpecChecks {
         if split.kind == .kfoldSpeakers, let fold = split.fold, let k = split.k, fold > k {
             fail("expected split.fold from 1 to k (\(k)), got \(fold)", "split.fold")
         }
-        if let valid = split.valid, let actors = data.actors {
-            let kept = Set(actors.map(SpeakerID.name(of:)))
+        if data.speakers != nil && data.actors != nil {
+            fail("data.actors is RAVDESS's spelling of data.speakers; keep one of the two", "data.speakers")
+        }
+        if let valid = split.valid, let kept = data.keptSpeakers.map(Set.init) {
             let missing = valid.filter { !kept.contains($0) }
             if !missing.isEmpty {
-                fail("split.valid speakers \(missing.joined(separator: ", ")) are not among data.actors", "split.valid")
+                fail(
+                    "split.valid speakers \(missing.joined(separator: ", ")) are not among \(data.keptSpeakersKey)",
+                    "split.valid")
             }
+        }
+        if split.kind == .manifest, data.sources != nil || data.layout != .csv {
+            fail(
+                "split.kind manifest takes each file's part from a CSV manifest's split column; set data.layout: csv "
+                    + "and data.path to the manifest (or choose another split.kind)", "split.kind")
         }
         if let test = spec.test {
             let given = [test.actors != nil, test.speakers != nil, test.path != nil, test.manifest != nil]
@@ -247,9 +256,11 @@ struct SpecChecks {
     /// fit it. Lists the corpus folder (file names only).
     private func corpusErrors() -> [SpecError] {
         var errors: [SpecError] = []
-        let needsSpeakers = spec.split.valid != nil || spec.test?.heldOutSpeakers != nil
+        let needsSpeakers =
+            spec.split.valid != nil || spec.test?.heldOutSpeakers != nil || spec.data.keptSpeakers != nil
         let hasMap = spec.data.labelMap.map { !$0.isEmpty } ?? false
-        guard needsSpeakers || hasMap, let corpus = corpusSpeakers() else { return errors }
+        let byManifest = spec.split.kind == .manifest && spec.data.layout == .csv
+        guard needsSpeakers || hasMap || byManifest, let corpus = corpusSpeakers() else { return errors }
         func describe(_ speakers: Set<String>) -> String {
             guard !speakers.isEmpty else { return "it has no speaker ids" }
             let sorted = speakers.sorted()
@@ -259,6 +270,7 @@ struct SpecChecks {
                     : sorted.prefix(10).joined(separator: ", ") + " … \(sorted.last!) (\(sorted.count))")
         }
         let named: [(String, [String]?)] = [
+            (spec.data.keptSpeakersKey, spec.data.keptSpeakers),
             ("split.valid", spec.split.valid),
             (spec.test?.speakers != nil ? "test.speakers" : "test.actors", spec.test?.heldOutSpeakers),
         ]
@@ -270,6 +282,13 @@ struct SpecChecks {
                     SpecError(
                         "\(key) names speaker\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) "
                             + "not in \(corpus.source) (\(describe(corpus.speakers)))", at: at(key)))
+            }
+        }
+        if byManifest, let listing = corpus.listing {
+            do {
+                _ = try SplitPart.parts(of: listing.files, source: listing.source)
+            } catch {
+                errors.append(SpecError("split.kind manifest: \(error)", at: at("split.kind")))
             }
         }
         if let map = spec.data.labelMap, !spec.data.layout.readsNames, let listing = corpus.listing {

@@ -140,7 +140,11 @@ enum SpecSchema {
             "emotions", .nullable(.list(.choice(SpecVocabulary.emotions), minCount: 2)), .null,
             "keep only these emotions (null: all)"),
         Field("intensity", .nullable(.choice(SpecVocabulary.intensities)), .null, "keep only this intensity"),
-        Field("actors", .nullable(.list(actor, minCount: 1)), .null, "keep only these actors (1–24)"),
+        Field(
+            "speakers", speakers, .null,
+            "keep only these speakers, as the corpus writes them (`[\"09\", \"1001\", YAF]`; numbers read with two digits)"
+        ),
+        Field("actors", .nullable(.list(actor, minCount: 1)), .null, "RAVDESS's spelling of data.speakers (1–24)"),
         Field(
             "sources",
             .nullable(
@@ -315,7 +319,7 @@ enum SpecSchema {
         fields: [
             Field(
                 "kind", .choice(of: SplitSpec.Kind.self), .string(SplitSpec.Kind.random.rawValue),
-                "how to pick validation files"),
+                "how to pick validation files (`manifest`: the CSV manifest's split column)"),
             Field("valid_pct", fraction, .double(0.2), "fraction held out (random; speakers without `valid`)"),
             Field("valid", speakers, .null, "validation speakers (RAVDESS actor 9 = `09`)"),
             Field("k", .int(2...24), .int(5), "folds (kfold_speakers)"),
@@ -329,6 +333,7 @@ enum SpecSchema {
             SplitSpec.Kind.speakers.rawValue: ["valid", "valid_pct", "seed"],
             SplitSpec.Kind.kfoldSpeakers.rawValue: ["k", "fold", "seed"],
             SplitSpec.Kind.corpus.rawValue: ["fold", "seed"],
+            SplitSpec.Kind.manifest.rawValue: [],
         ])
 
     static let test: [Field] = [

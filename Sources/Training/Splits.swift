@@ -13,6 +13,9 @@ public enum SplitKind: Equatable, Sendable {
     /// Fold `fold` (0-based) of `k` speaker groups: sorted speakers dealt round-robin into `k` groups.
     /// With RAVDESS's alternating actor genders, each fold gets a balanced mix.
     case kFoldSpeakers(k: Int, fold: Int)
+    /// The items at these indices for validation, the rest for training (parts given per item, e.g. by a CSV
+    /// manifest's `split` column).
+    case validIndices(Set<Int>)
 }
 
 /// Item indices of each part. No index appears in two parts.
@@ -98,6 +101,12 @@ public func makeSplit(
             throw SplitError("k-fold with k = \(k) needs at least \(k) speakers; the data has \(poolSpeakers.count)")
         }
         return try bySpeaker(Set(kFoldGroups(speakers: poolSpeakers, k: k)[fold]))
+    case .validIndices(let chosen):
+        let valids = pool.filter(chosen.contains)
+        let trains = pool.filter { !chosen.contains($0) }
+        guard !valids.isEmpty else { throw SplitError("no validation item is left after setting the test set aside") }
+        guard !trains.isEmpty else { throw SplitError("every item is in validation; nothing is left to train on") }
+        return SplitIndices(train: trains, valid: valids, test: test)
     }
 }
 

@@ -27,7 +27,7 @@ final class QueueTests: XCTestCase {
 
     func testClaimsInOrderOnlyQueueRunsAndNothingTwice() throws {
         let store = try RunStore(path: path)
-        XCTAssertEqual(try store.appliedMigrations().last, "v8-queue-workers")
+        XCTAssertTrue(try store.appliedMigrations().contains("v8-queue-workers"))
         let experiment = try store.findOrCreateExperiment(name: "plain")
         // A run of a plain `ser run` (no queue row): a worker never takes it.
         let plain = try store.createRun(

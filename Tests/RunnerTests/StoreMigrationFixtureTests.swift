@@ -12,7 +12,13 @@ final class StoreMigrationFixtureTests: XCTestCase {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/store-v4/ser.sqlite")
 
-    /// Every row of the tables the old version had, in a fixed order.
+    /// The old version's columns of a table a later migration added a column to (`v10-unknown-classes`:
+    /// `evaluation.unknown_classes`, NULL in old rows).
+    static let oldColumns = [
+        "evaluation": "run_id, split, loss, accuracy, balanced_accuracy, f1_macro, labels, confusion, recorded_at"
+    ]
+
+    /// Every row of the tables the old version had (in the old version's columns), in a fixed order.
     static func dump(_ reader: any DatabaseReader) throws -> [String: [Row]] {
         let tables = [
             "experiment", "run", "epoch_metric", "lr_finder_point", "lr_suggestion", "evaluation", "class_metric",
@@ -21,7 +27,8 @@ final class StoreMigrationFixtureTests: XCTestCase {
         return try reader.read { db in
             var rows: [String: [Row]] = [:]
             for table in tables {
-                rows[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2, 3")
+                rows[table] = try Row.fetchAll(
+                    db, sql: "SELECT \(oldColumns[table] ?? "*") FROM \(table) ORDER BY 1, 2, 3")
             }
             return rows
         }
@@ -49,6 +56,7 @@ final class StoreMigrationFixtureTests: XCTestCase {
             XCTAssertEqual(detail.run.status, .finished)
             XCTAssertEqual(detail.epochs.count, 1)
             XCTAssertEqual(detail.evaluations.map(\.split), ["valid"])
+            XCTAssertNil(detail.evaluations[0].unknownClasses)
             XCTAssertEqual(detail.lrFinder.count, 12)
             XCTAssertEqual(detail.artifacts.map(\.kind), ["checkpoint", "weights"])
             XCTAssertTrue(store.resolvedPath(of: detail.artifacts[1]).hasSuffix("ser-runs/\(id)/model.safetensors"))

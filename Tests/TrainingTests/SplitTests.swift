@@ -88,4 +88,19 @@ final class SplitTests: XCTestCase {
         }
         XCTAssertThrowsError(try makeSplit(speakers: ["a", "b"], kind: .kFoldSpeakers(k: 5, fold: 0)))
     }
+
+    func testGivenValidationIndicesSplitWhatTheTestSetLeaves() throws {
+        let s = try makeSplit(
+            speakers: [String?](repeating: nil, count: 10), kind: .validIndices([1, 4, 7]), testIndices: [7, 8])
+        XCTAssertEqual(s.valid, [1, 4])
+        XCTAssertEqual(s.test, [7, 8])
+        XCTAssertEqual(s.train, [0, 2, 3, 5, 6, 9])
+        assertPartition(s, count: 10)
+        XCTAssertThrowsError(try makeSplit(speakers: [nil, nil], kind: .validIndices([1]), testIndices: [1])) {
+            XCTAssertTrue("\($0)".contains("no validation item is left"), "\($0)")
+        }
+        XCTAssertThrowsError(try makeSplit(speakers: [nil, nil], kind: .validIndices([0, 1]))) {
+            XCTAssertTrue("\($0)".contains("nothing is left to train on"), "\($0)")
+        }
+    }
 }
