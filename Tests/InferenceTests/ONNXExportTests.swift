@@ -17,7 +17,8 @@ final class ONNXExportTests: XCTestCase {
             environment["SER_ONNX_PYTHON"]
             ?? SharedData.repositoryRoot.appendingPathComponent(".build/python-venv/bin/python3").path
         if FileManager.default.isExecutableFile(atPath: python) { return python }
-        let reason = "\(python) is missing; run tools/python-venv (tools/setup runs it) to make the venv with onnxruntime and numpy"
+        let reason =
+            "\(python) is missing; run tools/python-venv (tools/setup runs it) to make the venv with onnxruntime and numpy"
         if environment["CI"] == "true" {
             XCTFail("CI needs ONNX Runtime: \(reason)")
         } else {
