@@ -15,7 +15,10 @@ struct Export: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The run id (or use --best); with --ensemble or --mlflow, several.", valueName: "run"))
+    @Argument(
+        help: ArgumentHelp(
+            "The run id (or use --best); with --ensemble or --mlflow, several; with --ensemble --group, the group id.",
+            valueName: "run"))
     var runIDs: [Int64] = []
 
     /// The one run id of a plain export.
@@ -23,7 +26,7 @@ struct Export: ParsableCommand {
 
     @Flag(
         help:
-            "Write one model file holding every named run's network (or every finished run of --experiment); predict, eval and listen average their probabilities."
+            "Write one model file holding every named run's network (or every finished run of --experiment, or of the group --group ID); predict, eval and listen average their probabilities."
     )
     var ensemble = false
 
@@ -42,7 +45,10 @@ struct Export: ParsableCommand {
             valueName: "metric"))
     var metric: String = StoreMetric.uar.rawValue
 
-    @Flag(help: "With --best: pick the group (k-fold, sweep) with the best mean, then its best run.")
+    @Flag(
+        help:
+            "With --best: pick the group (k-fold, sweep) with the best mean, then its best run. With --ensemble: the id given is a group's (`ser show RUN` lists a run's groups), whose finished runs are the members."
+    )
     var group = false
 
     @Option(
@@ -68,7 +74,8 @@ struct Export: ParsableCommand {
     func validate() throws {
         if mlflow != nil {
             if best || output != nil || ensemble || format != .safetensors {
-                throw ValidationError("--mlflow exports runs, not weights: leave out --best, --ensemble, --format and -o.")
+                throw ValidationError(
+                    "--mlflow exports runs, not weights: leave out --best, --ensemble, --format and -o.")
             }
             if !runIDs.isEmpty && experiment != nil {
                 throw ValidationError("give run ids or --experiment (not both).")
@@ -77,7 +84,15 @@ struct Export: ParsableCommand {
         }
         if output == nil { throw ValidationError("missing -o/--output FILE (where to write the weights).") }
         if ensemble {
-            if best { throw ValidationError("--ensemble takes run ids or --experiment, not --best.") }
+            if best { throw ValidationError("--ensemble takes run ids, --group ID or --experiment, not --best.") }
+            if group {
+                if runIDs.count != 1 || experiment != nil {
+                    throw ValidationError(
+                        "--ensemble --group takes one group id (`ser show RUN` lists a run's groups), and no --experiment."
+                    )
+                }
+                return
+            }
             if runIDs.isEmpty == (experiment == nil) {
                 throw ValidationError("--ensemble takes run ids or --experiment (not both).")
             }
@@ -89,7 +104,7 @@ struct Export: ParsableCommand {
             }
         }
         do { _ = try StoreMetric.named(metric) } catch { throw ValidationError("\(error)") }
-        if group && !best { throw ValidationError("--group applies to --best only.") }
+        if group && !best { throw ValidationError("--group applies to --best and --ensemble only.") }
         if group, let metric = try? StoreMetric.named(metric), Self.groupMetrics(metric) == nil {
             throw ValidationError(
                 "--group ranks by accuracy, uar or f1_macro (or their test_ versions), not \(metric.rawValue).")
@@ -293,8 +308,9 @@ struct Export: ParsableCommand {
         if json {
             print(try StoreFormat.json(result))
         } else if let members = result.members {
+            let group = result.groupId.map { " (group \($0))" } ?? ""
             print(
-                "Exported an ensemble of runs \(members.map(String.init).joined(separator: ", ")) to \(result.output) (\(format.rawValue)): \(result.bytes) bytes, sha256 \(result.sha256)"
+                "Exported an ensemble of runs \(members.map(String.init).joined(separator: ", "))\(group) to \(result.output) (\(format.rawValue)): \(result.bytes) bytes, sha256 \(result.sha256)"
             )
         } else {
             var line =
@@ -313,15 +329,28 @@ struct Export: ParsableCommand {
 }
 
 extension Export {
-    /// The finished runs an ensemble is made of: the run ids given, or every finished run of `--experiment`
-    /// (oldest first), each with its weights file (checked against the run's SHA-256) loaded.
+    /// The finished runs an ensemble is made of: the run ids given, the finished runs of the group `--group ID`,
+    /// or every finished run of `--experiment` (oldest first; refused when the experiment has several groups,
+    /// which the ensemble would mix), each with its weights file (checked against the run's SHA-256) loaded.
     func exportEnsemble() throws -> Result {
         let runStore = try store.openForReading()
         guard let output else { throw ValidationError("missing -o/--output FILE (where to write the model).") }
         // Refuse a bad target before reading any weights.
         try OutputFile.check(output, existing: force.existing, protected: store.protectedFiles())
         var ids = runIDs
-        if let experiment {
+        var groupID: Int64?
+        if group, let id = runIDs.first {
+            let groups = try runStore.groups()
+            guard let chosen = groups.first(where: { $0.groupId == id }) else {
+                throw ExportError.noSuchGroup(id, groups)
+            }
+            let finished = Set(try runStore.runs(RunFilter(statuses: [.finished])).map(\.id))
+            ids = chosen.runIds.filter(finished.contains).sorted()
+            if ids.isEmpty { throw ExportError.noFinishedRunsInGroup(chosen) }
+            groupID = id
+        } else if let experiment {
+            let groups = try runStore.groups(experiment: experiment)
+            if groups.count > 1 { throw ExportError.severalGroups(experiment, groups) }
             ids = try runStore.runs(RunFilter(experiment: experiment, statuses: [.finished])).map(\.id).sorted()
             if ids.isEmpty { throw ExportError.noFinishedRuns(experiment) }
         }
@@ -336,7 +365,9 @@ extension Export {
             bundles.append(try ModelFileFormat.verifiedBundle(source, expecting: weights.sha256))
         }
         let bundle = try ModelBundle(ensembleOf: bundles, names: ids.map { "run \($0)" })
-        return try write(bundle, runs: ids)
+        var result = try write(bundle, runs: ids)
+        result.groupId = groupID
+        return result
     }
 
     /// Writes `bundle` in `format` to `output` through ``OutputFile``.
@@ -351,7 +382,8 @@ extension Export {
         try OutputFile.write(data, to: output, existing: force.existing, protected: protected)
         return Result(
             runId: runs[0], name: bundle.source.runName ?? "", source: "", output: URL(fileURLWithPath: output).path,
-            sha256: SHA256.hex(of: data), bytes: Int64(data.count), metric: nil, value: nil, members: runs.count > 1 ? runs : nil,
+            sha256: SHA256.hex(of: data), bytes: Int64(data.count), metric: nil, value: nil,
+            members: runs.count > 1 ? runs : nil,
             format: format.rawValue)
     }
 }
@@ -379,6 +411,19 @@ enum ExportError: Error, CustomStringConvertible, LocalizedError {
     case checksum(String, String, String)
     case unreadable(String, String)
     case noFinishedRuns(String)
+    /// `--ensemble --group ID` naming no group; the store's groups.
+    case noSuchGroup(Int64, [RunGroupSummary])
+    case noFinishedRunsInGroup(RunGroupSummary)
+    /// `--ensemble --experiment` of an experiment with several groups (folds of each sweep combination, the
+    /// sweep, or the experiment run twice), which one ensemble would mix.
+    case severalGroups(String, [RunGroupSummary])
+
+    /// One group as the errors list it: `group 2 (kfold model.depth=18: runs 3, 4)`.
+    static func describe(_ group: RunGroupSummary) -> String {
+        let label = group.label.isEmpty ? "" : " " + group.label
+        return
+            "group \(group.groupId) (\(group.kind.rawValue)\(label): runs \(group.runIds.map(String.init).joined(separator: ", ")))"
+    }
 
     var description: String {
         switch self {
@@ -394,6 +439,19 @@ enum ExportError: Error, CustomStringConvertible, LocalizedError {
         case .noFinishedRuns(let experiment):
             return
                 "experiment '\(experiment)' has no finished run to put in an ensemble; see `ser runs --experiment \(experiment)`."
+        case .noSuchGroup(let id, let groups):
+            return "the store has no group \(id); "
+                + (groups.isEmpty
+                    ? "it has no groups (a k-fold or a sweep makes one): name the runs instead."
+                    : "its groups: \(groups.map(Self.describe).joined(separator: "; ")).")
+        case .noFinishedRunsInGroup(let group):
+            return
+                "\(Self.describe(group)) has no finished run to put in an ensemble; see `ser runs --experiment \(group.experiment)`."
+        case .severalGroups(let experiment, let groups):
+            return
+                "experiment '\(experiment)' has \(groups.count) groups, and one ensemble of all its finished runs would mix them: "
+                + groups.map(Self.describe).joined(separator: "; ")
+                + ". Choose one with `ser export --ensemble --group ID`, or name the runs."
         }
     }
 

@@ -26,7 +26,8 @@ struct Remove: ParsableCommand {
 
     /// One removed run, as `--json` prints it.
     struct Removed: Encodable {
-        var id: Int64
+        /// The run's id, `run_id` as in every command's JSON.
+        var runId: Int64
         var experiment: String
         var sweep: String
         /// Files deleted.
@@ -51,7 +52,7 @@ struct Remove: ParsableCommand {
             let removal = try runStore.removeRun(id, keepFiles: keepFiles)
             removed.append(
                 Removed(
-                    id: id, experiment: summary.experiment, sweep: summary.sweep, removedFiles: removal.removed,
+                    runId: id, experiment: summary.experiment, sweep: summary.sweep, removedFiles: removal.removed,
                     keptFiles: removal.refused, removedFolders: removal.removedFolders))
             let count = removal.removed.count
             lines.append(

@@ -69,7 +69,8 @@ struct Report: ParsableCommand {
     /// What `--json` prints: the file written and the runs it shows.
     struct Written: Encodable {
         struct Run: Encodable {
-            var id: Int64
+            /// The run's id, `run_id` as in every command's JSON.
+            var runId: Int64
             var experiment: String
             var sweep: String
         }
@@ -100,7 +101,7 @@ struct Report: ParsableCommand {
         if json {
             let runs = try ids.map { id in
                 let summary = try runStore.summary(of: id)
-                return Written.Run(id: id, experiment: summary.experiment, sweep: summary.sweep)
+                return Written.Run(runId: id, experiment: summary.experiment, sweep: summary.sweep)
             }
             return try StoreFormat.json(Written(file: output, bytes: html.utf8.count, runs: runs))
         }

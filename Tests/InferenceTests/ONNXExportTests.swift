@@ -6,18 +6,19 @@ import TestSupport
 import Training
 import XCTest
 
-/// The ONNX export run in ONNX Runtime (PyPI, in the virtual environment `tools/setup` makes) gives ser's
+/// The ONNX export run in ONNX Runtime (PyPI, in the virtual environment `tools/python-venv` makes) gives ser's
 /// probabilities: every depth and stem, each normalisation, and an ensemble.
 final class ONNXExportTests: XCTestCase {
-    /// The venv's Python (`SER_ONNX_PYTHON`, else `.build/onnx-venv/bin/python3` of the repository). When it is
+    /// The venv's Python (`SER_ONNX_PYTHON`, else `.build/python-venv/bin/python3` of the repository). When it is
     /// absent: in CI (`CI=true`) the test fails (nil); elsewhere it is skipped with the reason (`XCTSkip`).
     func onnxPython() throws -> String? {
         let environment = ProcessInfo.processInfo.environment
         let python =
             environment["SER_ONNX_PYTHON"]
-            ?? SharedData.repositoryRoot.appendingPathComponent(".build/onnx-venv/bin/python3").path
+            ?? SharedData.repositoryRoot.appendingPathComponent(".build/python-venv/bin/python3").path
         if FileManager.default.isExecutableFile(atPath: python) { return python }
-        let reason = "\(python) is missing; run tools/setup (it makes the venv with onnxruntime and numpy)"
+        let reason =
+            "\(python) is missing; run tools/python-venv (tools/setup runs it) to make the venv with onnxruntime and numpy"
         if environment["CI"] == "true" {
             XCTFail("CI needs ONNX Runtime: \(reason)")
         } else {

@@ -13,7 +13,7 @@ import XCTest
 @testable import SERCommands
 
 /// Each run's environment in `show`/`compare`, `ser eval --store`, and `ser export --mlflow` (read back by MLflow's
-/// own client when its virtual environment is there: `tools/mlflow-venv`).
+/// own client when its virtual environment is there: `tools/python-venv`).
 final class EnvironmentEvalMLflowTests: XCTestCase {
     var directory: TemporaryDirectory!
     var path: String { directory.path("runs/ser.sqlite") }
@@ -283,14 +283,16 @@ final class EnvironmentEvalMLflowTests: XCTestCase {
 
     /// MLflow's own client reads every exported run back: params, metric history per epoch, tags, artifacts.
     func testMLflowsClientReadsEveryExportedRunBack() throws {
-        let venv = ProcessInfo.processInfo.environment["SER_MLFLOW_VENV"] ?? "/tmp/ser-mlflow-venv"
-        let python = venv + "/bin/python"
+        let venv =
+            ProcessInfo.processInfo.environment["SER_MLFLOW_VENV"]
+            ?? SharedData.repositoryRoot.appendingPathComponent(".build/python-venv").path
+        let python = venv + "/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python) else {
             if ProcessInfo.processInfo.environment["CI"] == "true" {
-                return XCTFail("\(python) is missing; tools/setup (tools/mlflow-venv) creates it in CI")
+                return XCTFail("\(python) is missing; tools/setup (tools/python-venv) creates it in CI")
             }
-            print("skipping: no MLflow client at \(python) (run tools/mlflow-venv to create it)")
-            throw XCTSkip("no MLflow client at \(python) (tools/mlflow-venv creates it)")
+            print("skipping: no MLflow client at \(python) (run tools/python-venv to create it)")
+            throw XCTSkip("no MLflow client at \(python) (tools/python-venv creates it)")
         }
         let store = try populate()
         let out = directory.path("mlruns")

@@ -110,6 +110,52 @@ final class ExportEnsembleCommandTests: XCTestCase {
         }
     }
 
+    /// Issue #22's groups: `--ensemble --group ID` takes the finished runs of that group; `--ensemble
+    /// --experiment` of an experiment with several groups names them and asks for `--group` instead of mixing
+    /// the sweep's combinations in one ensemble.
+    func testAGroupsFinishedRunsBecomeOneEnsembleAndSeveralGroupsAreNotMixed() throws {
+        try makeStore()
+        let store = try RunStore(path: storePath)
+        let alpha = try XCTUnwrap(store.experiment(named: "alpha")?.id)
+        let depth10 = try store.createGroup(experimentID: alpha, kind: .kfold, label: "model.depth=10", runIDs: [1, 2])
+        let depth18 = try store.createGroup(
+            experimentID: alpha, kind: .kfold, label: "model.depth=18", runIDs: [2, 3, 5])
+        let sweep = try store.createGroup(experimentID: alpha, kind: .sweep, label: "", runIDs: [1, 2, 3, 5])
+
+        let output = directory.path("folds.safetensors")
+        XCTAssertThrowsError(try export(["--ensemble", "--experiment", "alpha", "-o", output])) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.hasPrefix("experiment 'alpha' has 3 groups"), message)
+            for listed in [
+                "group \(depth10) (kfold model.depth=10: runs 1, 2)",
+                "group \(depth18) (kfold model.depth=18: runs 2, 3, 5)",
+                "group \(sweep) (sweep: runs 1, 2, 3, 5)", "`ser export --ensemble --group ID`",
+            ] {
+                XCTAssertTrue(message.contains(listed), "\(listed) missing from: \(message)")
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+
+        // The failed run 5 of the group is left out.
+        let result = try export(["--ensemble", "--group", "\(depth18)", "-o", output])
+        XCTAssertEqual(result.members, [2, 3])
+        XCTAssertEqual(result.groupId, depth18)
+        let loaded = try ModelBundle.load(from: URL(fileURLWithPath: output))
+        XCTAssertEqual(loaded.members.map(\.source.runID), [2, 3])
+
+        XCTAssertThrowsError(try export(["--ensemble", "--group", "99", "-o", directory.path("none.safetensors")])) {
+            error in
+            XCTAssertTrue("\(error)".hasPrefix("the store has no group 99; its groups: group \(depth10) "), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path("none.safetensors")))
+        for arguments in [
+            ["--ensemble", "--group", "-o", "x"], ["--ensemble", "--group", "1", "2", "-o", "x"],
+            ["--ensemble", "--group", "1", "--experiment", "alpha", "-o", "x"], ["--group", "1", "-o", "x"],
+        ] {
+            XCTAssertThrowsError(try SER.parseAsRoot(["export"] + arguments), "\(arguments)")
+        }
+    }
+
     func testFlagsThatDoNotGoTogetherAreRefused() throws {
         for arguments in [
             ["--ensemble", "--best", "-o", "x"], ["--ensemble", "-o", "x"], ["1", "2", "-o", "x"],

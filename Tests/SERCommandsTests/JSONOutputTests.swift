@@ -57,6 +57,34 @@ final class JSONOutputTests: XCTestCase {
         "intensity_counts", "sample_rates", "channels", "sweep_values", "overrides",
     ]
 
+    /// The paths (`.runs[0].run_id`) of every `key` in `value`, at any depth, data-keyed objects included.
+    static func paths(of key: String, in value: Any, at path: String = "") -> [String] {
+        if let object = value as? [String: Any] {
+            return object.flatMap { name, inner in
+                (name == key ? [path + "." + name] : []) + paths(of: key, in: inner, at: path + "." + name)
+            }
+        }
+        if let array = value as? [Any] {
+            return array.enumerated().flatMap { paths(of: key, in: $1, at: path + "[\($0)]") }
+        }
+        return []
+    }
+
+    /// Issue #22, one JSON name per fact: the commands whose JSON names a run, which must call its id `run_id`.
+    static let commandsPrintingRunIDs: Set<[String]> = [
+        ["run"], ["resume"], ["runs"], ["show"], ["compare"], ["export"], ["rm"], ["report"], ["worker"],
+    ]
+
+    /// Objects with an `id` of their own that is not a run's (`show`'s artifacts and stored evaluations).
+    static let otherIDs: Set<String> = ["artifacts", "stored_evaluations"]
+
+    /// The `id` keys of `value` that are not those of ``otherIDs``' objects: a run's id written as `id`.
+    static func runIDsNamedID(_ value: Any) -> [String] {
+        paths(of: "id", in: value).filter { path in
+            !otherIDs.contains { path.contains("." + $0 + "[") }
+        }
+    }
+
     /// Runs `ser arguments` and returns its standard output; fails the test on a non-zero status.
     func ser(_ arguments: [String]) throws -> String {
         let output = Pipe()
@@ -183,6 +211,12 @@ final class JSONOutputTests: XCTestCase {
                     continue
                 }
                 XCTAssertEqual(Self.badKeys(value), [], "\(name): keys not in snake_case")
+                XCTAssertEqual(Self.runIDsNamedID(value), [], "\(name): a run's id is `run_id`")
+                if Self.commandsPrintingRunIDs.contains(command) {
+                    XCTAssertFalse(
+                        Self.paths(of: "run_id", in: value).isEmpty, "\(name) names a run without `run_id`: \(document)"
+                    )
+                }
             }
         }
     }
