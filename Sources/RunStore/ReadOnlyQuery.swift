@@ -37,6 +37,11 @@ public struct QueryResult: Sendable {
 
     public var columns: [String]
     public var rows: [[Value]]
+
+    public init(columns: [String], rows: [[Value]]) {
+        self.columns = columns
+        self.rows = rows
+    }
 }
 
 /// Why `ser query` refused or stopped a query (SQLite's own errors pass through as GRDB's `DatabaseError`).
@@ -86,13 +91,7 @@ extension RunStore {
     public func query(
         _ sql: String, arguments: [String] = [], limit: Int = 100_000, timeout: TimeInterval = defaultQueryTimeout
     ) throws -> QueryResult {
-        if path == ":memory:" {
-            // An in-memory store has no file to reopen: read inside a read-only transaction instead.
-            return try Self.interrupting(writer, after: timeout) {
-                try writer.read { db in try Self.runQuery(db, sql: sql, arguments: arguments, limit: limit) }
-            }
-        }
-        return try Self.query(path: path, sql: sql, arguments: arguments, limit: limit, timeout: timeout)
+        try database.query(sql, arguments: arguments, limit: limit, timeout: timeout)
     }
 
     /// Runs `body`, interrupting `reader`'s statement if it is still running after `seconds`.

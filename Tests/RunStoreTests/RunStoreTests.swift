@@ -6,7 +6,12 @@ import XCTest
 
 @testable import RunStore
 
-final class RunStoreTests: XCTestCase {
+/// The store tests every backend passes: run here on an in-memory SQLite store; another backend's tests
+/// subclass this class and override ``makeStore()``.
+class RunStoreTests: XCTestCase {
+    /// The store a test works on.
+    func makeStore() throws -> RunStore { try RunStore.inMemory() }
+
     func makeRun(_ store: RunStore, experiment: String = "exp", name: String = "r") throws -> Int64 {
         let experimentID = try store.findOrCreateExperiment(name: experiment).id!
         return try store.createRun(
@@ -15,7 +20,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testRunLifecycleRoundTrips() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let id = try makeRun(store)
         XCTAssertEqual(try store.run(id)?.status, .queued)
         try store.markRunning(id)
@@ -47,7 +52,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testFailAndInterruptKeepTheirReasonAndEpochs() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let a = try makeRun(store, name: "a")
         let b = try makeRun(store, name: "b")
         try store.markRunning(a)
@@ -71,7 +76,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testFindOrCreateExperimentIsIdempotent() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let first = try store.findOrCreateExperiment(name: "x")
         let second = try store.findOrCreateExperiment(name: "x", description: "later")
         XCTAssertEqual(first.id, second.id)
@@ -80,7 +85,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testEvaluationLRFinderAndArtifactsRoundTrip() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let id = try makeRun(store)
         let points = (0..<5).map {
             LRFinderPointRecord(runId: 0, iteration: $0, lr: 1e-7 * pow(10, Double($0)), loss: 2 - 0.1 * Double($0))
@@ -151,7 +156,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testListingFiltersByExperimentStatusAndRecency() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let a = try makeRun(store, experiment: "alpha", name: "a")
         let b = try makeRun(store, experiment: "beta", name: "b")
         let c = try makeRun(store, experiment: "beta", name: "c")
@@ -168,7 +173,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testStaleRunsAreShownStaleWithoutChangingTheStoreUnlessAsked() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let alive = try makeRun(store, name: "alive")
         let dead = try makeRun(store, name: "dead")
         let silent = try makeRun(store, name: "silent")
@@ -198,7 +203,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testCompareAndBestRankByMetricDirection() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let a = try makeRun(store, experiment: "e", name: "a")
         let b = try makeRun(store, experiment: "e", name: "b")
         let other = try makeRun(store, experiment: "f", name: "other")
