@@ -22,6 +22,10 @@ final class PostgresRunStoreTests: RunStoreTests {
         try RunStore.postgres(url: url, artifacts: artifacts.path("root"), readOnly: false)
     }
 
+    override func makeStore(folders directory: TemporaryDirectory) throws -> RunStore {
+        try RunStore.postgres(url: url, artifacts: directory.path("root"), readOnly: false)
+    }
+
     func testMigrationsHaveTheSQLiteNamesAndAreAppliedOnce() throws {
         let store = try makeStore()
         XCTAssertEqual(try store.appliedMigrations(), Schema.migrationNames)

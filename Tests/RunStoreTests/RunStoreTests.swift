@@ -6,11 +6,16 @@ import XCTest
 
 @testable import RunStore
 
-/// The store tests every backend passes: run here on an in-memory SQLite store; another backend's tests
-/// subclass this class and override ``makeStore()``.
+/// The store tests every backend passes: run here on an in-memory SQLite store, and on PostgreSQL by
+/// `PostgresRunStoreTests`, which overrides ``makeStore()``.
 class RunStoreTests: XCTestCase {
     /// The store a test works on.
     func makeStore() throws -> RunStore { try RunStore.inMemory() }
+
+    /// A store whose run folders live in `directory` (a file store here).
+    func makeStore(folders directory: TemporaryDirectory) throws -> RunStore {
+        try RunStore(path: directory.path("store/ser.sqlite"))
+    }
 
     func makeRun(_ store: RunStore, experiment: String = "exp", name: String = "r") throws -> Int64 {
         let experimentID = try store.findOrCreateExperiment(name: experiment).id!
@@ -247,6 +252,57 @@ class RunStoreTests: XCTestCase {
         XCTAssertThrowsError(try StoreMetric.named("acuracy")) { error in
             XCTAssertTrue("\(error)".contains("balanced_accuracy"), "\(error)")
         }
+    }
+
+    func testCopiedRunsKeepTheirRowsAndFilesAndAreNotCopiedTwice() throws {
+        let dir = TemporaryDirectory()
+        let source = try RunStore(path: dir.path("source/ser.sqlite"))
+        func addRun(_ name: String, weights: String) throws -> Int64 {
+            let id = try makeRun(source, name: name)
+            try source.markRunning(id)
+            try source.recordEpoch(EpochMetricRecord(runId: id, epoch: 1, validLoss: 0.5, accuracy: 0.5))
+            try source.recordEvaluation(
+                EvaluationRecord(
+                    runId: id, split: "valid", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a", "b"],
+                    confusion: [[1, 0], [1, 0]]),
+                classMetrics: [],
+                predictions: [
+                    PredictionRecord(
+                        runId: id, split: "valid", path: "x.wav", label: "a", predicted: "a", confidence: 0.9)
+                ])
+            let file = try source.prepareRunFolder(id).appendingPathComponent("model.safetensors").path
+            try Data(weights.utf8).write(to: URL(fileURLWithPath: file))
+            try source.addArtifact(runID: id, kind: "weights", path: file)
+            try source.finish(id)
+            return id
+        }
+        let id = try addRun("r", weights: "w")
+        let store = try makeStore(folders: dir)
+        let first = try store.copyRun(id, from: source)
+        XCTAssertTrue(first.copied)
+        XCTAssertEqual(first.files, 1)
+        XCTAssertEqual(
+            try store.copyRun(id, from: source), RunCopy(sourceRun: id, run: first.run, copied: false, files: 0))
+        XCTAssertEqual(try store.runs().map(\.id), [first.run])
+        let detail = try store.detail(of: first.run)
+        XCTAssertEqual(detail.run.status, .finished)
+        XCTAssertEqual(detail.run.createdAt, try source.run(id)?.createdAt)
+        XCTAssertEqual(detail.epochs.map(\.accuracy), [0.5])
+        XCTAssertEqual(detail.evaluations.map(\.confusion), [[[1, 0], [1, 0]]])
+        XCTAssertEqual(try store.predictions(of: first.run, split: "valid").map(\.path), ["x.wav"])
+        let artifact = try XCTUnwrap(detail.artifacts.first)
+        let copied = store.resolvedPath(of: artifact)
+        XCTAssertEqual(try String(contentsOfFile: copied, encoding: .utf8), "w")
+        XCTAssertEqual(copied, store.runFolder(of: first.run).appendingPathComponent("model.safetensors").path)
+        // A file changed since it was recorded stops the copy before anything is written.
+        let other = try addRun("other", weights: "x")
+        try Data("tampered".utf8).write(
+            to: URL(fileURLWithPath: source.resolvedPath(of: source.detail(of: other).artifacts[0])))
+        XCTAssertThrowsError(try store.copyRun(other, from: source)) {
+            XCTAssertTrue("\($0)".contains("SHA-256"), "\($0)")
+        }
+        XCTAssertEqual(try store.runs().map(\.id), [first.run])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store.runFolder(of: first.run + 1).path))
     }
 
     func testStorePathResolution() {

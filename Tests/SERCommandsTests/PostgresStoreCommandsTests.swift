@@ -1,0 +1,147 @@
+import ArgumentParser
+import Checksum
+import Foundation
+import PostgresStore
+import RunStore
+import Runner
+import StoreTestSupport
+import TestSupport
+import XCTest
+
+@testable import SERCommands
+
+/// The store commands on a PostgreSQL store print what they print on a SQLite store: the runs of
+/// ``StoreCommandsTests``'s SQLite fixture are copied (`ser store copy`) into PostgreSQL, and every reading command
+/// is run on both.
+final class PostgresStoreCommandsTests: XCTestCase {
+    var directory: TemporaryDirectory!
+    var sqlite: String { directory.path("runs/ser.sqlite") }
+    var artifacts: String { directory.path("shared") }
+    var postgres: String!
+
+    override func setUpWithError() throws {
+        postgres = "\(try TestPostgres.freshURL())"
+        directory = TemporaryDirectory("ser-postgres-commands")
+    }
+
+    func output<T: ParsableCommand>(_ type: T.Type, _ arguments: [String]) throws -> String {
+        let command = try XCTUnwrap(SER.parseAsRoot(arguments) as? T)
+        switch command {
+        case let command as Runs: return try command.output()
+        case let command as Show: return try command.output()
+        case let command as Compare: return try command.output()
+        case let command as Query: return try command.output()
+        case let command as Remove: return try command.output()
+        case let command as StoreCopy: return try command.output()
+        default: throw ValidationError("no output() for \(type)")
+        }
+    }
+
+    /// `arguments` on the SQLite store and on the PostgreSQL one give the same text (run folders aside).
+    func assertSameOutput<T: ParsableCommand>(
+        _ type: T.Type, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let onSQLite = try output(type, arguments + ["--store", sqlite])
+            .replacingOccurrences(of: directory.path("runs/ser-runs"), with: "RUNS")
+        let onPostgres = try output(type, arguments + ["--store", postgres, "--artifacts", artifacts])
+            .replacingOccurrences(of: directory.path("shared/ser-runs"), with: "RUNS")
+        XCTAssertEqual(onPostgres, onSQLite, "\(arguments)", file: file, line: line)
+    }
+
+    func testCommandsPrintTheSameOnBothBackendsAndCopiesAreNotDuplicated() throws {
+        _ = try StoreCommandsTests.populate(at: sqlite)
+        let copy = try output(
+            StoreCopy.self, ["store", "copy", sqlite, postgres, "--to-artifacts", artifacts, "--json"])
+        let copies = try JSONDecoder().decode([[String: AnyDecodable]].self, from: Data(copy.utf8))
+        XCTAssertEqual(copies.count, 3)
+        XCTAssertEqual(
+            try output(StoreCopy.self, ["store", "copy", sqlite, postgres, "--to-artifacts", artifacts]),
+            """
+            Run 1 is already in the destination as run 1; not copied again.
+            Run 2 is already in the destination as run 2; not copied again.
+            Run 3 is already in the destination as run 3; not copied again.
+            """)
+        try assertSameOutput(Runs.self, ["runs"])
+        try assertSameOutput(Runs.self, ["runs", "--json"])
+        try assertSameOutput(Show.self, ["show", "1", "--spec"])
+        try assertSameOutput(Show.self, ["show", "1", "--json"])
+        try assertSameOutput(Show.self, ["show", "2"])
+        try assertSameOutput(Compare.self, ["compare", "--experiment", "beta"])
+        try assertSameOutput(Compare.self, ["compare", "1", "2", "3", "--json"])
+        try assertSameOutput(Query.self, ["query", "SELECT id, name, seed, error FROM run ORDER BY id"])
+        try assertSameOutput(Query.self, ["query", "SELECT id, name FROM run ORDER BY id", "--format", "csv"])
+
+        // The weights were copied under the artifact root and export checks them by SHA-256 there.
+        let out = directory.path("export/model.safetensors")
+        let exported = try XCTUnwrap(
+            SER.parseAsRoot(["export", "1", "-o", out, "--store", postgres, "--artifacts", artifacts]) as? Export
+        ).export()
+        XCTAssertEqual(exported.sha256, SHA256.hex(of: "weights"))
+        XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "weights")
+        let copied = directory.path("shared/ser-runs/1/model.safetensors")
+        try Data("tampered".utf8).write(to: URL(fileURLWithPath: copied))
+        XCTAssertThrowsError(
+            try XCTUnwrap(
+                SER.parseAsRoot(["export", "1", "-o", out, "--force", "--store", postgres, "--artifacts", artifacts])
+                    as? Export
+            ).export()
+        ) { XCTAssertTrue("\($0)".contains("the file changed since training"), "\($0)") }
+        try Data("weights".utf8).write(to: URL(fileURLWithPath: copied))
+
+        // Back into a new SQLite store: the same runs again.
+        let back = directory.path("back/ser.sqlite")
+        _ = try output(StoreCopy.self, ["store", "copy", postgres, back, "--from-artifacts", artifacts])
+        XCTAssertEqual(
+            try output(Runs.self, ["runs", "--json", "--store", back]),
+            try output(Runs.self, ["runs", "--json", "--store", sqlite]))
+
+        // The query is read-only on PostgreSQL too, and rm deletes the run's files under the artifact root.
+        XCTAssertThrowsError(
+            try output(Query.self, ["query", "DELETE FROM run", "--store", postgres, "--artifacts", artifacts])
+        ) { XCTAssertTrue("\($0)".contains("read-only transaction"), "\($0)") }
+        _ = try output(Remove.self, ["rm", "1", "--store", postgres, "--artifacts", artifacts])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: copied))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.path("runs/ser-runs/1/model.safetensors")))
+        XCTAssertEqual(
+            try output(Runs.self, ["runs", "--store", postgres, "--artifacts", artifacts]).split(separator: "\n").count,
+            3)
+    }
+
+    func testRunOnPostgresRecordsWhatItRecordsOnSQLite() throws {
+        let spec = directory.path("tiny.yaml")
+        try tinyRunSpec(epochs: 2).write(toFile: spec, atomically: true, encoding: .utf8)
+        // The corpus is made once, in the SQLite store's cache; the PostgreSQL run makes its own under the root.
+        func run(_ store: [String]) throws -> RunOutcome {
+            let outcomes = try XCTUnwrap(SER.parseAsRoot(["run", spec] + store) as? RunCommand)
+                .perform(output: .silent, log: { _ in }, trap: false)
+            XCTAssertEqual(outcomes.map(\.status), [.finished], "\(outcomes.map(\.error))")
+            return try XCTUnwrap(outcomes.first)
+        }
+        let onSQLite = try run(["--store", sqlite])
+        let onPostgres = try run(["--store", postgres, "--artifacts", artifacts])
+        XCTAssertEqual(onPostgres.valid?.accuracy, onSQLite.valid?.accuracy)
+        XCTAssertEqual(onPostgres.bestEpoch, onSQLite.bestEpoch)
+        let store = try RunStore.postgres(url: PostgresURL(postgres), artifacts: artifacts, readOnly: true)
+        let detail = try store.detail(of: onPostgres.runID)
+        XCTAssertEqual(Set(detail.artifacts.map(\.kind)), ["weights", "checkpoint"])
+        for artifact in detail.artifacts {
+            XCTAssertTrue(artifact.path.hasPrefix("ser-runs/\(onPostgres.runID)/"), artifact.path)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: store.resolvedPath(of: artifact)), artifact.path)
+        }
+        let sqliteEpochs = try RunStore(readingPath: sqlite).epochs(of: onSQLite.runID)
+        XCTAssertEqual(detail.epochs.map(\.accuracy), sqliteEpochs.map(\.accuracy))
+        XCTAssertEqual(detail.epochs.map(\.validLoss), sqliteEpochs.map(\.validLoss))
+    }
+
+    func testAPostgresStoreWithoutAnArtifactRootSaysHowToGiveOne() throws {
+        unsetenv("SER_ARTIFACTS")
+        XCTAssertThrowsError(try output(Runs.self, ["runs", "--store", postgres])) {
+            XCTAssertTrue("\($0)".contains("--artifacts DIR or set SER_ARTIFACTS"), "\($0)")
+        }
+    }
+}
+
+/// Any JSON value (only its presence is checked).
+private struct AnyDecodable: Decodable {
+    init(from decoder: Decoder) throws {}
+}
