@@ -131,6 +131,27 @@ final class PostgresStoreCommandsTests: XCTestCase {
         let sqliteEpochs = try RunStore(readingPath: sqlite).epochs(of: onSQLite.runID)
         XCTAssertEqual(detail.epochs.map(\.accuracy), sqliteEpochs.map(\.accuracy))
         XCTAssertEqual(detail.epochs.map(\.validLoss), sqliteEpochs.map(\.validLoss))
+
+        // resume continues an interrupted run from its checkpoint under the artifact root.
+        let writer = try RunStore.postgres(url: PostgresURL(postgres), artifacts: artifacts, readOnly: false)
+        try writer.interrupt(onPostgres.runID, reason: "interrupted by a test")
+        let resumed = try XCTUnwrap(
+            SER.parseAsRoot(["resume", "\(onPostgres.runID)", "--store", postgres, "--artifacts", artifacts]) as? Resume
+        ).perform(output: .silent, log: { _ in }, trap: false)
+        XCTAssertEqual(resumed.status, .finished, resumed.error ?? "")
+        XCTAssertEqual(try writer.epochs(of: onPostgres.runID).map(\.accuracy), sqliteEpochs.map(\.accuracy))
+
+        // report draws the run from PostgreSQL, naming the store without a password.
+        let page = directory.path("report.html")
+        let report = try XCTUnwrap(
+            SER.parseAsRoot([
+                "report", "\(onPostgres.runID)", "-o", page, "--no-spectrograms", "--store", postgres, "--artifacts",
+                artifacts,
+            ]) as? Report)
+        _ = try report.write()
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        XCTAssertTrue(html.contains("tiny"), "the run's experiment is on the page")
+        XCTAssertTrue(html.contains(postgres), "the page names the store it was drawn from")
     }
 
     func testAPostgresStoreWithoutAnArtifactRootSaysHowToGiveOne() throws {
