@@ -19,6 +19,7 @@ public enum StoreCopyError: Error, CustomStringConvertible, LocalizedError {
     case running(Int64)
     case checksum(run: Int64, path: String, expected: String, found: String)
     case unreadable(run: Int64, path: String, reason: String)
+    case unwritable(run: Int64, path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +30,8 @@ public enum StoreCopyError: Error, CustomStringConvertible, LocalizedError {
                 + "changed or damaged, so the run was not copied."
         case .unreadable(let id, let path, let reason):
             return "cannot read run \(id)'s file \(path): \(reason); the run was not copied."
+        case .unwritable(let id, let path, let reason):
+            return "cannot copy run \(id)'s file to \(path): \(reason); the run was not copied."
         }
     }
 
@@ -118,11 +121,19 @@ extension RunStore {
                 let existed = FileKind(path: runFolder(of: newID).path) != nil
                 let folder = try prepareRunFolder(newID)
                 if !existed { madeFolder = folder }
+                // A file recorded twice (a resumed run records its weights again) is copied once.
+                var copied: [String: String] = [:]
                 func copy(_ from: String, _ relative: String) throws -> String {
+                    if let target = copied[from] { return target }
                     let target = folder.appendingPathComponent(relative)
-                    try FileManager.default.createDirectory(
-                        at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                    try FileManager.default.copyItem(atPath: from, toPath: target.path)
+                    do {
+                        try FileManager.default.createDirectory(
+                            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                        try FileManager.default.copyItem(atPath: from, toPath: target.path)
+                    } catch {
+                        throw StoreCopyError.unwritable(run: id, path: target.path, reason: error.localizedDescription)
+                    }
+                    copied[from] = target.path
                     return target.path
                 }
                 for file in files {
@@ -164,7 +175,7 @@ extension RunStore {
                     prediction.runId = newID
                     try tx.insert(prediction)
                 }
-                return RunCopy(sourceRun: id, run: newID, copied: true, files: files.count + extra.count)
+                return RunCopy(sourceRun: id, run: newID, copied: true, files: copied.count)
             }
             return result
         } catch {

@@ -277,6 +277,9 @@ class RunStoreTests: XCTestCase {
             return id
         }
         let id = try addRun("r", weights: "w")
+        // A resumed run records its weights again: two rows, one file.
+        try source.addArtifact(
+            runID: id, kind: "weights", path: source.resolvedPath(of: source.detail(of: id).artifacts[0]))
         let store = try makeStore(folders: dir)
         let first = try store.copyRun(id, from: source)
         XCTAssertTrue(first.copied)
@@ -290,6 +293,8 @@ class RunStoreTests: XCTestCase {
         XCTAssertEqual(detail.epochs.map(\.accuracy), [0.5])
         XCTAssertEqual(detail.evaluations.map(\.confusion), [[[1, 0], [1, 0]]])
         XCTAssertEqual(try store.predictions(of: first.run, split: "valid").map(\.path), ["x.wav"])
+        XCTAssertEqual(detail.artifacts.count, 2)
+        XCTAssertEqual(Set(detail.artifacts.map(\.path)).count, 1)
         let artifact = try XCTUnwrap(detail.artifacts.first)
         let copied = store.resolvedPath(of: artifact)
         XCTAssertEqual(try String(contentsOfFile: copied, encoding: .utf8), "w")
