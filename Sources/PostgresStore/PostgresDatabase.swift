@@ -86,7 +86,10 @@ public final class PostgresStoreDatabase: StoreDatabase, @unchecked Sendable {
     public var dialect: StoreDialect { .postgres }
     let connection: PostgresConnection
     let readOnly: Bool
-    private let lock = NSLock()
+    /// Serialises the connection's use across threads (the runner's heartbeat thread and its own).
+    private let lock = NSRecursiveLock()
+    /// How many transactions this thread has open: a nested one is part of the enclosing one.
+    private var depth = 0
     private static let logger: Logger = {
         var logger = Logger(label: "ser.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
         logger.logLevel = .critical
@@ -192,6 +195,9 @@ public final class PostgresStoreDatabase: StoreDatabase, @unchecked Sendable {
 
     func transaction<T>(readOnly: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
         try lock.withLock {
+            if depth > 0 { return try body(PostgresTransaction(database: self)) }
+            depth += 1
+            defer { depth -= 1 }
             _ = try run(readOnly || self.readOnly ? "BEGIN READ ONLY" : "BEGIN", [])
             do {
                 let result = try body(PostgresTransaction(database: self))

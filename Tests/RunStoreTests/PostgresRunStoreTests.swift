@@ -107,6 +107,27 @@ final class PostgresRunStoreTests: RunStoreTests {
         XCTAssertEqual(store.resolvedPath(of: artifact), URL(fileURLWithPath: file).standardizedFileURL.path)
     }
 
+    func testAReadInsideAWriteIsPartOfItRatherThanADeadlock() throws {
+        let store = try makeStore()
+        let id = try makeRun(store)
+        let done = DispatchSemaphore(value: 0)
+        let seen = FailureLog()
+        DispatchQueue.global().async {
+            do {
+                try store.database.write { tx in
+                    try tx.execute("UPDATE run SET name = 'renamed' WHERE id = ?", [id])
+                    // Sees the enclosing transaction's own change.
+                    let name = try store.database.read { try $0.row("SELECT name FROM run WHERE id = ?", [id]) }
+                    seen.add(name?["name"] ?? "none")
+                }
+            } catch { seen.add("\(error)") }
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 20), .success, "a nested transaction deadlocked")
+        XCTAssertEqual(seen.messages, ["renamed"])
+        XCTAssertEqual(try store.run(id)?.name, "renamed")
+    }
+
     func testURLsAreParsedAndPasswordsNeverShown() throws {
         let url = try PostgresURL("postgres://me:secret@db.lab:6543/runs", environment: [:])
         XCTAssertEqual(url, PostgresURL(user: "me", password: "secret", host: "db.lab", port: 6543, database: "runs"))
