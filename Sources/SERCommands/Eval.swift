@@ -4,7 +4,9 @@ import Datasets
 import Foundation
 import Inference
 import Plots
+import PostgresStore
 import RunStore
+import Runner
 import Training
 
 /// `ser eval MODEL DIR`: a model's accuracy, UAR, macro-F1 and confusion matrix on a labelled folder.
@@ -137,8 +139,20 @@ struct Eval: ParsableCommand {
     /// the evaluation, so a wrong store costs nothing).
     func openStore() throws -> RunStore? {
         guard let storePath else { return nil }
-        guard FileManager.default.fileExists(atPath: storePath) else { throw StoreCommandError.noStore(storePath) }
-        let store = try RunStore(path: storePath)
+        let store: RunStore
+        if PostgresURL.isPostgres(storePath) {
+            // Only a row is written: no artifact root needed (SER_ARTIFACTS when set).
+            let root = ProcessInfo.processInfo.environment[StoreOptions.artifactsVariable] ?? ""
+            store = try RunStore.postgres(
+                url: PostgresURL(storePath),
+                artifacts: root.isEmpty ? FileManager.default.currentDirectoryPath : root, readOnly: false,
+                parameters: StoreParameters.source)
+        } else {
+            guard FileManager.default.fileExists(atPath: storePath) else {
+                throw StoreCommandError.noStore(storePath)
+            }
+            store = try RunStore(path: storePath)
+        }
         let source = try ModelBundle.load(from: URL(fileURLWithPath: model)).source
         _ = try store.checkEvaluationSource(model: model, runID: source.runID, specHash: source.specHash)
         return store

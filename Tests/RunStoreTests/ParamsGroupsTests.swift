@@ -7,7 +7,10 @@ import XCTest
 @testable import RunStore
 
 /// `param` rows, groups with stored aggregates, and the views `ser query` offers.
-final class ParamsGroupsTests: XCTestCase {
+/// `PostgresParamsGroupsTests` runs them on a PostgreSQL store.
+class ParamsGroupsTests: XCTestCase {
+    func makeStore() throws -> RunStore { try RunStore.inMemory() }
+
     func makeRun(_ store: RunStore, experiment: String = "exp", depth: Int, mixup: Double? = nil) throws -> Int64 {
         let experimentID = try store.findOrCreateExperiment(name: experiment).id!
         var parameters = [
@@ -38,7 +41,7 @@ final class ParamsGroupsTests: XCTestCase {
     }
 
     func testParametersAreRecordedWithTheRunAndDeletedWithIt() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let run = try makeRun(store, depth: 18)
         XCTAssertEqual(try store.parameters(of: run).map(\.key), ["model.depth", "name", "seed"])
         XCTAssertEqual(try store.parameters(of: run).first?.value, "18")
@@ -91,7 +94,7 @@ final class ParamsGroupsTests: XCTestCase {
     }
 
     func testAGroupStoresItsAggregateWhenItsRunsFinishAndAgainAfterAResume() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let runs = try (0..<3).map { _ in try makeRun(store, depth: 18) }
         let group = try store.createGroup(
             experimentID: try store.experiment(named: "exp")!.id!, kind: .kfold, label: "", runIDs: runs)
@@ -132,8 +135,7 @@ final class ParamsGroupsTests: XCTestCase {
     }
 
     func testRunSummaryHasAColumnPerKeyThatDiffersWithinAnExperimentComparingNumbersAsNumbers() throws {
-        let dir = TemporaryDirectory()
-        let store = try RunStore(path: dir.path("ser.sqlite"))
+        let store = try makeStore()
         let a = try makeRun(store, depth: 18, mixup: 0.4)
         let b = try makeRun(store, depth: 34)
         let c = try makeRun(store, depth: 18)

@@ -154,6 +154,7 @@ final class JSONOutputTests: XCTestCase {
                 ["--depth", "10", "--mels", "16", "--frames", "32", "--batch", "2", "--width", "4", "--steps", "1"]
             ),
             (["bench", "listen"], ["--seconds", "3.5", "--depth", "10", "--window", "3s", "--hop", "0.5s"]),
+            (["store", "copy"], [store, directory.path("copy/ser.sqlite")]),
             (["rm"], ["1", "--store", store]),
         ]
         let driven = Set(runs.map(\.command))
