@@ -43,8 +43,9 @@ struct Eval: ParsableCommand {
     @Option(
         name: .customLong("store"),
         help: ArgumentHelp(
-            "Record the evaluation in this run store, with the run that trained the model (without it, eval writes nothing).",
-            valueName: "path"))
+            "Record the evaluation in this run store (a SQLite file or postgres://user@host:port/db), with the run "
+                + "that trained the model (without it, eval writes nothing).",
+            valueName: "path|url"))
     var storePath: String?
 
     func validate() throws {
