@@ -80,19 +80,6 @@ class ParamsGroupsTests: XCTestCase {
         XCTAssertEqual(try store.parameters(of: 1).count, 1)
     }
 
-    func testQueryingTheViewsOfAStoreFromBeforeThemSaysToRunAWritingCommand() throws {
-        let dir = TemporaryDirectory()
-        let path = dir.path("ser.sqlite")
-        try RunStore.createOldStore(path: path, migrations: 4)
-        XCTAssertThrowsError(try RunStore.query(path: path, sql: "SELECT * FROM run_summary")) { error in
-            XCTAssertTrue("\(error)".contains("v5-params-groups") && "\(error)".contains("ser run"), "\(error)")
-        }
-        XCTAssertThrowsError(try RunStore.query(path: path, sql: "SELECT * FROM nope")) { error in
-            XCTAssertTrue("\(error)".contains("no such table: nope"), "\(error)")
-        }
-        XCTAssertEqual(try RunStore.query(path: path, sql: "SELECT COUNT(*) FROM run").rows, [[.integer(0)]])
-    }
-
     func testAGroupStoresItsAggregateWhenItsRunsFinishAndAgainAfterAResume() throws {
         let store = try makeStore()
         let runs = try (0..<3).map { _ in try makeRun(store, depth: 18) }

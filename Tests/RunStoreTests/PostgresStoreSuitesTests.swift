@@ -38,10 +38,6 @@ final class PostgresParamsGroupsTests: ParamsGroupsTests {
         XCTAssertEqual(try reopened.parameters(of: good).map(\.key), ["seed"])
         XCTAssertEqual(try reopened.parameters(of: bad), [])
     }
-
-    override func testQueryingTheViewsOfAStoreFromBeforeThemSaysToRunAWritingCommand() throws {
-        throw XCTSkip("a SQLite store file from an older ser; a PostgreSQL store is migrated by every writing open")
-    }
 }
 
 /// The environment and stored-evaluation tests on a PostgreSQL store.
@@ -56,10 +52,6 @@ final class PostgresRunEnvironmentTests: RunEnvironmentTests {
 
     override func makeStore() throws -> RunStore {
         try RunStore.postgres(url: url, artifacts: artifacts.path("root"), readOnly: false)
-    }
-
-    override func testAStoreWithoutTheNewTablesReadsAsHavingNone() throws {
-        throw XCTSkip("a SQLite store file from an older ser")
     }
 }
 
@@ -79,9 +71,5 @@ final class PostgresQueueTests: QueueTests {
 
     override func makeReader() throws -> RunStore {
         try RunStore.postgres(url: url, artifacts: directory.path("root"), readOnly: true)
-    }
-
-    override func testAStoreWithoutTheQueueReadsAsEmpty() throws {
-        throw XCTSkip("a SQLite store file from an older ser")
     }
 }

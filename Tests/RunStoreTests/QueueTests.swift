@@ -125,14 +125,4 @@ class QueueTests: XCTestCase {
         XCTAssertEqual(claimed.sorted(), ids)
         XCTAssertEqual(Set(try stores[0].queueEntries().values.map(\.claims)), [1])
     }
-
-    /// A store written before the queue existed, opened read-only: no queue, no workers, no error.
-    func testAStoreWithoutTheQueueReadsAsEmpty() throws {
-        try FileManager.default.createDirectory(atPath: directory.path("runs"), withIntermediateDirectories: true)
-        try RunStore.createOldStore(path: path, migrations: 4)
-        let store = try RunStore(readingPath: path)
-        XCTAssertEqual(try store.queueEntries(), [:])
-        XCTAssertEqual(try store.claimableCount(), 0)
-        XCTAssertEqual(try store.runs(), [])
-    }
 }

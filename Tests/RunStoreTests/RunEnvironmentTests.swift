@@ -75,25 +75,4 @@ class RunEnvironmentTests: XCTestCase {
             XCTAssertEqual(error as? StoredEvaluationError, .sourceRunMismatch(model: "m", run: id, store: store.path))
         }
     }
-
-    /// A store from before v6/v7, read without migrating, shows no environments or stored evaluations.
-    func testAStoreWithoutTheNewTablesReadsAsHavingNone() throws {
-        let directory = TemporaryDirectory("ser-env-old")
-        let path = directory.path("old.sqlite")
-        try RunStore.createOldStore(path: path, migrations: 4)
-        let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
-            try db.execute(sql: "INSERT INTO experiment (name, created_at) VALUES ('e', '2026-01-01 00:00:00')")
-            try db.execute(
-                sql: """
-                    INSERT INTO run (experiment_id, name, spec_yaml, spec_hash, status, seed, tool_version, host, created_at)
-                    VALUES (1, 'r', 'seed: 1', 'h', 'finished', 1, 't', 'h', '2026-01-01 00:00:00')
-                    """)
-        }
-        try queue.close()
-        let store = try RunStore(readingPath: path)
-        XCTAssertEqual(try store.environments(of: 1), [])
-        XCTAssertEqual(try store.storedEvaluations(of: 1), [])
-        XCTAssertEqual(try store.detail(of: 1).environments, [])
-    }
 }
