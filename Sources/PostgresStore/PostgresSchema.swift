@@ -363,8 +363,9 @@ extension RunStore {
     /// Opens the PostgreSQL store at `url` (migrating it unless `readOnly`), with its runs' folders under
     /// `artifacts` (a folder every machine mounts).
     /// `parameters` fills the `param` rows of runs recorded before the store had them, as for a SQLite store.
+    /// `artifacts` nil (commands that read or write only rows): no file of a run is read or written.
     public static func postgres(
-        url: PostgresURL, artifacts: String, readOnly: Bool, parameters: SpecParameterSource? = nil
+        url: PostgresURL, artifacts: String?, readOnly: Bool, parameters: SpecParameterSource? = nil
     ) throws -> RunStore {
         let database = try PostgresStoreDatabase(url: url, readOnly: readOnly)
         if readOnly {
@@ -373,7 +374,7 @@ extension RunStore {
             try PostgresSchema.migrate(database)
         }
         let store = try RunStore(
-            database: database, folders: RunFolders(artifactRoot: artifacts), isReadOnly: readOnly)
+            database: database, folders: artifacts.map { RunFolders(artifactRoot: $0) }, isReadOnly: readOnly)
         if !readOnly, let parameters { try store.fillMissingParameters(parameters) }
         return store
     }

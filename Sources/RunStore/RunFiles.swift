@@ -24,6 +24,10 @@ extension RunStore {
         guard let identity, !isReadOnly else {
             throw RunStoreError.database(path: path, message: "the store was opened read-only")
         }
+        guard hasArtifactRoot else {
+            throw RunStoreError.database(
+                path: path, message: "the store was opened without its artifact root (--artifacts DIR)")
+        }
         let folder = runFolder(of: runID)
         let mine = RunFolderMarker(store: identity, run: runID)
         func refuse(_ reason: String) -> Error {
@@ -70,7 +74,7 @@ extension RunStore {
 
     /// The failure note of a running run whose end could not be recorded, if any.
     public func failureNote(of runID: Int64) -> FailureNote? {
-        path == ":memory:" ? nil : FailureNote.read(in: runFolder(of: runID))
+        path == ":memory:" || !hasArtifactRoot ? nil : FailureNote.read(in: runFolder(of: runID))
     }
 
     /// Records, for every `running` run with a failure note, the status and reason of the note, then empties it.

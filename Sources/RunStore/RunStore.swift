@@ -88,6 +88,9 @@ public final class RunStore: @unchecked Sendable {
     let legacyRunsThrough: Int64
     /// True for a store opened with `init(readingPath:)`.
     public let isReadOnly: Bool
+    /// False for a PostgreSQL store opened without its artifact root (by the commands that read or write only
+    /// rows): its run folders are not known here, so no file of theirs is read or written.
+    public private(set) var hasArtifactRoot = true
 
     /// The path to use: the explicit option, else `SER_STORE`, else `runs/ser.sqlite`.
     public static func resolvePath(
@@ -168,13 +171,15 @@ public final class RunStore: @unchecked Sendable {
     }
 
     /// A store on another backend (`PostgresStore`): `database` is migrated already; run folders are `folders`.
-    public init(database: any StoreDatabase, folders: RunFolders, isReadOnly: Bool) throws {
+    /// `folders` nil: the artifact root is not known (see ``hasArtifactRoot``).
+    public init(database: any StoreDatabase, folders: RunFolders?, isReadOnly: Bool) throws {
         self.database = database
         path = database.location
-        self.folders = folders
+        self.folders = folders ?? RunFolders(artifactRoot: "/")
+        hasArtifactRoot = folders != nil
         self.isReadOnly = isReadOnly
         (identity, legacyRunsThrough) = try Self.readIdentity(database)
-        if !isReadOnly { applyFailureNotes() }
+        if !isReadOnly && hasArtifactRoot { applyFailureNotes() }
     }
 
     /// The SQLite connection of a SQLite store (for tests that edit the file behind the store's back).

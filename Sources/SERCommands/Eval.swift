@@ -142,12 +142,9 @@ struct Eval: ParsableCommand {
         guard let storePath else { return nil }
         let store: RunStore
         if PostgresURL.isPostgres(storePath) {
-            // Only a row is written: no artifact root needed (SER_ARTIFACTS when set).
-            let root = ProcessInfo.processInfo.environment[StoreOptions.artifactsVariable] ?? ""
+            // Only a row is written: no artifact root needed.
             store = try RunStore.postgres(
-                url: PostgresURL(storePath),
-                artifacts: root.isEmpty ? FileManager.default.currentDirectoryPath : root, readOnly: false,
-                parameters: StoreParameters.source)
+                url: PostgresURL(storePath), artifacts: nil, readOnly: false, parameters: StoreParameters.source)
         } else {
             guard FileManager.default.fileExists(atPath: storePath) else {
                 throw StoreCommandError.noStore(storePath)

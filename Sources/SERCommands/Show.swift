@@ -25,7 +25,7 @@ struct Show: ParsableCommand {
         var detail = try runStore.detail(of: runID)
         // Artifact paths as files the user can open (the store records them relative to its folder); as
         // recorded (relative to the artifact root) for a PostgreSQL store read without --artifacts.
-        if store.knowsArtifactRoot {
+        if runStore.hasArtifactRoot {
             detail.artifacts = detail.artifacts.map { artifact in
                 var artifact = artifact
                 artifact.path = runStore.resolvedPath(of: artifact)

@@ -47,7 +47,7 @@ struct StoreOptions: ParsableArguments {
     /// (reading rows only: `runs`, `show`, `compare`, `query`) opens it without an artifact root when none is
     /// given.
     func openPostgres(readOnly: Bool, needsFiles: Bool = true) throws -> RunStore {
-        let root = try needsFiles || knowsArtifactRoot ? artifacts() : FileManager.default.currentDirectoryPath
+        let root: String? = try needsFiles || knowsArtifactRoot ? artifacts() : nil
         return try RunStore.postgres(
             url: PostgresURL(path), artifacts: root, readOnly: readOnly,
             parameters: readOnly ? nil : StoreParameters.source)

@@ -40,6 +40,32 @@ final class PostgresParamsGroupsTests: ParamsGroupsTests {
     }
 }
 
+/// A PostgreSQL store opened without its artifact root (`runs`, `show`, `compare`, `query`, `eval --store`) reads
+/// and writes rows but never a run's files: it does not know where they are.
+final class PostgresStoreWithoutArtifactRootTests: XCTestCase {
+    func testRowsAreReadAndWrittenButNoRunFolderIsTouched() throws {
+        let url = try TestPostgres.freshURL()
+        let root = TemporaryDirectory()
+        let store = try RunStore.postgres(url: url, artifacts: root.path("root"), readOnly: false)
+        let experiment = try store.findOrCreateExperiment(name: "e").id!
+        let id = try store.createRun(
+            experimentID: experiment, name: "r", specYAML: "seed: 1\n", specHash: "h", seed: 1, toolVersion: "t")
+        try store.markRunning(id)
+        try FailureNote(status: .failed, reason: "disk full", recordedAt: Date()).write(
+            in: try store.prepareRunFolder(id))
+        let rowsOnly = try RunStore.postgres(url: url, artifacts: nil, readOnly: false)
+        XCTAssertFalse(rowsOnly.hasArtifactRoot)
+        XCTAssertEqual(try rowsOnly.run(id)?.status, .running, "a failure note it cannot see is left for later")
+        XCTAssertNil(rowsOnly.failureNote(of: id))
+        XCTAssertThrowsError(try rowsOnly.prepareRunFolder(id + 1)) {
+            XCTAssertTrue("\($0)".contains("--artifacts DIR"), "\($0)")
+        }
+        try rowsOnly.heartbeat(id)
+        XCTAssertEqual(
+            try RunStore.postgres(url: url, artifacts: root.path("root"), readOnly: false).run(id)?.status, .failed)
+    }
+}
+
 /// The environment and stored-evaluation tests on a PostgreSQL store.
 final class PostgresRunEnvironmentTests: RunEnvironmentTests {
     var url: PostgresURL!
