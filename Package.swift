@@ -20,7 +20,8 @@
 //   Plots            SVG charts, colour maps, PNG rasters
 //   NeuralNet        Tensor, layers, ResNet, optimizers, schedules, safetensors
 //   Training         batches, splits, augmentation, learner, LR finder, metrics
-//   RunStore         GRDB schema, migrations, queries
+//   RunStore         GRDB schema, migrations, queries; `StoreDatabase`, the seam a backend implements
+//   PostgresStore    the PostgreSQL backend (postgres-nio) of the run store
 //   Specs            the spec language: YAML values, schema, validation, sweeps, reference docs, diff
 //   Inference        the model file and the audio → probabilities path of predict, eval and listen
 //   Runner           a resolved spec → a recorded run: queue, resume, data, training, store recording
@@ -51,6 +52,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The PostgreSQL run store (`--store postgres://…`).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries through pkg-config; `tools/setup` installs the -dev packages.
@@ -104,6 +108,13 @@ let package = Package(
         .target(
             name: "RunStore", dependencies: ["Checksum", "LRCurve", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: numeric),
+        // The PostgreSQL backend of the run store (`StoreDatabase` over postgres-nio), for `--store postgres://…`.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "RunStore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         // The spec language; it knows no store, runner or model file.
         .target(
             name: "Specs",
@@ -128,9 +139,8 @@ let package = Package(
             name: "SERCommands",
             dependencies: [
                 "Audio", "BLAS", "Checksum", "Datasets", "FFTW", "FLAC", "Features", "Inference", "Live", "NeuralNet",
-                "OutputFiles", "PNG", "Plots", "PortAudio", "RSVG", "Reports", "RunStore", "Runner", "SeededRandom",
-                "SndFile",
-                "Soxr", "Specs", "Stopping", "Synth", "Training",
+                "OutputFiles", "PNG", "Plots", "PortAudio", "PostgresStore", "RSVG", "Reports", "RunStore", "Runner",
+                "SeededRandom", "SndFile", "Soxr", "Specs", "Stopping", "Synth", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ser", dependencies: ["SERCommands", "BLAS"]),
@@ -146,7 +156,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["BLAS"], path: "Tests/TestSupport"),
         // A filled, file-backed run store for the report and command tests.
         .target(
-            name: "StoreTestSupport", dependencies: ["RunStore", "Runner", "SndFile", "Specs", "TestSupport"],
+            name: "StoreTestSupport",
+            dependencies: ["PostgresStore", "RunStore", "Runner", "SndFile", "Specs", "TestSupport"],
             path: "Tests/StoreTestSupport"),
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
@@ -170,7 +181,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "RunStoreTests",
-            dependencies: ["Checksum", "RunStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "Checksum", "PostgresStore", "RunStore", "StoreTestSupport", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // Spec tests also queue plans (Runner, RunStore); model-file tests also check the store's refusals.
         .testTarget(name: "SpecsTests", dependencies: ["RunStore", "Runner", "Specs", "TestSupport"]),
         .testTarget(
@@ -190,8 +204,8 @@ let package = Package(
             name: "SERCommandsTests",
             dependencies: [
                 "Audio", "BLAS", "Checksum", "Datasets", "Features", "Inference", "Live", "NeuralNet", "OutputFiles",
-                "PNG", "RSVG", "RunStore", "Runner", "SERCommands", "SeededRandom", "SndFile", "Specs", "Stopping",
-                "StoreTestSupport",
+                "PNG", "PostgresStore", "RSVG", "RunStore", "Runner", "SERCommands", "SeededRandom", "SndFile",
+                "Specs", "Stopping", "StoreTestSupport",
                 "TestSupport", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -115,53 +115,54 @@ extension RunStore {
     /// Records a group of runs (at least two) of `experimentID`; returns its id.
     @discardableResult
     public func createGroup(experimentID: Int64, kind: RunGroupKind, label: String, runIDs: [Int64]) throws -> Int64 {
-        try write { db in
-            var group = RunGroupRecord(experimentId: experimentID, kind: kind, label: label)
-            try group.insert(db)
-            for run in runIDs {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO run_group_member (group_id, run_id) VALUES (?, ?)",
-                    arguments: [group.id!, run])
+        try write { tx in
+            let group = RunGroupRecord(experimentId: experimentID, kind: kind, label: label)
+            guard let id = try tx.insert(group) else {
+                throw RunStoreError.database(path: path, message: "the new group got no id")
             }
-            try Self.refreshGroups(containing: runIDs, db)
-            return group.id!
+            for run in runIDs {
+                try tx.execute(
+                    "INSERT INTO run_group_member (group_id, run_id) VALUES (?, ?) ON CONFLICT DO NOTHING", [id, run])
+            }
+            try Self.refreshGroups(containing: runIDs, tx)
+            return id
         }
     }
 
     /// Recomputes the aggregates of every group holding one of `runIDs` over its finished runs (called in the
     /// transaction that finishes a run, so whichever process finishes the last run of a group — a resumed run,
     /// a worker on another machine — stores the aggregate). A group without a finished run has no rows.
-    static func refreshGroups(containing runIDs: [Int64], _ db: Database) throws {
-        try refreshGroups(try groupIDs(containing: runIDs, db), db)
+    static func refreshGroups(containing runIDs: [Int64], _ tx: any StoreTransaction) throws {
+        try refreshGroups(try groupIDs(containing: runIDs, tx), tx)
     }
 
     /// The groups holding one of `runIDs` (none in a store without groups).
-    static func groupIDs(containing runIDs: [Int64], _ db: Database) throws -> [Int64] {
-        guard try db.tableExists("run_group_member"), !runIDs.isEmpty else { return [] }
-        return try Int64.fetchAll(
-            db,
-            sql:
-                "SELECT DISTINCT group_id FROM run_group_member WHERE run_id IN (\(runIDs.map { _ in "?" }.joined(separator: ",")))",
-            arguments: StatementArguments(runIDs))
+    static func groupIDs(containing runIDs: [Int64], _ tx: any StoreTransaction) throws -> [Int64] {
+        guard try tx.tableExists("run_group_member"), !runIDs.isEmpty else { return [] }
+        let placeholders = runIDs.map { _ in "?" }.joined(separator: ",")
+        return try tx.rows(
+            "SELECT DISTINCT group_id FROM run_group_member WHERE run_id IN (\(placeholders)) ORDER BY group_id",
+            runIDs
+        ).compactMap { $0["group_id"] as Int64? }
     }
 
     /// Recomputes the aggregates of `groups` (see ``refreshGroups(containing:_:)``).
-    static func refreshGroups(_ groups: [Int64], _ db: Database) throws {
+    static func refreshGroups(_ groups: [Int64], _ tx: any StoreTransaction) throws {
         let now = Date()
         for group in groups {
-            let members = try Int64.fetchAll(
-                db, sql: "SELECT run_id FROM run_group_member WHERE group_id = ? ORDER BY run_id", arguments: [group])
-            let finished = try Int64.fetchAll(
-                db,
-                sql: """
-                    SELECT m.run_id FROM run_group_member m JOIN run ON run.id = m.run_id
-                    WHERE m.group_id = ? AND run.status = 'finished' ORDER BY m.run_id
-                    """, arguments: [group])
-            try db.execute(sql: "DELETE FROM group_metric WHERE group_id = ?", arguments: [group])
+            let members = try tx.rows(
+                "SELECT run_id FROM run_group_member WHERE group_id = ? ORDER BY run_id", [group])
+            let finished = try tx.rows(
+                """
+                SELECT m.run_id FROM run_group_member m JOIN run ON run.id = m.run_id
+                WHERE m.group_id = ? AND run.status = 'finished' ORDER BY m.run_id
+                """, [group]
+            ).compactMap { $0["run_id"] as Int64? }
+            try tx.execute("DELETE FROM group_metric WHERE group_id = ?", [group])
             for metric in GroupMetric.allCases {
                 var values: [Double] = []
                 for run in finished {
-                    guard let row = try Row.fetchOne(db, sql: metric.sql, arguments: [run]) else { continue }
+                    guard let row = try tx.row(metric.sql, [run]) else { continue }
                     let table = metric.rawValue.hasPrefix("test") ? "evaluation" : "epoch_metric"
                     let column = row.columnNames.first ?? ""
                     if let value = try StoreRow(row, table: table, key: "run \(run)").optionalFinite(column) {
@@ -174,20 +175,20 @@ extension RunStore {
                     values.count > 1
                     ? (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
                     : nil
-                var record = GroupMetricRecord(
+                let record = GroupMetricRecord(
                     groupId: group, metric: metric.rawValue, mean: mean, std: std, n: values.count,
                     runs: members.count, updatedAt: now)
-                try record.insert(db)
+                try tx.insert(record)
             }
         }
     }
 
     /// The groups holding run `id` (or every group of `experiment`, or every group), with their aggregates.
     public func groups(containing id: Int64? = nil, experiment: String? = nil) throws -> [RunGroupSummary] {
-        try read { db in
-            guard try db.tableExists("run_group") else { return [] }
+        try read { tx in
+            guard try tx.tableExists("run_group") else { return [] }
             var sql = "SELECT run_group.* FROM run_group JOIN experiment ON experiment.id = run_group.experiment_id"
-            var arguments: StatementArguments = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
             if let id {
                 sql += " WHERE run_group.id IN (SELECT group_id FROM run_group_member WHERE run_id = ?)"
                 arguments += [id]
@@ -196,15 +197,17 @@ extension RunStore {
                 arguments += [experiment]
             }
             sql += " ORDER BY run_group.id"
-            return try RunGroupRecord.fetchAll(db, sql: sql, arguments: arguments).map { group in
-                let experiment = try ExperimentRecord.fetchOne(db, key: group.experimentId)
+            return try tx.fetchAll(RunGroupRecord.self, sql, arguments).map { group in
+                let experiment = try tx.fetchOne(
+                    ExperimentRecord.self, "SELECT * FROM experiment WHERE id = ?", [group.experimentId])
                 return RunGroupSummary(
                     groupId: group.id ?? 0, experiment: experiment?.name ?? "", kind: group.kind, label: group.label,
-                    runIds: try Int64.fetchAll(
-                        db, sql: "SELECT run_id FROM run_group_member WHERE group_id = ? ORDER BY run_id",
-                        arguments: [group.id]),
-                    metrics: try GroupMetricRecord.filter(Column("group_id") == group.id).order(Column("metric"))
-                        .fetchAll(db))
+                    runIds: try tx.rows(
+                        "SELECT run_id FROM run_group_member WHERE group_id = ? ORDER BY run_id", [group.id]
+                    ).compactMap { $0["run_id"] as Int64? },
+                    metrics: try tx.fetchAll(
+                        GroupMetricRecord.self, "SELECT * FROM group_metric WHERE group_id = ? ORDER BY metric",
+                        [group.id]))
             }
         }
     }

@@ -51,14 +51,14 @@ extension RunStore {
 
     /// Records the parameters of run `runID`, replacing earlier ones.
     public func recordParameters(runID: Int64, _ parameters: [ParamRecord]) throws {
-        try write { db in try Self.insertParameters(runID: runID, parameters, db) }
+        try write { tx in try Self.insertParameters(runID: runID, parameters, tx) }
     }
 
-    static func insertParameters(runID: Int64, _ parameters: [ParamRecord], _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM param WHERE run_id = ?", arguments: [runID])
+    static func insertParameters(runID: Int64, _ parameters: [ParamRecord], _ tx: any StoreTransaction) throws {
+        try tx.execute("DELETE FROM param WHERE run_id = ?", [runID])
         for var parameter in parameters {
             parameter.runId = runID
-            try parameter.insert(db, onConflict: .replace)
+            try tx.insert(parameter, upsert: ["run_id", "key"])
         }
     }
 
@@ -67,15 +67,15 @@ extension RunStore {
     /// result; the store is otherwise unchanged. Returns those runs and their errors.
     @discardableResult
     public func fillMissingParameters(_ source: SpecParameterSource) throws -> [(run: Int64, error: String)] {
-        try write { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT id, spec_yaml FROM run WHERE NOT EXISTS (SELECT 1 FROM param WHERE run_id = run.id)")
+        try write { tx in
+            let rows = try tx.rows(
+                "SELECT id, spec_yaml FROM run WHERE NOT EXISTS (SELECT 1 FROM param WHERE run_id = run.id)")
             var failures: [(run: Int64, error: String)] = []
             for row in rows {
                 let r = StoreRow(row, table: "run", key: StoreRow.runKey(row, column: "id"))
                 let id: Int64 = try r.value("id")
                 do {
-                    try Self.insertParameters(runID: id, try source(try r.value("spec_yaml")), db)
+                    try Self.insertParameters(runID: id, try source(try r.value("spec_yaml")), tx)
                 } catch let error as StoreValueError {
                     failures.append((id, error.description))
                 } catch let error as DatabaseError {
@@ -90,7 +90,7 @@ extension RunStore {
 
     /// The parameters of run `id`, by key.
     public func parameters(of id: Int64) throws -> [ParamRecord] {
-        try read { try ParamRecord.filter(Column("run_id") == id).order(Column("key")).fetchAll($0) }
+        try read { try $0.fetchAll(ParamRecord.self, "SELECT * FROM param WHERE run_id = ? ORDER BY key", [id]) }
     }
 
     /// Whether the store has the `param` table (a store read-only opened before `v5-params-groups` has not).

@@ -248,20 +248,20 @@ extension RunStore {
         throws -> [RunSummary]
     {
         var clauses: [String] = []
-        var arguments: StatementArguments = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
         if let experiment = filter.experiment {
             clauses.append("experiment.name = ?")
-            arguments += [experiment]
+            arguments.append(experiment)
         }
         if let since = filter.since {
             clauses.append("run.created_at >= ?")
-            arguments += [since]
+            arguments.append(since)
         }
         let sql =
             Self.summarySQL + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
             + " ORDER BY run.id DESC"
-        var summaries = try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+        var summaries = try read { tx in
+            try tx.rows(sql, arguments).map {
                 try Self.summary($0, staleness: staleness, now: now)
             }
         }.map(withFailureNote)
@@ -278,15 +278,13 @@ extension RunStore {
 
     /// The run `id`, if it exists.
     public func run(_ id: Int64) throws -> RunRecord? {
-        try read { try RunRecord.fetchOne($0, key: id) }
+        try read { try $0.fetchOne(RunRecord.self, "SELECT * FROM run WHERE id = ?", [id]) }
     }
 
     /// The summary line of run `id`.
     public func summary(of id: Int64, staleness: Staleness = Staleness(), now: Date = Date()) throws -> RunSummary {
         guard
-            let row = try read({
-                try Row.fetchOne($0, sql: Self.summarySQL + " WHERE run.id = ?", arguments: [id])
-            })
+            let row = try read({ try $0.row(Self.summarySQL + " WHERE run.id = ?", [id]) })
         else { throw RunStoreError.noSuchRun(id) }
         return withFailureNote(try Self.summary(row, staleness: staleness, now: now))
     }
@@ -303,20 +301,22 @@ extension RunStore {
     /// Everything recorded about run `id`.
     public func detail(of id: Int64, staleness: Staleness = Staleness(), now: Date = Date()) throws -> RunDetail {
         // The records first, so a damaged value is named by its own row rather than by a summary column.
-        var detail = try read { db in
-            guard let run = try RunRecord.fetchOne(db, key: id),
-                let experiment = try ExperimentRecord.fetchOne(db, key: run.experimentId)
+        var detail = try read { tx in
+            guard let run = try tx.fetchOne(RunRecord.self, "SELECT * FROM run WHERE id = ?", [id]),
+                let experiment = try tx.fetchOne(
+                    ExperimentRecord.self, "SELECT * FROM experiment WHERE id = ?", [run.experimentId])
             else { throw RunStoreError.noSuchRun(id) }
-            let byRun = Column("run_id") == id
+            func byRun(_ table: String, _ order: String) -> String {
+                "SELECT * FROM \(table) WHERE run_id = ? ORDER BY \(order)"
+            }
             return RunDetail(
                 run: run, experiment: experiment, displayStatus: DisplayStatus(run.status),
-                epochs: try EpochMetricRecord.filter(byRun).order(Column("epoch")).fetchAll(db),
-                lrFinder: try LRFinderPointRecord.filter(byRun).order(Column("iteration")).fetchAll(db),
-                suggestions: try LRSuggestionRecord.filter(byRun).order(Column("method")).fetchAll(db),
-                evaluations: try EvaluationRecord.filter(byRun).order(Column("split").desc).fetchAll(db),
-                classMetrics: try ClassMetricRecord.filter(byRun).order(Column("split").desc, Column("label"))
-                    .fetchAll(db),
-                artifacts: try ArtifactRecord.filter(byRun).order(Column("id")).fetchAll(db))
+                epochs: try tx.fetchAll(EpochMetricRecord.self, byRun("epoch_metric", "epoch"), [id]),
+                lrFinder: try tx.fetchAll(LRFinderPointRecord.self, byRun("lr_finder_point", "iteration"), [id]),
+                suggestions: try tx.fetchAll(LRSuggestionRecord.self, byRun("lr_suggestion", "method"), [id]),
+                evaluations: try tx.fetchAll(EvaluationRecord.self, byRun("evaluation", "split DESC"), [id]),
+                classMetrics: try tx.fetchAll(ClassMetricRecord.self, byRun("class_metric", "split DESC, label"), [id]),
+                artifacts: try tx.fetchAll(ArtifactRecord.self, byRun("artifact", "id"), [id]))
         }
         // A stale run, or one whose end only reached its failure note, is shown as such.
         let summary = try summary(of: id, staleness: staleness, now: now)
@@ -333,14 +333,17 @@ extension RunStore {
 
     /// The epochs of run `id`, in order.
     public func epochs(of id: Int64) throws -> [EpochMetricRecord] {
-        try read { try EpochMetricRecord.filter(Column("run_id") == id).order(Column("epoch")).fetchAll($0) }
+        try read {
+            try $0.fetchAll(EpochMetricRecord.self, "SELECT * FROM epoch_metric WHERE run_id = ? ORDER BY epoch", [id])
+        }
     }
 
     /// The predictions of run `id` on `split`, by path.
     public func predictions(of id: Int64, split: String) throws -> [PredictionRecord] {
         try read {
-            try PredictionRecord.filter(Column("run_id") == id && Column("split") == split).order(Column("path"))
-                .fetchAll($0)
+            try $0.fetchAll(
+                PredictionRecord.self, "SELECT * FROM prediction WHERE run_id = ? AND split = ? ORDER BY path",
+                [id, split])
         }
     }
 
@@ -349,25 +352,25 @@ extension RunStore {
     public func compare(runIDs: [Int64] = [], experiment: String? = nil, metric: StoreMetric) throws
         -> [RunMetrics]
     {
-        let rows: [RunMetrics] = try read { db in
+        let rows: [RunMetrics] = try read { tx in
             var sql = """
                 SELECT run.id, experiment.name AS experiment, run.name, run.status, run.spec_yaml,
                     (SELECT COUNT(*) FROM epoch_metric e WHERE e.run_id = run.id) AS epochs
                 FROM run JOIN experiment ON experiment.id = run.experiment_id
                 """
-            var arguments: StatementArguments = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
             var clauses: [String] = []
             if !runIDs.isEmpty {
                 clauses.append("run.id IN (\(runIDs.map { _ in "?" }.joined(separator: ",")))")
-                arguments += StatementArguments(runIDs)
+                for id in runIDs { arguments.append(id) }
             }
             if let experiment {
                 clauses.append("experiment.name = ?")
-                arguments += [experiment]
+                arguments.append(experiment)
             }
             if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
             sql += " ORDER BY run.id"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            return try tx.rows(sql, arguments).map { row in
                 let key = StoreRow.runKey(row, column: "id")
                 let r = StoreRow(row, table: "run", key: key)
                 let id: Int64 = try r.value("id")
@@ -378,17 +381,16 @@ extension RunStore {
                     epochs: try StoreRow(row, table: "epoch_metric", key: key).value("epochs"))
                 /// One number of `table` for this run, read strictly (a statement's own conversion turns text into 0).
                 func number(_ table: String, _ column: String, _ sql: String) throws -> Double? {
-                    guard let row = try Row.fetchOne(db, sql: sql, arguments: [id]) else { return nil }
+                    guard let row = try tx.row(sql, [id]) else { return nil }
                     return try StoreRow(row, table: table, key: key).optionalFinite(column)
                 }
                 if let column = metric.epochColumn {
                     let order = metric.higherIsBetter ? "DESC" : "ASC"
-                    if let best = try Row.fetchOne(
-                        db,
-                        sql: """
-                            SELECT epoch, \(column) FROM epoch_metric
-                            WHERE run_id = ? AND \(column) IS NOT NULL ORDER BY \(column) \(order), epoch LIMIT 1
-                            """, arguments: [id])
+                    if let best = try tx.row(
+                        """
+                        SELECT epoch, \(column) FROM epoch_metric
+                        WHERE run_id = ? AND \(column) IS NOT NULL ORDER BY \(column) \(order), epoch LIMIT 1
+                        """, [id])
                     {
                         let epochKey = key + ", epoch " + StoreRow.describeKey(StoreRow.databaseValue(best, "epoch"))
                         let b = StoreRow(best, table: "epoch_metric", key: epochKey)

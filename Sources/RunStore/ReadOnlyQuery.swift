@@ -37,6 +37,11 @@ public struct QueryResult: Sendable {
 
     public var columns: [String]
     public var rows: [[Value]]
+
+    public init(columns: [String], rows: [[Value]]) {
+        self.columns = columns
+        self.rows = rows
+    }
 }
 
 /// Why `ser query` refused or stopped a query (SQLite's own errors pass through as GRDB's `DatabaseError`).
@@ -106,40 +111,68 @@ extension RunStore {
     /// ``ParamRecord/typedValue`` so `WHERE "model.depth" = 18` compares numbers. A store without `param`
     /// (older than `v5-params-groups`, opened read-only) gets no view.
     static func defineQueryViews(_ db: Database) throws {
-        guard try db.tableExists("param"), try db.viewExists("run_metrics") else { return }
-        let keys = try String.fetchAll(
-            db,
-            sql: """
-                SELECT DISTINCT p.key FROM param p JOIN run r ON r.id = p.run_id
-                WHERE p.key NOT IN ('name', 'description')
-                GROUP BY r.experiment_id, p.key
-                HAVING COUNT(DISTINCT p.value) > 1
-                    OR COUNT(*) < (SELECT COUNT(*) FROM run r2 WHERE r2.experiment_id = r.experiment_id)
-                ORDER BY p.key
-                """)
-        let columns = keys.map { key in
+        guard let select = try runSummarySelect(SQLiteTransaction(db: db)) else { return }
+        try db.execute(sql: "DROP VIEW IF EXISTS temp.run_summary")
+        try db.execute(sql: "CREATE TEMP VIEW run_summary AS " + select)
+    }
+
+    /// The SELECT of the `run_summary` view in `tx`'s dialect, nil for a store without `param` or `run_metrics`.
+    /// On PostgreSQL a column has one type: a key whose values are all numbers (or all booleans) is a number
+    /// column, any other key a text column.
+    public static func runSummarySelect(_ tx: any StoreTransaction) throws -> String? {
+        guard try tx.tableExists("param") else { return nil }
+        switch tx.dialect {
+        case .sqlite:
+            guard try tx.row("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = 'run_metrics'") != nil
+            else { return nil }
+        case .postgres:
+            guard
+                try tx.row("SELECT 1 FROM pg_views WHERE schemaname = current_schema() AND viewname = 'run_metrics'")
+                    != nil
+            else { return nil }
+        }
+        let rows = try tx.rows(
+            """
+            SELECT p.key, MIN(p.type) AS min_type, MAX(p.type) AS max_type FROM param p
+            WHERE p.key IN (
+                SELECT p2.key FROM param p2 JOIN run r ON r.id = p2.run_id
+                WHERE p2.key NOT IN ('name', 'description')
+                GROUP BY r.experiment_id, p2.key
+                HAVING COUNT(DISTINCT p2.value) > 1
+                    OR COUNT(*) < (SELECT COUNT(*) FROM run r2 WHERE r2.experiment_id = r.experiment_id))
+            GROUP BY p.key ORDER BY p.key
+            """)
+        let columns = rows.compactMap { row -> String? in
+            guard let key = row["key"] as String? else { return nil }
             let literal = "'" + key.replacingOccurrences(of: "'", with: "''") + "'"
             let name = "\"" + key.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let value: String
+            switch tx.dialect {
+            case .sqlite: value = typedParamValue
+            case .postgres:
+                let types = Set([row["min_type"] as String? ?? "", row["max_type"] as String? ?? ""])
+                if types == ["int"] {
+                    value = "CAST(value AS BIGINT)"
+                } else if types.isSubset(of: ["int", "float"]) {
+                    value = "CAST(value AS DOUBLE PRECISION)"
+                } else if types == ["bool"] {
+                    value = "CASE WHEN value = 'true' THEN 1 ELSE 0 END"
+                } else {
+                    value = "value"
+                }
+            }
             return
-                ", (SELECT \(typedParamValue) FROM param WHERE param.run_id = m.run_id AND param.key = \(literal)) AS \(name)"
+                ", (SELECT \(value) FROM param WHERE param.run_id = m.run_id AND param.key = \(literal)) AS \(name)"
         }
-        try db.execute(sql: "DROP VIEW IF EXISTS temp.run_summary")
-        try db.execute(
-            sql: "CREATE TEMP VIEW run_summary AS SELECT m.*" + columns.joined() + " FROM main.run_metrics m")
+        let metrics = tx.dialect == .sqlite ? "main.run_metrics" : "run_metrics"
+        return "SELECT m.*" + columns.joined() + " FROM \(metrics) m"
     }
 
     /// `query(path:sql:)` on this store (a read-only view of it: writes are refused as above).
     public func query(
         _ sql: String, arguments: [String] = [], limit: Int = 100_000, timeout: TimeInterval = defaultQueryTimeout
     ) throws -> QueryResult {
-        if path == ":memory:" {
-            // An in-memory store has no file to reopen: read inside a read-only transaction instead.
-            return try Self.interrupting(writer, after: timeout) {
-                try writer.writeWithoutTransaction { db in try Self.defineQueryViews(db) }
-                return try writer.read { db in try Self.runQuery(db, sql: sql, arguments: arguments, limit: limit) }
-            }
-        }
-        return try Self.query(path: path, sql: sql, arguments: arguments, limit: limit, timeout: timeout)
+        try database.query(sql, arguments: arguments, limit: limit, timeout: timeout)
     }
 
     /// Runs `body`, interrupting `reader`'s statement if it is still running after `seconds`.

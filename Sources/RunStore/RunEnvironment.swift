@@ -216,33 +216,39 @@ extension RunStore {
     /// machine adds nothing; on another, a second row). Returns whether a row was added.
     @discardableResult
     public func recordEnvironment(_ environment: RunEnvironment, runID: Int64, at date: Date = Date()) throws -> Bool {
-        try write { db in
-            let latest = try RunEnvironmentRecord.fetchOne(
-                db, sql: "SELECT * FROM run_environment WHERE run_id = ? ORDER BY seq DESC LIMIT 1",
-                arguments: [runID])
+        try write { tx in
+            let latest = try tx.fetchOne(
+                RunEnvironmentRecord.self, "SELECT * FROM run_environment WHERE run_id = ? ORDER BY seq DESC LIMIT 1",
+                [runID])
             if latest?.environment == environment { return false }
-            let e = environment
-            try db.execute(
-                sql: """
-                    INSERT INTO run_environment (run_id, seq, cpu_model, cores, os, host, blas_library, blas_version,
-                        blas_core, blas_core_forced, threads, blas_threads, ser_version, recorded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    runID, (latest?.seq ?? 0) + 1, e.cpuModel, e.cores, e.os, e.host, e.blasLibrary, e.blasVersion,
-                    e.blasCore, e.blasCoreForced, e.threads, e.blasThreads, e.serVersion, date,
-                ])
+            try Self.insertEnvironment(environment, runID: runID, seq: (latest?.seq ?? 0) + 1, at: date, tx)
             return true
         }
+    }
+
+    /// Inserts one `run_environment` row.
+    static func insertEnvironment(
+        _ e: RunEnvironment, runID: Int64, seq: Int, at date: Date, _ tx: any StoreTransaction
+    ) throws {
+        try tx.execute(
+            """
+            INSERT INTO run_environment (run_id, seq, cpu_model, cores, os, host, blas_library, blas_version,
+                blas_core, blas_core_forced, threads, blas_threads, ser_version, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                runID, seq, e.cpuModel, e.cores, e.os, e.host, e.blasLibrary, e.blasVersion, e.blasCore,
+                e.blasCoreForced, e.threads, e.blasThreads, e.serVersion, date,
+            ])
     }
 
     /// The environments recorded for run `runID`, oldest first (none for a store from before they were
     /// recorded, also when it is opened read-only without that migration).
     public func environments(of runID: Int64) throws -> [RunEnvironmentRecord] {
-        try read { db in
-            guard try db.tableExists(RunEnvironmentRecord.databaseTableName) else { return [] }
-            return try RunEnvironmentRecord.fetchAll(
-                db, sql: "SELECT * FROM run_environment WHERE run_id = ? ORDER BY seq", arguments: [runID])
+        try read { tx in
+            guard try tx.tableExists(RunEnvironmentRecord.databaseTableName) else { return [] }
+            return try tx.fetchAll(
+                RunEnvironmentRecord.self, "SELECT * FROM run_environment WHERE run_id = ? ORDER BY seq", [runID])
         }
     }
 
@@ -262,38 +268,41 @@ extension RunStore {
     /// Records a stored evaluation; returns it with its id.
     @discardableResult
     public func recordStoredEvaluation(_ evaluation: StoredEvaluationRecord) throws -> StoredEvaluationRecord {
+        try write { tx in try Self.insertStoredEvaluation(evaluation, tx) }
+    }
+
+    /// Inserts one `stored_evaluation` row (a new id); returns it with that id.
+    static func insertStoredEvaluation(_ evaluation: StoredEvaluationRecord, _ tx: any StoreTransaction) throws
+        -> StoredEvaluationRecord
+    {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func json<T: Encodable>(_ value: T) throws -> String {
             String(decoding: try encoder.encode(value), as: UTF8.self)
         }
         let e = evaluation
-        let labels = try json(e.labels)
-        let confusion = try json(e.confusion)
-        let perClass = try json(e.perClass)
-        return try write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO stored_evaluation (run_id, model_path, model_sha256, data_path, layout, files, excluded,
-                        accuracy, balanced_accuracy, f1_macro, labels, confusion, per_class, recorded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    e.runId, e.modelPath, e.modelSha256, e.dataPath, e.layout, e.files, e.excluded, e.accuracy,
-                    e.balancedAccuracy, e.f1Macro, labels, confusion, perClass, e.recordedAt,
-                ])
-            var stored = e
-            stored.id = db.lastInsertedRowID
-            return stored
-        }
+        let row = try tx.row(
+            """
+            INSERT INTO stored_evaluation (run_id, model_path, model_sha256, data_path, layout, files, excluded,
+                accuracy, balanced_accuracy, f1_macro, labels, confusion, per_class, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """,
+            [
+                e.runId, e.modelPath, e.modelSha256, e.dataPath, e.layout, e.files, e.excluded, e.accuracy,
+                e.balancedAccuracy, e.f1Macro, try json(e.labels), try json(e.confusion), try json(e.perClass),
+                e.recordedAt,
+            ])
+        var stored = e
+        stored.id = row?["id"]
+        return stored
     }
 
     /// The stored evaluations of run `runID`'s model, oldest first (none for a store without them).
     public func storedEvaluations(of runID: Int64) throws -> [StoredEvaluationRecord] {
-        try read { db in
-            guard try db.tableExists(StoredEvaluationRecord.databaseTableName) else { return [] }
-            return try StoredEvaluationRecord.fetchAll(
-                db, sql: "SELECT * FROM stored_evaluation WHERE run_id = ? ORDER BY id", arguments: [runID])
+        try read { tx in
+            guard try tx.tableExists(StoredEvaluationRecord.databaseTableName) else { return [] }
+            return try tx.fetchAll(
+                StoredEvaluationRecord.self, "SELECT * FROM stored_evaluation WHERE run_id = ? ORDER BY id", [runID])
         }
     }
 }

@@ -24,6 +24,10 @@ extension RunStore {
         guard let identity, !isReadOnly else {
             throw RunStoreError.database(path: path, message: "the store was opened read-only")
         }
+        guard hasArtifactRoot else {
+            throw RunStoreError.database(
+                path: path, message: "the store was opened without its artifact root (--artifacts DIR)")
+        }
         let folder = runFolder(of: runID)
         let mine = RunFolderMarker(store: identity, run: runID)
         func refuse(_ reason: String) -> Error {
@@ -70,23 +74,23 @@ extension RunStore {
 
     /// The failure note of a running run whose end could not be recorded, if any.
     public func failureNote(of runID: Int64) -> FailureNote? {
-        path == ":memory:" ? nil : FailureNote.read(in: runFolder(of: runID))
+        path == ":memory:" || !hasArtifactRoot ? nil : FailureNote.read(in: runFolder(of: runID))
     }
 
     /// Records, for every `running` run with a failure note, the status and reason of the note, then empties it.
     /// Called when a store is opened for writing; a write that fails leaves the note for the next open.
     func applyFailureNotes() {
         guard
-            let running = try? read({ db in
-                try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE status = 'running'")
+            let running = try? read({ tx in
+                try tx.rows("SELECT id FROM run WHERE status = 'running'").compactMap { $0["id"] as Int64? }
             })
         else { return }
         for id in running {
             guard let note = failureNote(of: id) else { continue }
-            let recorded: Void? = try? write { db in
-                try db.execute(
-                    sql: "UPDATE run SET status = ?, error = ?, ended_at = ? WHERE id = ? AND status = 'running'",
-                    arguments: [note.status, note.reason, note.recordedAt, id])
+            let recorded: Int? = try? write { tx in
+                try tx.execute(
+                    "UPDATE run SET status = ?, error = ?, ended_at = ? WHERE id = ? AND status = 'running'",
+                    [note.status, note.reason, note.recordedAt, id])
             }
             if recorded != nil { try? FailureNote.clear(in: runFolder(of: id)) }
         }
@@ -100,8 +104,8 @@ extension RunStore {
     /// run's checkpoint folder and run folder when they are empty afterwards.
     /// - Returns: what was deleted and what was refused, with the reason.
     public func removeRun(_ runID: Int64, keepFiles: Bool = false) throws -> RunFileRemoval {
-        let artifacts = try read { db in
-            try ArtifactRecord.filter(Column("run_id") == runID).order(Column("id")).fetchAll(db)
+        let artifacts = try read { tx in
+            try tx.fetchAll(ArtifactRecord.self, "SELECT * FROM artifact WHERE run_id = ? ORDER BY id", [runID])
         }
         let plan = keepFiles ? nil : try removalPlan(runID, artifacts: artifacts)
         try deleteRun(runID)

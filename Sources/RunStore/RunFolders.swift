@@ -31,6 +31,13 @@ public struct RunFolders: Sendable, Equatable {
         runsFolder = storeFolder.appendingPathComponent("\(stem)-runs", isDirectory: true)
     }
 
+    /// The folders of a store that has no file (PostgreSQL): artifact paths are relative to `artifactRoot`, a
+    /// folder every machine mounts, and run folders are `<artifact root>/ser-runs/<run id>/`.
+    public init(artifactRoot: String) {
+        storeFolder = URL(fileURLWithPath: artifactRoot, isDirectory: true).standardizedFileURL
+        runsFolder = storeFolder.appendingPathComponent("ser-runs", isDirectory: true)
+    }
+
     /// Whether `name` is a file the learner writes in a run's `checkpoints/` folder (`checkpoint.json` and the
     /// tensors of an epoch: `model-e…`, `optimizer-e…`, `best-e…`, `average-e….safetensors`).
     public static func isCheckpointFile(_ name: String) -> Bool {

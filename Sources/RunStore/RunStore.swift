@@ -76,9 +76,10 @@ public final class RunStore: @unchecked Sendable {
     /// The environment variable that overrides the default store path.
     public static let environmentVariable = "SER_STORE"
 
-    /// The store's file path (`:memory:` for an in-memory store).
+    /// The store's file path (`:memory:` for an in-memory store), or a PostgreSQL store's URL (without password).
     public let path: String
-    let writer: any DatabaseWriter
+    /// The database the store's rows live in (SQLite or PostgreSQL).
+    public let database: any StoreDatabase
     /// Where this store's runs keep their files.
     public let folders: RunFolders
     /// The store's random identity (nil for a store read before it had one).
@@ -87,6 +88,9 @@ public final class RunStore: @unchecked Sendable {
     let legacyRunsThrough: Int64
     /// True for a store opened with `init(readingPath:)`.
     public let isReadOnly: Bool
+    /// False for a PostgreSQL store opened without its artifact root (by the commands that read or write only
+    /// rows): its run folders are not known here, so no file of theirs is read or written.
+    public private(set) var hasArtifactRoot = true
 
     /// The path to use: the explicit option, else `SER_STORE`, else `runs/ser.sqlite`.
     public static func resolvePath(
@@ -134,8 +138,9 @@ public final class RunStore: @unchecked Sendable {
                 return pool
             }
         }
-        writer = pool
-        (identity, legacyRunsThrough) = try Self.mapErrors(path: path) { try Self.readIdentity(pool) }
+        let database = SQLiteStoreDatabase(path: path, writer: pool)
+        self.database = database
+        (identity, legacyRunsThrough) = try Self.mapErrors(path: path) { try Self.readIdentity(database) }
         applyFailureNotes()
         if let parameters { try Self.mapErrors(path: path) { try fillMissingParameters(parameters) } }
     }
@@ -150,7 +155,8 @@ public final class RunStore: @unchecked Sendable {
         folders = RunFolders(storePath: path)
         isReadOnly = true
         let queue = try Self.openReadOnly(path: path)
-        writer = queue
+        let database = SQLiteStoreDatabase(path: path, writer: queue)
+        self.database = database
         (identity, legacyRunsThrough) = try Self.mapErrors(path: path) {
             let applied = try queue.read { db -> [String] in
                 guard try db.tableExists("grdb_migrations") else { return [] }
@@ -160,9 +166,24 @@ public final class RunStore: @unchecked Sendable {
             if !unknown.isEmpty { throw RunStoreError.newerStore(path: path, unknownMigrations: unknown) }
             let missing = Schema.migrationNames.prefix(Schema.migrationsReadingNeeds).filter { !applied.contains($0) }
             if !missing.isEmpty { throw RunStoreError.needsMigration(path: path, missing: Array(missing)) }
-            return try Self.readIdentity(queue)
+            return try Self.readIdentity(database)
         }
     }
+
+    /// A store on another backend (`PostgresStore`): `database` is migrated already; run folders are `folders`.
+    /// `folders` nil: the artifact root is not known (see ``hasArtifactRoot``).
+    public init(database: any StoreDatabase, folders: RunFolders?, isReadOnly: Bool) throws {
+        self.database = database
+        path = database.location
+        self.folders = folders ?? RunFolders(artifactRoot: "/")
+        hasArtifactRoot = folders != nil
+        self.isReadOnly = isReadOnly
+        (identity, legacyRunsThrough) = try Self.readIdentity(database)
+        if !isReadOnly && hasArtifactRoot { applyFailureNotes() }
+    }
+
+    /// The SQLite connection of a SQLite store (for tests that edit the file behind the store's back).
+    var writer: any DatabaseWriter { (database as! SQLiteStoreDatabase).writer }
 
     /// A read-only connection to the store file at `path` that writes nothing to its folder.
     ///
@@ -179,10 +200,10 @@ public final class RunStore: @unchecked Sendable {
     }
 
     /// The identity row, or none and "every run is legacy" for a store without it.
-    static func readIdentity(_ reader: any DatabaseReader) throws -> (String?, Int64) {
-        try reader.read { db in
-            guard try db.tableExists("store_identity"),
-                let row = try Row.fetchOne(db, sql: "SELECT uuid, legacy_runs_through FROM store_identity")
+    static func readIdentity(_ database: any StoreDatabase) throws -> (String?, Int64) {
+        try database.read { tx in
+            guard try tx.tableExists("store_identity"),
+                let row = try tx.row("SELECT uuid, legacy_runs_through FROM store_identity")
             else { return (nil, Int64.max) }
             return (row["uuid"], row["legacy_runs_through"])
         }
@@ -192,12 +213,13 @@ public final class RunStore: @unchecked Sendable {
     public static func inMemory() throws -> RunStore {
         let queue = try DatabaseQueue(configuration: configuration())
         try migrate(queue, path: ":memory:")
-        let (identity, legacy) = try readIdentity(queue)
-        return RunStore(writer: queue, path: ":memory:", identity: identity, legacyRunsThrough: legacy)
+        let database = SQLiteStoreDatabase(path: ":memory:", writer: queue)
+        let (identity, legacy) = try readIdentity(database)
+        return RunStore(database: database, path: ":memory:", identity: identity, legacyRunsThrough: legacy)
     }
 
-    private init(writer: any DatabaseWriter, path: String, identity: String?, legacyRunsThrough: Int64) {
-        self.writer = writer
+    private init(database: any StoreDatabase, path: String, identity: String?, legacyRunsThrough: Int64) {
+        self.database = database
         self.path = path
         self.identity = identity
         self.legacyRunsThrough = legacyRunsThrough
@@ -237,28 +259,14 @@ public final class RunStore: @unchecked Sendable {
         }
     }
 
-    /// A read transaction; a damaged database is reported naming the store file.
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try writer.read(body)
-        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
-            throw RunStoreError.corrupt(path: path, message: error.message ?? "\(error.resultCode)")
-        }
-    }
+    /// A read transaction; a damaged database is reported naming the store.
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try database.read(body) }
 
-    /// A write transaction; a damaged database is reported naming the store file.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try writer.write(body)
-        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
-            throw RunStoreError.corrupt(path: path, message: error.message ?? "\(error.resultCode)")
-        }
-    }
+    /// A write transaction; a damaged database is reported naming the store.
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try database.write(body) }
 
     /// The migrations applied to this store, in order.
-    public func appliedMigrations() throws -> [String] {
-        try read { try Schema.migrator.appliedMigrations($0) }
-    }
+    public func appliedMigrations() throws -> [String] { try database.appliedMigrations() }
 
     // MARK: - Experiments
 
@@ -266,28 +274,30 @@ public final class RunStore: @unchecked Sendable {
     /// An existing experiment keeps its description unless it was empty.
     @discardableResult
     public func findOrCreateExperiment(name: String, description: String = "") throws -> ExperimentRecord {
-        try write { db in
-            try db.execute(
-                sql:
-                    "INSERT INTO experiment (name, description, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING",
-                arguments: [name, description, Date()])
+        try write { tx in
+            try tx.execute(
+                "INSERT INTO experiment (name, description, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING",
+                [name, description, Date()])
             if !description.isEmpty {
-                try db.execute(
-                    sql: "UPDATE experiment SET description = ? WHERE name = ? AND description = ''",
-                    arguments: [description, name])
+                try tx.execute(
+                    "UPDATE experiment SET description = ? WHERE name = ? AND description = ''", [description, name])
             }
-            return try ExperimentRecord.filter(Column("name") == name).fetchOne(db)!
+            guard
+                let experiment = try tx.fetchOne(
+                    ExperimentRecord.self, "SELECT * FROM experiment WHERE name = ?", [name])
+            else { throw RunStoreError.noSuchExperiment(name) }
+            return experiment
         }
     }
 
     /// Every experiment, oldest first.
     public func experiments() throws -> [ExperimentRecord] {
-        try read { try ExperimentRecord.order(Column("id")).fetchAll($0) }
+        try read { try $0.fetchAll(ExperimentRecord.self, "SELECT * FROM experiment ORDER BY id") }
     }
 
     /// The experiment called `name`, if any.
     public func experiment(named name: String) throws -> ExperimentRecord? {
-        try read { try ExperimentRecord.filter(Column("name") == name).fetchOne($0) }
+        try read { try $0.fetchOne(ExperimentRecord.self, "SELECT * FROM experiment WHERE name = ?", [name]) }
     }
 
     // MARK: - Run lifecycle
@@ -296,11 +306,12 @@ public final class RunStore: @unchecked Sendable {
     /// (`param` rows), in one transaction, and returns its id.
     @discardableResult
     public func createRun(_ run: RunRecord, parameters: [ParamRecord] = []) throws -> Int64 {
-        try write { db in
-            var run = run
-            try run.insert(db)
-            try Self.insertParameters(runID: run.id!, parameters, db)
-            return run.id!
+        try write { tx in
+            guard let id = try tx.insert(run) else {
+                throw RunStoreError.database(path: path, message: "the new run got no id")
+            }
+            try Self.insertParameters(runID: id, parameters, tx)
+            return id
         }
     }
 
@@ -319,12 +330,12 @@ public final class RunStore: @unchecked Sendable {
     /// Marks a run `running` (also when resuming an interrupted or failed one), stamping start, heartbeat,
     /// this host and `pid`. The start time of a resumed run is kept; its end time and error are cleared.
     public func markRunning(_ runID: Int64, pid: Int32 = getpid(), host: String = RunStore.hostName) throws {
-        try update(runID) { db, now in
-            try db.execute(
-                sql: """
-                    UPDATE run SET status = 'running', started_at = COALESCE(started_at, ?), heartbeat_at = ?,
-                        ended_at = NULL, error = NULL, pid = ?, host = ? WHERE id = ?
-                    """, arguments: [now, now, Int64(pid), host, runID])
+        try update(runID) { tx, now in
+            try tx.execute(
+                """
+                UPDATE run SET status = 'running', started_at = COALESCE(started_at, ?), heartbeat_at = ?,
+                    ended_at = NULL, error = NULL, pid = ?, host = ? WHERE id = ?
+                """, [now, now, Int64(pid), host, runID])
         }
     }
 
@@ -337,44 +348,45 @@ public final class RunStore: @unchecked Sendable {
         _ runID: Int64, staleness: Staleness = Staleness(), pid: Int32 = getpid(), host: String = RunStore.hostName
     ) throws -> RunRecord {
         try Self.mapErrors(path: path) {
-            var claimed: RunRecord?
-            try writer.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    guard var run = try RunRecord.fetchOne(db, key: runID) else { throw RunStoreError.noSuchRun(runID) }
-                    let now = Date()
-                    switch run.status {
-                    case .finished: throw RunStoreError.claimRefused(run: runID, reason: "it has finished")
-                    case .running
-                    where !staleness.isStale(
-                        status: .running, heartbeat: run.heartbeatAt, host: run.host, pid: run.pid, now: now):
-                        let age = run.heartbeatAt.map { ", heartbeat \(Int(now.timeIntervalSince($0))) s ago" } ?? ""
-                        throw RunStoreError.claimRefused(
-                            run: runID,
-                            reason:
-                                "it is still running (pid \(run.pid.map(String.init) ?? "?") on \(run.host)\(age)); "
-                                + "wait for it to end, or stop that process")
-                    default: break
-                    }
-                    run.status = .running
-                    run.startedAt = run.startedAt ?? now
-                    run.heartbeatAt = now
-                    run.endedAt = nil
-                    run.error = nil
-                    run.pid = Int64(pid)
-                    run.host = host
-                    try run.update(db)
-                    claimed = run
-                    return .commit
+            try write { tx in
+                let lock = tx.dialect == .postgres ? " FOR UPDATE" : ""
+                guard var run = try tx.fetchOne(RunRecord.self, "SELECT * FROM run WHERE id = ?" + lock, [runID])
+                else { throw RunStoreError.noSuchRun(runID) }
+                let now = Date()
+                switch run.status {
+                case .finished: throw RunStoreError.claimRefused(run: runID, reason: "it has finished")
+                case .running
+                where !staleness.isStale(
+                    status: .running, heartbeat: run.heartbeatAt, host: run.host, pid: run.pid, now: now):
+                    let age = run.heartbeatAt.map { ", heartbeat \(Int(now.timeIntervalSince($0))) s ago" } ?? ""
+                    throw RunStoreError.claimRefused(
+                        run: runID,
+                        reason:
+                            "it is still running (pid \(run.pid.map(String.init) ?? "?") on \(run.host)\(age)); "
+                            + "wait for it to end, or stop that process")
+                default: break
                 }
+                run.status = .running
+                run.startedAt = run.startedAt ?? now
+                run.heartbeatAt = now
+                run.endedAt = nil
+                run.error = nil
+                run.pid = Int64(pid)
+                run.host = host
+                try tx.execute(
+                    """
+                    UPDATE run SET status = ?, started_at = ?, heartbeat_at = ?, ended_at = NULL, error = NULL,
+                        pid = ?, host = ? WHERE id = ?
+                    """, [run.status, run.startedAt, run.heartbeatAt, run.pid, run.host, runID])
+                return run
             }
-            return claimed!
         }
     }
 
     /// Stamps the run's heartbeat: a running run whose heartbeat is old is shown as stale.
     public func heartbeat(_ runID: Int64) throws {
-        try update(runID) { db, now in
-            try db.execute(sql: "UPDATE run SET heartbeat_at = ? WHERE id = ?", arguments: [now, runID])
+        try update(runID) { tx, now in
+            try tx.execute("UPDATE run SET heartbeat_at = ? WHERE id = ?", [now, runID])
         }
     }
 
@@ -394,12 +406,13 @@ public final class RunStore: @unchecked Sendable {
     /// which the next writing open of the store records, and the store's error is rethrown.
     func end(_ runID: Int64, status: RunStatus, error reason: String?) throws {
         let record = {
-            try self.update(runID) { db, now in
-                try db.execute(
-                    sql: "UPDATE run SET status = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
-                    arguments: [status, reason, now, now, runID])
+            try self.update(runID) { tx, now in
+                let changed = try tx.execute(
+                    "UPDATE run SET status = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
+                    [status, reason, now, now, runID])
                 // The aggregates of the run's groups, in the same transaction (whichever process ends the run).
-                if status == .finished, db.changesCount > 0 { try Self.refreshGroups(containing: [runID], db) }
+                if status == .finished, changed > 0 { try Self.refreshGroups(containing: [runID], tx) }
+                return changed
             }
         }
         guard status == .failed || status == .interrupted, !isReadOnly, path != ":memory:" else {
@@ -436,10 +449,9 @@ public final class RunStore: @unchecked Sendable {
     /// How many times a failure or interruption is tried before it goes to the failure note.
     static let endAttempts = 3
 
-    private func update(_ runID: Int64, _ body: @escaping (Database, Date) throws -> Void) throws {
-        try write { db in
-            try body(db, Date())
-            if db.changesCount == 0 { throw RunStoreError.noSuchRun(runID) }
+    private func update(_ runID: Int64, _ body: @escaping (any StoreTransaction, Date) throws -> Int) throws {
+        try write { tx in
+            if try body(tx, Date()) == 0 { throw RunStoreError.noSuchRun(runID) }
         }
     }
 
@@ -447,13 +459,13 @@ public final class RunStore: @unchecked Sendable {
     /// Returns the artifacts it had, so the caller may delete their files.
     @discardableResult
     public func deleteRun(_ runID: Int64) throws -> [ArtifactRecord] {
-        try write { db in
-            let artifacts = try ArtifactRecord.filter(Column("run_id") == runID).fetchAll(db)
-            let groups = try Self.groupIDs(containing: [runID], db)
-            try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [runID])
-            if db.changesCount == 0 { throw RunStoreError.noSuchRun(runID) }
+        try write { tx in
+            let artifacts = try tx.fetchAll(
+                ArtifactRecord.self, "SELECT * FROM artifact WHERE run_id = ? ORDER BY id", [runID])
+            let groups = try Self.groupIDs(containing: [runID], tx)
+            if try tx.execute("DELETE FROM run WHERE id = ?", [runID]) == 0 { throw RunStoreError.noSuchRun(runID) }
             // The aggregates of its groups no longer count it.
-            try Self.refreshGroups(groups, db)
+            try Self.refreshGroups(groups, tx)
             return artifacts
         }
     }
@@ -462,33 +474,31 @@ public final class RunStore: @unchecked Sendable {
 
     /// Records (or replaces) one epoch's metrics and stamps the heartbeat, in one transaction.
     public func recordEpoch(_ metric: EpochMetricRecord) throws {
-        try write { db in
-            var metric = metric
-            try metric.insert(db, onConflict: .replace)
-            try db.execute(sql: "UPDATE run SET heartbeat_at = ? WHERE id = ?", arguments: [Date(), metric.runId])
+        try write { tx in
+            try tx.insert(metric, upsert: ["run_id", "epoch"])
+            try tx.execute("UPDATE run SET heartbeat_at = ? WHERE id = ?", [Date(), metric.runId])
         }
     }
 
     /// Drops the epochs after `epoch` (a resumed run re-records them from its checkpoint).
     public func deleteEpochs(of runID: Int64, after epoch: Int) throws {
-        try write { db in
-            try db.execute(
-                sql: "DELETE FROM epoch_metric WHERE run_id = ? AND epoch > ?", arguments: [runID, epoch])
+        try write { tx in
+            try tx.execute("DELETE FROM epoch_metric WHERE run_id = ? AND epoch > ?", [runID, epoch])
         }
     }
 
     /// Records the learning-rate finder's curve and suggestions of a run, replacing earlier ones.
     public func recordLRFinder(runID: Int64, points: [LRFinderPointRecord], suggestions: [LRSuggestionRecord]) throws {
-        try write { db in
-            try db.execute(sql: "DELETE FROM lr_finder_point WHERE run_id = ?", arguments: [runID])
-            try db.execute(sql: "DELETE FROM lr_suggestion WHERE run_id = ?", arguments: [runID])
+        try write { tx in
+            try tx.execute("DELETE FROM lr_finder_point WHERE run_id = ?", [runID])
+            try tx.execute("DELETE FROM lr_suggestion WHERE run_id = ?", [runID])
             for var point in points {
                 point.runId = runID
-                try point.insert(db)
+                try tx.insert(point)
             }
             for var suggestion in suggestions {
                 suggestion.runId = runID
-                try suggestion.insert(db)
+                try tx.insert(suggestion)
             }
         }
     }
@@ -498,22 +508,21 @@ public final class RunStore: @unchecked Sendable {
     public func recordEvaluation(
         _ evaluation: EvaluationRecord, classMetrics: [ClassMetricRecord], predictions: [PredictionRecord]
     ) throws {
-        try write { db in
-            let key: StatementArguments = [evaluation.runId, evaluation.split]
+        try write { tx in
             for table in ["evaluation", "class_metric", "prediction"] {
-                try db.execute(sql: "DELETE FROM \(table) WHERE run_id = ? AND split = ?", arguments: key)
+                try tx.execute(
+                    "DELETE FROM \(table) WHERE run_id = ? AND split = ?", [evaluation.runId, evaluation.split])
             }
-            var evaluation = evaluation
-            try evaluation.insert(db)
+            try tx.insert(evaluation)
             for var metric in classMetrics {
                 metric.runId = evaluation.runId
                 metric.split = evaluation.split
-                try metric.insert(db)
+                try tx.insert(metric)
             }
             for var prediction in predictions {
                 prediction.runId = evaluation.runId
                 prediction.split = evaluation.split
-                try prediction.insert(db)
+                try tx.insert(prediction)
             }
         }
     }
@@ -521,9 +530,9 @@ public final class RunStore: @unchecked Sendable {
     /// Records a file a run produced; returns it with its id.
     @discardableResult
     public func addArtifact(_ artifact: ArtifactRecord) throws -> ArtifactRecord {
-        try write { db in
+        try write { tx in
             var artifact = artifact
-            try artifact.insert(db)
+            artifact.id = try tx.insert(artifact)
             return artifact
         }
     }
@@ -543,11 +552,11 @@ public final class RunStore: @unchecked Sendable {
     public func replaceArtifact(runID: Int64, kind: String, path: String, epoch: Int? = nil) throws -> ArtifactRecord {
         let (hash, bytes) = try SHA256.hexAndSize(ofFileAt: path)
         let stored = storedPath(path)
-        return try write { db in
-            try db.execute(sql: "DELETE FROM artifact WHERE run_id = ? AND kind = ?", arguments: [runID, kind])
+        return try write { tx in
+            try tx.execute("DELETE FROM artifact WHERE run_id = ? AND kind = ?", [runID, kind])
             var artifact = ArtifactRecord(
                 runId: runID, kind: kind, path: stored, sha256: hash, bytes: bytes, epoch: epoch)
-            try artifact.insert(db)
+            artifact.id = try tx.insert(artifact)
             return artifact
         }
     }
@@ -567,9 +576,11 @@ public final class RunStore: @unchecked Sendable {
 
     /// The run's most recent checkpoint (artifact of kind `checkpoint` with the highest epoch), if any.
     public func latestCheckpoint(of runID: Int64) throws -> ArtifactRecord? {
-        try read { db in
-            try ArtifactRecord.filter(Column("run_id") == runID && Column("kind") == "checkpoint")
-                .order(Column("epoch").desc, Column("id").desc).fetchOne(db)
+        try read { tx in
+            try tx.fetchOne(
+                ArtifactRecord.self,
+                "SELECT * FROM artifact WHERE run_id = ? AND kind = 'checkpoint' ORDER BY epoch DESC, id DESC LIMIT 1",
+                [runID])
         }
     }
 }

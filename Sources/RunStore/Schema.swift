@@ -271,6 +271,20 @@ enum Schema {
                     );
                     """)
         }
+        // `ser store copy`: where a copied run came from (the source store's identity and the run's id there, or
+        // the origin the source had recorded for it), so a run copied again (also back, A→B→A) is found.
+        migrator.registerMigration("v9-run-origin") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE run_origin (
+                        run_id INTEGER PRIMARY KEY REFERENCES run(id) ON DELETE CASCADE,
+                        source_store TEXT NOT NULL,
+                        source_run INTEGER NOT NULL,
+                        copied_at DATETIME NOT NULL,
+                        UNIQUE (source_store, source_run)
+                    );
+                    """)
+        }
         // A test corpus's files of classes the model does not know: counted per class on the `test` evaluation
         // (JSON text {class: files}), NULL when every file was scored.
         migrator.registerMigration("v10-unknown-classes") { db in

@@ -62,7 +62,7 @@ public final class ExperimentRunner {
 
     public init(store: RunStore, options: RunnerOptions) {
         self.store = store
-        self.paths = RunnerPaths(storePath: store.path)
+        self.paths = RunnerPaths(folders: store.folders)
         self.options = options
     }
 

@@ -29,6 +29,12 @@ public struct RunnerPaths: Sendable, Equatable {
         root = folders.storeFolder
     }
 
+    /// The paths of a store whose run folders are `folders` (a PostgreSQL store's: under its artifact root).
+    public init(folders: RunFolders) {
+        self.folders = folders
+        root = folders.storeFolder
+    }
+
     public var featureCache: URL { root.appendingPathComponent("cache/features", isDirectory: true) }
 
     /// The feature cache for a trimming threshold: trimmed audio gives other features than untrimmed audio

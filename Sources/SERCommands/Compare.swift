@@ -80,7 +80,7 @@ struct Compare: ParsableCommand {
     }
 
     func rows() throws -> (keys: [String], rows: [Row]) {
-        let runStore = try store.openForReading()
+        let runStore = try store.openForReading(needsFiles: false)
         let all = try runStore.compare(runIDs: runs, experiment: experiment, metric: StoreMetric.named(metric))
         if !runs.isEmpty {
             let missing = Set(runs).subtracting(all.map(\.runID))
@@ -178,7 +178,7 @@ struct Compare: ParsableCommand {
     func output() throws -> String {
         let (keys, rows) = try rows()
         if groupBy != nil {
-            let groups = try groupRows(rows, runStore: try store.openForReading())
+            let groups = try groupRows(rows, runStore: try store.openForReading(needsFiles: false))
             if json { return try StoreFormat.json(groups) }
             if groups.isEmpty { return "No runs to compare." }
             let key = groupBy ?? ""
@@ -210,7 +210,7 @@ struct Compare: ParsableCommand {
         var text = StoreFormat.table(headers, table, right: numeric)
         if keys.isEmpty && rows.count > 1 { text += "\n(the runs' specs do not differ)" }
         let compared = Set(rows.map(\.runId))
-        let runStore = try store.openForReading()
+        let runStore = try store.openForReading(needsFiles: false)
         let groups = try runStore.groups(experiment: experiment).filter { !compared.isDisjoint(with: $0.runIds) }
         if !groups.isEmpty { text += "\n" + Self.groupLines(groups).joined(separator: "\n") }
         text += try Self.environmentNote(rows.map(\.runId), store: runStore).map { "\n\n" + $0 } ?? ""

@@ -4,7 +4,9 @@ import Datasets
 import Foundation
 import Inference
 import Plots
+import PostgresStore
 import RunStore
+import Runner
 import Training
 
 /// `ser eval MODEL DIR`: a model's accuracy, UAR, macro-F1 and confusion matrix on a labelled folder.
@@ -41,8 +43,9 @@ struct Eval: ParsableCommand {
     @Option(
         name: .customLong("store"),
         help: ArgumentHelp(
-            "Record the evaluation in this run store, with the run that trained the model (without it, eval writes nothing).",
-            valueName: "path"))
+            "Record the evaluation in this run store (a SQLite file or postgres://user@host:port/db), with the run "
+                + "that trained the model (without it, eval writes nothing).",
+            valueName: "path|url"))
     var storePath: String?
 
     func validate() throws {
@@ -137,8 +140,17 @@ struct Eval: ParsableCommand {
     /// the evaluation, so a wrong store costs nothing).
     func openStore() throws -> RunStore? {
         guard let storePath else { return nil }
-        guard FileManager.default.fileExists(atPath: storePath) else { throw StoreCommandError.noStore(storePath) }
-        let store = try RunStore(path: storePath)
+        let store: RunStore
+        if PostgresURL.isPostgres(storePath) {
+            // Only a row is written: no artifact root needed.
+            store = try RunStore.postgres(
+                url: PostgresURL(storePath), artifacts: nil, readOnly: false, parameters: StoreParameters.source)
+        } else {
+            guard FileManager.default.fileExists(atPath: storePath) else {
+                throw StoreCommandError.noStore(storePath)
+            }
+            store = try RunStore(path: storePath)
+        }
         let source = try ModelBundle.load(from: URL(fileURLWithPath: model)).source
         _ = try store.checkEvaluationSource(model: model, runID: source.runID, specHash: source.specHash)
         return store

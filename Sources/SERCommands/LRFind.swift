@@ -79,7 +79,7 @@ struct LRFind: ParsableCommand {
         let plan = try RunCommand.loadPlans([spec!], overrides: overrides, report: log)[0]
         guard plan.runs.count == 1 else { throw LRFindError.sweep(spec!, plan.runs.count) }
         let resolved = plan.runs[0]
-        let result = try LRFindSession.run(resolved, storePath: store.path, output: output, log: log)
+        let result = try LRFindSession.run(resolved, paths: store.runnerPaths(), output: output, log: log)
         guard !result.points.isEmpty else { throw LRFindError.noPoints(spec!) }
         var chosen: String?
         if case .suggestion(let method) = resolved.spec.train.lr { chosen = method.rawValue }

@@ -13,14 +13,27 @@ enum LRFindSession {
     static func run(
         _ resolved: ResolvedSpec, storePath: String, output: LearnerOutput, log: @escaping (String) -> Void
     ) throws -> LRFinderResult {
-        try setup(resolved, storePath: storePath, output: output, log: log).findLearningRate()
+        try run(resolved, paths: RunnerPaths(storePath: storePath), output: output, log: log)
+    }
+
+    /// As above, with the runner's paths given (a PostgreSQL store's are under its artifact root).
+    static func run(
+        _ resolved: ResolvedSpec, paths: RunnerPaths, output: LearnerOutput, log: @escaping (String) -> Void
+    ) throws -> LRFinderResult {
+        try setup(resolved, paths: paths, output: output, log: log).findLearningRate()
     }
 
     /// The recipe the finder trains with (no checkpoints: the finder restores the model and optimizer).
     static func setup(
         _ resolved: ResolvedSpec, storePath: String, output: LearnerOutput, log: @escaping (String) -> Void
     ) throws -> TrainingSetup {
-        let setup = try TrainingSetup(resolved, paths: RunnerPaths(storePath: storePath), output: output, log: log)
+        try setup(resolved, paths: RunnerPaths(storePath: storePath), output: output, log: log)
+    }
+
+    static func setup(
+        _ resolved: ResolvedSpec, paths: RunnerPaths, output: LearnerOutput, log: @escaping (String) -> Void
+    ) throws -> TrainingSetup {
+        let setup = try TrainingSetup(resolved, paths: paths, output: output, log: log)
         log(
             "\(setup.features.count) files, \(setup.data.classNames.count) classes; the finder trains on \(setup.split.train.count)"
         )

@@ -17,6 +17,14 @@ extension StoreOptions {
     /// records as an artifact of a run (read on a read-only connection; none when there is no store yet).
     func protectedFiles() throws -> [ProtectedFile] {
         guard exists else { return [] }
+        if isPostgres {
+            let store = try openForReading()
+            return try store.query("SELECT run_id, kind, path FROM artifact").rows.compactMap { row -> ProtectedFile? in
+                guard row.count == 3 else { return nil }
+                return ProtectedFile(
+                    path: store.folders.resolve(row[2].text), role: "the \(row[1].text) file of run \(row[0].text)")
+            }
+        }
         var files = [
             (path, "the run store"), (path + "-wal", "the run store's write-ahead log"),
             (path + "-shm", "the run store's shared-memory index"),

@@ -31,7 +31,10 @@ struct Query: ParsableCommand {
 
     func output() throws -> String {
         guard store.exists else { throw StoreCommandError.noStore(store.path) }
-        let result = try RunStore.query(path: store.path, sql: sql, timeout: timeout)
+        let result =
+            try store.isPostgres
+            ? store.openForReading(needsFiles: false).query(sql, timeout: timeout)
+            : RunStore.query(path: store.path, sql: sql, timeout: timeout)
         switch json ? .json : format {
         case .table:
             let rows = result.rows.map { $0.map { $0 == .null ? "NULL" : $0.text } }

@@ -88,7 +88,7 @@ struct Report: ParsableCommand {
         try OutputFile.check(output, existing: force.existing, protected: protected)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
-        let generated = "Generated \(formatter.string(from: Date())) UTC by ser \(SER.version) from \(store.path)"
+        let generated = "Generated \(formatter.string(from: Date())) UTC by ser \(SER.version) from \(runStore.path)"
         let pageTitle =
             title
             ?? (ids.count == 1

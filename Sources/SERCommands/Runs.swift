@@ -44,7 +44,7 @@ struct Runs: ParsableCommand {
         guard store.exists else {
             return json ? "[]" : "No runs yet (no store at \(store.path))."
         }
-        let runStore = try store.openForReading()
+        let runStore = try store.openForReading(needsFiles: false)
         let filter = RunFilter(
             experiment: experiment, statuses: status.compactMap(DisplayStatus.init(rawValue:)),
             since: try since.map { try StoreFormat.since($0) }, limit: limit)

@@ -29,6 +29,7 @@ public struct SER: ParsableCommand {
             Export.self,
             Query.self,
             Remove.self,
+            StoreCommand.self,
             Devices.self,
             Listen.self,
             Synth.self,

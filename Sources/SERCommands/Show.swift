@@ -21,13 +21,16 @@ struct Show: ParsableCommand {
 
     /// The text printed; `style` decides whether the confusion grid uses ANSI grey backgrounds.
     func output(style: TerminalStyle = .plain) throws -> String {
-        let runStore = try store.openForReading()
+        let runStore = try store.openForReading(needsFiles: false)
         var detail = try runStore.detail(of: runID)
-        // Artifact paths as files the user can open (the store records them relative to its folder).
-        detail.artifacts = detail.artifacts.map { artifact in
-            var artifact = artifact
-            artifact.path = runStore.resolvedPath(of: artifact)
-            return artifact
+        // Artifact paths as files the user can open (the store records them relative to its folder); as
+        // recorded (relative to the artifact root) for a PostgreSQL store read without --artifacts.
+        if runStore.hasArtifactRoot {
+            detail.artifacts = detail.artifacts.map { artifact in
+                var artifact = artifact
+                artifact.path = runStore.resolvedPath(of: artifact)
+                return artifact
+            }
         }
         return json ? try StoreFormat.json(detail) : Self.text(detail, includeSpec: spec, style: style)
     }

@@ -1,35 +1,84 @@
 import ArgumentParser
 import Foundation
+import PostgresStore
 import RunStore
 import Runner
 
-/// `--store PATH`, shared by every command that reads or writes the run store.
+/// `--store PATH|URL` and `--artifacts DIR`, shared by every command that reads or writes the run store.
 struct StoreOptions: ParsableArguments {
     @Option(
         name: .customLong("store"),
-        help: ArgumentHelp("The run store (default: $SER_STORE, else runs/ser.sqlite).", valueName: "path"))
+        help: ArgumentHelp(
+            "The run store: a SQLite file, or postgres://user@host:port/db (default: $SER_STORE, else "
+                + "runs/ser.sqlite).", valueName: "path|url"))
     var storePath: String?
 
-    /// The store path after `--store`, `SER_STORE` and the default.
+    @Option(
+        name: .customLong("artifacts"),
+        help: ArgumentHelp(
+            "A PostgreSQL store's artifact root, a folder every machine mounts (default: $SER_ARTIFACTS).",
+            valueName: "dir"))
+    var artifactRoot: String?
+
+    /// The environment variable naming a PostgreSQL store's artifact root.
+    static let artifactsVariable = "SER_ARTIFACTS"
+
+    /// The store path (or URL) after `--store`, `SER_STORE` and the default.
     var path: String { RunStore.resolvePath(option: storePath) }
 
-    /// Whether the store file exists yet.
-    var exists: Bool { FileManager.default.fileExists(atPath: path) }
+    /// Whether the store is a PostgreSQL server rather than a SQLite file.
+    var isPostgres: Bool { PostgresURL.isPostgres(path) }
+
+    /// Whether the store file exists yet (a PostgreSQL store always counts as existing; opening it says otherwise).
+    var exists: Bool { isPostgres || FileManager.default.fileExists(atPath: path) }
+
+    /// The artifact root of a PostgreSQL store: `--artifacts`, else `SER_ARTIFACTS`.
+    func artifacts(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if let artifactRoot, !artifactRoot.isEmpty { return artifactRoot }
+        if let value = environment[Self.artifactsVariable], !value.isEmpty { return value }
+        throw PostgresStoreError.noArtifactRoot(PostgresURL.redacted(path))
+    }
+
+    /// Whether artifact paths resolve to files here: always for a SQLite store, for a PostgreSQL one when
+    /// `--artifacts` or `SER_ARTIFACTS` names its artifact root.
+    var knowsArtifactRoot: Bool { !isPostgres || (try? artifacts()) != nil }
+
+    /// Opens a PostgreSQL store (`readOnly`: in read-only transactions, no migration). `needsFiles: false`
+    /// (reading rows only: `runs`, `show`, `compare`, `query`) opens it without an artifact root when none is
+    /// given.
+    func openPostgres(readOnly: Bool, needsFiles: Bool = true) throws -> RunStore {
+        let root: String? = try needsFiles || knowsArtifactRoot ? artifacts() : nil
+        return try RunStore.postgres(
+            url: PostgresURL(path), artifacts: root, readOnly: readOnly,
+            parameters: readOnly ? nil : StoreParameters.source)
+    }
+
+    /// Where the runner keeps the feature cache and the synthetic corpus: beside a SQLite store, under a
+    /// PostgreSQL store's artifact root.
+    func runnerPaths() throws -> RunnerPaths {
+        try isPostgres ? RunnerPaths(folders: RunFolders(artifactRoot: artifacts())) : RunnerPaths(storePath: path)
+    }
 
     /// Opens the store, creating it if needed (for commands that write runs).
-    func open() throws -> RunStore { try RunStore(path: path, parameters: StoreParameters.source) }
+    func open() throws -> RunStore {
+        try isPostgres
+            ? openPostgres(readOnly: false) : RunStore(path: path, parameters: StoreParameters.source)
+    }
 
     /// Opens a store that must already exist, for writing (`rm`, `resume`).
     func openExisting() throws -> RunStore {
         guard exists else { throw StoreCommandError.noStore(path) }
-        return try RunStore(path: path, parameters: StoreParameters.source)
+        return try open()
     }
 
     /// Opens a store that must already exist, read-only: nothing in its folder is created or changed, and it
     /// works on a read-only file or folder (`runs`, `show`, `compare`, `export`, `report`, `lr-find --run`).
-    func openForReading() throws -> RunStore {
+    /// A PostgreSQL store is read in read-only transactions.
+    /// `needsFiles: false` for the commands that read only rows, which a PostgreSQL store serves without
+    /// `--artifacts`.
+    func openForReading(needsFiles: Bool = true) throws -> RunStore {
         guard exists else { throw StoreCommandError.noStore(path) }
-        return try RunStore(readingPath: path)
+        return try isPostgres ? openPostgres(readOnly: true, needsFiles: needsFiles) : RunStore(readingPath: path)
     }
 }
 

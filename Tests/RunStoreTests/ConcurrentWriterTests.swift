@@ -1,4 +1,6 @@
 import Foundation
+import PostgresStore
+import StoreTestSupport
 import TestSupport
 import XCTest
 
@@ -7,14 +9,15 @@ import XCTest
 /// Several processes (and threads) writing one store at once lose nothing.
 ///
 /// The parent test starts this test binary again (`/proc/self/exe`) once per writer, running only
-/// `testChildWriter` with `SER_STORE_CHILD_PATH` set; without that variable the child test does nothing.
+/// `testChildWriter` with `SER_STORE_CHILD_PATH` set (a SQLite path or a PostgreSQL URL, whose artifact root is
+/// `SER_STORE_CHILD_ARTIFACTS`); without that variable the child test does nothing.
 final class ConcurrentWriterTests: XCTestCase {
     static let epochsPerWriter = 150
 
     /// Opens the store (racing the other writers to create and migrate it), then records one run with
     /// `epochsPerWriter` epochs, one transaction per epoch, as the runner does.
     static func write(path: String, writer: String) throws {
-        let store = try RunStore(path: path)
+        let store = try open(path)
         let experiment = try store.findOrCreateExperiment(name: "concurrent", description: "writers")
         let id = try store.createRun(
             experimentID: experiment.id!, name: writer, specYAML: "writer: \(writer)\n", specHash: writer, seed: 1,
@@ -40,6 +43,13 @@ final class ConcurrentWriterTests: XCTestCase {
         try store.finish(id)
     }
 
+    /// The store at `location`: a SQLite file, or a PostgreSQL URL with its artifact root in the environment.
+    static func open(_ location: String) throws -> RunStore {
+        guard PostgresURL.isPostgres(location) else { return try RunStore(path: location) }
+        let artifacts = ProcessInfo.processInfo.environment["SER_STORE_CHILD_ARTIFACTS"] ?? NSTemporaryDirectory()
+        return try RunStore.postgres(url: PostgresURL(location), artifacts: artifacts, readOnly: false)
+    }
+
     func testChildWriter() throws {
         guard let path = ProcessInfo.processInfo.environment["SER_STORE_CHILD_PATH"] else { return }
         try Self.write(path: path, writer: ProcessInfo.processInfo.environment["SER_STORE_CHILD_NAME"] ?? "child")
@@ -49,7 +59,17 @@ final class ConcurrentWriterTests: XCTestCase {
         // A child runs only testChildWriter; never let one start writers of its own.
         if ProcessInfo.processInfo.environment["SER_STORE_CHILD_PATH"] != nil { return }
         let dir = TemporaryDirectory()
-        let path = dir.path("runs/ser.sqlite")
+        try writeConcurrently(to: dir.path("runs/ser.sqlite"), artifacts: dir.path("artifacts"))
+    }
+
+    /// The same on a PostgreSQL store, whose first opens race to apply its migrations.
+    func testSeveralProcessesWritingOnePostgresStoreLoseNothing() throws {
+        if ProcessInfo.processInfo.environment["SER_STORE_CHILD_PATH"] != nil { return }
+        let dir = TemporaryDirectory()
+        try writeConcurrently(to: "\(try TestPostgres.freshURL())", artifacts: dir.path("artifacts"))
+    }
+
+    func writeConcurrently(to path: String, artifacts: String) throws {
         let writers = 4
         var children: [Process] = []
         for index in 0..<writers {
@@ -59,6 +79,7 @@ final class ConcurrentWriterTests: XCTestCase {
             var environment = ProcessInfo.processInfo.environment
             environment["SER_STORE_CHILD_PATH"] = path
             environment["SER_STORE_CHILD_NAME"] = "process-\(index)"
+            environment["SER_STORE_CHILD_ARTIFACTS"] = artifacts
             child.environment = environment
             child.standardOutput = FileHandle.nullDevice
             let errors = Pipe()
@@ -84,7 +105,7 @@ final class ConcurrentWriterTests: XCTestCase {
         }
         XCTAssertEqual(failures.messages, [])
 
-        let store = try RunStore(path: path)
+        let store = try Self.open(path)
         let runs = try store.runs()
         XCTAssertEqual(runs.count, writers + 2)
         XCTAssertEqual(Set(runs.map(\.name)).count, writers + 2)

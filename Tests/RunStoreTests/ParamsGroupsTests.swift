@@ -7,7 +7,10 @@ import XCTest
 @testable import RunStore
 
 /// `param` rows, groups with stored aggregates, and the views `ser query` offers.
-final class ParamsGroupsTests: XCTestCase {
+/// `PostgresParamsGroupsTests` runs them on a PostgreSQL store.
+class ParamsGroupsTests: XCTestCase {
+    func makeStore() throws -> RunStore { try RunStore.inMemory() }
+
     func makeRun(_ store: RunStore, experiment: String = "exp", depth: Int, mixup: Double? = nil) throws -> Int64 {
         let experimentID = try store.findOrCreateExperiment(name: experiment).id!
         var parameters = [
@@ -38,7 +41,7 @@ final class ParamsGroupsTests: XCTestCase {
     }
 
     func testParametersAreRecordedWithTheRunAndDeletedWithIt() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let run = try makeRun(store, depth: 18)
         XCTAssertEqual(try store.parameters(of: run).map(\.key), ["model.depth", "name", "seed"])
         XCTAssertEqual(try store.parameters(of: run).first?.value, "18")
@@ -77,21 +80,8 @@ final class ParamsGroupsTests: XCTestCase {
         XCTAssertEqual(try store.parameters(of: 1).count, 1)
     }
 
-    func testQueryingTheViewsOfAStoreFromBeforeThemSaysToRunAWritingCommand() throws {
-        let dir = TemporaryDirectory()
-        let path = dir.path("ser.sqlite")
-        try RunStore.createOldStore(path: path, migrations: 4)
-        XCTAssertThrowsError(try RunStore.query(path: path, sql: "SELECT * FROM run_summary")) { error in
-            XCTAssertTrue("\(error)".contains("v5-params-groups") && "\(error)".contains("ser run"), "\(error)")
-        }
-        XCTAssertThrowsError(try RunStore.query(path: path, sql: "SELECT * FROM nope")) { error in
-            XCTAssertTrue("\(error)".contains("no such table: nope"), "\(error)")
-        }
-        XCTAssertEqual(try RunStore.query(path: path, sql: "SELECT COUNT(*) FROM run").rows, [[.integer(0)]])
-    }
-
     func testAGroupStoresItsAggregateWhenItsRunsFinishAndAgainAfterAResume() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let runs = try (0..<3).map { _ in try makeRun(store, depth: 18) }
         let group = try store.createGroup(
             experimentID: try store.experiment(named: "exp")!.id!, kind: .kfold, label: "", runIDs: runs)
@@ -132,8 +122,7 @@ final class ParamsGroupsTests: XCTestCase {
     }
 
     func testRunSummaryHasAColumnPerKeyThatDiffersWithinAnExperimentComparingNumbersAsNumbers() throws {
-        let dir = TemporaryDirectory()
-        let store = try RunStore(path: dir.path("ser.sqlite"))
+        let store = try makeStore()
         let a = try makeRun(store, depth: 18, mixup: 0.4)
         let b = try makeRun(store, depth: 34)
         let c = try makeRun(store, depth: 18)

@@ -6,11 +6,18 @@ import XCTest
 
 /// The worker queue (issue #21): `claimNext` hands each queued run to exactly one worker, takes over runs of
 /// dead workers, and leaves alone what is not its to take.
-final class QueueTests: XCTestCase {
+/// `PostgresQueueTests` runs them on a PostgreSQL store.
+class QueueTests: XCTestCase {
     var directory: TemporaryDirectory!
     var path: String { directory.path("runs/ser.sqlite") }
 
-    override func setUp() { directory = TemporaryDirectory("ser-queue") }
+    override func setUpWithError() throws { directory = TemporaryDirectory("ser-queue") }
+
+    /// A writing open of the store (each call its own connection, as another worker's).
+    func makeStore() throws -> RunStore { try RunStore(path: path) }
+
+    /// A read-only open of the store.
+    func makeReader() throws -> RunStore { try RunStore(readingPath: path) }
 
     func enqueue(_ store: RunStore, _ count: Int) throws -> [Int64] {
         let experiment = try store.findOrCreateExperiment(name: "queue")
@@ -26,7 +33,7 @@ final class QueueTests: XCTestCase {
     let liveElsewhere = Staleness(heartbeatTimeout: 300, host: "this-host", isAlive: { _ in true })
 
     func testClaimsInOrderOnlyQueueRunsAndNothingTwice() throws {
-        let store = try RunStore(path: path)
+        let store = try makeStore()
         XCTAssertTrue(try store.appliedMigrations().contains("v8-queue-workers"))
         let experiment = try store.findOrCreateExperiment(name: "plain")
         // A run of a plain `ser run` (no queue row): a worker never takes it.
@@ -57,13 +64,13 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(entries[ids[0]]?.worker, "w1")
         XCTAssertEqual(entries[ids[1]]?.worker, "w2")
         XCTAssertNil(entries[plain])
-        let summaries = try RunStore(readingPath: path).runs(staleness: liveElsewhere)
+        let summaries = try makeReader().runs(staleness: liveElsewhere)
         XCTAssertEqual(summaries.first { $0.id == ids[2] }?.worker, "w1")
         XCTAssertNil(summaries.first { $0.id == plain }?.worker)
     }
 
     func testRunsOfDeadWorkersAreReclaimedAndInterruptedOnesResumed() throws {
-        let store = try RunStore(path: path)
+        let store = try makeStore()
         let ids = try enqueue(store, 2)
         _ = try store.claimNext(worker: "far", staleness: liveElsewhere, pid: 21, host: "far-host")
         _ = try store.claimNext(worker: "near", staleness: liveElsewhere, pid: 22, host: "this-host")
@@ -98,8 +105,8 @@ final class QueueTests: XCTestCase {
 
     /// Workers on their own connections claiming at once: every run is handed out exactly once.
     func testConcurrentWorkersNeverShareARun() throws {
-        let ids = try enqueue(try RunStore(path: path), 40)
-        let stores = try (0..<4).map { _ in try RunStore(path: path) }
+        let ids = try enqueue(try makeStore(), 40)
+        let stores = try (0..<4).map { _ in try makeStore() }
         let lock = NSLock()
         var claimed: [Int64] = []
         var failures: [String] = []
@@ -117,15 +124,5 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(failures, [])
         XCTAssertEqual(claimed.sorted(), ids)
         XCTAssertEqual(Set(try stores[0].queueEntries().values.map(\.claims)), [1])
-    }
-
-    /// A store written before the queue existed, opened read-only: no queue, no workers, no error.
-    func testAStoreWithoutTheQueueReadsAsEmpty() throws {
-        try FileManager.default.createDirectory(atPath: directory.path("runs"), withIntermediateDirectories: true)
-        try RunStore.createOldStore(path: path, migrations: 4)
-        let store = try RunStore(readingPath: path)
-        XCTAssertEqual(try store.queueEntries(), [:])
-        XCTAssertEqual(try store.claimableCount(), 0)
-        XCTAssertEqual(try store.runs(), [])
     }
 }

@@ -7,7 +7,10 @@ import XCTest
 @testable import RunStore
 
 /// The environment recorded per run (v6) and `ser eval --store` evaluations (v7).
-final class RunEnvironmentTests: XCTestCase {
+/// `PostgresRunEnvironmentTests` runs them on a PostgreSQL store.
+class RunEnvironmentTests: XCTestCase {
+    func makeStore() throws -> RunStore { try RunStore.inMemory() }
+
     static func environment(cpu: String = "Intel Xeon", core: String = "SkylakeX", threads: Int = 2) -> RunEnvironment {
         RunEnvironment(
             cpuModel: cpu, cores: 2, os: "Linux 6.1", host: "h", blasLibrary: "OpenBLAS", blasVersion: "0.3.21",
@@ -22,7 +25,7 @@ final class RunEnvironmentTests: XCTestCase {
     }
 
     func testAnEnvironmentIsAddedOnlyWhenItDiffersFromTheRunsLatest() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let id = try makeRun(store)
         XCTAssertEqual(try store.environments(of: id), [])
         XCTAssertTrue(try store.recordEnvironment(Self.environment(), runID: id))
@@ -39,7 +42,7 @@ final class RunEnvironmentTests: XCTestCase {
     }
 
     func testAStoredEvaluationRoundTripsAndADamagedOneIsNamed() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let id = try makeRun(store)
         let evaluation = StoredEvaluationRecord(
             runId: id, modelPath: "/m.safetensors", modelSha256: "ab", dataPath: "/corpus", layout: "folders",
@@ -51,16 +54,14 @@ final class RunEnvironmentTests: XCTestCase {
         XCTAssertNotNil(stored.id)
         XCTAssertEqual(try store.storedEvaluations(of: id), [stored])
         XCTAssertEqual(try store.detail(of: id).storedEvaluations, [stored])
-        try store.write { db in
-            try db.execute(sql: "UPDATE stored_evaluation SET confusion = '[[1]]'")
-        }
+        try store.write { tx in try tx.execute("UPDATE stored_evaluation SET confusion = '[[1]]'") }
         XCTAssertThrowsError(try store.storedEvaluations(of: id)) { error in
             XCTAssertTrue("\(error)".contains("stored_evaluation, row id \(stored.id!), column confusion"), "\(error)")
         }
     }
 
     func testTheSourceOfAnEvaluationMustBeThisStoresRun() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let id = try makeRun(store)
         XCTAssertEqual(
             try store.checkEvaluationSource(model: "m", runID: id, specHash: SHA256.hex(of: "seed: 1\n")), id)
@@ -68,31 +69,10 @@ final class RunEnvironmentTests: XCTestCase {
             XCTAssertEqual(error as? StoredEvaluationError, .noSourceRun(model: "m"))
         }
         XCTAssertThrowsError(try store.checkEvaluationSource(model: "m", runID: 9, specHash: nil)) { error in
-            XCTAssertEqual(error as? StoredEvaluationError, .sourceRunMissing(model: "m", run: 9, store: ":memory:"))
+            XCTAssertEqual(error as? StoredEvaluationError, .sourceRunMissing(model: "m", run: 9, store: store.path))
         }
         XCTAssertThrowsError(try store.checkEvaluationSource(model: "m", runID: id, specHash: "other")) { error in
-            XCTAssertEqual(error as? StoredEvaluationError, .sourceRunMismatch(model: "m", run: id, store: ":memory:"))
+            XCTAssertEqual(error as? StoredEvaluationError, .sourceRunMismatch(model: "m", run: id, store: store.path))
         }
-    }
-
-    /// A store from before v6/v7, read without migrating, shows no environments or stored evaluations.
-    func testAStoreWithoutTheNewTablesReadsAsHavingNone() throws {
-        let directory = TemporaryDirectory("ser-env-old")
-        let path = directory.path("old.sqlite")
-        try RunStore.createOldStore(path: path, migrations: 4)
-        let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
-            try db.execute(sql: "INSERT INTO experiment (name, created_at) VALUES ('e', '2026-01-01 00:00:00')")
-            try db.execute(
-                sql: """
-                    INSERT INTO run (experiment_id, name, spec_yaml, spec_hash, status, seed, tool_version, host, created_at)
-                    VALUES (1, 'r', 'seed: 1', 'h', 'finished', 1, 't', 'h', '2026-01-01 00:00:00')
-                    """)
-        }
-        try queue.close()
-        let store = try RunStore(readingPath: path)
-        XCTAssertEqual(try store.environments(of: 1), [])
-        XCTAssertEqual(try store.storedEvaluations(of: 1), [])
-        XCTAssertEqual(try store.detail(of: 1).environments, [])
     }
 }

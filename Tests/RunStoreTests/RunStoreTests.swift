@@ -6,7 +6,17 @@ import XCTest
 
 @testable import RunStore
 
-final class RunStoreTests: XCTestCase {
+/// The store tests every backend passes: run here on an in-memory SQLite store, and on PostgreSQL by
+/// `PostgresRunStoreTests`, which overrides ``makeStore()``.
+class RunStoreTests: XCTestCase {
+    /// The store a test works on.
+    func makeStore() throws -> RunStore { try RunStore.inMemory() }
+
+    /// A store whose run folders live in `directory` (a file store here).
+    func makeStore(folders directory: TemporaryDirectory) throws -> RunStore {
+        try RunStore(path: directory.path("store/ser.sqlite"))
+    }
+
     func makeRun(_ store: RunStore, experiment: String = "exp", name: String = "r") throws -> Int64 {
         let experimentID = try store.findOrCreateExperiment(name: experiment).id!
         return try store.createRun(
@@ -15,7 +25,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testRunLifecycleRoundTrips() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let id = try makeRun(store)
         XCTAssertEqual(try store.run(id)?.status, .queued)
         try store.markRunning(id)
@@ -47,7 +57,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testFailAndInterruptKeepTheirReasonAndEpochs() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let a = try makeRun(store, name: "a")
         let b = try makeRun(store, name: "b")
         try store.markRunning(a)
@@ -71,7 +81,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testFindOrCreateExperimentIsIdempotent() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let first = try store.findOrCreateExperiment(name: "x")
         let second = try store.findOrCreateExperiment(name: "x", description: "later")
         XCTAssertEqual(first.id, second.id)
@@ -80,7 +90,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testEvaluationLRFinderAndArtifactsRoundTrip() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let id = try makeRun(store)
         let points = (0..<5).map {
             LRFinderPointRecord(runId: 0, iteration: $0, lr: 1e-7 * pow(10, Double($0)), loss: 2 - 0.1 * Double($0))
@@ -151,7 +161,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testListingFiltersByExperimentStatusAndRecency() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let a = try makeRun(store, experiment: "alpha", name: "a")
         let b = try makeRun(store, experiment: "beta", name: "b")
         let c = try makeRun(store, experiment: "beta", name: "c")
@@ -168,7 +178,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testStaleRunsAreShownStaleWithoutChangingTheStoreUnlessAsked() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let alive = try makeRun(store, name: "alive")
         let dead = try makeRun(store, name: "dead")
         let silent = try makeRun(store, name: "silent")
@@ -198,7 +208,7 @@ final class RunStoreTests: XCTestCase {
     }
 
     func testCompareAndBestRankByMetricDirection() throws {
-        let store = try RunStore.inMemory()
+        let store = try makeStore()
         let a = try makeRun(store, experiment: "e", name: "a")
         let b = try makeRun(store, experiment: "e", name: "b")
         let other = try makeRun(store, experiment: "f", name: "other")
@@ -242,6 +252,123 @@ final class RunStoreTests: XCTestCase {
         XCTAssertThrowsError(try StoreMetric.named("acuracy")) { error in
             XCTAssertTrue("\(error)".contains("test_uar"), "\(error)")
         }
+    }
+
+    func testCopiedRunsKeepTheirRowsAndFilesAndAreNotCopiedTwice() throws {
+        let dir = TemporaryDirectory()
+        let source = try RunStore(path: dir.path("source/ser.sqlite"))
+        func addRun(_ name: String, weights: String) throws -> Int64 {
+            let id = try makeRun(source, name: name)
+            try source.markRunning(id)
+            try source.recordEpoch(EpochMetricRecord(runId: id, epoch: 1, validLoss: 0.5, accuracy: 0.5))
+            try source.recordEvaluation(
+                EvaluationRecord(
+                    runId: id, split: "valid", accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a", "b"],
+                    confusion: [[1, 0], [1, 0]]),
+                classMetrics: [],
+                predictions: [
+                    PredictionRecord(
+                        runId: id, split: "valid", path: "x.wav", label: "a", predicted: "a", confidence: 0.9)
+                ])
+            let file = try source.prepareRunFolder(id).appendingPathComponent("model.safetensors").path
+            try Data(weights.utf8).write(to: URL(fileURLWithPath: file))
+            try source.addArtifact(runID: id, kind: "weights", path: file)
+            try source.finish(id)
+            return id
+        }
+        let id = try addRun("r", weights: "w")
+        // A resumed run records its weights again: two rows, one file.
+        try source.addArtifact(
+            runID: id, kind: "weights", path: source.resolvedPath(of: source.detail(of: id).artifacts[0]))
+        let store = try makeStore(folders: dir)
+        let first = try store.copyRun(id, from: source)
+        XCTAssertTrue(first.copied)
+        XCTAssertEqual(first.files, 1)
+        XCTAssertEqual(
+            try store.copyRun(id, from: source), RunCopy(sourceRun: id, run: first.run, copied: false, files: 0))
+        XCTAssertEqual(try store.runs().map(\.id), [first.run])
+        let detail = try store.detail(of: first.run)
+        XCTAssertEqual(detail.run.status, .finished)
+        XCTAssertEqual(detail.run.createdAt, try source.run(id)?.createdAt)
+        XCTAssertEqual(detail.epochs.map(\.accuracy), [0.5])
+        XCTAssertEqual(detail.evaluations.map(\.confusion), [[[1, 0], [1, 0]]])
+        XCTAssertEqual(try store.predictions(of: first.run, split: "valid").map(\.path), ["x.wav"])
+        XCTAssertEqual(detail.artifacts.count, 2)
+        XCTAssertEqual(Set(detail.artifacts.map(\.path)).count, 1)
+        let artifact = try XCTUnwrap(detail.artifacts.first)
+        let copied = store.resolvedPath(of: artifact)
+        XCTAssertEqual(try String(contentsOfFile: copied, encoding: .utf8), "w")
+        XCTAssertEqual(copied, store.runFolder(of: first.run).appendingPathComponent("model.safetensors").path)
+        // A file changed since it was recorded stops the copy before anything is written.
+        let other = try addRun("other", weights: "x")
+        try Data("tampered".utf8).write(
+            to: URL(fileURLWithPath: source.resolvedPath(of: source.detail(of: other).artifacts[0])))
+        XCTAssertThrowsError(try store.copyRun(other, from: source)) {
+            XCTAssertTrue("\($0)".contains("SHA-256"), "\($0)")
+        }
+        XCTAssertEqual(try store.runs().map(\.id), [first.run])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store.runFolder(of: first.run + 1).path))
+    }
+
+    /// A copy is known by its source store's identity and run id (`run_origin`): two runs that agree in every
+    /// field are both copied, a copy is not copied again, also back to where it came from (A→B→A), and the
+    /// run's parameters, group (with its aggregate), environments and stored evaluations come along.
+    func testCopiesAreKnownByTheirOriginAndBringParamsGroupsEnvironmentsAndEvaluations() throws {
+        let dir = TemporaryDirectory()
+        let source = try RunStore(path: dir.path("source/ser.sqlite"))
+        let experimentID = try source.findOrCreateExperiment(name: "exp").id!
+        let created = Date(timeIntervalSince1970: 1_800_000_000)
+        func addRun(uar: Double) throws -> Int64 {
+            let id = try source.createRun(
+                RunRecord(
+                    experimentId: experimentID, name: "fold", specYaml: "seed: 1\n", specHash: "h", seed: 1,
+                    toolVersion: "test", createdAt: created),
+                parameters: [ParamRecord(key: "model.depth", value: "18", type: "int")])
+            try source.markRunning(id)
+            try source.recordEpoch(EpochMetricRecord(runId: id, epoch: 1, accuracy: uar, balancedAccuracy: uar))
+            try source.finish(id)
+            return id
+        }
+        let runs = [try addRun(uar: 0.4), try addRun(uar: 0.6)]
+        try source.createGroup(experimentID: experimentID, kind: .kfold, label: "", runIDs: runs)
+        let environment = RunEnvironment(
+            cpuModel: "cpu", cores: 2, os: "Linux", host: "h", blasLibrary: "OpenBLAS", blasVersion: "0.3",
+            blasCore: "Haswell", blasCoreForced: false, threads: 2, blasThreads: 1, serVersion: "test")
+        try source.recordEnvironment(environment, runID: runs[0])
+        try source.recordStoredEvaluation(
+            StoredEvaluationRecord(
+                runId: runs[0], modelPath: "/m.safetensors", modelSha256: "s", dataPath: "/d", layout: "ravdess",
+                files: 2, excluded: 0, accuracy: 0.5, balancedAccuracy: 0.5, f1Macro: 0.5, labels: ["a", "b"],
+                confusion: [[1, 0], [0, 1]],
+                perClass: [.init(label: "a", precision: 1, recall: 1, f1: 1, support: 1)]))
+
+        let store = try makeStore(folders: dir)
+        let copies = try runs.map { try store.copyRun($0, from: source) }
+        XCTAssertEqual(copies.map(\.copied), [true, true], "two runs that agree in every field are two runs")
+        XCTAssertEqual(try runs.map { try store.copyRun($0, from: source).copied }, [false, false])
+        XCTAssertEqual(try store.runs().count, 2)
+        XCTAssertEqual(
+            try store.origin(of: copies[0].run), RunOrigin(store: try XCTUnwrap(source.identity), run: runs[0]))
+        XCTAssertEqual(try store.parameters(of: copies[0].run).map(\.value), ["18"])
+        XCTAssertEqual(try store.environments(of: copies[0].run).map(\.environment), [environment])
+        XCTAssertEqual(try store.storedEvaluations(of: copies[0].run).map(\.confusion), [[[1, 0], [0, 1]]])
+        let groups = try store.groups(containing: copies[1].run)
+        XCTAssertEqual(groups.map(\.runIds), [copies.map(\.run)], "the second copy joins the first one's group")
+        let uar = try XCTUnwrap(groups.first?.metrics.first { $0.metric == "final_uar" })
+        XCTAssertEqual(uar.n, 2)
+        XCTAssertEqual(uar.mean, 0.5, accuracy: 1e-12)
+
+        // Back to the source (A→B→A): they are its own runs, nothing is added.
+        XCTAssertEqual(
+            try source.copyRun(copies[0].run, from: store),
+            RunCopy(sourceRun: copies[0].run, run: runs[0], copied: false, files: 0))
+        XCTAssertEqual(try source.runs().count, 2)
+        // On to a third store and from there back to B: still the same two runs.
+        let third = try RunStore(path: dir.path("third/ser.sqlite"))
+        let thirdCopy = try third.copyRun(copies[1].run, from: store)
+        XCTAssertTrue(thirdCopy.copied)
+        XCTAssertEqual(try store.copyRun(thirdCopy.run, from: third).run, copies[1].run)
+        XCTAssertEqual(try store.runs().count, 2)
     }
 
     func testStorePathResolution() {

@@ -4,9 +4,11 @@ import Features
 import Foundation
 import Inference
 import NeuralNet
+import PostgresStore
 import RunStore
 import SndFile
 import Specs
+import StoreTestSupport
 import TestSupport
 import XCTest
 
@@ -147,6 +149,25 @@ final class EnvironmentEvalMLflowTests: XCTestCase {
         let compare = try parse(Compare.self, ["compare", "1", "2", "--store", path]).output()
         XCTAssertTrue(compare.contains("Stored evaluations (ser eval --store):"), compare)
         XCTAssertTrue(compare.contains(stored.dataPath), compare)
+    }
+
+    /// `ser eval --store postgres://…` records the evaluation with the model's run in a PostgreSQL store (no
+    /// artifact root needed: only a row is written), and `show` reads it back there.
+    func testEvalRecordsItsEvaluationInAPostgresStore() throws {
+        let url = try TestPostgres.freshURL()
+        let source = try populate()
+        let postgres = try RunStore.postgres(url: url, artifacts: directory.path("shared"), readOnly: false)
+        XCTAssertEqual(try [1, 2].map { try postgres.copyRun($0, from: source).run }, [1, 2])
+        let (model, corpus) = try modelAndCorpus(run: 1, specHash: try XCTUnwrap(source.run(1)).specHash)
+        unsetenv("SER_ARTIFACTS")
+        let report = try parse(Eval.self, ["eval", model, corpus, "--threads", "1", "--store", "\(url)"])
+            .evaluateAndRecord()
+        let stored = try XCTUnwrap(postgres.storedEvaluations(of: 1).first)
+        XCTAssertEqual(report.storedEvaluation, stored.id)
+        XCTAssertEqual(stored.confusion, report.confusion)
+        XCTAssertEqual(try source.storedEvaluations(of: 1), [], "nothing written to the SQLite store")
+        let show = try parse(Show.self, ["show", "1", "--store", "\(url)"]).output()
+        XCTAssertTrue(show.contains("Evaluation \(stored.id!) (ser eval"), show)
     }
 
     func testEvalRefusesAStoreWithoutTheModelsRunBeforeEvaluatingAndCreatesNoStore() throws {

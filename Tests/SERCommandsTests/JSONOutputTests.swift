@@ -183,6 +183,7 @@ final class JSONOutputTests: XCTestCase {
             ),
             (["bench", "listen"], ["--seconds", "3.5", "--depth", "10", "--window", "3s", "--hop", "0.5s"]),
             (["bench", "stream"], ["--items", "8", "--mels", "8", "--frames", "8", "--batch", "2", "--threads", "1"]),
+            (["store", "copy"], [store, directory.path("copy/ser.sqlite")]),
             (["rm"], ["1", "--store", store]),
         ]
         let driven = Set(runs.map(\.command))

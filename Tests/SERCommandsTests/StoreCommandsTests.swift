@@ -17,7 +17,10 @@ final class StoreCommandsTests: XCTestCase {
     }
 
     /// Two experiments: run 1 finished with 3 epochs and an evaluation, run 2 failed, run 3 queued.
-    func populate() throws -> RunStore {
+    func populate() throws -> RunStore { try Self.populate(at: path) }
+
+    /// The fixture above, in a new store at `path` (also copied into PostgreSQL by `PostgresStoreCommandsTests`).
+    static func populate(at path: String) throws -> RunStore {
         let store = try RunStore(path: path)
         let alpha = try store.findOrCreateExperiment(name: "alpha").id!
         let beta = try store.findOrCreateExperiment(name: "beta").id!
