@@ -105,6 +105,19 @@ struct StoreRow {
     }
 
     /// The JSON text (or blob) of `column`, decoded as `T`; `what` describes `T` for the message.
+    /// The `labels` (JSON list of class names) and `confusion` (JSON labels × labels counts ≥ 0) columns of an
+    /// evaluation row.
+    func labelsAndConfusion() throws -> (labels: [String], confusion: [[Int]]) {
+        let labels = try json("labels", [String].self, "a list of class names")
+        let n = labels.count
+        let square = "a \(n) × \(n) list of lists of counts ≥ 0 (one row and column per label)"
+        let confusion = try json("confusion", [[Int]].self, square)
+        guard confusion.count == n, confusion.allSatisfy({ $0.count == n && $0.allSatisfy { $0 >= 0 } }) else {
+            throw fail("confusion", StoreRow.databaseValue(row, "confusion"), "JSON text: " + square)
+        }
+        return (labels, confusion)
+    }
+
     func json<T: Decodable>(_ column: String, _ type: T.Type, _ what: String) throws -> T {
         let raw = Self.databaseValue(row, column)
         let data: Data

@@ -165,15 +165,7 @@ public struct StoredEvaluationRecord: Codable, Equatable, Sendable, FetchableRec
         accuracy = try r.finite("accuracy")
         balancedAccuracy = try r.finite("balanced_accuracy")
         f1Macro = try r.finite("f1_macro")
-        let labels = try r.json("labels", [String].self, "a list of class names")
-        let n = labels.count
-        let square = "a \(n) × \(n) list of lists of counts ≥ 0 (one row and column per label)"
-        let confusion = try r.json("confusion", [[Int]].self, square)
-        guard confusion.count == n, confusion.allSatisfy({ $0.count == n && $0.allSatisfy { $0 >= 0 } }) else {
-            throw r.fail("confusion", StoreRow.databaseValue(row, "confusion"), "JSON text: " + square)
-        }
-        self.labels = labels
-        self.confusion = confusion
+        (labels, confusion) = try r.labelsAndConfusion()
         perClass = try r.json(
             "per_class", [ClassMetrics].self, "a list of {label, precision, recall, f1, support} objects")
         recordedAt = try r.value("recorded_at")

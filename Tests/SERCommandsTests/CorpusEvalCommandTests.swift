@@ -22,20 +22,9 @@ final class CorpusEvalCommandTests: XCTestCase {
 
     /// A model of 4 emotions (untrained weights: only the bookkeeping is tested).
     func emotionModel() throws -> String {
-        let path = directory.path("emotions.safetensors")
-        let architecture = ModelArchitecture(depth: 10, width: 8, stem: .smallInput, classCount: 4, dropout: 0)
-        var features = FeatureParameters()
-        features.sampleRate = 16000
-        features.nFFT = 256
-        features.hopLength = 160
-        features.nMels = 16
-        try ModelBundle(
-            architecture: architecture, features: features,
-            audio: AudioSettings(sampleRate: 16000, duration: 1, frames: 101, trimDB: nil), normalization: .utterance,
-            labels: ["neutral", "happy", "sad", "angry"], labelScheme: "emotion[neutral,happy,sad,angry]",
-            source: ModelSource(), toolVersion: "test", model: try architecture.makeResNet(seed: 1)
-        ).save(to: URL(fileURLWithPath: path))
-        return path
+        try writeTinyModelFile(
+            to: directory.path("emotions.safetensors"), labels: ["neutral", "happy", "sad", "angry"],
+            labelScheme: "emotion[neutral,happy,sad,angry]")
     }
 
     func testAnotherCorpusIsScoredOnTheSharedClassesAndTheOthersAreReported() throws {

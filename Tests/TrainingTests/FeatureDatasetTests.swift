@@ -9,12 +9,15 @@ import XCTest
 final class FeatureDatasetTests: XCTestCase {
     struct DecodeFailure: Error, CustomStringConvertible { var description: String { "cannot decode" } }
 
-    func testLoadsEveryItemThroughTheCacheAndReusesItOnTheNextRun() throws {
-        let directory = TemporaryDirectory("ser-featureset")
+    /// `count` files in `directory` (their content only feeds the cache key) whose decoder gives a sine whose
+    /// length and pitch depend on the file, so the matrices differ; two classes and two speakers alternate.
+    static func sineClips(_ count: Int, in directory: TemporaryDirectory) throws -> (
+        items: [DatasetItem], parameters: FeatureParameters, decode: AudioDecoder
+    ) {
         var items: [DatasetItem] = []
-        for i in 0..<6 {
+        for i in 0..<count {
             let path = directory.path("clip\(i).wav")
-            try Data("clip \(i)".utf8).write(to: URL(fileURLWithPath: path))  // content only feeds the hash
+            try Data("clip \(i)".utf8).write(to: URL(fileURLWithPath: path))
             let file = DatasetFile(path: path, relativePath: "clip\(i).wav", speaker: "s\(i % 2)")
             items.append(DatasetItem(file: file, classIndex: i % 2, label: ["a", "b"][i % 2]))
         }
@@ -23,13 +26,18 @@ final class FeatureDatasetTests: XCTestCase {
         parameters.nFFT = 256
         parameters.hopLength = 64
         parameters.nMels = 16
-        // A sine whose length and pitch depend on the file, so the matrices differ.
         let decode: AudioDecoder = { path, rate in
             let k = Double(path.split(separator: "p").last!.prefix(1))!
             return (0..<(4000 + Int(k) * 500)).map {
                 Float(sin(2 * Double.pi * (200 + 100 * k) * Double($0) / Double(rate)))
             }
         }
+        return (items, parameters, decode)
+    }
+
+    func testLoadsEveryItemThroughTheCacheAndReusesItOnTheNextRun() throws {
+        let directory = TemporaryDirectory("ser-featureset")
+        let (items, parameters, decode) = try Self.sineClips(6, in: directory)
         let cacheDirectory = directory.url.appendingPathComponent("cache")
         let cache = try FeatureCache(directory: cacheDirectory, parameters: parameters, decode: decode)
         let data = try FeatureDataset.load(items: items, classNames: ["a", "b"], cache: cache, threads: 2)

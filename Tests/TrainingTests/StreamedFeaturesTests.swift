@@ -80,24 +80,7 @@ final class StreamedFeaturesTests: XCTestCase {
 
     func testLoadStreamedReadsTheCacheLikeLoadAndNamesFailedFiles() throws {
         let directory = TemporaryDirectory("ser-streamed-cache")
-        var items: [DatasetItem] = []
-        for i in 0..<7 {
-            let path = directory.path("clip\(i).wav")
-            try Data("clip \(i)".utf8).write(to: URL(fileURLWithPath: path))  // content only feeds the hash
-            let file = DatasetFile(path: path, relativePath: "clip\(i).wav", speaker: "s\(i % 2)")
-            items.append(DatasetItem(file: file, classIndex: i % 2, label: ["a", "b"][i % 2]))
-        }
-        var parameters = FeatureParameters()
-        parameters.sampleRate = 8000
-        parameters.nFFT = 256
-        parameters.hopLength = 64
-        parameters.nMels = 16
-        let decode: AudioDecoder = { path, rate in
-            let k = Double(path.split(separator: "p").last!.prefix(1))!
-            return (0..<(4000 + Int(k) * 500)).map {
-                Float(sin(2 * Double.pi * (200 + 100 * k) * Double($0) / Double(rate)))
-            }
-        }
+        let (items, parameters, decode) = try FeatureDatasetTests.sineClips(7, in: directory)
         let cache = try FeatureCache(
             directory: directory.url.appendingPathComponent("cache"), parameters: parameters, decode: decode)
         let before = try FileManager.default.contentsOfDirectory(atPath: cache.entriesDirectory.path).count
