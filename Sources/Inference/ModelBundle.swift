@@ -587,13 +587,32 @@ public struct ModelBundle {
         try classify(files: [path])[0]
     }
 
-    /// Class probabilities for each file, decoding and extracting on `threads` threads.
+    /// Class probabilities for each file, decoding and extracting on `threads` threads, averaged over `views`
+    /// test-time views (``probabilityResults(matrices:names:views:)``).
     /// - Throws: the first file's decoding error (naming the file).
     public mutating func classify(
-        files: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        files: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount, views: Int = 1
     ) throws -> [[Double]] {
         let matrices = try featureMatrices(files: files, threads: threads)
-        return try probabilityResults(matrices: matrices, names: files).map { try $0.get() }
+        return try probabilityResults(matrices: matrices, names: files, views: views).map { try $0.get() }
+    }
+
+    /// Each matrix's probabilities: with one view, ``probabilityResults(matrices:names:batchSize:)``; with more
+    /// (`predict --tta`, `eval --tta`), the mean over its ``testTimeViews(of:count:)`` (an error when any view
+    /// fails).
+    public mutating func probabilityResults(
+        matrices: [FeatureMatrix], names: [String], views: Int
+    ) -> [Result<[Double], any Error>] {
+        guard views > 1 else { return probabilityResults(matrices: matrices, names: names) }
+        let expanded = matrices.flatMap { testTimeViews(of: $0, count: views) }
+        let results = probabilityResults(
+            matrices: expanded, names: names.flatMap { Array(repeating: $0, count: views) })
+        return matrices.indices.map { i in
+            Result {
+                let group = try results[(i * views)..<((i + 1) * views)].map { try $0.get() }
+                return group.dropFirst().reduce(group[0]) { zip($0, $1).map(+) }.map { $0 / Double(views) }
+            }
+        }
     }
 
     /// Features of each file (decoded at the model's rate and trimmed), before crop and normalisation.

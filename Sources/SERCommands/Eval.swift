@@ -37,6 +37,12 @@ struct Eval: ParsableCommand {
     @Option(help: ArgumentHelp("Threads for decoding and features.", valueName: "n"))
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(
+        name: .customLong("tta"),
+        help: ArgumentHelp(
+            "Test-time augmentation: average this many crops or pads per file, as predict --tta.", valueName: "n"))
+    var testTimeViews: Int = 1
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -61,6 +67,10 @@ struct Eval: ParsableCommand {
             }
         }
         if threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        let views = ModelBundle.testTimeViewCounts
+        if !views.contains(testTimeViews) {
+            throw ValidationError("--tta must be \(views.lowerBound)…\(views.upperBound).")
+        }
     }
 
     struct Report: Encodable {
@@ -123,7 +133,8 @@ struct Eval: ParsableCommand {
             }
             throw EvalError.empty(directory)
         }
-        let probabilities = try bundle.classify(files: items.map(\.path), threads: threads)
+        let probabilities = try bundle.classify(
+            files: items.map(\.path), threads: threads, views: testTimeViews)
         let confusion = ConfusionMatrix(
             classNames: bundle.labels, targets: targets, predictions: probabilities.map(ModelBundle.argmax))
         var report = Report(

@@ -117,8 +117,8 @@ struct Predict: ParsableCommand {
         let features = try bundle.featureResults(files: names)
         let readable = features.indices.compactMap { i in (try? features[i].get()).map { (i, $0) } }
         var outcomes: [Result<[Double], any Error>] = features.map { result in result.map { _ in [] } }
-        let probabilities = Self.averaged(
-            bundle: &bundle, matrices: readable.map(\.1), names: readable.map { names[$0.0] }, views: testTimeViews)
+        let probabilities = bundle.probabilityResults(
+            matrices: readable.map(\.1), names: readable.map { names[$0.0] }, views: testTimeViews)
         for (k, (i, _)) in readable.enumerated() { outcomes[i] = probabilities[k] }
         for (i, outcome) in zip(pending, outcomes) {
             switch outcome {
@@ -135,23 +135,6 @@ struct Predict: ParsableCommand {
             }
         }
         return (bundle.labels, entries)
-    }
-
-    /// Each matrix's probabilities: with one view, ``ModelBundle/probabilityResults(matrices:names:batchSize:)``;
-    /// with more, the mean over its ``ModelBundle/testTimeViews(of:count:)`` (an error when any view fails).
-    static func averaged(
-        bundle: inout ModelBundle, matrices: [FeatureMatrix], names: [String], views: Int
-    ) -> [Result<[Double], any Error>] {
-        guard views > 1 else { return bundle.probabilityResults(matrices: matrices, names: names) }
-        let expanded = matrices.flatMap { bundle.testTimeViews(of: $0, count: views) }
-        let results = bundle.probabilityResults(
-            matrices: expanded, names: names.flatMap { Array(repeating: $0, count: views) })
-        return matrices.indices.map { i in
-            Result {
-                let group = try results[(i * views)..<((i + 1) * views)].map { try $0.get() }
-                return group.dropFirst().reduce(group[0]) { zip($0, $1).map(+) }.map { $0 / Double(views) }
-            }
-        }
     }
 
     /// Every file in order (folders expanded), skipped folder entries included.

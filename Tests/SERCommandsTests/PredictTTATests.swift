@@ -28,4 +28,33 @@ final class PredictTTATests: XCTestCase {
         }
         XCTAssertThrowsError(try SER.parseAsRoot(["predict", model, clip, "--tta", "0"]))
     }
+
+    /// `ser eval --tta N` scores the same averaged probabilities: its confusion matrix is the argmax of the
+    /// mean over each file's views.
+    func testEvalTTAScoresTheAveragedViews() throws {
+        let directory = TemporaryDirectory("ser-eval-tta")
+        let model = try writeTinyModelFile(to: directory.path("model.safetensors"))
+        var files: [(label: String, path: String)] = []
+        for (k, label) in ["low", "high", "low", "high"].enumerated() {
+            try FileManager.default.createDirectory(
+                atPath: directory.path("corpus/\(label)"), withIntermediateDirectories: true)
+            let path = directory.path("corpus/\(label)/clip\(k).wav")
+            let rate = 1e-6 * Double(k + 1)
+            let samples = (0..<40000).map { Float(0.3 * sin(Double($0) * Double($0) * rate)) }
+            try SoundFile.write(samples, sampleRate: 16000, to: path, format: .wavFloat)
+            files.append((label, path))
+        }
+        var bundle = try ModelBundle.load(from: URL(fileURLWithPath: model))
+        var expected = Array(repeating: Array(repeating: 0, count: bundle.labels.count), count: bundle.labels.count)
+        for file in files {
+            let matrix = try bundle.featureMatrices(files: [file.path])[0]
+            let each = try bundle.classify(matrices: bundle.testTimeViews(of: matrix, count: 4))
+            let mean = bundle.labels.indices.map { c in each.map { $0[c] }.reduce(0, +) / 4 }
+            expected[bundle.labels.firstIndex(of: file.label)!][ModelBundle.argmax(mean)] += 1
+        }
+        let eval = try XCTUnwrap(
+            SER.parseAsRoot(["eval", model, directory.path("corpus"), "--layout", "folders", "--tta", "4"]) as? Eval)
+        XCTAssertEqual(try eval.evaluate().confusion, expected)
+        XCTAssertThrowsError(try SER.parseAsRoot(["eval", model, directory.path("corpus"), "--tta", "0"]))
+    }
 }
