@@ -29,15 +29,16 @@ public struct QueueEntry: Codable, Equatable, Sendable {
 }
 
 extension RunStore {
-    /// Records a new queued run for workers: the run and its queue row, in one transaction. Returns its id.
+    /// Records a new queued run for workers: the run, its parameters and its queue row, in one transaction. Returns its id.
     @discardableResult
-    public func enqueueForWorkers(_ run: RunRecord) throws -> Int64 {
+    public func enqueueForWorkers(_ run: RunRecord, parameters: [ParamRecord] = []) throws -> Int64 {
         try write { tx in
             var run = run
             run.status = .queued
             guard let id = try tx.insert(run) else {
                 throw RunStoreError.database(path: path, message: "the new run got no id")
             }
+            try Self.insertParameters(runID: id, parameters, tx)
             try tx.execute("INSERT INTO run_queue (run_id, enqueued_at, claims) VALUES (?, ?, 0)", [id, Date()])
             return id
         }

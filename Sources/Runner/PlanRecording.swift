@@ -3,15 +3,20 @@ import RunStore
 import Specs
 
 extension ExperimentPlan {
-    /// Records the plan in `store`: its experiment (found or created by name) and one queued run per resolved
-    /// spec, in order. Returns the run ids.
-    public func enqueue(in store: RunStore, toolVersion: String) throws -> [Int64] {
+    /// Records the plan in `store`: its experiment (found or created by name), one queued run per resolved
+    /// spec, in order, with its parameters, and the plan's groups (k-folds, sweep). With `forWorkers`, each run
+    /// also gets its row in the worker queue (``RunStore/enqueueForWorkers(_:parameters:)``), for `ser worker`.
+    /// Returns the run ids.
+    public func enqueue(in store: RunStore, toolVersion: String, forWorkers: Bool = false) throws -> [Int64] {
         let experiment = try store.findOrCreateExperiment(name: name, description: description)
         let ids = try runs.map { run in
-            try store.createRun(
-                experimentID: experiment.id!, name: run.runName, sweep: run.sweepLabel, specYAML: run.yaml,
-                specHash: run.hash, seed: Int64(run.spec.seed), toolVersion: toolVersion,
-                parameters: try StoreParameters.flatten(run.yaml))
+            let record = RunRecord(
+                experimentId: experiment.id!, name: run.runName, sweep: run.sweepLabel, specYaml: run.yaml,
+                specHash: run.hash, seed: Int64(run.spec.seed), toolVersion: toolVersion)
+            let parameters = try StoreParameters.flatten(run.yaml)
+            return forWorkers
+                ? try store.enqueueForWorkers(record, parameters: parameters)
+                : try store.createRun(record, parameters: parameters)
         }
         for group in groups(ids) {
             try store.createGroup(
@@ -52,18 +57,4 @@ public enum StoreParameters {
 
     /// ``flatten(_:)`` as the store's ``SpecParameterSource``.
     public static let source: SpecParameterSource = { try flatten($0) }
-}
-
-extension ExperimentPlan {
-    /// Records the plan for `ser worker`: its experiment and one queued run per resolved spec, each with its row
-    /// in the worker queue (``RunStore/enqueueForWorkers(_:)``), in order. Nothing is trained. Returns the run ids.
-    public func enqueueForWorkers(in store: RunStore, toolVersion: String) throws -> [Int64] {
-        let experiment = try store.findOrCreateExperiment(name: name, description: description)
-        return try runs.map { run in
-            try store.enqueueForWorkers(
-                RunRecord(
-                    experimentId: experiment.id!, name: run.runName, sweep: run.sweepLabel, specYaml: run.yaml,
-                    specHash: run.hash, seed: Int64(run.spec.seed), toolVersion: toolVersion))
-        }
-    }
 }

@@ -85,7 +85,7 @@ struct RunCommand: ParsableCommand {
     static func enqueue(_ plans: [ExperimentPlan], in store: RunStore, log: (String) -> Void) throws -> [QueuedRun] {
         var queued: [QueuedRun] = []
         for plan in plans {
-            let ids = try plan.enqueueForWorkers(in: store, toolVersion: SER.version)
+            let ids = try plan.enqueue(in: store, toolVersion: SER.version, forWorkers: true)
             let count = ids.count
             log("\(plan.specPath): queued \(count) run\(count == 1 ? "" : "s") of experiment '\(plan.name)'")
             queued += zip(ids, plan.runs).map {

@@ -25,7 +25,7 @@ final class QueueWorkerTests: XCTestCase {
 
     func testAWorkerTakesQueueRunsOnlyAndStopsWhenIdle() throws {
         let store = try RunStore(path: storePath)
-        let queued = try plan(tinySpec(epochs: 1)).enqueueForWorkers(in: store, toolVersion: "test")
+        let queued = try plan(tinySpec(epochs: 1)).enqueue(in: store, toolVersion: "test", forWorkers: true)
         let plain = try plan(tinySpec(name: "plain", epochs: 1)).enqueue(in: store, toolVersion: "test")
         let outcomes = try runner(store).work(WorkerOptions(workerID: "w", idleExit: 0))
         XCTAssertEqual(outcomes.map(\.runID), queued)
@@ -34,11 +34,27 @@ final class QueueWorkerTests: XCTestCase {
         XCTAssertEqual(try store.queueEntries()[queued[0]]?.worker, "w")
     }
 
+    /// Runs queued for workers are recorded as `ser run` records its runs: with their parameters and their
+    /// group, whose aggregate is stored when the workers finish its runs.
+    func testQueuedRunsHaveTheirParametersAndGroupAndTheAggregateAppearsWhenWorkersFinishThem() throws {
+        let store = try RunStore(path: storePath)
+        let spec = tinySpec(name: "swept", epochs: 1, extra: "sweep: {train.lr: [0.001, 0.002]}")
+        let ids = try plan(spec).enqueue(in: store, toolVersion: "test", forWorkers: true)
+        XCTAssertEqual(try store.parameters(of: ids[1]).first { $0.key == "train.lr" }?.value, "0.002")
+        let group = try XCTUnwrap(try store.groups(experiment: "swept").first)
+        XCTAssertEqual(group.runIds, ids)
+        XCTAssertTrue(group.metrics.isEmpty, "no run has finished yet")
+        let outcomes = try runner(store).work(WorkerOptions(workerID: "w", idleExit: 0))
+        XCTAssertEqual(outcomes.map(\.status), [.finished, .finished], "\(outcomes.map(\.error))")
+        let finished = try XCTUnwrap(try store.groups(experiment: "swept").first)
+        XCTAssertEqual(finished.metrics.first { $0.metric == "final_accuracy" }?.n, 2)
+    }
+
     /// A worker whose heartbeat looked stale to another worker loses its run: it stops before recording the
     /// next epoch or its checkpoint, and leaves the run's status to the new holder.
     func testAWorkerWhoseRunWasTakenOverStopsWritingIntoIt() throws {
         let store = try RunStore(path: storePath)
-        let id = try plan(tinySpec(epochs: 3)).enqueueForWorkers(in: store, toolVersion: "test")[0]
+        let id = try plan(tinySpec(epochs: 3)).enqueue(in: store, toolVersion: "test", forWorkers: true)[0]
         let loser = runner(store)
         let everythingStale = Staleness(heartbeatTimeout: -1, host: "elsewhere", isAlive: { _ in true })
         loser.onEpochRecorded = { _, epoch in
