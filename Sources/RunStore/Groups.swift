@@ -149,7 +149,13 @@ extension RunStore {
     /// Recomputes the aggregates of `groups` (see ``refreshGroups(containing:_:)``).
     static func refreshGroups(_ groups: [Int64], _ tx: any StoreTransaction) throws {
         let now = Date()
-        for group in groups {
+        for group in groups.sorted() {
+            // Take the group's row lock first (a no-op update): on PostgreSQL two workers finishing runs of one
+            // group at once would otherwise both delete nothing and both insert its aggregates, and the second
+            // would fail on the key; this way the second waits, then sees and replaces the first's rows. (SQLite
+            // already runs one writing transaction at a time.) Groups are locked in id order, so two refreshes
+            // cannot wait for each other.
+            try tx.execute("UPDATE run_group SET created_at = created_at WHERE id = ?", [group])
             let members = try tx.rows(
                 "SELECT run_id FROM run_group_member WHERE group_id = ? ORDER BY run_id", [group])
             let finished = try tx.rows(
