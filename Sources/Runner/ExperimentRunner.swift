@@ -239,9 +239,11 @@ public final class ExperimentRunner {
             outcome.bestEpoch = summary.best.map { $0.epoch + 1 }
             outcome.selectedBy = summary.best?.metric.rawValue
         }
-        let valid = learner.evaluate(setup.split.valid)
-        try record(valid, split: "valid", runID: runID, data: setup.features)
-        outcome.valid = Self.metrics(valid)
+        if !setup.split.valid.isEmpty {
+            let valid = learner.evaluate(setup.split.valid)
+            try record(valid, split: "valid", runID: runID, data: setup.features)
+            outcome.valid = Self.metrics(valid)
+        }
         if !setup.split.test.isEmpty {
             let test = learner.evaluate(setup.split.test)
             let unknown = setup.data.unknownTestClasses

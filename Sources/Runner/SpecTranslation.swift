@@ -30,6 +30,7 @@ extension ExperimentSpec {
         let seed = UInt64(splitSeed)
         switch split.kind {
         case .random: return .random(validFraction: split.validPct ?? 0.2, seed: seed)
+        case .noValidation: return .noValidation
         case .speakers:
             if let valid = split.valid { return .speakers(valid) }
             return .speakerFraction(split.validPct ?? 0.2, seed: seed)

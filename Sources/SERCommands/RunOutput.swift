@@ -30,6 +30,9 @@ enum RunOutput {
                     }
                 }
                 lines.append(line)
+            } else if o.status == .finished, let metric = o.selectedBy {
+                let kept = metric == "last" ? "epoch \(o.bestEpoch ?? o.epochs), the last" : metric
+                lines.append("  valid: none (split.kind: none); kept \(kept)")
             }
             if let test = o.test {
                 lines.append(

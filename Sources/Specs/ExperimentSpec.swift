@@ -419,12 +419,15 @@ public struct SplitSpec: Codable, Equatable, Sendable {
 
     /// `split.kind`: random files, whole speakers (named or a random fraction), one fold of k speaker folds,
     /// one `data.sources` corpus held out (leave-one-corpus-out), or the parts a CSV manifest's `split` column
-    /// gives (`train`, `valid`, `test`).
+    /// gives (`train`, `valid`, `test`), or no validation at all (`none`: every file trains, as the final model
+    /// after a k-fold has chosen the recipe).
     public enum Kind: String, Codable, CaseIterable, Sendable {
         case random, speakers
         case kfoldSpeakers = "kfold_speakers"
         case corpus
         case manifest
+        /// `none`: no validation files (a Swift case named `none` would read as `Optional.none`).
+        case noValidation = "none"
     }
 }
 

@@ -174,6 +174,11 @@ struct SpecChecks {
                     "split.valid")
             }
         }
+        if split.kind == .noValidation, spec.train.keep == .best {
+            fail(
+                "train.keep: best picks the epoch with the best validation accuracy, but split.kind: none has no validation files; use keep: last or keep: average",
+                "train.keep")
+        }
         if split.kind == .manifest, data.sources != nil || data.layout != .csv {
             fail(
                 "split.kind manifest takes each file's part from a CSV manifest's split column; set data.layout: csv "

@@ -33,7 +33,11 @@ public struct EpochTable: Sendable {
         return zip(values, Self.columns).map { Self.pad($0, $1) }.joined() + Self.time(r.seconds)
     }
 
-    static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.6f", x) : "\(x)" }
+    /// Six decimals; `-` for a metric the epoch lacks (no validation files).
+    static func number(_ x: Double?) -> String {
+        guard let x else { return "-" }
+        return x.isFinite ? String(format: "%.6f", x) : "\(x)"
+    }
 
     /// `mm:ss`, or `h:mm:ss` from one hour.
     public static func time(_ seconds: Double) -> String {

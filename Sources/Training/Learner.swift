@@ -208,7 +208,7 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
         }
         state.batch = nil
         try send(.afterTrain)
-        if validate {
+        if validate && !split.valid.isEmpty {
             do {
                 try send(.beforeValidate)
                 let evaluation = Training.evaluate(

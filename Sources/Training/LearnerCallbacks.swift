@@ -45,12 +45,14 @@ public final class Recorder: LearnerCallback {
                 epoch: state.epoch, batch: state.batchIndex, batchCount: state.batchCount, step: learner.step,
                 loss: loss, smoothedLoss: smooth, learningRate: Double(learner.optimizer.learningRate))
         case .afterEpoch:
-            // An epoch whose validation a callback cancelled has no metrics, so no record.
-            guard let validation = state.validation else { return }
+            // An epoch whose validation a callback cancelled has no metrics, so no record; a split without
+            // validation files records every epoch, with no validation metrics.
+            let validation = state.validation
+            if validation == nil && !learner.split.valid.isEmpty { return }
             learner.history.append(
                 EpochRecord(
                     epoch: state.epoch, trainLoss: learner.smoothedLoss.value,
-                    trainLossMean: lossSum / Double(max(state.batchCount, 1)), valid: validation.metrics,
+                    trainLossMean: lossSum / Double(max(state.batchCount, 1)), valid: validation?.metrics,
                     learningRate: Double(learner.optimizer.learningRate), step: learner.step,
                     seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9))
         default: break
@@ -112,8 +114,10 @@ public final class BestEpochKeeper: LearnerCallback {
         guard event == .afterEpoch, let record = learner.history.last, record.epoch == learner.state.epoch else {
             return
         }
-        if learner.best == nil || metric.isBetter(metric.value(record), than: learner.best!.value) {
-            learner.best = BestEpoch(metric: metric, epoch: record.epoch, value: metric.value(record))
+        // Without validation there is no best epoch (`keep: best` is refused for such a split).
+        guard let value = metric.value(record) else { return }
+        if learner.best == nil || metric.isBetter(value, than: learner.best!.value) {
+            learner.best = BestEpoch(metric: metric, epoch: record.epoch, value: value)
             learner.bestModel = learner.model
         }
     }

@@ -9,8 +9,9 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var trainLoss: Double
     /// Plain mean of the epoch's batch losses.
     public var trainLossMean: Double
-    /// Validation metrics (loss, accuracy, UAR, macro-F1, confusion matrix).
-    public var valid: ClassificationMetrics
+    /// Validation metrics (loss, accuracy, UAR, macro-F1, confusion matrix); nil when the split has no
+    /// validation files (`split.kind: none`).
+    public var valid: ClassificationMetrics?
     /// Learning rate of the epoch's last step.
     public var learningRate: Double
     /// Optimizer steps taken so far (after this epoch).
@@ -18,10 +19,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     /// Wall-clock seconds of the epoch (training + validation).
     public var seconds: Double
 
-    public var validLoss: Double { valid.loss }
-    public var accuracy: Double { valid.accuracy }
-    public var unweightedAverageRecall: Double { valid.unweightedAverageRecall }
-    public var macroF1: Double { valid.macroF1 }
+    public var validLoss: Double? { valid?.loss }
+    public var accuracy: Double? { valid?.accuracy }
+    public var unweightedAverageRecall: Double? { valid?.unweightedAverageRecall }
+    public var macroF1: Double? { valid?.macroF1 }
 }
 
 /// One optimizer step.
@@ -95,8 +96,8 @@ public enum BestEpochMetric: String, Codable, CaseIterable, Sendable {
     case uar
     case f1
 
-    /// The metric's value in an epoch record.
-    public func value(_ r: EpochRecord) -> Double {
+    /// The metric's value in an epoch record (nil for an epoch without validation).
+    public func value(_ r: EpochRecord) -> Double? {
         switch self {
         case .validLoss: return r.validLoss
         case .accuracy: return r.accuracy

@@ -16,6 +16,9 @@ public enum SplitKind: Equatable, Sendable {
     /// The items at these indices for validation, the rest for training (parts given per item, e.g. by a CSV
     /// manifest's `split` column).
     case validIndices(Set<Int>)
+    /// No validation: every item not in the test set trains (the final model once a k-fold has chosen the
+    /// recipe).
+    case noValidation
 }
 
 /// Item indices of each part. No index appears in two parts.
@@ -101,6 +104,8 @@ public func makeSplit(
             throw SplitError("k-fold with k = \(k) needs at least \(k) speakers; the data has \(poolSpeakers.count)")
         }
         return try bySpeaker(Set(kFoldGroups(speakers: poolSpeakers, k: k)[fold]))
+    case .noValidation:
+        return SplitIndices(train: pool, valid: [], test: test)
     case .validIndices(let chosen):
         let valids = pool.filter(chosen.contains)
         let trains = pool.filter { !chosen.contains($0) }

@@ -129,6 +129,37 @@ final class RunnerTests: XCTestCase {
         }
     }
 
+    /// `split.kind: none` (the final model on every file once a k-fold has chosen the recipe): every epoch is
+    /// recorded without validation metrics, only the test set is evaluated, and an interrupted run resumes to
+    /// the weights of an uninterrupted one.
+    func testARunWithoutValidationRecordsItsEpochsAndTestSetAndResumesBitIdentically() throws {
+        let store = try RunStore(path: storePath)
+        let overrides = ["split={kind: none}", "test.actors=[2]", "lr_finder.enabled=false", "train.lr=0.01"]
+        let straight = try runner(store).run(try plan(tinySpec(epochs: 3), overrides: overrides))[0]
+        XCTAssertEqual(straight.status, .finished, straight.error ?? "")
+        XCTAssertNil(straight.valid)
+        XCTAssertEqual(straight.bestEpoch, 3)
+        XCTAssertNotNil(straight.test)
+        let detail = try store.detail(of: straight.runID)
+        XCTAssertEqual(detail.evaluations.map(\.split), ["test"])
+        XCTAssertEqual(detail.epochs.map(\.epoch), [1, 2, 3])
+        XCTAssertTrue(detail.epochs.allSatisfy { $0.trainLoss != nil && $0.validLoss == nil && $0.accuracy == nil })
+        XCTAssertTrue(try store.predictions(of: straight.runID, split: "test").allSatisfy { $0.path.contains("Actor_02") })
+
+        let first = runner(store)
+        first.onEpochRecorded = { [unowned first] _, epoch in
+            if epoch == 1 { first.stop.request(reason: "interrupted by Ctrl-C") }
+        }
+        let interrupted = try first.run(try plan(tinySpec(epochs: 3), overrides: overrides))[0]
+        XCTAssertEqual(interrupted.status, .interrupted)
+        let resumed = try runner(store).resume(runID: interrupted.runID, loader: SpecLoader(environment: [:]))
+        XCTAssertEqual(resumed.status, .finished, resumed.error ?? "")
+        XCTAssertEqual(resumed.test, straight.test)
+        let a = try ModelBundle.load(from: URL(fileURLWithPath: try XCTUnwrap(straight.weights)))
+        let b = try ModelBundle.load(from: URL(fileURLWithPath: try XCTUnwrap(resumed.weights)))
+        XCTAssertEqual(a.model.stateDict.map(\.tensor.scalars), b.model.stateDict.map(\.tensor.scalars))
+    }
+
     func testKeepLastReportsTheLastEpochAndKeepBestTheMostAccurateOne() throws {
         let store = try RunStore(path: storePath)
         for keep in ["last", "best"] {

@@ -203,6 +203,16 @@ final class RunOutputTests: XCTestCase {
         XCTAssertTrue(text.contains("macro-F1 0.3000 (average of epochs 2–4)"), text)
     }
 
+    func testARunWithoutValidationSaysSoAndShowsItsTestSet() {
+        var o = outcome(1, fold: nil, accuracy: nil)
+        o.bestEpoch = 2
+        o.selectedBy = "last"
+        o.test = OutcomeMetrics(loss: 1, accuracy: 0.7, uar: 0.6, f1Macro: 0.5)
+        let text = RunOutput.text([o])
+        XCTAssertTrue(text.contains("  valid: none (split.kind: none); kept epoch 2, the last"), text)
+        XCTAssertTrue(text.contains("  test:  UAR 0.6000, accuracy 0.7000, macro-F1 0.5000"), text)
+    }
+
     func testExitCodes() {
         XCTAssertEqual(RunOutput.exitCode([outcome(1, fold: nil, accuracy: 0.5)]), 0)
         XCTAssertEqual(RunOutput.exitCode([outcome(1, fold: nil, accuracy: nil, status: .failed)]), 1)

@@ -154,6 +154,22 @@ final class SpecErrorTests: XCTestCase {
         XCTAssertTrue(two.last?.hasSuffix("/m.csv does not exist") ?? false, "\(two)")
     }
 
+    func testASplitWithoutValidationKeepsTheLastOrAveragedWeights() throws {
+        XCTAssertEqual(
+            errors("data: {synthetic: true}\nsplit: {kind: none, valid_pct: 0.2}\n"),
+            ["2:21: split.valid_pct applies to split kind random or speakers, not none"])
+        XCTAssertEqual(
+            errors("data: {synthetic: true}\nsplit: {kind: none}\ntrain: {keep: best}\n"),
+            [
+                "3:15: train.keep: best picks the epoch with the best validation accuracy, but split.kind: none has no validation files; use keep: last or keep: average"
+            ])
+        let fixture = SpecFixture()
+        fixture.write("s.yaml", "data: {synthetic: true}\nsplit: {kind: none}\ntest: {actors: [8]}\n")
+        let spec = try fixture.load("s.yaml").runs[0].spec
+        XCTAssertEqual(spec.split.kind, .noValidation)
+        XCTAssertEqual(try spec.splitKind(), .noValidation)
+    }
+
     func testSuggestionsAndFinderMustAgree() {
         XCTAssertEqual(
             errors("data: {synthetic: true}\nlr_finder: {suggest: [minimum]}\ntrain: {lr: valley}\n"),

@@ -13,7 +13,7 @@ final class LearnerTests: XCTestCase {
         XCTAssertEqual(summary.history.count, 4)
         XCTAssertFalse(summary.stoppedEarly)
         let last = summary.history.last!
-        XCTAssertGreaterThan(last.accuracy, 0.8, "chance is 1/3; history \(summary.history.map(\.accuracy))")
+        XCTAssertGreaterThan(last.accuracy!, 0.8, "chance is 1/3; history \(summary.history.map(\.accuracy))")
         XCTAssertLessThan(last.trainLoss, summary.history.first!.trainLoss)
         let test = learner.evaluateTest()
         XCTAssertEqual(test.indices.count, 20)
@@ -31,7 +31,7 @@ final class LearnerTests: XCTestCase {
             let learner = SyntheticData.learner(
                 configuration: SyntheticData.configuration(bestMetric: metric, checkpoints: directory.url))
             let summary = try learner.fit(epochs: 4, lr: 3e-2)
-            let values = summary.history.map { metric.value($0) }
+            let values = summary.history.map { metric.value($0)! }
             let expected =
                 metric == .validLoss
                 ? values.indices.min { values[$0] < values[$1] }!
@@ -42,7 +42,7 @@ final class LearnerTests: XCTestCase {
             var kept = learner.bestModel!
             let again = evaluate(&kept, loader: learner.loader, indices: learner.split.valid)
             XCTAssertEqual(again.metrics.accuracy, summary.history[expected].accuracy)
-            XCTAssertEqual(again.metrics.loss, summary.history[expected].validLoss, accuracy: 1e-9)
+            XCTAssertEqual(again.metrics.loss, summary.history[expected].validLoss!, accuracy: 1e-9)
             // …and so does the best file of the checkpoint.
             let state = try CheckpointState.read(from: directory.url)
             var fromDisk = SyntheticData.model(seed: 5)
@@ -95,6 +95,46 @@ final class LearnerTests: XCTestCase {
             XCTAssertEqual(full.best, rest.best)
             XCTAssertEqual(
                 SyntheticData.weights(straight.bestModel!).map(\.1), SyntheticData.weights(resumed.bestModel!).map(\.1))
+        }
+    }
+
+    /// `split.kind: none`: without validation files every epoch is recorded with no validation metrics and no
+    /// best epoch, and training is exactly that of the same training files with a validation set (validating
+    /// draws no random numbers and changes no weight), straight or resumed after an interruption.
+    func testASplitWithoutValidationTrainsExactlyAsOneWithValidation() throws {
+        try withSingleBLASThread {
+            let augmentation = Augmentation(
+                specAugment: .init(freqWidth: 3, timeWidth: 5), timeShift: 0.1, noiseSNR: 10...30, mixupAlpha: 0.4)
+            let data = SyntheticData.dataset()
+            let validated = SyntheticData.split(data)
+            let unvalidated = SplitIndices(train: validated.train, valid: [], test: validated.test)
+            func configuration(_ directory: URL? = nil) -> LearnerConfiguration {
+                SyntheticData.configuration(augmentation: augmentation, bestMetric: .uar, checkpoints: directory)
+            }
+            let with = SyntheticData.learner(data: data, dropout: 0.2, configuration: configuration())
+            let withSummary = try with.fitOneCycle(epochs: 3, lrMax: 1e-2)
+            XCTAssertTrue(withSummary.history.allSatisfy { $0.valid != nil })
+
+            let directory = TemporaryDirectory("ser-no-valid")
+            let first = SyntheticData.learner(
+                data: data, split: unvalidated, dropout: 0.2, configuration: configuration(directory.url))
+            let stopper = ClosureCallback()
+            stopper.onEpoch = { [unowned first] _ in first.requestStop() }
+            first.callbacks.append(stopper)
+            XCTAssertEqual(try first.fitOneCycle(epochs: 3, lrMax: 1e-2).history.count, 1)
+            let resumed = SyntheticData.learner(
+                data: data, split: unvalidated, modelSeed: 99, dropout: 0.2, configuration: configuration())
+            let summary = try resumed.resume(from: directory.url)
+
+            XCTAssertEqual(summary.history.map(\.epoch), [0, 1, 2], "every epoch is recorded")
+            XCTAssertTrue(summary.history.allSatisfy { $0.valid == nil && $0.accuracy == nil })
+            XCTAssertNil(summary.best)
+            XCTAssertNil(resumed.bestModel)
+            XCTAssertEqual(summary.history.map(\.trainLoss), withSummary.history.map(\.trainLoss))
+            let a = SyntheticData.weights(with.model), b = SyntheticData.weights(resumed.model)
+            for (x, y) in zip(a, b) { XCTAssertEqual(x.1, y.1, "\(x.0) differs without validation") }
+            let row = EpochTable().row(summary.history[0]).split(separator: " ")
+            XCTAssertEqual(Array(row[2...4]), ["-", "-", "-"], "valid_loss, accuracy and uar: \(row)")
         }
     }
 

@@ -107,6 +107,6 @@ final class SmokeRunTests: XCTestCase {
             )
         }
         XCTAssertEqual(summary.history.count, epochs)
-        XCTAssertTrue(summary.history.allSatisfy { $0.validLoss.isFinite })
+        XCTAssertTrue(summary.history.allSatisfy { $0.validLoss?.isFinite == true })
     }
 }

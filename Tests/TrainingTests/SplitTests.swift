@@ -27,6 +27,16 @@ final class SplitTests: XCTestCase {
         assertPartition(a, count: 120)
     }
 
+    func testNoValidationTrainsOnEveryItemButTheTestSet() throws {
+        let s = try makeSplit(speakers: speakers, kind: .noValidation, testSpeakers: ["19", "20"])
+        XCTAssertEqual(s.valid, [])
+        XCTAssertEqual(s.train, Array(0..<108))
+        XCTAssertEqual(Set(s.test.map { speakers[$0]! }), ["19", "20"])
+        assertPartition(s, count: 120)
+        // Unknown speakers are fine: nothing is split by speaker.
+        XCTAssertEqual(try makeSplit(speakers: [nil, nil], kind: .noValidation).train, [0, 1])
+    }
+
     func testSpeakerSplitsNeverShareASpeaker() throws {
         let kinds: [SplitKind] = [
             .speakers(["03", "04"]), .speakerFraction(0.2, seed: 1), .kFoldSpeakers(k: 5, fold: 2),

@@ -61,12 +61,12 @@ enum SyntheticData {
     }
 
     static func learner(
-        data: FeatureDataset? = nil, modelSeed: UInt64 = 1, dropout: Float = 0,
+        data: FeatureDataset? = nil, split: SplitIndices? = nil, modelSeed: UInt64 = 1, dropout: Float = 0,
         configuration: LearnerConfiguration? = nil
     ) -> Learner<ResNet, Adam> {
         let d = data ?? dataset()
         return Learner(
-            model: model(seed: modelSeed, dropout: dropout), optimizer: Adam(), data: d, split: split(d),
+            model: model(seed: modelSeed, dropout: dropout), optimizer: Adam(), data: d, split: split ?? self.split(d),
             configuration: configuration ?? self.configuration())
     }
 
