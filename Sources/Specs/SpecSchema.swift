@@ -319,7 +319,8 @@ enum SpecSchema {
         fields: [
             Field(
                 "kind", .choice(of: SplitSpec.Kind.self), .string(SplitSpec.Kind.random.rawValue),
-                "how to pick validation files (`manifest`: the CSV manifest's split column; `none`: no validation, every file trains)"),
+                "how to pick validation files (`manifest`: the CSV manifest's split column; `none`: no validation, every file trains)"
+            ),
             Field("valid_pct", fraction, .double(0.2), "fraction held out (random; speakers without `valid`)"),
             Field("valid", speakers, .null, "validation speakers (RAVDESS actor 9 = `09`)"),
             Field("k", .int(2...24), .int(5), "folds (kfold_speakers)"),

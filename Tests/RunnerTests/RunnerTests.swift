@@ -144,7 +144,8 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(detail.evaluations.map(\.split), ["test"])
         XCTAssertEqual(detail.epochs.map(\.epoch), [1, 2, 3])
         XCTAssertTrue(detail.epochs.allSatisfy { $0.trainLoss != nil && $0.validLoss == nil && $0.accuracy == nil })
-        XCTAssertTrue(try store.predictions(of: straight.runID, split: "test").allSatisfy { $0.path.contains("Actor_02") })
+        XCTAssertTrue(
+            try store.predictions(of: straight.runID, split: "test").allSatisfy { $0.path.contains("Actor_02") })
 
         let first = runner(store)
         first.onEpochRecorded = { [unowned first] _, epoch in
