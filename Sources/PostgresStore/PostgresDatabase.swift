@@ -129,23 +129,54 @@ public final class PostgresStoreDatabase: StoreDatabase, @unchecked Sendable {
 
     /// Runs one statement, mapping PostgreSQL's errors to ones that name the store.
     func run(_ sql: String, _ arguments: [DatabaseValue]) throws -> PostgresQueryResult {
-        var bindings = PostgresBindings(capacity: arguments.count)
-        for value in arguments {
-            switch value.storage {
-            case .null: bindings.appendNull()
-            case .int64(let v): try bindings.append(v)
-            case .double(let v): try bindings.append(v)
-            case .string(let v): try bindings.append(v)
-            case .blob(let v): try bindings.append(ByteBuffer(bytes: v))
-            }
-        }
-        let query = PostgresQuery(unsafeSQL: Self.numberedPlaceholders(sql), binds: bindings)
+        let query = Self.query(sql, arguments)
         do {
             return try connection.query(query, logger: Self.logger).wait()
         } catch {
             throw PostgresStatementError(
                 location: location, message: Self.message(error), sqlState: Self.sqlState(error))
         }
+    }
+
+    /// Runs `sql` and returns its column names with its rows. The column names come from the server's row
+    /// description, which only postgres-nio's async API exposes, so that a result without rows still names
+    /// its columns (`run` only has the rows' own).
+    func runDescribed(_ sql: String, _ arguments: [DatabaseValue]) throws -> (columns: [String], rows: [PostgresRow]) {
+        let query = Self.query(sql, arguments)
+        let box = ResultBox<(columns: [String], rows: [PostgresRow])>()
+        let connection = self.connection
+        Task {
+            do {
+                let sequence = try await connection.query(query, logger: Self.logger)
+                var rows: [PostgresRow] = []
+                // Every row is read, so that the connection is idle again when this returns.
+                for try await row in sequence { rows.append(row) }
+                box.finish(.success((sequence.columns.map(\.name), rows)))
+            } catch {
+                box.finish(.failure(error))
+            }
+        }
+        do {
+            return try box.wait()
+        } catch {
+            throw PostgresStatementError(
+                location: location, message: Self.message(error), sqlState: Self.sqlState(error))
+        }
+    }
+
+    /// `sql` with `?` placeholders and its arguments as a postgres-nio query.
+    static func query(_ sql: String, _ arguments: [DatabaseValue]) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: arguments.count)
+        for value in arguments {
+            switch value.storage {
+            case .null: bindings.appendNull()
+            case .int64(let v): bindings.append(v)
+            case .double(let v): bindings.append(v)
+            case .string(let v): bindings.append(v)
+            case .blob(let v): bindings.append(ByteBuffer(bytes: v))
+            }
+        }
+        return PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: bindings)
     }
 
     /// `?` placeholders (outside quotes) as PostgreSQL's `$1`, `$2`, ….
@@ -243,9 +274,9 @@ public final class PostgresStoreDatabase: StoreDatabase, @unchecked Sendable {
             _ = try run("BEGIN READ ONLY", [])
             defer { _ = try? run("ROLLBACK", []) }
             _ = try run("SET LOCAL statement_timeout = \(max(1, Int((timeout * 1000).rounded())))", [])
-            let result: PostgresQueryResult
+            let result: (columns: [String], rows: [PostgresRow])
             do {
-                result = try run(statement, arguments.map { $0.databaseValue })
+                result = try runDescribed(statement, arguments.map { $0.databaseValue })
             } catch let error as PostgresStatementError where error.sqlState == "57014" {
                 throw QueryError.timedOut(seconds: timeout)
             } catch let error as PostgresStatementError
@@ -254,10 +285,8 @@ public final class PostgresStoreDatabase: StoreDatabase, @unchecked Sendable {
             {
                 throw QueryError.multipleStatements
             }
-            var columns: [String] = []
             var rows: [[QueryResult.Value]] = []
             for row in result.rows.prefix(limit) {
-                if columns.isEmpty { columns = row.map(\.columnName) }
                 rows.append(
                     try row.map { cell -> QueryResult.Value in
                         switch try Self.value(cell).storage {
@@ -269,8 +298,24 @@ public final class PostgresStoreDatabase: StoreDatabase, @unchecked Sendable {
                         }
                     })
             }
-            return QueryResult(columns: columns, rows: rows)
+            return QueryResult(columns: result.columns, rows: rows)
         }
+    }
+}
+
+/// The result of a task, handed to the thread that waits for it.
+private final class ResultBox<Value>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<Value, any Error>?
+
+    func finish(_ result: Result<Value, any Error>) {
+        self.result = result
+        done.signal()
+    }
+
+    func wait() throws -> Value {
+        done.wait()
+        return try result!.get()
     }
 }
 

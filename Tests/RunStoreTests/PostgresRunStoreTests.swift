@@ -56,6 +56,10 @@ final class PostgresRunStoreTests: RunStoreTests {
         let store = try makeStore()
         let id = try makeRun(store)
         XCTAssertEqual(try store.query("SELECT id, name FROM run").rows, [[.integer(id), .text("r")]])
+        // A result without rows still names its columns, as on SQLite.
+        let none = try store.query("SELECT id, name AS run_name FROM run WHERE id < 0")
+        XCTAssertEqual(none.columns, ["id", "run_name"])
+        XCTAssertEqual(none.rows, [])
         XCTAssertThrowsError(try store.query("DELETE FROM run")) {
             XCTAssertTrue("\($0)".contains("read-only transaction"), "\($0)")
         }
