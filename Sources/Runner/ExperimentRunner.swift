@@ -240,12 +240,12 @@ public final class ExperimentRunner {
             outcome.selectedBy = summary.best?.metric.rawValue
         }
         if !setup.split.valid.isEmpty {
-            let valid = learner.evaluate(setup.split.valid)
+            let valid = try learner.evaluate(setup.split.valid)
             try record(valid, split: "valid", runID: runID, data: setup.features)
             outcome.valid = Self.metrics(valid)
         }
         if !setup.split.test.isEmpty {
-            let test = learner.evaluate(setup.split.test)
+            let test = try learner.evaluate(setup.split.test)
             let unknown = setup.data.unknownTestClasses
             try record(
                 test, split: "test", runID: runID, data: setup.features,
@@ -314,7 +314,7 @@ public final class ExperimentRunner {
             let byCorpus = Dictionary(grouping: indices) { setup.features.items[$0].file.corpus ?? "" }
             guard byCorpus.count > 1 else { continue }
             for corpus in byCorpus.keys.sorted() {
-                let evaluation = learner.evaluate(byCorpus[corpus]!)
+                let evaluation = try learner.evaluate(byCorpus[corpus]!)
                 try record(
                     evaluation, split: "\(split)/\(corpus)", runID: runID, data: setup.features, predictions: false)
                 let m = evaluation.metrics

@@ -63,7 +63,7 @@ public struct TrainingSetup {
             testSpeakers: spec.splitsByCorpus ? [] : data.testSpeakers,
             testIndices: data.testIndices)
         let statistics =
-            spec.usesDatasetNormalization ? DatasetStatistics.compute(features, indices: split.train) : nil
+            spec.usesDatasetNormalization ? try DatasetStatistics.compute(features, indices: split.train) : nil
         normalization = spec.normalization(datasetStatistics: statistics)
         let batches = BatchConfiguration(
             batchSize: spec.train.batchSize, frames: audio.frames, normalization: normalization,

@@ -92,8 +92,8 @@ public struct BatchLoader: Sendable {
 
     /// A training batch: random crop, dB augmentation, normalisation, SpecAugment masks, then mixup.
     /// - Complexity: O(N·rows·frames).
-    public func trainingBatch<G: RandomNumberGenerator>(_ indices: [Int], using rng: inout G) -> Batch {
-        var batch = makeBatch(indices, crop: configuration.trainingCrop, augment: true, using: &rng)
+    public func trainingBatch<G: RandomNumberGenerator>(_ indices: [Int], using rng: inout G) throws -> Batch {
+        var batch = try makeBatch(indices, crop: configuration.trainingCrop, augment: true, using: &rng)
         if let alpha = configuration.augmentation.mixupAlpha, indices.count > 1 {
             mixup(&batch, alpha: alpha, using: &rng)
         }
@@ -101,17 +101,17 @@ public struct BatchLoader: Sendable {
     }
 
     /// An evaluation batch: deterministic crop and normalisation, no augmentation.
-    public func evaluationBatch(_ indices: [Int]) -> Batch {
+    public func evaluationBatch(_ indices: [Int]) throws -> Batch {
         var none = NoRandomness()
-        return makeBatch(indices, crop: configuration.evaluationCrop, augment: false, using: &none)
+        return try makeBatch(indices, crop: configuration.evaluationCrop, augment: false, using: &none)
     }
 
     /// One example as the model sees it, `rows × frames` (evaluation form when `rng` is nil).
     func example<G: RandomNumberGenerator>(
         _ index: Int, crop: CropMode, augment: Bool, into scratch: inout [Float], using rng: inout G
-    ) {
+    ) throws {
         let rows = data.rows, frames = configuration.frames
-        data.withMatrix(index) { values, length in
+        try data.withMatrix(index) { values, length in
             let start = PadCrop.offset(length: length, target: frames, mode: crop, using: &rng)
             scratch.withUnsafeMutableBufferPointer { out in
                 for r in 0..<rows {
@@ -144,14 +144,14 @@ public struct BatchLoader: Sendable {
 
     private func makeBatch<G: RandomNumberGenerator>(
         _ indices: [Int], crop: CropMode, augment: Bool, using rng: inout G
-    ) -> Batch {
+    ) throws -> Batch {
         precondition(!indices.isEmpty, "a batch needs at least one item")
         let rows = data.rows, frames = configuration.frames, size = rows * frames
         var input = Tensor(uninitializedShape: [indices.count, 1, rows, frames])
         var scratch = [Float](repeating: 0, count: size)
-        input.withUnsafeMutableBufferPointer { dst in
+        try input.withUnsafeMutableBufferPointer { dst in
             for (n, index) in indices.enumerated() {
-                example(index, crop: crop, augment: augment, into: &scratch, using: &rng)
+                try example(index, crop: crop, augment: augment, into: &scratch, using: &rng)
                 scratch.withUnsafeBufferPointer {
                     (dst.baseAddress! + n * size).update(from: $0.baseAddress!, count: size)
                 }

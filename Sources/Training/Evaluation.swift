@@ -46,14 +46,14 @@ public struct TopLoss: Codable, Equatable, Sendable {
 /// - Complexity: one forward pass per evaluation batch.
 public func evaluate<Model: Layer>(
     _ model: inout Model, loader: BatchLoader, indices: [Int], loss: TrainingLoss = TrainingLoss()
-) -> Evaluation {
+) throws -> Evaluation {
     let classes = loader.data.classCount
     var probabilities: [[Double]] = []
     probabilities.reserveCapacity(indices.count)
     var targets: [Int] = []
     var total = 0.0
     for group in loader.evaluationOrder(indices) {
-        let batch = loader.evaluationBatch(group)
+        let batch = try loader.evaluationBatch(group)
         let logits = model.forward(batch.input, training: false)
         precondition(
             logits.shape == [group.count, classes],

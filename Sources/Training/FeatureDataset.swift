@@ -68,7 +68,8 @@ public struct FeatureDataset: Sendable {
     }
 
     /// Calls `body` with item `index`'s values (`rows × frames`, row-major) and its frame count.
-    public func withMatrix<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>, Int) throws -> R) rethrows -> R {
+    /// - Throws: ``StreamedFeaturesError`` when streamed features cannot be read back; what `body` throws.
+    public func withMatrix<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>, Int) throws -> R) throws -> R {
         switch storage {
         case .memory(let features):
             let m = features[index]
@@ -79,15 +80,15 @@ public struct FeatureDataset: Sendable {
     }
 
     /// Item `index`'s matrix (a copy when streamed).
-    public func matrix(_ index: Int) -> FeatureMatrix {
+    public func matrix(_ index: Int) throws -> FeatureMatrix {
         switch storage {
         case .memory(let features): features[index]
-        case .streamed(let streamed): streamed.matrix(index)
+        case .streamed(let streamed): try streamed.matrix(index)
         }
     }
 
     /// Every matrix, in memory (a copy of the whole set when streamed: for small sets and tests).
-    public var features: [FeatureMatrix] { (0..<count).map(matrix) }
+    public var features: [FeatureMatrix] { get throws { try (0..<count).map(matrix) } }
 
     /// This dataset followed by `other` (e.g. a test set from another folder or manifest); the items
     /// of `other` get indices `count..<count + other.count`, ready for `makeSplit(testIndices:)`.
@@ -103,7 +104,8 @@ public struct FeatureDataset: Sendable {
             throw FeatureDatasetError(failures: [("(appended dataset)", "\(other.rows) feature rows, expected \(rows)")]
             )
         }
-        return FeatureDataset(items: items + other.items, classNames: classNames, features: features + other.features)
+        return FeatureDataset(
+            items: items + other.items, classNames: classNames, features: try features + other.features)
     }
 
     /// Reads (or extracts, on cache misses) every item's features through `cache`, on `threads`

@@ -200,7 +200,7 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
         try send(.beforeTrain)
         for (b, indices) in order.enumerated() {
             state.batchIndex = b
-            state.batch = loader.trainingBatch(indices, using: &rng)
+            state.batch = try loader.trainingBatch(indices, using: &rng)
             state.batchRecord = nil
             try send(.beforeBatch)
             state.loss = trainStep(state.batch!)
@@ -211,7 +211,7 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
         if validate && !split.valid.isEmpty {
             do {
                 try send(.beforeValidate)
-                let evaluation = Training.evaluate(
+                let evaluation = try Training.evaluate(
                     &model, loader: loader, indices: split.valid, loss: configuration.loss)
                 lastValidation = evaluation
                 state.validation = evaluation
@@ -240,14 +240,14 @@ public final class Learner<Model: Layer, Opt: Optimizer> {
     // MARK: Evaluation
 
     /// Evaluates the current model on `indices` (default: the validation split).
-    public func evaluate(_ indices: [Int]? = nil) -> Evaluation {
-        Training.evaluate(&model, loader: loader, indices: indices ?? split.valid, loss: configuration.loss)
+    public func evaluate(_ indices: [Int]? = nil) throws -> Evaluation {
+        try Training.evaluate(&model, loader: loader, indices: indices ?? split.valid, loss: configuration.loss)
     }
 
     /// Evaluates the kept (best) model, or the current one before any epoch, on the test split
     /// (the "evaluated once at the end with the kept model").
-    public func evaluateTest() -> Evaluation {
+    public func evaluateTest() throws -> Evaluation {
         var m = bestModel ?? model
-        return Training.evaluate(&m, loader: loader, indices: split.test, loss: configuration.loss)
+        return try Training.evaluate(&m, loader: loader, indices: split.test, loss: configuration.loss)
     }
 }

@@ -39,12 +39,14 @@ public struct DatasetStatistics: Codable, Equatable, Sendable {
     /// Statistics over every frame of the items at `indices` (the training split only, so nothing of
     /// validation or test leaks into the model), in double precision.
     /// - Complexity: O(Σ rows·frames) over the items.
-    public static func compute(_ data: FeatureDataset, indices: [Int], perBand: Bool = false) -> DatasetStatistics {
+    public static func compute(_ data: FeatureDataset, indices: [Int], perBand: Bool = false) throws
+        -> DatasetStatistics
+    {
         let rows = data.rows
         let groups = perBand ? rows : 1
         var sum = [Double](repeating: 0, count: groups), squares = sum, count = sum
         for i in indices {
-            data.withMatrix(i) { v, frames in
+            try data.withMatrix(i) { v, frames in
                 for r in 0..<rows {
                     let g = perBand ? r : 0
                     var s = 0.0, q = 0.0

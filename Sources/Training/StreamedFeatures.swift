@@ -27,7 +27,7 @@ public final class StreamedFeatures: @unchecked Sendable {
     public let frames: [Int]
     /// Float offset of each item in the file, and the total at the end (`count + 1` entries).
     let offsets: [Int]
-    private let descriptor: Int32
+    let descriptor: Int32
     private let directory: String
 
     public var count: Int { frames.count }
@@ -50,9 +50,10 @@ public final class StreamedFeatures: @unchecked Sendable {
     /// Calls `body` with item `index`'s values (`rows × frames`, row-major, in a buffer valid during the call)
     /// and its frame count.
     ///
-    /// An I/O error on the process's own unlinked file (a failing disk) stops the process with the system's
-    /// message, as a fault on a memory-mapped file would: the batch cannot be made.
-    public func withMatrix<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>, Int) throws -> R) rethrows -> R {
+    /// - Throws: ``StreamedFeaturesError`` with the system's message when the process's own unlinked file cannot
+    ///   be read back (a failing disk, a truncated file), so the run fails with that reason instead of crashing;
+    ///   or what `body` throws.
+    public func withMatrix<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>, Int) throws -> R) throws -> R {
         let start = offsets[index], count = offsets[index + 1] - start
         guard count > 0 else { return try body(UnsafeBufferPointer(start: nil, count: 0), frames[index]) }
         return try withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { buffer in
@@ -63,7 +64,8 @@ public final class StreamedFeatures: @unchecked Sendable {
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else {
                     let reason = n == 0 ? "unexpected end of file" : Self.systemMessage()
-                    fatalError("\(directory): cannot read the streamed features of item \(index) back: \(reason)")
+                    throw StreamedFeaturesError(
+                        path: directory, reason: "cannot read the streamed features of item \(index) back: \(reason)")
                 }
                 done += n
             }
@@ -72,8 +74,8 @@ public final class StreamedFeatures: @unchecked Sendable {
     }
 
     /// Item `index` as a matrix (a copy).
-    public func matrix(_ index: Int) -> FeatureMatrix {
-        withMatrix(index) { FeatureMatrix(rows: rows, frames: $1, values: Array($0)) }
+    public func matrix(_ index: Int) throws -> FeatureMatrix {
+        try withMatrix(index) { FeatureMatrix(rows: rows, frames: $1, values: Array($0)) }
     }
 
     /// Writes `count` matrices (`matrix(i)`, in order) to an unlinked temporary file in `directory`. Only one
@@ -133,7 +135,7 @@ public final class StreamedFeatures: @unchecked Sendable {
     private static func systemMessage() -> String { String(cString: strerror(errno)) }
 }
 
-/// The streamed features' file could not be written.
+/// The streamed features' file could not be written or read back.
 public struct StreamedFeaturesError: Error, CustomStringConvertible, LocalizedError {
     public var path: String
     public var reason: String

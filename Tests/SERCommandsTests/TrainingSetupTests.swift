@@ -91,7 +91,8 @@ final class TrainingSetupTests: XCTestCase {
             let orderB = b.loader.trainingOrder(b.split.train, using: &rngB)
             XCTAssertEqual(orderA, orderB, name)
             for (x, y) in zip(orderA, orderB).prefix(2) {
-                let batchA = a.loader.trainingBatch(x, using: &rngA), batchB = b.loader.trainingBatch(y, using: &rngB)
+                let batchA = try a.loader.trainingBatch(x, using: &rngA),
+                    batchB = try b.loader.trainingBatch(y, using: &rngB)
                 XCTAssertEqual(batchA.input.scalars, batchB.input.scalars, name)
                 XCTAssertEqual(batchA.labels, batchB.labels, name)
                 XCTAssertEqual(batchA.softTargets?.scalars, batchB.softTargets?.scalars, name)

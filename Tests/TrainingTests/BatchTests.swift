@@ -8,14 +8,14 @@ import XCTest
 final class BatchTests: XCTestCase {
     let data = SyntheticData.dataset(count: 30)
 
-    func testTrainingBatchesHaveNCHWShapeLabelsAndCoverTheItemsOnce() {
+    func testTrainingBatchesHaveNCHWShapeLabelsAndCoverTheItemsOnce() throws {
         let loader = BatchLoader(
             data: data, configuration: BatchConfiguration(batchSize: 8, frames: 32, dropLast: false))
         var rng = Xoshiro256(seed: 1)
         let order = loader.trainingOrder(Array(0..<30), using: &rng)
         XCTAssertEqual(order.map(\.count), [8, 8, 8, 6])
         XCTAssertEqual(order.flatMap { $0 }.sorted(), Array(0..<30))
-        let batch = loader.trainingBatch(order[0], using: &rng)
+        let batch = try loader.trainingBatch(order[0], using: &rng)
         XCTAssertEqual(batch.input.shape, [8, 1, 16, 32])
         XCTAssertEqual(batch.labels, order[0].map { data.items[$0].classIndex })
         XCTAssertNil(batch.softTargets)
@@ -24,7 +24,7 @@ final class BatchTests: XCTestCase {
         XCTAssertEqual(Double(first.reduce(0, +)) / Double(first.count), 0, accuracy: 1e-4)
     }
 
-    func testDropLastRemovesTheIncompleteBatch() {
+    func testDropLastRemovesTheIncompleteBatch() throws {
         let loader = BatchLoader(data: data, configuration: BatchConfiguration(batchSize: 8, frames: 32))
         var rng = Xoshiro256(seed: 1)
         XCTAssertEqual(loader.trainingOrder(Array(0..<30), using: &rng).map(\.count), [8, 8, 8])
@@ -33,64 +33,65 @@ final class BatchTests: XCTestCase {
         XCTAssertEqual(loader.trainingOrder(Array(0..<5), using: &rng).map(\.count), [5])
     }
 
-    func testSeededShufflingAndCropsAreReproducible() {
+    func testSeededShufflingAndCropsAreReproducible() throws {
         let config = BatchConfiguration(
             batchSize: 8, frames: 32,
             augmentation: Augmentation(
                 specAugment: .init(freqWidth: 4, timeWidth: 6), timeShift: 0.1, noiseSNR: 10...20, noiseProbability: 1,
                 mixupAlpha: 0.4))
         let loader = BatchLoader(data: data, configuration: config)
-        func epoch(_ seed: UInt64) -> ([[Int]], [Float]) {
+        func epoch(_ seed: UInt64) throws -> ([[Int]], [Float]) {
             var rng = Xoshiro256(seed: seed)
             let order = loader.trainingOrder(Array(0..<30), using: &rng)
-            return (order, loader.trainingBatch(order[1], using: &rng).input.scalars)
+            return (order, try loader.trainingBatch(order[1], using: &rng).input.scalars)
         }
-        let (a, x) = epoch(3), (b, y) = epoch(3), (c, z) = epoch(4)
+        let (a, x) = try epoch(3), (b, y) = try epoch(3), (c, z) = try epoch(4)
         XCTAssertEqual(a, b)
         XCTAssertEqual(x, y)
         XCTAssertNotEqual(a, c)
         XCTAssertNotEqual(x, z)
     }
 
-    func testEvaluationBatchIsTheCentreCropStandardisedAsFeaturesDoesIt() {
+    func testEvaluationBatchIsTheCentreCropStandardisedAsFeaturesDoesIt() throws {
         let loader = BatchLoader(data: data, configuration: BatchConfiguration(batchSize: 4, frames: 32))
         let indices = [0, 1, 2, 3, 4, 5]
-        let batch = loader.evaluationBatch(indices)
-        XCTAssertEqual(loader.evaluationBatch(indices).input.scalars, batch.input.scalars, "deterministic")
+        let batch = try loader.evaluationBatch(indices)
+        XCTAssertEqual(try loader.evaluationBatch(indices).input.scalars, batch.input.scalars, "deterministic")
         let size = 16 * 32
         for (n, i) in indices.enumerated() {
-            let expected = data.features[i].fitted(toFrames: 32, mode: .center).standardised(.utterance).values
+            let item = try data.matrix(i)
+            let expected = item.fitted(toFrames: 32, mode: .center).standardised(.utterance).values
             XCTAssertEqual(
-                Array(batch.input.scalars[(n * size)..<((n + 1) * size)]), expected,
-                "item \(i) (\(data.features[i].frames) frames)")
+                Array(batch.input.scalars[(n * size)..<((n + 1) * size)]), expected, "item \(i) (\(item.frames) frames)"
+            )
         }
         // Evaluation batches are twice the batch size.
         XCTAssertEqual(loader.evaluationOrder(Array(0..<20)).map(\.count), [8, 8, 4])
     }
 
-    func testValidationBatchesAreNeverAugmented() {
+    func testValidationBatchesAreNeverAugmented() throws {
         let augmented = BatchConfiguration(
             batchSize: 8, frames: 32,
             augmentation: Augmentation(
                 specAugment: .init(), timeShift: 0.2, noiseSNR: 0...5, noiseProbability: 1, mixupAlpha: 0.4))
         let plain = BatchConfiguration(batchSize: 8, frames: 32)
-        let a = BatchLoader(data: data, configuration: augmented).evaluationBatch(Array(0..<10))
-        let b = BatchLoader(data: data, configuration: plain).evaluationBatch(Array(0..<10))
+        let a = try BatchLoader(data: data, configuration: augmented).evaluationBatch(Array(0..<10))
+        let b = try BatchLoader(data: data, configuration: plain).evaluationBatch(Array(0..<10))
         XCTAssertEqual(a.input.scalars, b.input.scalars)
         XCTAssertNil(a.softTargets)
         // …while training batches with the same generator state do differ.
         var r1 = Xoshiro256(seed: 9), r2 = Xoshiro256(seed: 9)
-        let ta = BatchLoader(data: data, configuration: augmented).trainingBatch(Array(0..<8), using: &r1)
-        let tb = BatchLoader(data: data, configuration: plain).trainingBatch(Array(0..<8), using: &r2)
+        let ta = try BatchLoader(data: data, configuration: augmented).trainingBatch(Array(0..<8), using: &r1)
+        let tb = try BatchLoader(data: data, configuration: plain).trainingBatch(Array(0..<8), using: &r2)
         XCTAssertNotEqual(ta.input.scalars, tb.input.scalars)
     }
 
-    func testMixupMixesInputsAndTargetsWithTheSameLambdas() {
+    func testMixupMixesInputsAndTargetsWithTheSameLambdas() throws {
         let plainConfig = BatchConfiguration(batchSize: 6, frames: 32)
         let loader = BatchLoader(data: data, configuration: plainConfig)
         let indices = [0, 1, 2, 3, 4, 5]
         var rng = Xoshiro256(seed: 11)
-        let plain = loader.evaluationBatch(indices)
+        let plain = try loader.evaluationBatch(indices)
         var mixed = plain
         loader.mixup(&mixed, alpha: 0.4, using: &rng)
         let t = mixed.softTargets!
@@ -120,30 +121,33 @@ final class BatchTests: XCTestCase {
         }
     }
 
-    func testDatasetStatisticsComeFromTheGivenItemsOnly() {
-        let s = DatasetStatistics.compute(data, indices: [0], perBand: false)
-        let values = data.features[0].values.map(Double.init)
+    func testDatasetStatisticsComeFromTheGivenItemsOnly() throws {
+        let s = try DatasetStatistics.compute(data, indices: [0], perBand: false)
+        let values = try data.features[0].values.map(Double.init)
         let mean = values.reduce(0, +) / Double(values.count)
         XCTAssertEqual(Double(s.mean[0]), mean, accuracy: 1e-4)
-        let perBand = DatasetStatistics.compute(data, indices: [0, 1], perBand: true)
+        let perBand = try DatasetStatistics.compute(data, indices: [0, 1], perBand: true)
         XCTAssertEqual(perBand.mean.count, 16)
         let loader = BatchLoader(
             data: data, configuration: BatchConfiguration(batchSize: 2, frames: 32, normalization: .dataset(s)))
-        let x = loader.evaluationBatch([0]).input.scalars
-        let expected = data.features[0].fitted(toFrames: 32, mode: .center).values.map { ($0 - s.mean[0]) / s.std[0] }
+        let x = try loader.evaluationBatch([0]).input.scalars
+        let expected = try data.features[0].fitted(toFrames: 32, mode: .center).values.map {
+            ($0 - s.mean[0]) / s.std[0]
+        }
         for (a, b) in zip(x, expected) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 
-    func testEmptyMatricesBecomeZeroExamplesAndFramesFollowTheDuration() {
+    func testEmptyMatricesBecomeZeroExamplesAndFramesFollowTheDuration() throws {
         let items = Array(data.items.prefix(2))
         let tiny = FeatureDataset(
             items: items, classNames: data.classNames,
-            features: [FeatureMatrix(rows: 16, frames: 0), data.features[1]])
-        let batch = BatchLoader(data: tiny, configuration: BatchConfiguration(batchSize: 2, frames: 8)).evaluationBatch(
-            [0, 1])
+            features: [FeatureMatrix(rows: 16, frames: 0), try data.features[1]])
+        let batch = try BatchLoader(data: tiny, configuration: BatchConfiguration(batchSize: 2, frames: 8))
+            .evaluationBatch(
+                [0, 1])
         XCTAssertTrue(batch.input.scalars[0..<(16 * 8)].allSatisfy { $0 == 0 })
         var parameters = FeatureParameters()
-        XCTAssertEqual(BatchConfiguration.frames(for: parameters, data: tiny), data.features[1].frames)
+        XCTAssertEqual(BatchConfiguration.frames(for: parameters, data: tiny), try data.features[1].frames)
         parameters.duration = 3
         // 1 + ⌊66150 / 100⌋ with the centre padding.
         XCTAssertEqual(BatchConfiguration.frames(for: parameters, data: tiny), 662)

@@ -43,9 +43,9 @@ final class FeatureDatasetTests: XCTestCase {
         let data = try FeatureDataset.load(items: items, classNames: ["a", "b"], cache: cache, threads: 2)
         XCTAssertEqual(data.count, 6)
         XCTAssertEqual(data.rows, 16)
-        XCTAssertEqual(data.features[0].frames, parameters.frameCount(sampleCount: 4000))
-        XCTAssertEqual(data.features[5].frames, parameters.frameCount(sampleCount: 6500))
-        XCTAssertEqual(data.maxFrames, data.features[5].frames)
+        XCTAssertEqual(try data.features[0].frames, parameters.frameCount(sampleCount: 4000))
+        XCTAssertEqual(try data.features[5].frames, parameters.frameCount(sampleCount: 6500))
+        XCTAssertEqual(data.maxFrames, try data.features[5].frames)
         XCTAssertEqual(data.speakers, items.map(\.speaker))
         XCTAssertEqual(cache.statistics.extracted, 6)
 
@@ -53,7 +53,7 @@ final class FeatureDatasetTests: XCTestCase {
             directory: cacheDirectory, parameters: parameters, decode: { _, _ in throw DecodeFailure() })
         let reloaded = try FeatureDataset.load(items: items, classNames: ["a", "b"], cache: again, threads: 2)
         XCTAssertEqual(again.statistics.hits, 6)
-        XCTAssertEqual(reloaded.features, data.features)
+        XCTAssertEqual(try reloaded.features, try data.features)
 
         var withMissing = items
         withMissing[2].file.path = directory.path("missing.wav")
@@ -69,7 +69,7 @@ final class FeatureDatasetTests: XCTestCase {
         let a = SyntheticData.dataset(count: 6), b = SyntheticData.dataset(count: 3, seed: 9)
         let both = try a.appending(b)
         XCTAssertEqual(both.count, 9)
-        XCTAssertEqual(both.features[6], b.features[0])
+        XCTAssertEqual(try both.features[6], try b.features[0])
         let split = try makeSplit(
             speakers: both.speakers, kind: .random(validFraction: 0.5, seed: 1), testIndices: Set(6..<9))
         XCTAssertEqual(split.test, [6, 7, 8])

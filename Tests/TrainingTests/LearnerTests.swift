@@ -15,7 +15,7 @@ final class LearnerTests: XCTestCase {
         let last = summary.history.last!
         XCTAssertGreaterThan(last.accuracy!, 0.8, "chance is 1/3; history \(summary.history.map(\.accuracy))")
         XCTAssertLessThan(last.trainLoss, summary.history.first!.trainLoss)
-        let test = learner.evaluateTest()
+        let test = try learner.evaluateTest()
         XCTAssertEqual(test.indices.count, 20)
         XCTAssertGreaterThan(test.metrics.accuracy, 0.7)
         XCTAssertEqual(test.metrics.confusion.total, 20)
@@ -40,7 +40,7 @@ final class LearnerTests: XCTestCase {
             XCTAssertEqual(summary.best?.value, values[expected])
             // The kept model reproduces the best epoch's validation metrics.
             var kept = learner.bestModel!
-            let again = evaluate(&kept, loader: learner.loader, indices: learner.split.valid)
+            let again = try evaluate(&kept, loader: learner.loader, indices: learner.split.valid)
             XCTAssertEqual(again.metrics.accuracy, summary.history[expected].accuracy)
             XCTAssertEqual(again.metrics.loss, summary.history[expected].validLoss!, accuracy: 1e-9)
             // …and so does the best file of the checkpoint.

@@ -91,11 +91,11 @@ final class SmokeRunTests: XCTestCase {
 
         clock = Date()
         var batchRNG = Xoshiro256(seed: 1)
-        for _ in 0..<5 { _ = learner.loader.trainingBatch(Array(split.train.prefix(32)), using: &batchRNG) }
+        for _ in 0..<5 { _ = try learner.loader.trainingBatch(Array(split.train.prefix(32)), using: &batchRNG) }
         print(String(format: "batch assembly: %.1f ms per batch of 32", Date().timeIntervalSince(clock) / 5 * 1000))
 
         let summary = try learner.fitOneCycle(epochs: epochs, lrMax: finder.learningRate(.valley) ?? 1e-3)
-        let test = learner.evaluateTest()
+        let test = try learner.evaluateTest()
         print(
             String(
                 format: "fit: %.1f s; best epoch %d (uar %.3f); test accuracy %.3f, UAR %.3f, macro-F1 %.3f",

@@ -11,7 +11,7 @@ import XCTest
 final class StreamedFeaturesTests: XCTestCase {
     /// `data` again, its matrices written to a streamed file in `directory`.
     func streamed(_ data: FeatureDataset, in directory: TemporaryDirectory) throws -> FeatureDataset {
-        let file = try StreamedFeatures.write(count: data.count, in: directory.url) { data.matrix($0) }
+        let file = try StreamedFeatures.write(count: data.count, in: directory.url) { try data.matrix($0) }
         return FeatureDataset(items: data.items, classNames: data.classNames, streamed: file)
     }
 
@@ -20,14 +20,14 @@ final class StreamedFeaturesTests: XCTestCase {
         var memory = SyntheticData.dataset(count: 9)
         memory = FeatureDataset(
             items: memory.items, classNames: memory.classNames,
-            features: memory.features.enumerated().map { $0 == 4 ? FeatureMatrix(rows: 16, frames: 0) : $1 })
+            features: try memory.features.enumerated().map { $0 == 4 ? FeatureMatrix(rows: 16, frames: 0) : $1 })
         let data = try streamed(memory, in: directory)
         guard case .streamed = data.storage else { return XCTFail("not streamed") }
-        XCTAssertEqual(data.features, memory.features)
+        XCTAssertEqual(try data.features, try memory.features)
         XCTAssertEqual(data.rows, memory.rows)
         XCTAssertEqual(data.maxFrames, memory.maxFrames)
         XCTAssertEqual(data.byteCount, memory.byteCount)
-        XCTAssertEqual((0..<9).map(data.frames(of:)), memory.features.map(\.frames))
+        XCTAssertEqual((0..<9).map(data.frames(of:)), try memory.features.map(\.frames))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.url.path), [])
 
         let badRows = [FeatureMatrix(rows: 16, frames: 3), FeatureMatrix(rows: 8, frames: 3)]
@@ -40,6 +40,27 @@ final class StreamedFeaturesTests: XCTestCase {
         }
     }
 
+    /// A file that cannot be read back (a failing disk; here truncated behind the reader's back) fails the
+    /// fit with the directory, the item and the system's reason, instead of stopping the process.
+    func testAnUnreadableStreamedFileFailsTheFitWithItsReason() throws {
+        let directory = TemporaryDirectory("ser-streamed-unreadable")
+        let memory = SyntheticData.dataset()
+        let data = try streamed(memory, in: directory)
+        guard case .streamed(let file) = data.storage else { return XCTFail("not streamed") }
+        XCTAssertEqual(ftruncate(file.descriptor, 0), 0)
+        XCTAssertThrowsError(try data.matrix(3)) {
+            XCTAssertTrue(
+                "\($0)".contains(
+                    "\(directory.url.path): cannot read the streamed features of item 3 back: unexpected end of file"),
+                "\($0)")
+        }
+        let learner = SyntheticData.learner(data: data)
+        XCTAssertThrowsError(try learner.fitOneCycle(epochs: 1, lrMax: 1e-2)) {
+            XCTAssertTrue($0 is StreamedFeaturesError, "\($0)")
+        }
+        XCTAssertThrowsError(try learner.evaluate())
+    }
+
     func testStreamedTrainingAndResumeAreBitIdenticalToInMemory() throws {
         try withSingleBLASThread {
             let augmentation = Augmentation(
@@ -48,8 +69,8 @@ final class StreamedFeaturesTests: XCTestCase {
             let files = TemporaryDirectory("ser-streamed")
             let data = try streamed(memory, in: files)
             XCTAssertEqual(
-                DatasetStatistics.compute(data, indices: Array(0..<60), perBand: true),
-                DatasetStatistics.compute(memory, indices: Array(0..<60), perBand: true))
+                try DatasetStatistics.compute(data, indices: Array(0..<60), perBand: true),
+                try DatasetStatistics.compute(memory, indices: Array(0..<60), perBand: true))
 
             let inMemory = SyntheticData.learner(
                 data: memory, dropout: 0.2, configuration: SyntheticData.configuration(augmentation: augmentation))
@@ -74,7 +95,7 @@ final class StreamedFeaturesTests: XCTestCase {
             for (x, y) in zip(a, b) { XCTAssertEqual(x.1, y.1, "\(x.0) differs when streamed") }
             XCTAssertEqual(full.history.map(\.trainLoss), rest.history.map(\.trainLoss))
             XCTAssertEqual(full.history.map(\.validLoss), rest.history.map(\.validLoss))
-            XCTAssertEqual(inMemory.evaluateTest().metrics.confusion, resumed.evaluateTest().metrics.confusion)
+            XCTAssertEqual(try inMemory.evaluateTest().metrics.confusion, try resumed.evaluateTest().metrics.confusion)
         }
     }
 
@@ -88,7 +109,7 @@ final class StreamedFeaturesTests: XCTestCase {
         let data = try FeatureDataset.loadStreamed(
             items: items, classNames: ["a", "b"], cache: cache, threads: 2, chunk: 3)
         let memory = try FeatureDataset.load(items: items, classNames: ["a", "b"], cache: cache, threads: 2)
-        XCTAssertEqual(data.features, memory.features)
+        XCTAssertEqual(try data.features, try memory.features)
         XCTAssertEqual(data.labels, memory.labels)
         XCTAssertEqual(
             try FileManager.default.contentsOfDirectory(atPath: cache.entriesDirectory.path).count, before + 7,
