@@ -10,6 +10,11 @@ extension StoreRecord {
     public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
 }
 
+/// A row that belongs to one run (`run_id`), so that it can move with its run to another store.
+public protocol RunOwnedRecord: StoreRecord {
+    var runId: Int64 { get set }
+}
+
 /// A named group of runs (one spec file, possibly expanded by a sweep). Table `experiment`.
 public struct ExperimentRecord: StoreRecord, Equatable, Sendable {
     public static let databaseTableName = "experiment"
@@ -134,7 +139,7 @@ public struct RunRecord: StoreRecord, Equatable, Sendable {
 }
 
 /// The metrics of one finished epoch. Table `epoch_metric`, primary key (run_id, epoch); epochs count from 1.
-public struct EpochMetricRecord: StoreRecord, Equatable, Sendable {
+public struct EpochMetricRecord: RunOwnedRecord, Equatable, Sendable {
     public static let databaseTableName = "epoch_metric"
     public var runId: Int64
     public var epoch: Int
@@ -184,7 +189,7 @@ public struct EpochMetricRecord: StoreRecord, Equatable, Sendable {
 }
 
 /// The row of one ``LRFinderPoint`` of a run. Table `lr_finder_point`, primary key (run_id, iteration).
-public struct LRFinderPointRecord: StoreRecord, Equatable, Sendable {
+public struct LRFinderPointRecord: RunOwnedRecord, Equatable, Sendable {
     public static let databaseTableName = "lr_finder_point"
     public var runId: Int64
     public var iteration: Int
@@ -228,7 +233,7 @@ public struct LRFinderPointRecord: StoreRecord, Equatable, Sendable {
 }
 
 /// A learning rate suggested by the finder (`minimum`, `steep`, `valley`, `slide`). Table `lr_suggestion`.
-public struct LRSuggestionRecord: StoreRecord, Equatable, Sendable {
+public struct LRSuggestionRecord: RunOwnedRecord, Equatable, Sendable {
     public static let databaseTableName = "lr_suggestion"
     public var runId: Int64
     public var method: String
@@ -257,7 +262,7 @@ public struct LRSuggestionRecord: StoreRecord, Equatable, Sendable {
 /// A model's evaluation on one split (`valid` or `test`): summary metrics and the confusion matrix.
 /// Table `evaluation`, primary key (run_id, split). `labels` and `confusion` are JSON text:
 /// `labels` is the class names in matrix order, `confusion[t][p]` counts files of true class t predicted p.
-public struct EvaluationRecord: StoreRecord, Equatable, Sendable {
+public struct EvaluationRecord: RunOwnedRecord, Equatable, Sendable {
     public static let databaseTableName = "evaluation"
     public var runId: Int64
     public var split: String
@@ -317,7 +322,7 @@ public struct EvaluationRecord: StoreRecord, Equatable, Sendable {
 }
 
 /// Precision, recall and F1 of one class on one split. Table `class_metric`, key (run_id, split, label).
-public struct ClassMetricRecord: StoreRecord, Equatable, Sendable {
+public struct ClassMetricRecord: RunOwnedRecord, Equatable, Sendable {
     public static let databaseTableName = "class_metric"
     public var runId: Int64
     public var split: String
@@ -358,7 +363,7 @@ public struct ClassMetricRecord: StoreRecord, Equatable, Sendable {
 
 /// The model's answer for one audio file. Table `prediction`, key (run_id, split, path).
 /// `probabilities` is JSON text: one probability per class, in the evaluation's label order.
-public struct PredictionRecord: StoreRecord, Equatable, Sendable {
+public struct PredictionRecord: RunOwnedRecord, Equatable, Sendable {
     public static let databaseTableName = "prediction"
     public var runId: Int64
     public var split: String

@@ -196,30 +196,18 @@ extension RunStore {
                     try tx.insert(artifact)
                 }
                 for file in extra { _ = try copy(file.from, file.relative) }
-                for var epoch in detail.epochs {
-                    epoch.runId = newID
-                    try tx.insert(epoch)
+                func insert<R: RunOwnedRecord>(_ records: [R]) throws {
+                    for var record in records {
+                        record.runId = newID
+                        try tx.insert(record)
+                    }
                 }
-                for var point in detail.lrFinder {
-                    point.runId = newID
-                    try tx.insert(point)
-                }
-                for var suggestion in detail.suggestions {
-                    suggestion.runId = newID
-                    try tx.insert(suggestion)
-                }
-                for var evaluation in detail.evaluations {
-                    evaluation.runId = newID
-                    try tx.insert(evaluation)
-                }
-                for var metric in detail.classMetrics {
-                    metric.runId = newID
-                    try tx.insert(metric)
-                }
-                for var prediction in predictions {
-                    prediction.runId = newID
-                    try tx.insert(prediction)
-                }
+                try insert(detail.epochs)
+                try insert(detail.lrFinder)
+                try insert(detail.suggestions)
+                try insert(detail.evaluations)
+                try insert(detail.classMetrics)
+                try insert(predictions)
                 try Self.insertParameters(runID: newID, parameters, tx)
                 for environment in environments {
                     try Self.insertEnvironment(
