@@ -104,12 +104,13 @@ struct Submit: ParsableCommand {
             executable: executable, prelude: prelude
         ).text
         let sbatch = Self.sbatchExecutable(environment)
+        let folder = SlurmScript.logFolder(storePath: storePath)
+        if folder.contains("\\") { throw SubmitError.backslash(folder) }
         if dryRun {
             return Submission(
                 runs: [], tasks: tasks, script: script, scriptPath: nil,
                 sbatch: [sbatch, "--parsable"] + sbatchArgs + ["SCRIPT"], jobID: nil)
         }
-        let folder = SlurmScript.logFolder(storePath: storePath)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // A new file of its own (never over another submission's script).
         let stamp = Int(Date().timeIntervalSince1970)
@@ -196,6 +197,18 @@ struct SlurmScript {
         URL(fileURLWithPath: storePath).deletingLastPathComponent().appendingPathComponent("slurm").path
     }
 
+    /// Slurm's `--output` for the task logs: `<log folder>/%x-%A_%a.out`, each `%` of the folder doubled so that
+    /// Slurm keeps it instead of expanding it (a backslash anywhere would turn every pattern off: refused before).
+    static func outputPattern(storePath: String) -> String {
+        logFolder(storePath: storePath).replacingOccurrences(of: "%", with: "%%") + "/%x-%A_%a.out"
+    }
+
+    /// `value` as one word of an `#SBATCH` line: sbatch splits those lines at blanks outside double quotes and
+    /// reads `\"` inside them as a quote.
+    static func directiveWord(_ value: String) -> String {
+        quote(value) == value ? value : "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     /// `value` as one shell word.
     static func quote(_ value: String) -> String {
         if !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,%@+".contains($0) }) {
@@ -212,7 +225,7 @@ struct SlurmScript {
             "#SBATCH --array=\(array)",
             "#SBATCH --ntasks=1",
             "#SBATCH --cpus-per-task=\(threads)",
-            "#SBATCH --output=\(Self.logFolder(storePath: storePath))/%x-%A_%a.out",
+            "#SBATCH --output=\(Self.directiveWord(Self.outputPattern(storePath: storePath)))",
             "# Written by `ser submit --slurm`: each task takes one run of the queue in the store below, trains",
             "# and records it, and exits. Nodes need the store's folder (shared file system), not the internet.",
             "set -euo pipefail",
@@ -233,6 +246,7 @@ enum SubmitError: Error, CustomStringConvertible, LocalizedError {
     case script(String, String)
     case noSbatch(String, queued: Int, store: String)
     case sbatchFailed(String, String, queued: Int, store: String)
+    case backslash(String)
 
     static func stillQueued(_ count: Int, _ store: String) -> String {
         count == 0
@@ -252,6 +266,11 @@ enum SubmitError: Error, CustomStringConvertible, LocalizedError {
                 + "sbatch; --dry-run prints the script)." + Self.stillQueued(queued, store)
         case .sbatchFailed(let sbatch, let message, let queued, let store):
             return "\(sbatch) refused the job: \(message)" + Self.stillQueued(queued, store)
+        case .backslash(let folder):
+            return
+                "cannot submit: the task logs would go to \(folder), and Slurm turns off its log-name patterns "
+                + "(%A, %a) for a path with a backslash, so every task would write the same file; put the store in "
+                + "a folder whose path has none."
         }
     }
 

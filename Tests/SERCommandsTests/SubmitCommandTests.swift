@@ -169,9 +169,30 @@ final class SubmitCommandTests: XCTestCase {
         }
     }
 
+    /// A store folder with blanks, quotes and `%` still gets its task logs: the `#SBATCH --output` word is
+    /// double-quoted for sbatch and the folder's `%` doubled for Slurm's patterns; a backslash is refused.
+    func testTheLogPathSurvivesBlanksQuotesAndPercentSigns() throws {
+        let spec = try writeSpec()
+        let store = directory.path("runs 100% \"shared\"/ser.sqlite")
+        let submission = try parse(Submit.self, ["submit", spec, "--slurm", "--store", store, "--dry-run"])
+            .submit(environment: ["SER_SBATCH": "/usr/bin/sbatch"], log: { _ in })
+        let folder = directory.url.standardizedFileURL.path + "/runs 100%% \\\"shared\\\"/slurm"
+        XCTAssertTrue(
+            submission.script.contains("\n#SBATCH --output=\"\(folder)/%x-%A_%a.out\"\n"), submission.script)
+        let bad = directory.path("runs\\1/ser.sqlite")
+        XCTAssertThrowsError(
+            try parse(Submit.self, ["submit", spec, "--slurm", "--store", bad, "--dry-run"]).submit(log: { _ in })
+        ) {
+            XCTAssertTrue("\($0)".contains("backslash"), "\($0)")
+        }
+        XCTAssertEqual(SlurmScript.directiveWord("/a/b"), "/a/b")
+    }
+
     /// A real Slurm (tools/slurm-local start, which .ci/run calls): a three-task array of workers runs three
-    /// queued runs of the built `ser`.
+    /// queued runs of the built `ser`, with its store in a folder whose name needs quoting (blank, quotes, `%`);
+    /// each task's log lands beside the store.
     func testRealSlurmRunsTheQueuedRuns() throws {
+        let store = directory.path("runs 100% \"shared\"/ser.sqlite")
         let sbatch = Submit.sbatchExecutable(ProcessInfo.processInfo.environment)
         let idle = Self.slurmIsIdle()
         if !FileManager.default.isExecutableFile(atPath: sbatch) || !idle {
@@ -197,10 +218,14 @@ final class SubmitCommandTests: XCTestCase {
         {
             Thread.sleep(forTimeInterval: 0.5)
         }
-        let logs = (try? FileManager.default.contentsOfDirectory(atPath: directory.path("runs/slurm"))) ?? []
+        let logFolder = directory.path("runs 100% \"shared\"/slurm")
+        let logs = (try? FileManager.default.contentsOfDirectory(atPath: logFolder)) ?? []
         let runs = try RunStore(readingPath: store).runs()
         XCTAssertEqual(runs.map(\.status), [.finished, .finished, .finished], "task logs: \(logs)")
         let jobID = try XCTUnwrap(submission.jobID)
+        XCTAssertEqual(
+            logs.filter { $0.hasSuffix(".out") }.sorted(), (1...3).map { "ser-queued-\(jobID)_\($0).out" },
+            "\(logFolder): \(logs)")
         XCTAssertEqual(Set(runs.compactMap(\.worker).map { $0.components(separatedBy: "_").first }), ["slurm:\(jobID)"])
     }
 
