@@ -42,13 +42,20 @@ final class WorkerProcessTests: XCTestCase {
         let output: String
         let errors: String
 
-        init(name: String, arguments: [String], in directory: TemporaryDirectory) throws {
+        /// `launcher`: a command that runs the worker (`ser worker …` is appended to it), e.g. one that isolates it.
+        init(name: String, arguments: [String], in directory: TemporaryDirectory, launcher: [String] = []) throws {
             output = directory.path("\(name).out")
             errors = directory.path("\(name).err")
             FileManager.default.createFile(atPath: output, contents: nil)
             FileManager.default.createFile(atPath: errors, contents: nil)
-            process.executableURL = ClosedPipeTests.executable
-            process.arguments = ["worker"] + arguments + ["--worker-id", name, "--json"]
+            let worker = ["worker"] + arguments + ["--worker-id", name, "--json"]
+            if let first = launcher.first {
+                process.executableURL = URL(fileURLWithPath: first)
+                process.arguments = launcher.dropFirst() + [ClosedPipeTests.executable.path] + worker
+            } else {
+                process.executableURL = ClosedPipeTests.executable
+                process.arguments = worker
+            }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
