@@ -180,20 +180,25 @@ final class PostgresStoreCommandsTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 
-    /// Two `ser worker` processes on one PostgreSQL queue of four tiny runs: each run finishes exactly once
-    /// (claims lock the run rows `FOR UPDATE SKIP LOCKED`), and nothing is left claimable.
-    func testTwoWorkersOnAPostgresQueueFinishEveryRunOnce() throws {
-        XCTAssertTrue(
-            FileManager.default.isExecutableFile(atPath: ClosedPipeTests.executable.path),
-            "no ser executable at \(ClosedPipeTests.executable.path): build with `swift build --build-tests`")
-        let spec = directory.path("queued.yaml")
+    /// The worker tests' spec cut to four runs of two epochs, written to `path`.
+    static func writeFourRunSpec(_ path: String) throws -> String {
         try WorkerProcessTests.spec
             .replacingOccurrences(
                 of: "train.lr: [0.001, 0.002, 0.003, 0.004, 0.005, 0.006]",
                 with: "train.lr: [0.001, 0.002, 0.003, 0.004]"
             )
             .replacingOccurrences(of: "epochs: 3", with: "epochs: 2")
-            .write(toFile: spec, atomically: true, encoding: .utf8)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Two `ser worker` processes on one PostgreSQL queue of four tiny runs: each run finishes exactly once
+    /// (claims lock the run rows `FOR UPDATE SKIP LOCKED`), and nothing is left claimable.
+    func testTwoWorkersOnAPostgresQueueFinishEveryRunOnce() throws {
+        XCTAssertTrue(
+            FileManager.default.isExecutableFile(atPath: ClosedPipeTests.executable.path),
+            "no ser executable at \(ClosedPipeTests.executable.path): build with `swift build --build-tests`")
+        let spec = try Self.writeFourRunSpec(directory.path("queued.yaml"))
         let store = ["--store", postgres!, "--artifacts", artifacts]
         let ids = try XCTUnwrap(SER.parseAsRoot(["run", spec, "--queue"] + store) as? RunCommand)
             .enqueue(log: { _ in }).map(\.runID)
@@ -203,13 +208,7 @@ final class PostgresStoreCommandsTests: XCTestCase {
             try WorkerProcessTests.WorkerProcess(name: name, arguments: store + fast, in: directory)
         }
         for worker in workers {
-            let deadline = Date().addingTimeInterval(600)
-            while worker.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-            if worker.process.isRunning {
-                worker.process.terminate()
-                XCTFail("worker did not end within 600 s:\n\(worker.log)")
-            }
-            worker.process.waitUntilExit()
+            worker.wait(seconds: 600)
             XCTAssertEqual(worker.process.terminationStatus, 0, worker.log)
         }
         let finished = try workers.flatMap { try $0.finishedRuns() }
@@ -313,14 +312,7 @@ final class IsolatedHostWorkerTests: XCTestCase {
             if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail(reason) }
             throw XCTSkip(reason)
         }
-        let spec = directory.path("queued.yaml")
-        try WorkerProcessTests.spec
-            .replacingOccurrences(
-                of: "train.lr: [0.001, 0.002, 0.003, 0.004, 0.005, 0.006]",
-                with: "train.lr: [0.001, 0.002, 0.003, 0.004]"
-            )
-            .replacingOccurrences(of: "epochs: 3", with: "epochs: 2")
-            .write(toFile: spec, atomically: true, encoding: .utf8)
+        let spec = try PostgresStoreCommandsTests.writeFourRunSpec(directory.path("queued.yaml"))
         let artifacts = directory.path("shared")
         try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
         let here = ["--store", "\(postgres!)", "--artifacts", artifacts]
@@ -349,13 +341,7 @@ final class IsolatedHostWorkerTests: XCTestCase {
         let reference = try WorkerProcessTests.WorkerProcess(
             name: "reference", arguments: ["--store", sqlite] + fast, in: directory)
         for worker in workers + [reference] {
-            let deadline = Date().addingTimeInterval(600)
-            while worker.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-            if worker.process.isRunning {
-                worker.process.terminate()
-                XCTFail("worker did not end within 600 s:\n\(worker.log)")
-            }
-            worker.process.waitUntilExit()
+            worker.wait(seconds: 600)
             XCTAssertEqual(worker.process.terminationStatus, 0, worker.log)
         }
         let finished = try workers.flatMap { try $0.finishedRuns() }

@@ -73,6 +73,17 @@ final class WorkerProcessTests: XCTestCase {
         }
 
         var log: String { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" }
+
+        /// Waits for the worker to end, at most `seconds`; kills it (and fails) when it does not.
+        func wait(seconds: Double, file: StaticString = #filePath, line: UInt = #line) {
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                XCTFail("worker did not end within \(seconds) s:\n\(log)", file: file, line: line)
+            }
+            process.waitUntilExit()
+        }
     }
 
     /// Queues the spec's runs in a fresh store at `path` with `ser run --queue` (in process).
@@ -84,17 +95,6 @@ final class WorkerProcessTests: XCTestCase {
         let command = try XCTUnwrap(
             try SER.parseAsRoot(["run", spec, "--queue", "--store", path]) as? RunCommand)
         return try command.enqueue(log: { _ in }).map(\.runID)
-    }
-
-    /// Waits for `process` to end, at most `seconds`; kills it (and fails) when it does not.
-    func wait(_ worker: WorkerProcess, seconds: Double, file: StaticString = #filePath, line: UInt = #line) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while worker.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        if worker.process.isRunning {
-            kill(worker.process.processIdentifier, SIGKILL)
-            XCTFail("worker did not end within \(seconds) s:\n\(worker.log)", file: file, line: line)
-        }
-        worker.process.waitUntilExit()
     }
 
     struct RunResult: Equatable {
@@ -142,7 +142,7 @@ final class WorkerProcessTests: XCTestCase {
         XCTAssertEqual(referenceIDs.count, 6)
         let alone = try WorkerProcess(
             name: "alone", arguments: ["--store", reference, "--idle-exit", "0"] + fast, in: directory)
-        wait(alone, seconds: 900)
+        alone.wait(seconds: 900)
         XCTAssertEqual(alone.process.terminationStatus, 0, alone.log)
         XCTAssertEqual(try alone.finishedRuns(), referenceIDs, alone.log)
 
@@ -168,7 +168,7 @@ final class WorkerProcessTests: XCTestCase {
         workers[0].process.waitUntilExit()
         XCTAssertEqual(workers[0].process.terminationReason, .uncaughtSignal)
         XCTAssertEqual(try store.run(killed)?.status, .running, "the killed worker's run is left running")
-        for worker in workers.dropFirst() { wait(worker, seconds: 900) }
+        for worker in workers.dropFirst() { worker.wait(seconds: 900) }
         for worker in workers.dropFirst() { XCTAssertEqual(worker.process.terminationStatus, 0, worker.log) }
 
         // Every run finished exactly once: reported by exactly one worker, the killed run taken over once.
