@@ -86,6 +86,9 @@ struct Eval: ParsableCommand {
         var labels: [String]
         var confusion: [[Int]]
         var perClass: [ClassMetrics]
+        /// Accuracy and UAR of each speaker's files, by speaker id; empty for corpora that name no speakers
+        /// (class folders, CSV without a `speaker` column).
+        var perSpeaker: [SpeakerMetrics] = []
         /// The corpus layout read, and the model file's source (for `--store`; not printed).
         var layout: DatasetLayout? = nil
         var source: ModelSource? = nil
@@ -96,8 +99,35 @@ struct Eval: ParsableCommand {
             case model, data, files, excluded, accuracy, uar, labels, confusion
             case f1Macro = "f1_macro"
             case perClass = "per_class"
+            case perSpeaker = "per_speaker"
             case storedEvaluation = "stored_evaluation"
             case unknownClasses = "unknown_classes"
+        }
+    }
+
+    /// One speaker's share of an evaluation.
+    struct SpeakerMetrics: Encodable, Equatable {
+        var speaker: String
+        var files: Int
+        var accuracy: Double
+        var uar: Double
+    }
+
+    /// The metrics of each speaker's files (items without a speaker are left out), sorted by speaker id.
+    static func perSpeaker(
+        speakers: [String?], targets: [Int], predictions: [Int], classNames: [String]
+    ) -> [SpeakerMetrics] {
+        var indices: [String: [Int]] = [:]
+        for (index, speaker) in speakers.enumerated() {
+            if let speaker { indices[speaker, default: []].append(index) }
+        }
+        return indices.keys.sorted().map { speaker in
+            let mine = indices[speaker]!
+            let confusion = ConfusionMatrix(
+                classNames: classNames, targets: mine.map { targets[$0] }, predictions: mine.map { predictions[$0] })
+            return SpeakerMetrics(
+                speaker: speaker, files: mine.count, accuracy: confusion.accuracy,
+                uar: confusion.unweightedAverageRecall)
         }
     }
 
@@ -135,13 +165,15 @@ struct Eval: ParsableCommand {
         }
         let probabilities = try bundle.classify(
             files: items.map(\.path), threads: threads, views: testTimeViews)
-        let confusion = ConfusionMatrix(
-            classNames: bundle.labels, targets: targets, predictions: probabilities.map(ModelBundle.argmax))
+        let predictions = probabilities.map(ModelBundle.argmax)
+        let confusion = ConfusionMatrix(classNames: bundle.labels, targets: targets, predictions: predictions)
         var report = Report(
             model: model, data: directory, files: items.count,
             excluded: dataset.excluded.count + unknown.values.reduce(0, +), unknownClasses: unknown,
             accuracy: confusion.accuracy, uar: confusion.unweightedAverageRecall, f1Macro: confusion.macroF1,
             labels: bundle.labels, confusion: confusion.counts, perClass: confusion.perClass)
+        report.perSpeaker = Self.perSpeaker(
+            speakers: items.map(\.speaker), targets: targets, predictions: predictions, classNames: bundle.labels)
         report.layout = listing.layout
         report.source = bundle.source
         return report
@@ -225,6 +257,15 @@ struct Eval: ParsableCommand {
                         StoreFormat.number($0.f1), String($0.support),
                     ]
                 }, right: [1, 2, 3, 4]))
+        if !report.perSpeaker.isEmpty {
+            lines.append("")
+            lines.append(
+                StoreFormat.table(
+                    ["SPEAKER", "FILES", "ACCURACY", "UAR"],
+                    report.perSpeaker.map {
+                        [$0.speaker, String($0.files), StoreFormat.number($0.accuracy), StoreFormat.number($0.uar)]
+                    }, right: [1, 2, 3]))
+        }
         if let id = report.storedEvaluation, let run = report.source?.runID {
             lines.append("")
             lines.append("Recorded as evaluation \(id) of run \(run) in \(storePath ?? "") (`ser show \(run)`).")

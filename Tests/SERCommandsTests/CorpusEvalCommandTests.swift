@@ -54,4 +54,32 @@ final class CorpusEvalCommandTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("shares no class with the model"), "\($0)")
         }
     }
+
+    /// Each speaker's accuracy and UAR (RAVDESS actors here) equal what evaluating that speaker's files alone
+    /// gives, and the speakers' correct files add up to the whole; a corpus without speakers has none.
+    func testEvalBreaksTheScoreDownBySpeaker() throws {
+        let model = try emotionModel()
+        let corpus = directory.path("ravdess")
+        try SyntheticCorpus.ensure(at: corpus, actors: 2, seed: 3, layout: .ravdess)
+        let report = try parse(Eval.self, ["eval", model, corpus]).evaluate()
+        XCTAssertEqual(report.perSpeaker.map(\.speaker), ["01", "02"])
+        XCTAssertEqual(report.perSpeaker.map(\.files).reduce(0, +), report.files)
+        let correct = report.perSpeaker.map { $0.accuracy * Double($0.files) }.reduce(0, +)
+        XCTAssertEqual(correct, report.accuracy * Double(report.files), accuracy: 1e-9)
+
+        let alone = directory.path("actor02")
+        try FileManager.default.createDirectory(atPath: alone, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(corpus)/Actor_02", toPath: "\(alone)/Actor_02")
+        let second = try parse(Eval.self, ["eval", model, alone]).evaluate()
+        XCTAssertEqual(second.perSpeaker.map(\.speaker), ["02"])
+        XCTAssertEqual(report.perSpeaker[1].files, second.files)
+        XCTAssertEqual(report.perSpeaker[1].accuracy, second.accuracy, accuracy: 1e-12)
+        XCTAssertEqual(report.perSpeaker[1].uar, second.uar, accuracy: 1e-12)
+        let json = try StoreFormat.json(report)
+        XCTAssertTrue(json.contains("\"per_speaker\""), json)
+
+        let folders = directory.path("folders")
+        try SyntheticCorpus.ensure(at: folders, actors: 1, seed: 3, layout: .folders)
+        XCTAssertEqual(try parse(Eval.self, ["eval", model, folders]).evaluate().perSpeaker, [])
+    }
 }
