@@ -84,6 +84,9 @@ struct Submit: ParsableCommand {
     func submit(
         environment: [String: String] = ProcessInfo.processInfo.environment, log: (String) -> Void = RunOutput.log
     ) throws -> Submission {
+        // Checked before anything is queued.
+        let folder = SlurmScript.logFolder(storePath: storePath)
+        if folder.contains(where: { $0 == "\\" || $0.isNewline }) { throw SubmitError.logFolder(folder) }
         let plans = try RunCommand.loadPlans(specs, overrides: overrides, report: log)
         var runs: [Int64] = []
         let tasks: Int
@@ -104,8 +107,6 @@ struct Submit: ParsableCommand {
             executable: executable, prelude: prelude
         ).text
         let sbatch = Self.sbatchExecutable(environment)
-        let folder = SlurmScript.logFolder(storePath: storePath)
-        if folder.contains("\\") { throw SubmitError.backslash(folder) }
         if dryRun {
             return Submission(
                 runs: [], tasks: tasks, script: script, scriptPath: nil,
@@ -198,7 +199,7 @@ struct SlurmScript {
     }
 
     /// Slurm's `--output` for the task logs: `<log folder>/%x-%A_%a.out`, each `%` of the folder doubled so that
-    /// Slurm keeps it instead of expanding it (a backslash anywhere would turn every pattern off: refused before).
+    /// Slurm keeps it instead of expanding it (a backslash anywhere would turn every pattern off: such folders are refused before).
     static func outputPattern(storePath: String) -> String {
         logFolder(storePath: storePath).replacingOccurrences(of: "%", with: "%%") + "/%x-%A_%a.out"
     }
@@ -246,7 +247,7 @@ enum SubmitError: Error, CustomStringConvertible, LocalizedError {
     case script(String, String)
     case noSbatch(String, queued: Int, store: String)
     case sbatchFailed(String, String, queued: Int, store: String)
-    case backslash(String)
+    case logFolder(String)
 
     static func stillQueued(_ count: Int, _ store: String) -> String {
         count == 0
@@ -266,11 +267,11 @@ enum SubmitError: Error, CustomStringConvertible, LocalizedError {
                 + "sbatch; --dry-run prints the script)." + Self.stillQueued(queued, store)
         case .sbatchFailed(let sbatch, let message, let queued, let store):
             return "\(sbatch) refused the job: \(message)" + Self.stillQueued(queued, store)
-        case .backslash(let folder):
+        case .logFolder(let folder):
             return
                 "cannot submit: the task logs would go to \(folder), and Slurm turns off its log-name patterns "
-                + "(%A, %a) for a path with a backslash, so every task would write the same file; put the store in "
-                + "a folder whose path has none."
+                + "(%A, %a) for a path with a backslash (and an #SBATCH line ends at a line break), so the tasks "
+                + "would lose their logs; put the store in a folder whose path has neither."
         }
     }
 

@@ -179,11 +179,14 @@ final class SubmitCommandTests: XCTestCase {
         let folder = directory.url.standardizedFileURL.path + "/runs 100%% \\\"shared\\\"/slurm"
         XCTAssertTrue(
             submission.script.contains("\n#SBATCH --output=\"\(folder)/%x-%A_%a.out\"\n"), submission.script)
-        let bad = directory.path("runs\\1/ser.sqlite")
-        XCTAssertThrowsError(
-            try parse(Submit.self, ["submit", spec, "--slurm", "--store", bad, "--dry-run"]).submit(log: { _ in })
-        ) {
-            XCTAssertTrue("\($0)".contains("backslash"), "\($0)")
+        for bad in [directory.path("runs\\1/ser.sqlite"), directory.path("runs\n2/ser.sqlite")] {
+            XCTAssertThrowsError(
+                try parse(Submit.self, ["submit", spec, "--slurm", "--store", bad]).submit(
+                    environment: ["SER_SBATCH": "/usr/bin/false"], log: { _ in })
+            ) {
+                XCTAssertTrue("\($0)".contains("backslash"), "\($0)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: bad), "nothing queued")
         }
         XCTAssertEqual(SlurmScript.directiveWord("/a/b"), "/a/b")
     }
