@@ -121,8 +121,7 @@ struct Eval: ParsableCommand {
         for (index, speaker) in speakers.enumerated() {
             if let speaker { indices[speaker, default: []].append(index) }
         }
-        return indices.keys.sorted().map { speaker in
-            let mine = indices[speaker]!
+        return indices.sorted { $0.key < $1.key }.map { speaker, mine in
             let confusion = ConfusionMatrix(
                 classNames: classNames, targets: mine.map { targets[$0] }, predictions: mine.map { predictions[$0] })
             return SpeakerMetrics(

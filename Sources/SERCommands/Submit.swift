@@ -199,7 +199,8 @@ struct SlurmScript {
     }
 
     /// Slurm's `--output` for the task logs: `<log folder>/%x-%A_%a.out`, each `%` of the folder doubled so that
-    /// Slurm keeps it instead of expanding it (a backslash anywhere would turn every pattern off: such folders are refused before).
+    /// Slurm keeps it instead of expanding it. (A backslash anywhere would turn every pattern off: `submit`
+    /// refuses such folders.)
     static func outputPattern(storePath: String) -> String {
         logFolder(storePath: storePath).replacingOccurrences(of: "%", with: "%%") + "/%x-%A_%a.out"
     }
